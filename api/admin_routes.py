@@ -1,0 +1,60 @@
+"""Routes and controllers of the operator and quota APIs.
+
+Kept apart from the server routes of :mod:`nova.api.router`, which adds
+these to its own.  More specific paths come first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nova.api import availability_zones
+from nova.api import cells
+from nova.api import deps as api_deps
+from nova.api import hypervisors
+from nova.api import limits
+from nova.api import quota_sets
+from nova.api import services
+
+# (path, method, controller, action)
+ROUTES: tuple[tuple[str, str, str, str], ...] = (
+    ('/os-cells', 'GET', 'os-cells', 'index'),
+    ('/os-cells', 'POST', 'os-cells', 'create'),
+    ('/os-cells/detail', 'GET', 'os-cells', 'detail'),
+    ('/os-cells/info', 'GET', 'os-cells', 'info'),
+    ('/os-cells/capacities', 'GET', 'os-cells', 'capacities'),
+    ('/os-cells/sync_instances', 'POST', 'os-cells', 'sync_instances'),
+    ('/os-cells/{id}/capacities', 'GET', 'os-cells', 'capacities'),
+    ('/os-cells/{id}', 'GET', 'os-cells', 'show'),
+    ('/os-cells/{id}', 'PUT', 'os-cells', 'update'),
+    ('/os-cells/{id}', 'DELETE', 'os-cells', 'delete'),
+    ('/os-services', 'GET', 'os-services', 'index'),
+    ('/os-services/{id}', 'PUT', 'os-services', 'update'),
+    ('/os-hypervisors', 'GET', 'os-hypervisors', 'index'),
+    ('/os-hypervisors/detail', 'GET', 'os-hypervisors', 'detail'),
+    ('/os-hypervisors/statistics', 'GET', 'os-hypervisors', 'statistics'),
+    ('/os-hypervisors/{id}/search', 'GET', 'os-hypervisors', 'search'),
+    ('/os-hypervisors/{id}', 'GET', 'os-hypervisors', 'show'),
+    ('/os-availability-zone', 'GET', 'os-availability-zone', 'index'),
+    ('/os-availability-zone/detail', 'GET', 'os-availability-zone',
+     'detail'),
+    ('/limits', 'GET', 'limits', 'index'),
+    ('/os-quota-sets/{id}', 'GET', 'os-quota-sets', 'show'),
+    ('/os-quota-sets/{id}', 'PUT', 'os-quota-sets', 'update'),
+    ('/os-quota-sets/{id}', 'DELETE', 'os-quota-sets', 'delete'),
+    ('/os-quota-sets/{id}/defaults', 'GET', 'os-quota-sets', 'defaults'),
+    ('/os-quota-sets/{id}/detail', 'GET', 'os-quota-sets', 'detail'),
+)
+
+
+def controllers(deps: api_deps.ApiDeps) -> dict[str, Any]:
+    """The controllers :data:`ROUTES` name, built for one app."""
+    return {
+        'os-cells': cells.CellsController(deps),
+        'os-services': services.ServicesController(deps),
+        'os-hypervisors': hypervisors.HypervisorsController(deps),
+        'os-availability-zone':
+            availability_zones.AvailabilityZoneController(deps),
+        'limits': limits.LimitsController(deps),
+        'os-quota-sets': quota_sets.QuotaSetsController(deps),
+    }

@@ -1,0 +1,125 @@
+"""Small helpers the controllers and views share: time formats, hrefs,
+booleans and pagination parameters."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from oslo_utils import strutils
+
+from nova import exception
+from nova.api import errors
+from nova.api import wsgi
+
+
+def isotime(value: datetime.datetime | None) -> str | None:
+    """``2024-01-31T12:00:00Z``: how Nova renders most timestamps."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(datetime.UTC)
+    return value.strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+def naive_isotime(value: datetime.datetime | None) -> str | None:
+    """``2024-01-31T12:00:00.000000``: how Nova renders usage times.
+
+    Nova historically serialized these naive datetimes as is, without a
+    zone designator; clients parse the two formats differently.
+    """
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(datetime.UTC).replace(tzinfo=None)
+    return value.strftime('%Y-%m-%dT%H:%M:%S.%f')
+
+
+def id_from_href(href: str | int) -> str:
+    """The ID at the end of a link, or the value itself if it is an ID."""
+    text = str(href).strip()
+    return text.split('?')[0].rstrip('/').rsplit('/', 1)[-1]
+
+
+def parse_bool(value: Any, name: str) -> bool:
+    """A query-string boolean; an empty value means yes."""
+    if isinstance(value, bool):
+        return value
+    if value == '':
+        return True
+    try:
+        return strutils.bool_from_string(value, strict=True)
+    except ValueError:
+        raise errors.BadRequest(
+            reason=f'Invalid {name} value: {value}') from None
+
+
+def limit_and_marker(req: wsgi.ApiRequest, max_limit: int
+                     ) -> tuple[int, str | None]:
+    """The page size (capped by ``[api] max_limit``) and the marker.
+
+    The query schema has already checked that ``limit`` is a non-negative
+    integer.
+    """
+    limit = max_limit
+    if 'limit' in req.GET:
+        limit = min(int(req.GET['limit']), max_limit)
+    return limit, req.GET.get('marker')
+
+
+def next_link(req: wsgi.ApiRequest, collection: str, marker: str) -> str:
+    """The link to the page after the one ending with ``marker``."""
+    params = sorted((k, v) for k, v in req.GET.items() if k != 'marker')
+    params.append(('marker', marker))
+    params.sort()
+    return f'{req.prefix_url()}/{collection}?{urlencode(params)}'
+
+
+def collection_links(req: wsgi.ApiRequest, collection: str,
+                     ids: list[str], max_limit: int) -> list[dict[str, str]]:
+    """A ``next`` link when the page is full, as Nova pages."""
+    page_size = max_limit
+    if 'limit' in req.GET:
+        page_size = min(int(req.GET['limit']), max_limit)
+    if not page_size or len(ids) != page_size:
+        return []
+    return [{'rel': 'next', 'href': next_link(req, collection, ids[-1])}]
+
+
+def links(req: wsgi.ApiRequest, collection: str,
+          identifier: str) -> list[dict[str, str]]:
+    """The ``self`` and ``bookmark`` links of a resource."""
+    return [
+        {'rel': 'self',
+         'href': f'{req.prefix_url()}/{collection}/{identifier}'},
+        {'rel': 'bookmark',
+         'href': bookmark(req, collection, identifier)},
+    ]
+
+
+def bookmark(req: wsgi.ApiRequest, collection: str, identifier: str) -> str:
+    """A version-independent link to a resource."""
+    return f'{req.prefix_url(strip_version=True)}/{collection}/{identifier}'
+
+
+class ComputePart:
+    """A part of the compute API that not every deployment has (the host
+    API, quotas): a controller's attribute that answers 501 when the
+    compute API in use lacks it.
+
+    ``host_api = common.ComputePart('host_api')`` in a controller whose
+    instances have a ``compute_api``.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, controller: Any, owner: Any = None) -> Any:
+        if controller is None:
+            return self
+        part = getattr(controller.compute_api, self.name, None)
+        if part is None:
+            raise exception.NotSupported(
+                reason='The requested functionality is not supported.')
+        return part

@@ -1,0 +1,78 @@
+"""The ``/os-quota-sets`` controller: per-project limits.
+
+A member reads their own project's quota; another project's is refused
+(403).  Administrators change a project's limits (``PUT``; a limit below
+what the project uses needs ``"force": true``) and put it back on the
+defaults (``DELETE``).  ``-1`` means unlimited.  Only instances, cores and
+RAM are enforced; the other resources are shown as Nova shows them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nova.api import common
+from nova.api import deps as api_deps
+from nova.api import errors
+from nova.api import operator_policies as rules
+from nova.api import policy
+from nova.api import validation
+from nova.api import wsgi
+from nova.api.schemas import quota_sets as schemas
+
+
+class QuotaSetsController:
+    """Actions on ``/os-quota-sets/{project_id}``."""
+
+    def __init__(self, deps: api_deps.ApiDeps) -> None:
+        self.compute_api = deps.compute_api
+        self.enforcer = deps.enforcer
+
+    quotas = common.ComputePart('quotas')
+
+    def _authorize(self, req: wsgi.ApiRequest, action: str,
+                   project_id: str) -> Any:
+        policy.authorize(self.enforcer, req.context,
+                         rules.QUOTA_SETS % action,
+                         target={'project_id': project_id})
+        validation.validate_query(schemas.query, req.GET.dict_of_lists())
+        if 'user_id' in req.GET:
+            raise errors.BadRequest(
+                reason='Quotas are kept per project; per-user quotas are '
+                       'not supported.')
+        return req.context.elevated()
+
+    def show(self, req: wsgi.ApiRequest, id: str) -> wsgi.Result:
+        ctxt = self._authorize(req, 'show', id)
+        limits = self.quotas.get_limits(ctxt, id)
+        return wsgi.Result({'quota_set': dict(limits, id=id)})
+
+    def detail(self, req: wsgi.ApiRequest, id: str) -> wsgi.Result:
+        ctxt = self._authorize(req, 'detail', id)
+        detail = self.quotas.get_detail(ctxt, id)
+        return wsgi.Result({'quota_set': dict(detail, id=id)})
+
+    def defaults(self, req: wsgi.ApiRequest, id: str) -> wsgi.Result:
+        self._authorize(req, 'defaults', id)
+        return wsgi.Result({'quota_set': dict(self.quotas.defaults(),
+                                              id=id)})
+
+    def update(self, req: wsgi.ApiRequest, id: str,
+               body: Any) -> wsgi.Result:
+        ctxt = self._authorize(req, 'update', id)
+        validation.validate_body(schemas.update, body)
+        values = dict(body['quota_set'])
+        force = common.parse_bool(values.pop('force', False), 'force')
+        limits = {resource: int(value) for resource, value in values.items()}
+        for resource, limit in limits.items():
+            if limit < -1:
+                raise errors.BadRequest(
+                    reason=f'Quota limit {limit} for {resource} must be -1 '
+                           'or greater.')
+        result = self.quotas.update_limits(ctxt, id, limits, force=force)
+        return wsgi.Result({'quota_set': result})
+
+    def delete(self, req: wsgi.ApiRequest, id: str) -> wsgi.Result:
+        ctxt = self._authorize(req, 'delete', id)
+        self.quotas.reset(ctxt, id)
+        return wsgi.Result(status=202)

@@ -1,0 +1,160 @@
+"""The v2.1 compute API app: routes, microversion and dispatch.
+
+:data:`ROUTES` is the whole URL surface. For each request the router
+negotiates the microversion, matches the route (404 for an unknown path,
+405 for a known path with another method), decodes a JSON body, calls the
+controller action and serializes its :class:`nova.api.wsgi.Result`. Errors
+propagate to the ``faultwrap`` filter, which renders them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import routes
+import webob
+import webob.dec
+
+from nova.api import admin_routes
+from nova.api import api_version
+from nova.api import deps as api_deps
+from nova.api import errors
+from nova.api import flavor_manage
+from nova.api import flavors
+from nova.api import images
+from nova.api import instance_actions
+from nova.api import keypairs
+from nova.api import server_actions
+from nova.api import server_metadata
+from nova.api import servers
+from nova.api import versions
+from nova.api import wsgi
+
+# (path, method, controller, action); more specific paths first.
+ROUTES: tuple[tuple[str, str, str, str], ...] = (
+    ('/', 'GET', 'versions', 'show'),
+    ('/servers', 'GET', 'servers', 'index'),
+    ('/servers', 'POST', 'servers', 'create'),
+    ('/servers/detail', 'GET', 'servers', 'detail'),
+    ('/servers/{id}', 'GET', 'servers', 'show'),
+    ('/servers/{id}', 'DELETE', 'servers', 'delete'),
+    ('/flavors', 'GET', 'flavors', 'index'),
+    ('/flavors/detail', 'GET', 'flavors', 'detail'),
+    ('/flavors/{id}', 'GET', 'flavors', 'show'),
+    # Server actions, metadata and instance actions.
+    ('/servers/{id}', 'PUT', 'server_actions', 'update'),
+    ('/servers/{id}/action', 'POST', 'server_actions', 'action'),
+    ('/servers/{server_id}/metadata', 'GET', 'server_metadata', 'index'),
+    ('/servers/{server_id}/metadata', 'POST', 'server_metadata', 'create'),
+    ('/servers/{server_id}/metadata', 'PUT', 'server_metadata',
+     'update_all'),
+    ('/servers/{server_id}/metadata/{id}', 'GET', 'server_metadata',
+     'show'),
+    ('/servers/{server_id}/metadata/{id}', 'PUT', 'server_metadata',
+     'update'),
+    ('/servers/{server_id}/metadata/{id}', 'DELETE', 'server_metadata',
+     'delete'),
+    ('/servers/{server_id}/os-instance-actions', 'GET', 'instance_actions',
+     'index'),
+    ('/servers/{server_id}/os-instance-actions/{id}', 'GET',
+     'instance_actions', 'show'),
+    # Flavor administration.
+    ('/flavors', 'POST', 'flavor_manage', 'create'),
+    ('/flavors/{id}', 'DELETE', 'flavor_manage', 'delete'),
+    ('/flavors/{flavor_id}/os-extra_specs', 'GET', 'extra_specs', 'index'),
+    ('/flavors/{flavor_id}/os-extra_specs', 'POST', 'extra_specs',
+     'create'),
+    ('/flavors/{flavor_id}/os-extra_specs/{id}', 'GET', 'extra_specs',
+     'show'),
+    ('/flavors/{flavor_id}/os-extra_specs/{id}', 'PUT', 'extra_specs',
+     'update'),
+    ('/flavors/{flavor_id}/os-extra_specs/{id}', 'DELETE', 'extra_specs',
+     'delete'),
+    # Key pairs and the image proxy.
+    ('/os-keypairs', 'GET', 'keypairs', 'index'),
+    ('/os-keypairs', 'POST', 'keypairs', 'create'),
+    ('/os-keypairs/{id}', 'GET', 'keypairs', 'show'),
+    ('/os-keypairs/{id}', 'DELETE', 'keypairs', 'delete'),
+    ('/images', 'GET', 'images', 'index'),
+    ('/images/detail', 'GET', 'images', 'detail'),
+    ('/images/{id}', 'GET', 'images', 'show'),
+    ('/images/{id}', 'DELETE', 'images', 'delete'),
+) + admin_routes.ROUTES
+
+_BODY_METHODS = ('POST', 'PUT')
+_METHODS = ('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH')
+
+
+class VersionsController:
+    """``GET /v2.1/`` when the pipeline, not the urlmap, gets it."""
+
+    def show(self, req: wsgi.ApiRequest) -> wsgi.Result:
+        return wsgi.Result(versions.version_doc('v2.1',
+                                                req.application_url))
+
+
+def build_mapper() -> routes.Mapper:
+    mapper = routes.Mapper()
+    for path, method, controller, action in ROUTES:
+        mapper.connect(None, path, controller=controller, action=action,
+                       conditions={'method': [method]},
+                       requirements={'id': '[^/]+'})
+    return mapper
+
+
+class APIRouter:
+    """Dispatches requests to the controllers."""
+
+    def __init__(self, deps: api_deps.ApiDeps) -> None:
+        self.controllers: dict[str, Any] = {
+            'servers': servers.ServersController(deps),
+            'flavors': flavors.FlavorsController(deps),
+            'versions': VersionsController(),
+            'server_actions': server_actions.ServerActionsController(deps),
+            'server_metadata': server_metadata.ServerMetadataController(
+                deps),
+            'instance_actions': instance_actions.InstanceActionsController(
+                deps),
+            'flavor_manage': flavor_manage.FlavorManageController(deps),
+            'extra_specs': flavor_manage.FlavorExtraSpecsController(deps),
+            'keypairs': keypairs.KeypairsController(deps),
+            'images': images.ImagesController(deps),
+        }
+        self.controllers.update(admin_routes.controllers(deps))
+        self.mapper = build_mapper()
+
+    def _match(self, req: webob.Request) -> dict[str, Any]:
+        path = req.path_info.rstrip('/') or '/'
+        match = self.mapper.match(path, {'REQUEST_METHOD': req.method})
+        if match is not None:
+            return match
+        allowed = [m for m in _METHODS if m != req.method and
+                   self.mapper.match(path, {'REQUEST_METHOD': m})]
+        if allowed:
+            raise errors.MethodNotAllowed(method=req.method,
+                                          allowed=allowed)
+        raise errors.ResourceNotFound()
+
+    @webob.dec.wsgify(RequestClass=wsgi.ApiRequest)
+    def __call__(self, req: wsgi.ApiRequest) -> webob.Response:
+        version = api_version.negotiate(req.headers)
+        req.environ[api_version.ENVIRON_KEY] = version
+        match = self._match(req)
+        kwargs = {k: v for k, v in match.items()
+                  if k not in ('controller', 'action')}
+        wsgi.request_content_type(req)
+        if req.method in _BODY_METHODS:
+            kwargs['body'] = wsgi.read_json_body(req)
+        controller = self.controllers[match['controller']]
+        result = getattr(controller, match['action'])(req, **kwargs)
+        response = result.to_response()
+        for name, value in api_version.response_headers(version):
+            response.headers.add(name, value)
+        return response
+
+
+def app_factory(global_conf: Mapping[str, Any],
+                **local_conf: str) -> APIRouter:
+    """paste ``app_factory`` of the compute API."""
+    return APIRouter(api_deps.from_global_conf(global_conf))

@@ -1,0 +1,62 @@
+"""Building blocks shared by the request schemas."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Schema = dict[str, Any]
+
+# No leading or trailing whitespace, no line breaks.
+name: Schema = {
+    'type': 'string', 'minLength': 1, 'maxLength': 255,
+    'pattern': r'^\S(.*\S)?$',
+}
+
+uuid: Schema = {'type': 'string', 'format': 'uuid'}
+
+# Strings are accepted too because query strings and older clients send
+# numbers as text.
+positive_integer: Schema = {
+    'type': ['integer', 'string'], 'pattern': r'^[1-9][0-9]*$',
+    'minimum': 1, 'minLength': 1,
+}
+
+non_negative_integer: Schema = {
+    'type': ['integer', 'string'], 'pattern': r'^[0-9]+$',
+    'minimum': 0, 'minLength': 1,
+}
+
+boolean: Schema = {
+    'type': ['boolean', 'string'],
+    'pattern': r'(?i)^(true|false|t|f|yes|no|y|n|on|off|1|0)$',
+}
+
+metadata: Schema = {
+    'type': 'object',
+    'patternProperties': {
+        r'^[a-zA-Z0-9_.:\- ]{1,255}$': {'type': 'string', 'maxLength': 255},
+    },
+    'additionalProperties': False,
+}
+
+ipv4: Schema = {'type': 'string', 'format': 'ipv4'}
+ipv6: Schema = {'type': 'string', 'format': 'ipv6'}
+ip_address: Schema = {'oneOf': [ipv4, ipv6]}
+
+
+def single_query_param(schema: Schema) -> Schema:
+    """A query parameter that may appear once."""
+    return {'type': 'array', 'minItems': 1, 'maxItems': 1, 'items': schema}
+
+
+def multi_query_param(schema: Schema) -> Schema:
+    """A query parameter that may repeat."""
+    return {'type': 'array', 'minItems': 1, 'items': schema}
+
+
+query_string: Schema = multi_query_param({'type': 'string'})
+
+# "?all_tenants" with no value means yes, as in Nova.
+query_boolean: Schema = single_query_param(
+    {'type': 'string',
+     'pattern': r'(?i)^(|true|false|t|f|yes|no|y|n|on|off|1|0)$'})

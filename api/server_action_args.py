@@ -1,0 +1,129 @@
+"""Server actions that take arguments or answer with a body.
+
+``reboot``, ``rebuild``, ``resize``, ``createImage``, ``rescue`` and
+``os-getConsoleOutput``. Each handler receives a
+:class:`nova.api.server_common.ActionCall` whose body the dispatcher in
+:mod:`nova.api.server_actions` has already validated against the schema
+registered in :data:`HANDLERS`, and whose server the caller may see.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Mapping
+from typing import Any
+
+from nova import exception
+from nova.api import common
+from nova.api import errors
+from nova.api import resource_policies as rules
+from nova.api import server_common
+from nova.api import servers
+from nova.api import wsgi
+from nova.api.schemas import server_actions as schemas
+from nova.api.views import servers as views
+
+Handler = Callable[[server_common.ActionCall], wsgi.Result]
+
+
+def reboot(call: server_common.ActionCall) -> wsgi.Result:
+    """``{"reboot": {"type": "SOFT" | "HARD"}}``: 202."""
+    call.authorize(rules.SERVERS % 'reboot')
+    call.compute_api.reboot(call.context, call.instance,
+                            call.args['type'].upper())
+    return wsgi.Result(status=202)
+
+
+def rebuild(call: server_common.ActionCall) -> wsgi.Result:
+    """Reinstall the server from an image: 202 with the server.
+
+    The body carries the new admin password, generated unless given.
+    Nova 2.1's other arguments (accessIPs, personality, preserve_ephemeral,
+    OS-DCF:diskConfig) are accepted and ignored, as on create.
+    """
+    call.authorize(rules.SERVERS % 'rebuild')
+    args = call.args
+    password = args.get('adminPass') or servers.generate_password()
+    try:
+        call.compute_api.rebuild(
+            call.context, call.instance, args['imageRef'],
+            admin_password=password, name=args.get('name'),
+            metadata=args.get('metadata'))
+    except exception.ImageNotFound:
+        raise errors.BadRequest(
+            reason='Cannot find image for rebuild') from None
+    instance = call.compute_api.get(call.context, call.instance.uuid)
+    server = views.base(call.req, instance)
+    server['adminPass'] = password
+    return wsgi.Result({'server': server}, status=202,
+                       headers={'Location': server['links'][0]['href']})
+
+
+def resize(call: server_common.ActionCall) -> wsgi.Result:
+    """``{"resize": {"flavorRef": ...}}``: 202."""
+    call.authorize(rules.SERVERS % 'resize')
+    flavor_id = common.id_from_href(call.args['flavorRef'])
+    try:
+        call.compute_api.resize(call.context, call.instance, flavor_id)
+    except exception.FlavorNotFound as exc:
+        # The flavor is an argument, not the resource: a bad request.
+        raise errors.BadRequest(reason=exc.format_message()) from exc
+    return wsgi.Result(status=202)
+
+
+def create_image(call: server_common.ActionCall) -> wsgi.Result:
+    """Snapshot the server: 202 with the image's URL in ``Location``.
+
+    Microversion 2.1 has no body; 2.45 later moved the ID into one.
+    """
+    call.authorize(rules.SERVERS % 'create_image')
+    image = call.compute_api.snapshot(
+        call.context, call.instance, call.args['name'],
+        extra_properties=call.args.get('metadata') or {})
+    location = f"{call.req.prefix_url()}/images/{image['id']}"
+    return wsgi.Result(status=202, headers={'Location': location})
+
+
+def rescue(call: server_common.ActionCall) -> wsgi.Result:
+    """Boot the server from a rescue image: 200 ``{"adminPass": ...}``."""
+    call.authorize(rules.RESCUE)
+    args = call.args or {}
+    password = args.get('adminPass') or servers.generate_password()
+    used = call.compute_api.rescue(
+        call.context, call.instance, rescue_password=password,
+        rescue_image_ref=args.get('rescue_image_ref'))
+    return wsgi.Result({'adminPass': used or password})
+
+
+def _tail_length(value: int | str | None) -> int | None:
+    """The number of lines asked for; None for all of them."""
+    if value is None:
+        return None
+    length = int(value)
+    if length < -1:
+        raise errors.BadRequest(
+            reason=f'Invalid input for field/attribute length. Value: '
+                   f'{value}. {length} is less than the minimum of -1')
+    return None if length == -1 else length
+
+
+def console_output(call: server_common.ActionCall) -> wsgi.Result:
+    """The end of the server's console log: 200 ``{"output": ...}``."""
+    call.authorize(rules.CONSOLE_OUTPUT)
+    length = _tail_length(call.args.get('length'))
+    output = call.compute_api.get_console_output(
+        call.context, call.instance, tail_length=length)
+    return wsgi.Result(
+        {'output': server_common.strip_control_chars(output or '')})
+
+
+# action -> (schema of the whole body, handler, name in 409 messages)
+HANDLERS: Mapping[str, tuple[dict[str, Any], Handler, str]] = {
+    'reboot': (schemas.reboot, reboot, 'reboot'),
+    'rebuild': (schemas.rebuild, rebuild, 'rebuild'),
+    'resize': (schemas.resize, resize, 'resize'),
+    'createImage': (schemas.create_image, create_image, 'createImage'),
+    'rescue': (schemas.rescue, rescue, 'rescue'),
+    'os-getConsoleOutput': (schemas.console_output, console_output,
+                            'get console output'),
+}

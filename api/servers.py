@@ -1,0 +1,274 @@
+"""The ``/servers`` controller: list, show, create and delete servers.
+
+Every call goes through the ``compute_api`` facade handed to
+:func:`nova.api.wsgi_app.load_app`; nothing here touches the database or
+the services directly. Servers of other projects are invisible to
+non-admins: they answer 404, not 403, so their existence does not leak.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from typing import Any
+
+from oslo_log import log as logging
+from oslo_utils import timeutils
+
+from nova import context as nova_context
+from nova import exception
+from nova import objects
+from nova.api import common
+from nova.api import deps as api_deps
+from nova.api import errors
+from nova.api import policy
+from nova.api import server_common
+from nova.api import server_states
+from nova.api import validation
+from nova.api import wsgi
+from nova.api.schemas import servers as schemas
+from nova.api.views import servers as views
+
+LOG = logging.getLogger(__name__)
+
+# Filters anyone may use; admins may use the rest of the query schema's.
+_USER_FILTERS = ('reservation_id', 'name', 'status', 'image', 'flavor', 'ip',
+                 'changes-since', 'all_tenants')
+_ADMIN_FILTERS = _USER_FILTERS + ('host', 'node', 'deleted', 'tenant_id',
+                                  'project_id', 'user_id',
+                                  'availability_zone')
+_MULTI_VALUED = ('status',)
+
+# Valid in Nova 2.1 requests but meaningless here: the network service
+# gives every server one fixed address in the default group, without a
+# config drive or IPv6.
+_ACCEPTED_NOT_HONOURED = frozenset((
+    'networks', 'security_groups', 'config_drive', 'accessIPv6',
+    'OS-DCF:diskConfig'))
+
+_PASSWORD_CHARS = ''.join(c for c in string.ascii_letters + string.digits
+                          if c not in 'lIO0o1')
+PASSWORD_LENGTH = 12
+
+
+def generate_password(length: int = PASSWORD_LENGTH) -> str:
+    """A random admin password without look-alike characters."""
+    return ''.join(secrets.choice(_PASSWORD_CHARS) for _ in range(length))
+
+
+class ServersController:
+    """Actions on ``/servers``."""
+
+    def __init__(self, deps: api_deps.ApiDeps) -> None:
+        self.compute_api = deps.compute_api
+        self.enforcer = deps.enforcer
+        self.max_limit = deps.conf.api.max_limit
+
+    # -- listing -----------------------------------------------------------
+
+    def index(self, req: wsgi.ApiRequest) -> wsgi.Result:
+        policy.authorize(self.enforcer, req.context, policy.SERVERS % 'index')
+        instances = self._list(req, is_detail=False)
+        body = [views.basic(req, inst) for inst in instances]
+        return self._collection(req, 'servers', body, instances)
+
+    def detail(self, req: wsgi.ApiRequest) -> wsgi.Result:
+        policy.authorize(self.enforcer, req.context,
+                         policy.SERVERS % 'detail')
+        instances = self._list(req, is_detail=True)
+        body = [views.detail(req, inst,
+                             show_host_attrs=self._show_host_attrs(req, inst))
+                for inst in instances]
+        return self._collection(req, 'servers/detail', body, instances)
+
+    def _collection(self, req: wsgi.ApiRequest, collection: str,
+                    servers: list[dict[str, Any]],
+                    instances: list[objects.Instance]) -> wsgi.Result:
+        result: dict[str, Any] = {'servers': servers}
+        next_links = common.collection_links(
+            req, collection, [inst.uuid for inst in instances],
+            self.max_limit)
+        if next_links:
+            result['servers_links'] = next_links
+        return wsgi.Result(result)
+
+    def _list(self, req: wsgi.ApiRequest,
+              is_detail: bool) -> list[objects.Instance]:
+        validation.validate_query(schemas.index_query,
+                                  req.GET.dict_of_lists())
+        context = req.context
+        search_opts = self._search_opts(req)
+        if search_opts is None:
+            return []
+        if common.parse_bool(search_opts.pop('all_tenants', False),
+                             'all_tenants'):
+            action = 'detail' if is_detail else 'index'
+            policy.authorize(self.enforcer, context,
+                             policy.SERVERS % (action + ':get_all_tenants'))
+            if 'tenant_id' in search_opts:
+                search_opts['project_id'] = search_opts.pop('tenant_id')
+            context = context.elevated()
+        else:
+            # Without all_tenants a project filter would let one project
+            # list another's servers.
+            search_opts.pop('tenant_id', None)
+            search_opts['project_id'] = context.project_id
+        limit, marker = common.limit_and_marker(req, self.max_limit)
+        try:
+            return self.compute_api.get_all(context, search_opts,
+                                            limit=limit, marker=marker)
+        except exception.InstanceNotFound:
+            if marker is None:
+                raise
+            raise errors.BadRequest(
+                reason=f'marker [{marker}] not found') from None
+
+    def _search_opts(self, req: wsgi.ApiRequest) -> dict[str, Any] | None:
+        """Filters for ``compute_api.get_all``; None when none can match."""
+        allowed = (_ADMIN_FILTERS if req.context.is_admin
+                   else _USER_FILTERS)
+        opts: dict[str, Any] = {}
+        for key in allowed:
+            if key in req.GET:
+                opts[key] = (req.GET.getall(key) if key in _MULTI_VALUED
+                             else req.GET.getall(key)[-1])
+        if 'status' in opts:
+            vm_states, task_states = server_states.states_from_status(
+                opts.pop('status'))
+            if not vm_states:
+                # Nova 2.1 answers an unknown status with an empty list.
+                return None
+            opts['vm_state'] = vm_states
+            if server_states.DEFAULT not in task_states:
+                opts['task_state'] = task_states
+        if 'changes-since' in opts:
+            try:
+                opts['changes-since'] = timeutils.parse_isotime(
+                    opts['changes-since'])
+            except ValueError:
+                raise errors.BadRequest(
+                    reason='Invalid filter field: changes-since.') from None
+        if 'deleted' in opts:
+            opts['deleted'] = common.parse_bool(opts['deleted'], 'deleted')
+        elif 'changes-since' not in opts:
+            # changes-since must report recently deleted servers too.
+            opts['deleted'] = False
+        for key in ('image', 'flavor'):
+            if key in opts:
+                opts[key] = common.id_from_href(opts[key])
+        return opts
+
+    # -- single server -----------------------------------------------------
+
+    def _get_instance(self, context: nova_context.RequestContext,
+                      server_id: str) -> objects.Instance:
+        instance = self.compute_api.get(context, server_id)
+        if (not context.is_admin
+                and instance.project_id != context.project_id):
+            raise exception.InstanceNotFound(instance_id=server_id)
+        return instance
+
+    def _show_host_attrs(self, req: wsgi.ApiRequest,
+                         instance: objects.Instance) -> bool:
+        return policy.authorize(
+            self.enforcer, req.context, policy.EXTENDED_SERVER_ATTRIBUTES,
+            target={'project_id': instance.project_id}, fatal=False)
+
+    def show(self, req: wsgi.ApiRequest, id: str) -> wsgi.Result:
+        context = req.context
+        instance = self._get_instance(context, id)
+        policy.authorize(self.enforcer, context, policy.SERVERS % 'show',
+                         target={'project_id': instance.project_id})
+        server = views.detail(
+            req, instance,
+            show_host_attrs=self._show_host_attrs(req, instance))
+        return wsgi.Result({'server': server})
+
+    def delete(self, req: wsgi.ApiRequest, id: str) -> wsgi.Result:
+        context = req.context
+        instance = self._get_instance(context, id)
+        policy.authorize(self.enforcer, context, policy.SERVERS % 'delete',
+                         target={'project_id': instance.project_id,
+                                 'user_id': instance.user_id})
+        self.compute_api.delete(context, instance)
+        return wsgi.Result(status=204)
+
+    # -- create ------------------------------------------------------------
+
+    def create(self, req: wsgi.ApiRequest, body: Any) -> wsgi.Result:
+        validation.validate_body(schemas.create, body)
+        context = req.context
+        policy.authorize(self.enforcer, context, policy.SERVERS % 'create')
+        server = body['server']
+        flavor = self._flavor(context, server['flavorRef'])
+        image_href = _image_href(server.get('imageRef'))
+        min_count, max_count = _counts(server)
+        hints = (body.get('os:scheduler_hints')
+                 or body.get('OS-SCH-HNT:scheduler_hints') or {})
+        admin_pass = server.get('adminPass') or generate_password()
+        ignored = sorted(set(server) & _ACCEPTED_NOT_HONOURED)
+        if ignored:
+            LOG.debug('Create request: %s accepted but not used',
+                      ', '.join(ignored))
+        try:
+            instances, reservation_id = self.compute_api.create(
+                context, flavor, image_href, server['name'],
+                min_count=min_count, max_count=max_count,
+                key_name=server.get('key_name'),
+                metadata=server.get('metadata') or {},
+                user_data=server.get('user_data'),
+                availability_zone=server.get('availability_zone'),
+                scheduler_hints=hints,
+                access_ip_v4=server.get('accessIPv4'))
+        except exception.FlavorNotFound:
+            raise errors.BadRequest(
+                reason='Invalid flavorRef provided.') from None
+        except exception.ImageNotFound:
+            raise errors.BadRequest(
+                reason='Can not find requested image') from None
+        except exception.NotFound as exc:
+            if server_common.raised(exc, 'KeypairNotFound'):
+                raise errors.BadRequest(
+                    reason='Invalid key_name provided.') from exc
+            # Something the request named is missing: the request is wrong,
+            # the collection is there.
+            raise errors.BadRequest(reason=exc.format_message()) from exc
+        if common.parse_bool(server.get('return_reservation_id', False),
+                             'return_reservation_id'):
+            return wsgi.Result({'reservation_id': reservation_id},
+                               status=202)
+        result = views.created(req, instances[0],
+                               server.get('security_groups'), admin_pass)
+        location = result['server']['links'][0]['href']
+        return wsgi.Result(result, status=202,
+                           headers={'Location': location})
+
+    def _flavor(self, context: nova_context.RequestContext,
+                flavor_ref: str | int) -> objects.Flavor:
+        flavor_id = common.id_from_href(flavor_ref)
+        try:
+            flavor = self.compute_api.flavor_get(context, flavor_id)
+        except exception.FlavorNotFound:
+            flavor = None
+        if flavor is None or flavor.disabled:
+            raise errors.BadRequest(reason='Invalid flavorRef provided.')
+        return flavor
+
+
+def _image_href(image_ref: str | None) -> str:
+    """The image UUID of ``imageRef`` (a UUID or a link to one)."""
+    if image_ref is None:
+        raise errors.BadRequest(reason='Missing imageRef attribute')
+    image_id = common.id_from_href(image_ref)
+    if not validation.FORMAT_CHECKER.conforms(image_id, 'uuid') or \
+            not image_id:
+        raise errors.BadRequest(reason='Invalid imageRef provided.')
+    return image_id
+
+
+def _counts(server: dict[str, Any]) -> tuple[int, int]:
+    min_count = int(server.get('min_count', 1))
+    max_count = int(server.get('max_count', min_count))
+    if min_count > max_count:
+        raise errors.BadRequest(reason='min_count must be <= max_count')
+    return min_count, max_count

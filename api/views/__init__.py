@@ -1,0 +1,1 @@
+"""Response bodies: how resources look to clients, one module each."""

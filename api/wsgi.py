@@ -1,0 +1,132 @@
+"""Request and response plumbing shared by the middlewares and controllers.
+
+* :class:`Middleware`: base of every paste filter, with the ``factory``
+  paste calls.
+* :class:`ApiRequest`: a webob request that knows its context and
+  microversion.
+* :class:`Result`: what a controller action returns; :meth:`to_response`
+  turns it into JSON.
+* :func:`read_json_body`: the body of a request, checked for content type
+  and syntax.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Mapping
+import dataclasses
+import json
+from typing import Any
+
+import webob
+import webob.dec
+
+from nova import context as nova_context
+from nova.api import api_version
+from nova.api import deps as api_deps
+from nova.api import errors
+
+CONTEXT_KEY = 'nova.context'
+JSON_TYPES = ('application/json', 'application/vnd.openstack.compute+json')
+
+WSGIApp = Callable[..., Any]
+
+
+class Middleware:
+    """A WSGI filter that paste builds with the app's :class:`ApiDeps`."""
+
+    def __init__(self, application: WSGIApp, deps: api_deps.ApiDeps) -> None:
+        self.application = application
+        self.deps = deps
+
+    @classmethod
+    def factory(cls, global_conf: Mapping[str, Any],
+                **local_conf: str) -> Callable[[WSGIApp], Middleware]:
+        deps = api_deps.from_global_conf(global_conf)
+
+        def _filter(app: WSGIApp) -> Middleware:
+            return cls(app, deps)
+        return _filter
+
+
+class ApiRequest(webob.Request):
+    """A request of the compute API."""
+
+    @property
+    def context(self) -> nova_context.RequestContext:
+        ctxt = self.environ.get(CONTEXT_KEY)
+        if ctxt is None:
+            # A pipeline without an auth filter is a deployment error;
+            # refuse rather than run unauthenticated.
+            raise errors.Unauthorized()
+        return ctxt
+
+    @property
+    def api_version(self) -> api_version.APIVersion:
+        return self.environ.get(api_version.ENVIRON_KEY,
+                                api_version.MIN_VERSION)
+
+    def prefix_url(self, strip_version: bool = False) -> str:
+        """The URL of the API root (``.../v2.1``), or the host root."""
+        url = self.application_url.rstrip('/')
+        if strip_version:
+            head, _sep, tail = url.rpartition('/')
+            if _is_version_segment(tail):
+                url = head
+        return url
+
+
+def _is_version_segment(segment: str) -> bool:
+    if not segment.startswith('v'):
+        return False
+    return all(part.isdigit() for part in segment[1:].split('.'))
+
+
+@dataclasses.dataclass
+class Result:
+    """The outcome of a controller action, before serialization."""
+
+    body: Any = None
+    status: int = 200
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def to_response(self) -> webob.Response:
+        response = webob.Response(status=self.status)
+        if self.body is not None:
+            response.content_type = 'application/json'
+            response.charset = 'utf-8'
+            response.body = json.dumps(self.body).encode('utf-8')
+        else:
+            # 202/204 without a body must not claim a content type.
+            response.content_type = None
+            response.body = b''
+        for name, value in self.headers.items():
+            response.headers[name] = value
+        return response
+
+
+def request_content_type(req: webob.Request) -> str | None:
+    """The request's JSON content type, None when it declares none.
+
+    ``text/plain`` counts as none: some HTTP stacks send it by default.
+    """
+    if 'Content-Type' not in req.headers:
+        return None
+    content_type = req.content_type
+    if not content_type or content_type == 'text/plain':
+        return None
+    if content_type not in JSON_TYPES:
+        raise errors.UnsupportedMediaType()
+    return content_type
+
+
+def read_json_body(req: webob.Request) -> Any:
+    """The decoded JSON body, or None for an empty body."""
+    request_content_type(req)
+    raw = req.body
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise errors.BadRequest(reason='Malformed request body') from exc

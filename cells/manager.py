@@ -1,0 +1,329 @@
+"""nova-cells: the cells service of one cell.
+
+It serves two audiences: the other services of its own cell (through
+:mod:`nova.cells.rpcapi`, topic ``[cells] topic``) and the nova-cells
+services of neighbour cells (inter-cell messages, see
+:mod:`nova.cells.messaging`).  The manager dispatches; routing lives in
+``messaging``, what each message does in ``methods``, cell choice in
+``scheduler``, neighbour knowledge in ``state`` and the operator calls
+(``os-cells``, host views, the tree) in ``admin``.
+"""
+
+from __future__ import annotations
+
+import collections
+import threading
+import time
+from typing import Any
+
+from oslo_log import log as logging
+import oslo_messaging
+
+from nova import context as nova_context
+from nova import exception
+from nova import objects
+from nova import rpc
+from nova import service
+from nova.cells import admin
+from nova.cells import messaging
+from nova.cells import methods
+from nova.cells import rpc_driver
+from nova.cells import scheduler as cells_scheduler
+from nova.cells import state as cells_state
+from nova.cells import sync
+from nova.cells import utils as cells_utils
+from nova.compute import api as compute_api
+from nova.compute import utils as compute_utils
+from nova.compute import vm_states
+from nova.scheduler import rpcapi as scheduler_rpcapi
+
+LOG = logging.getLogger(__name__)
+
+# Seconds a changed cell waits before reporting, to merge a burst of
+# changes into one report.
+REPORT_DELAY = 1.0
+
+
+class CellsManager(admin.CellsAdminMixin, service.Manager):
+    """The nova-cells endpoint; operator calls live in
+    :class:`nova.cells.admin.CellsAdminMixin`."""
+
+    target = oslo_messaging.Target(version='1.2')
+
+    def __init__(self, conf: Any, host: str, db: Any,
+                 transport: oslo_messaging.Transport,
+                 transports: rpc.TransportCache | None = None,
+                 clock: Any = time.monotonic) -> None:
+        super().__init__(conf, host)
+        self.db = db
+        self.our_name = conf.cells.name
+        self.state = cells_state.CellStateManager(conf, db, clock=clock)
+        self.driver = rpc_driver.CellsRPCDriver(
+            conf, transport, transports or rpc.TransportCache(conf), host)
+        self.msg_runner = messaging.MessageRunner(
+            conf, self.state, self.driver,
+            handlers={messaging.TARGETED: methods.TargetedMethods(self),
+                      messaging.BROADCAST: methods.BroadcastMethods(self)},
+            clock=clock)
+        # Actions reach this cell checked by the API cell, which owns the
+        # lock; the state rules run again here, against our own data.
+        self.compute_api = compute_api.API(conf, db, transport,
+                                           enforce_locks=False)
+        self.scheduler_rpcapi = scheduler_rpcapi.SchedulerAPI(transport)
+        self.scheduler = cells_scheduler.CellsScheduler(self)
+        self.sync_stats: collections.Counter[str] = collections.Counter()
+        self.state.on_change.append(self._neighbour_changed)
+        self._report_lock = threading.Lock()
+        self._report_timer: threading.Timer | None = None
+        self.healer = sync.Healer(conf, db, self.instances_sync_at_top)
+        self.build_timeouts = sync.BuildTimeouts(conf, db)
+
+    def init_host(self) -> None:
+        self.state.reload()
+        self.driver.start_servers(self.msg_runner)
+        self.report_to_parents()
+        # A parent that (re)starts knows nothing of its children yet.
+        self.ask_children_to_report()
+
+    def cleanup_host(self) -> None:
+        with self._report_lock:
+            if self._report_timer is not None:
+                self._report_timer.cancel()
+                self._report_timer = None
+        self.driver.stop_servers()
+        self.driver.transports.cleanup()
+
+    def periodic_tasks(self) -> list[service.PeriodicTask]:
+        cells = self.conf.cells
+        return [(self.state.reload, cells.db_check_interval),
+                (self.report_to_parents, cells.capacity_update_interval),
+                (self.heal_instances, cells.heal_interval),
+                (self.build_timeouts.run_once, cells.heal_interval)]
+
+    def heal_instances(self) -> int:
+        """Re-send recently changed instances to the top (not at the
+        top itself, which has nobody to tell)."""
+        if self.state.is_top():
+            return 0
+        return self.healer.run_once()
+
+    def _neighbour_changed(self, cell: cells_state.CellState,
+                           what: str) -> None:
+        if cell.transport_url:
+            self.driver.forget(cell.transport_url)
+
+    def ask_children_to_report(self) -> None:
+        """Have every cell below report its capabilities and capacities
+        now rather than at its next periodic report."""
+        if not self.state.get_child_cells():
+            return
+        try:
+            self.msg_runner.broadcast(nova_context.get_admin_context(),
+                                      'announce_capabilities', {}, 'down',
+                                      run_locally=False)
+        except Exception:
+            LOG.warning('Cannot ask the children to report', exc_info=True)
+
+    def report_soon(self) -> None:
+        """Report to the parents within a second: our capacity changed.
+
+        Changes in a burst are reported once.
+        """
+        if not self.state.get_parent_cells():
+            return
+        with self._report_lock:
+            if self._report_timer is not None:
+                return
+            timer = threading.Timer(REPORT_DELAY, self._report_now)
+            timer.daemon = True
+            self._report_timer = timer
+        timer.start()
+
+    def _report_now(self) -> None:
+        with self._report_lock:
+            self._report_timer = None
+        try:
+            self.report_to_parents()
+        except Exception:
+            LOG.warning('Capacity report failed', exc_info=True)
+
+    def report_to_parents(self) -> None:
+        """Tell every parent our capabilities and capacities."""
+        parents = self.state.get_parent_cells()
+        if not parents:
+            return
+        ctxt = nova_context.get_admin_context()
+        capabilities = self.state.get_our_capabilities()
+        capacities = self.state.get_our_capacities()
+        for parent in parents:
+            target = cells_utils.path_join(self.our_name, parent.name)
+            for method, kwargs in (
+                    ('update_capabilities', {'capabilities': capabilities}),
+                    ('update_capacities', {'capacities': capacities})):
+                try:
+                    self.msg_runner.targeted(
+                        ctxt, target, method,
+                        dict(kwargs, cell_name=self.our_name), 'up')
+                except Exception:
+                    LOG.warning('Cannot report %s to parent %s', method,
+                                parent.name, exc_info=True)
+
+    # -- RPC from the services of this cell -----------------------------
+
+    def build_instances(self, ctxt: Any,
+                        build_inst_kwargs: dict[str, Any]) -> None:
+        self.scheduler.build_instances(ctxt, build_inst_kwargs)
+
+    def build_instances_failed(self, ctxt: Any,
+                               instances: list[objects.Instance],
+                               request_spec: dict[str, Any],
+                               filter_properties: dict[str, Any],
+                               reason: str) -> None:
+        """Our host scheduler gave up on a build: record why, forget the
+        instances here and let the cell scheduler try another cell."""
+        filter_properties = dict(filter_properties)
+        cell_build = filter_properties.pop('cell_build', None)
+        retried = []
+        for instance in instances:
+            try:
+                row = self.db.instance_get_by_uuid(ctxt, instance.uuid)
+            except exception.InstanceNotFound:
+                continue    # deleted meanwhile: nothing left to build
+            compute_utils.add_instance_fault(
+                self.db, ctxt, instance.uuid, exception.CellBuildFailed(
+                    cell=self.our_name, reason=reason))
+            if cell_build is None:
+                compute_utils.instance_update(self.db, ctxt, instance,
+                                              vm_state=vm_states.ERROR,
+                                              task_state=None)
+                continue
+            self.db.instance_purge(ctxt, instance.uuid)
+            retried.append(objects.Instance.from_db(row))
+        if not retried or cell_build is None:
+            return
+        filter_properties.pop('retry', None)
+        kwargs = dict(cell_build, instances=retried,
+                      filter_properties=filter_properties)
+        self.scheduler.build_failed(ctxt, kwargs, self.our_name, reason)
+
+    def instance_update_at_top(self, ctxt: Any,
+                               instance: objects.Instance) -> None:
+        self.msg_runner.broadcast(ctxt, 'instance_update_at_top',
+                                  {'instance': instance}, 'up',
+                                  run_locally=False)
+        if instance.obj_attr_is_set('task_state') and \
+                instance.task_state is None:
+            # A build, resize or delete just settled: room changed.
+            self.report_soon()
+
+    def instances_sync_at_top(self, ctxt: Any,
+                              instances: list[objects.Instance],
+                              deleted: list[str]) -> None:
+        """Send a page of instances up in one message (heal, sync)."""
+        self.msg_runner.broadcast(ctxt, 'instances_sync_at_top',
+                                  {'instances': instances,
+                                   'deleted': deleted}, 'up',
+                                  run_locally=False)
+
+    def instance_destroy_at_top(self, ctxt: Any,
+                                instance: objects.Instance) -> None:
+        self.msg_runner.broadcast(ctxt, 'instance_destroy_at_top',
+                                  {'instance': instance}, 'up',
+                                  run_locally=False)
+        self.report_soon()
+
+    def instance_fault_create_at_top(self, ctxt: Any,
+                                     instance_fault: dict[str, Any]) -> None:
+        self.msg_runner.broadcast(ctxt, 'instance_fault_create_at_top',
+                                  {'instance_fault': instance_fault}, 'up',
+                                  run_locally=False)
+
+    def instance_update_from_api(self, ctxt: Any,
+                                 instance: objects.Instance,
+                                 admin_state_reset: bool = False) -> None:
+        if not instance.cell_name:
+            return      # not in a cell yet: it takes the new values along
+        self.msg_runner.targeted(
+            ctxt, instance.cell_name, 'instance_update_from_api',
+            {'instance': instance, 'admin_state_reset': admin_state_reset})
+
+    def sync_instances(self, ctxt: Any, project_id: str | None = None,
+                       updated_since: str | None = None,
+                       deleted: bool = False) -> None:
+        self.msg_runner.broadcast(
+            ctxt, 'sync_instances',
+            {'project_id': project_id, 'updated_since': updated_since,
+             'deleted': deleted}, 'down', run_locally=False)
+
+    def bw_usage_update_at_top(self, ctxt: Any,
+                               bw_usage: dict[str, Any]) -> None:
+        self.msg_runner.broadcast(ctxt, 'bw_usage_update_at_top',
+                                  {'bw_usage': bw_usage}, 'up',
+                                  run_locally=False)
+
+    def run_compute_api_method(self, ctxt: Any, cell_name: str,
+                               method_info: dict[str, Any],
+                               call: bool = False) -> Any:
+        response = self.msg_runner.targeted(
+            ctxt, cell_name, 'run_compute_api_method',
+            {'method_info': method_info}, 'down', need_response=call)
+        return response.value_or_raise() if response is not None else None
+
+    def _up(self, ctxt: Any, method: str, **kwargs: Any) -> None:
+        self.msg_runner.broadcast(ctxt, method, kwargs, 'up',
+                                  run_locally=False)
+
+    def instance_action_at_top(self, ctxt: Any,
+                               action: objects.InstanceAction) -> None:
+        self._up(ctxt, 'instance_action_at_top', action=action)
+
+    def action_event_at_top(self, ctxt: Any,
+                            event: objects.InstanceActionEvent) -> None:
+        self._up(ctxt, 'action_event_at_top', event=event)
+
+    def image_update_at_top(self, ctxt: Any, image_id: str,
+                            values: dict[str, Any]) -> None:
+        self._up(ctxt, 'image_update_at_top', image_id=image_id,
+                 values=values)
+
+    def image_delete_at_top(self, ctxt: Any, image_id: str) -> None:
+        self._up(ctxt, 'image_delete_at_top', image_id=image_id)
+
+    def instance_delete_everywhere(self, ctxt: Any,
+                                   instance: objects.Instance,
+                                   delete_type: str) -> None:
+        self.msg_runner.broadcast(ctxt, 'instance_delete_everywhere',
+                                  {'instance': instance,
+                                   'delete_type': delete_type}, 'down',
+                                  run_locally=False)
+
+    # -- the tree, as seen from here ------------------------------------
+
+    def _gather(self, ctxt: Any, method: str,
+                kwargs: dict[str, Any]) -> tuple[list[Any], list[str]]:
+        result = self.msg_runner.broadcast(ctxt, method, kwargs, 'down',
+                                           need_response=True)
+        assert result is not None
+        items = []
+        for response in result:
+            if response.failure:
+                LOG.warning('%s failed in %s: %s', method,
+                            response.cell_name, response.value)
+                result.missing.append(response.cell_name)
+                continue
+            for item in response.value or []:
+                items.append(dict(item, cell_path=response.cell_name))
+        return items, result.missing
+
+    def service_get_all(self, ctxt: Any,
+                        filters: dict[str, Any] | None = None
+                        ) -> dict[str, Any]:
+        """Services of every cell, each with its ``cell_path``, and the
+        cells that did not answer in time."""
+        items, missing = self._gather(ctxt, 'service_get_all',
+                                      {'filters': filters or {}})
+        return {'services': items, 'missing': missing}
+
+    def compute_node_get_all(self, ctxt: Any) -> dict[str, Any]:
+        items, missing = self._gather(ctxt, 'compute_node_get_all', {})
+        return {'compute_nodes': items, 'missing': missing}

@@ -1,0 +1,309 @@
+"""What each inter-cell message does when it reaches a cell.
+
+Public methods of :class:`TargetedMethods` and :class:`BroadcastMethods`
+are the messages a cell accepts; each takes the message first, then the
+message's keyword arguments.  Anything else is rejected by the runner.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from oslo_log import log as logging
+from oslo_utils import timeutils
+
+from nova import context as nova_context
+from nova import exception
+from nova import objects
+from nova.cells import admin_methods
+from nova.cells import sync
+from nova.cells import utils as cells_utils
+from nova.compute import host_api
+from nova.objects.instance import API_OWNED_FIELDS
+from nova.objects.instance import API_OWNED_SYSTEM_METADATA
+from nova.objects.instance import CHILD_OWNED_FIELDS
+
+LOG = logging.getLogger(__name__)
+
+# Compute API methods a parent may run on an instance in this cell: the
+# ones that take resolved data (an image's metadata, a flavor), never an
+# image or flavor id that only the API cell could look up.
+COMPUTE_API_METHODS = frozenset([
+    'delete', 'force_delete', 'reboot', 'stop', 'start', 'pause',
+    'unpause', 'suspend', 'resume', 'rebuild_from_image',
+    'resize_to_flavor', 'confirm_resize', 'revert_resize',
+    'snapshot_to_image', 'rescue_with_image', 'unrescue',
+    'shelve_to_image', 'unshelve_from_image', 'get_console_output',
+])
+
+
+def _naive(values: dict[str, Any]) -> dict[str, Any]:
+    """Datetimes of an object made naive UTC, as the columns hold them."""
+    return {k: (timeutils.normalize_time(v)
+                if isinstance(v, datetime.datetime) else v)
+            for k, v in values.items()}
+
+
+class TargetedMethods(admin_methods.AdminTargetedMethods):
+    def __init__(self, manager: Any) -> None:
+        self.manager = manager
+
+    def build_instances(self, message: Any,
+                        build_inst_kwargs: dict[str, Any]) -> None:
+        self.manager.scheduler.build_instances(
+            message.ctxt, build_inst_kwargs, our_path=message.routing_path)
+
+    def build_instances_failed(self, message: Any,
+                               build_inst_kwargs: dict[str, Any],
+                               failed_cell: str, reason: str) -> None:
+        self.manager.scheduler.build_failed(message.ctxt, build_inst_kwargs,
+                                            failed_cell, reason)
+
+    def run_compute_api_method(self, message: Any,
+                               method_info: dict[str, Any]) -> Any:
+        method = method_info.get('method')
+        if method not in COMPUTE_API_METHODS:
+            raise exception.CellMessageInvalid(
+                reason='compute API method %r is not allowed' % method)
+        ctxt = message.ctxt
+        db = self.manager.db
+        uuid = method_info['instance_uuid']
+        instance = objects.Instance.from_db(db.instance_get_by_uuid(ctxt,
+                                                                    uuid))
+        func = getattr(self.manager.compute_api, method)
+        try:
+            return func(ctxt, instance, *method_info.get('method_args', []),
+                        **method_info.get('method_kwargs', {}))
+        except exception.InstanceInvalidState:
+            # The parent let the action through on its copy, which lags
+            # behind ours (and shows the task state it set): send ours up
+            # again, newer, so the parent's copy is right once more.
+            LOG.info('%s of %s refused here; resyncing the parent', method,
+                     uuid)
+            try:
+                db.instance_update(nova_context.get_admin_context(), uuid,
+                                   {})
+            except exception.InstanceNotFound:
+                pass
+            raise
+
+    def instance_update_from_api(self, message: Any,
+                                 instance: objects.Instance,
+                                 admin_state_reset: bool = False) -> None:
+        """Take the API cell's change of an instance we run."""
+        db = self.manager.db
+        ctxt = message.ctxt
+        if admin_state_reset:
+            # An administrator overrides what the instance is; that is a
+            # change of ours, numbered and pushed up like any other.
+            try:
+                db.instance_update(ctxt, instance.uuid,
+                                   {'vm_state': instance.vm_state,
+                                    'task_state': None})
+            except exception.InstanceNotFound:
+                pass
+        values: dict[str, Any] = {k: getattr(instance, k)
+                                  for k in API_OWNED_FIELDS
+                                  if instance.obj_attr_is_set(k)}
+        if instance.obj_attr_is_set('system_metadata'):
+            values['system_metadata'] = {
+                key: instance.system_metadata.get(key)
+                for key in API_OWNED_SYSTEM_METADATA}
+        result = db.instance_apply_from_api(ctxt, instance.uuid, values,
+                                            instance.api_version)
+        self.manager.sync_stats['from_api_' + result] += 1
+
+    def ping(self, message: Any, payload: Any = None) -> Any:
+        """Answer with what was sent: reachability checks and benchmarks
+        of the routing itself."""
+        return payload
+
+    def update_capabilities(self, message: Any, cell_name: str,
+                            capabilities: dict[str, list[str]]) -> None:
+        self.manager.state.update_cell_capabilities(cell_name, capabilities)
+
+    def update_capacities(self, message: Any, cell_name: str,
+                          capacities: dict[str, Any]) -> None:
+        self.manager.state.update_cell_capacities(cell_name, capacities)
+        # Our own totals include this child's: pass the change up.
+        self.manager.report_soon()
+
+
+class BroadcastMethods(admin_methods.AdminBroadcastMethods):
+    def __init__(self, manager: Any) -> None:
+        self.manager = manager
+
+    def _at_the_top(self) -> bool:
+        return self.manager.state.is_top()
+
+    def instance_update_at_top(self, message: Any,
+                               instance: objects.Instance) -> None:
+        if not self._at_the_top():
+            return
+        self._apply_from_child(message, [instance])
+
+    def instances_sync_at_top(self, message: Any,
+                              instances: list[objects.Instance],
+                              deleted: list[str]) -> None:
+        """A page of instances re-sent by a child's heal or sync."""
+        if not self._at_the_top():
+            return
+        if instances:
+            self._apply_from_child(message, instances)
+        if deleted:
+            done = self.manager.db.instances_destroy_from_child(
+                message.ctxt, deleted)
+            self.manager.sync_stats['destroyed'] += len(done)
+
+    def _apply_from_child(self, message: Any,
+                          instances: list[objects.Instance]) -> None:
+        cell_name = cells_utils.reverse_path(message.routing_path)
+        values_list = []
+        for instance in instances:
+            values = instance.to_db_values()
+            values['cell_name'] = cell_name
+            values_list.append(values)
+        # On an instance the top knows, only what the child owns changes.
+        results = self.manager.db.instances_apply_from_child(
+            message.ctxt, values_list, update_fields=CHILD_OWNED_FIELDS)
+        for instance, (result, api_version) in zip(instances, results,
+                                                   strict=True):
+            self.manager.sync_stats[result] += 1
+            if result == 'deleted' and not instance.deleted:
+                self._delete_in_cell(message.ctxt, cell_name, instance)
+            elif result in ('updated', 'same') and \
+                    instance.api_version < api_version:
+                # The child missed a change made here (or got it before
+                # it had the instance): send it the current one.
+                self._resend_api_fields(message.ctxt, instance.uuid)
+
+    def _delete_in_cell(self, ctxt: Any, cell_name: str,
+                        instance: objects.Instance) -> None:
+        # Deleted here before its cell was known: delete it there too.
+        LOG.info('Instance %s was deleted at the top; deleting it in %s',
+                 instance.uuid, cell_name)
+        self.manager.msg_runner.targeted(
+            ctxt, cell_name, 'run_compute_api_method',
+            {'method_info': {'method': 'delete',
+                             'instance_uuid': instance.uuid,
+                             'method_args': [], 'method_kwargs': {}}})
+
+    def _resend_api_fields(self, ctxt: Any, uuid: str) -> None:
+        try:
+            current = objects.Instance.from_db(
+                self.manager.db.instance_get_by_uuid(ctxt, uuid))
+        except exception.InstanceNotFound:
+            return
+        self.manager.sync_stats['api_fields_resent'] += 1
+        self.manager.instance_update_from_api(ctxt, current)
+
+    def instance_destroy_at_top(self, message: Any,
+                                instance: objects.Instance) -> None:
+        if not self._at_the_top():
+            return
+        self.manager.db.instance_destroy_from_child(message.ctxt,
+                                                    instance.uuid)
+
+    def instance_fault_create_at_top(self, message: Any,
+                                     instance_fault: dict[str, Any]) -> None:
+        if not self._at_the_top():
+            return
+        values = {k: v for k, v in instance_fault.items()
+                  if k in ('instance_uuid', 'code', 'message', 'details',
+                           'host', 'created_at')}
+        if values.get('created_at'):
+            values['created_at'] = timeutils.normalize_time(
+                timeutils.parse_isotime(values['created_at']))
+        self.manager.db.instance_fault_create(message.ctxt, values)
+
+    def instance_action_at_top(self, message: Any,
+                               action: objects.InstanceAction) -> None:
+        if self._at_the_top():
+            self.manager.db.action_apply(message.ctxt,
+                                         _naive(action.to_dict()))
+
+    def action_event_at_top(self, message: Any,
+                            event: objects.InstanceActionEvent) -> None:
+        if self._at_the_top():
+            self.manager.db.action_event_record(message.ctxt,
+                                                _naive(event.to_dict()))
+
+    def image_update_at_top(self, message: Any, image_id: str,
+                            values: dict[str, Any]) -> None:
+        if not self._at_the_top():
+            return
+        try:
+            # Updates travel independently: a late "saving" must not undo
+            # "active".
+            self.manager.db.image_update(message.ctxt.elevated(), image_id,
+                                         values, forward_only=True)
+        except exception.ImageNotFound:
+            LOG.debug('Image %s is not registered here', image_id)
+
+    def image_delete_at_top(self, message: Any, image_id: str) -> None:
+        if not self._at_the_top():
+            return
+        try:
+            self.manager.db.image_destroy(message.ctxt.elevated(), image_id)
+        except exception.ImageNotFound:
+            pass
+
+    def instance_delete_everywhere(self, message: Any,
+                                   instance: objects.Instance,
+                                   delete_type: str) -> None:
+        if self._at_the_top():
+            return
+        try:
+            local = objects.Instance.from_db(
+                self.manager.db.instance_get_by_uuid(message.ctxt,
+                                                     instance.uuid))
+        except exception.InstanceNotFound:
+            return
+        self.manager.compute_api.delete(message.ctxt, local)
+
+    def sync_instances(self, message: Any, project_id: str | None = None,
+                       updated_since: str | None = None,
+                       deleted: bool = False) -> None:
+        if self._at_the_top():
+            return
+        since = (timeutils.normalize_time(
+            timeutils.parse_isotime(updated_since))
+            if updated_since else None)
+        manager = self.manager
+        sync.sync_instances(
+            manager.db, manager.instances_sync_at_top,
+            manager.conf.cells.instance_update_sync_database_limit,
+            project_id=project_id, updated_since=since, deleted=deleted)
+
+    def bw_usage_update_at_top(self, message: Any,
+                               bw_usage: dict[str, Any]) -> None:
+        if not self._at_the_top():
+            return
+        usage = dict(bw_usage)
+        for key in ('start_period', 'last_refreshed'):
+            if usage.get(key):
+                usage[key] = timeutils.normalize_time(
+                    timeutils.parse_isotime(usage[key]))
+        if self.manager.db.bw_usage_update(message.ctxt, **usage,
+                                           newer_only=True) is None:
+            LOG.debug('Dropped a stale bandwidth reading for %s',
+                      usage.get('uuid'))
+
+    def ping(self, message: Any, payload: Any = None) -> Any:
+        """Every cell answers with what was sent."""
+        return payload
+
+    def announce_capabilities(self, message: Any) -> None:
+        self.manager.report_to_parents()
+
+    def service_get_all(self, message: Any,
+                        filters: dict[str, Any] | None = None
+                        ) -> list[dict[str, Any]]:
+        binary = (filters or {}).get('binary')
+        return [host_api.describe_service(self.manager.conf, row) for row in
+                self.manager.db.service_get_all(message.ctxt, binary=binary)]
+
+    def compute_node_get_all(self, message: Any) -> list[dict[str, Any]]:
+        return host_api.describe_compute_nodes(
+            self.manager.conf, self.manager.db, message.ctxt)

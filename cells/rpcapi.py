@@ -1,0 +1,241 @@
+"""Client side of the nova-cells RPC API (topic ``[cells] topic``).
+
+The other services of a cell reach their nova-cells through this API: the
+API cell to hand over builds and actions, a child cell to push instance
+changes toward the top.
+
+API version history:
+
+* 1.0 - Initial version: build_instances, build_instances_failed,
+  instance_update_at_top, instance_destroy_at_top,
+  instance_fault_create_at_top, run_compute_api_method,
+  instance_delete_everywhere, service_get_all, compute_node_get_all,
+  instance_update_from_api, sync_instances, bw_usage_update_at_top.
+* 1.1 - Operator calls: get_cell_info_for_neighbors, cell_get,
+  cell_create, cell_update, cell_delete, get_capacities, service_update,
+  compute_node_get, get_cell_tree.
+* 1.2 - Server actions: instance_action_at_top, action_event_at_top
+  (what the instance's cell did, up); image_update_at_top,
+  image_delete_at_top (images a compute host wrote, up to the
+  registry).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oslo_log import log as logging
+import oslo_messaging
+
+from nova import objects
+from nova import rpc
+
+LOG = logging.getLogger(__name__)
+
+
+class CellsAPI:
+    VERSION = '1.2'
+
+    def __init__(self, conf: Any, transport: oslo_messaging.Transport
+                 ) -> None:
+        target = oslo_messaging.Target(topic=conf.cells.topic,
+                                       version='1.0')
+        self.client = rpc.get_client(transport, target,
+                                     timeout=conf.cells.call_timeout)
+        # A call that gathers from the tree answers after at most
+        # call_timeout with whatever arrived; wait a little longer.
+        self._gather_timeout = conf.cells.call_timeout + 5
+
+    def _cast(self, ctxt: Any, method: str, version: str = '1.0',
+              **kwargs: Any) -> None:
+        self.client.prepare(version=version).cast(ctxt, method, **kwargs)
+
+    def build_instances(self, ctxt: Any, **build_inst_kwargs: Any) -> None:
+        """Schedule and build instances somewhere in the tree below."""
+        self._cast(ctxt, 'build_instances',
+                   build_inst_kwargs=build_inst_kwargs)
+
+    def build_instances_failed(self, ctxt: Any,
+                               instances: list[objects.Instance],
+                               request_spec: dict[str, Any],
+                               filter_properties: dict[str, Any],
+                               error: Exception) -> None:
+        """The host scheduler of this cell could not build: let the cells
+        try elsewhere.  Matches the scheduler's build failure handler."""
+        reason = (error.format_message() if hasattr(error, 'format_message')
+                  else str(error))
+        self._cast(ctxt, 'build_instances_failed', instances=instances,
+                   request_spec=request_spec,
+                   filter_properties=filter_properties, reason=reason)
+
+    def instance_update_at_top(self, ctxt: Any,
+                               instance: objects.Instance) -> None:
+        self._cast(ctxt, 'instance_update_at_top', instance=instance)
+
+    def instance_destroy_at_top(self, ctxt: Any,
+                                instance: objects.Instance) -> None:
+        self._cast(ctxt, 'instance_destroy_at_top', instance=instance)
+
+    def instance_fault_create_at_top(self, ctxt: Any,
+                                     instance_fault: dict[str, Any]) -> None:
+        fault = {k: v for k, v in instance_fault.items()
+                 if k in ('instance_uuid', 'code', 'message', 'details',
+                          'host')}
+        if instance_fault.get('created_at') is not None:
+            # The time it happened, not the time it reached the top: faults
+            # travel by several paths and arrive in any order.
+            fault['created_at'] = instance_fault['created_at'].isoformat()
+        self._cast(ctxt, 'instance_fault_create_at_top',
+                   instance_fault=fault)
+
+    def run_compute_api_method(self, ctxt: Any, cell_name: str,
+                               method_info: dict[str, Any],
+                               call: bool = False) -> Any:
+        """Run a compute API method on an instance in its own cell."""
+        cctxt = self.client.prepare(version='1.0')
+        if call:
+            return cctxt.call(ctxt, 'run_compute_api_method',
+                              cell_name=cell_name, method_info=method_info,
+                              call=True)
+        cctxt.cast(ctxt, 'run_compute_api_method', cell_name=cell_name,
+                   method_info=method_info, call=False)
+        return None
+
+    def instance_delete_everywhere(self, ctxt: Any,
+                                   instance: objects.Instance,
+                                   delete_type: str) -> None:
+        self._cast(ctxt, 'instance_delete_everywhere', instance=instance,
+                   delete_type=delete_type)
+
+    def service_get_all(self, ctxt: Any,
+                        filters: dict[str, Any] | None = None
+                        ) -> dict[str, Any]:
+        """Services of the whole tree: ``{'services': [...], 'missing':
+        [cell paths that did not answer]}``; each service has its
+        ``cell_path``."""
+        return self.client.prepare(
+            version='1.0', timeout=self._gather_timeout).call(
+            ctxt, 'service_get_all', filters=filters or {})
+
+    def compute_node_get_all(self, ctxt: Any) -> dict[str, Any]:
+        return self.client.prepare(
+            version='1.0', timeout=self._gather_timeout).call(
+            ctxt, 'compute_node_get_all')
+
+    def instance_update_from_api(self, ctxt: Any,
+                                 instance: objects.Instance,
+                                 admin_state_reset: bool = False) -> None:
+        """Send the API cell's change of an instance down to its cell.
+
+        Without ``admin_state_reset`` only the fields the API owns travel
+        (see ``nova.objects.instance.API_OWNED_FIELDS``); with it, the
+        administrator's vm_state also does.
+        """
+        self._cast(ctxt, 'instance_update_from_api', instance=instance,
+                   admin_state_reset=admin_state_reset)
+
+    def sync_instances(self, ctxt: Any, project_id: str | None = None,
+                       updated_since: str | None = None,
+                       deleted: bool = False) -> None:
+        """Have every cell below re-send its instances to the top."""
+        self._cast(ctxt, 'sync_instances', project_id=project_id,
+                   updated_since=updated_since, deleted=deleted)
+
+    def bw_usage_update_at_top(self, ctxt: Any,
+                               bw_usage: dict[str, Any]) -> None:
+        usage = dict(bw_usage)
+        for key in ('start_period', 'last_refreshed'):
+            if usage.get(key) is not None:
+                usage[key] = usage[key].isoformat()
+        usage.pop('id', None)
+        usage.pop('created_at', None)
+        usage.pop('updated_at', None)
+        self._cast(ctxt, 'bw_usage_update_at_top', bw_usage=usage)
+
+    def instance_action_at_top(self, ctxt: Any,
+                               action: objects.InstanceAction) -> None:
+        self._cast(ctxt, 'instance_action_at_top', version='1.2',
+                   action=action)
+
+    def action_event_at_top(self, ctxt: Any,
+                            event: objects.InstanceActionEvent) -> None:
+        self._cast(ctxt, 'action_event_at_top', version='1.2', event=event)
+
+    def image_update_at_top(self, ctxt: Any, image_id: str,
+                            values: dict[str, Any]) -> None:
+        self._cast(ctxt, 'image_update_at_top', version='1.2',
+                   image_id=image_id, values=values)
+
+    def image_delete_at_top(self, ctxt: Any, image_id: str) -> None:
+        self._cast(ctxt, 'image_delete_at_top', version='1.2',
+                   image_id=image_id)
+
+    def sync_listener(self, ctxt: Any, kind: str,
+                      values: dict[str, Any]) -> None:
+        """Database listener of a child cell: push each change up."""
+        if kind == 'instance.action':
+            self.instance_action_at_top(
+                ctxt, objects.InstanceAction.from_dict(values))
+        elif kind == 'instance.action_event':
+            self.action_event_at_top(
+                ctxt, objects.InstanceActionEvent.from_dict(values))
+        elif kind == 'instance.update':
+            self.instance_update_at_top(ctxt, objects.Instance.from_db(
+                values))
+        elif kind == 'instance.destroy':
+            self.instance_destroy_at_top(ctxt, objects.Instance.from_db(
+                values))
+        elif kind == 'instance.fault':
+            self.instance_fault_create_at_top(ctxt, values)
+        elif kind == 'bw_usage.update':
+            self.bw_usage_update_at_top(ctxt, values)
+
+    # -- 1.1: operator calls --------------------------------------------
+
+    def _call(self, ctxt: Any, method: str, timeout: float | None = None,
+              **kwargs: Any) -> Any:
+        cctxt = self.client.prepare(version='1.1', timeout=timeout)
+        return cctxt.call(ctxt, method, **kwargs)
+
+    def get_cell_info_for_neighbors(self, ctxt: Any) -> list[dict[str, Any]]:
+        """The neighbour cells, described without broker passwords."""
+        return self._call(ctxt, 'get_cell_info_for_neighbors')
+
+    def cell_get(self, ctxt: Any, cell_name: str) -> dict[str, Any]:
+        return self._call(ctxt, 'cell_get', cell_name=cell_name)
+
+    def cell_create(self, ctxt: Any, values: dict[str, Any]
+                    ) -> dict[str, Any]:
+        """Add a neighbour (``name``, ``is_parent``, broker fields)."""
+        return self._call(ctxt, 'cell_create', values=values)
+
+    def cell_update(self, ctxt: Any, cell_name: str,
+                    values: dict[str, Any]) -> dict[str, Any]:
+        return self._call(ctxt, 'cell_update', cell_name=cell_name,
+                          values=values)
+
+    def cell_delete(self, ctxt: Any, cell_name: str) -> int:
+        return self._call(ctxt, 'cell_delete', cell_name=cell_name)
+
+    def get_capacities(self, ctxt: Any, cell_name: str | None = None
+                       ) -> dict[str, Any]:
+        """Our capacities (the subtree), or those of one child."""
+        return self._call(ctxt, 'get_capacities', cell_name=cell_name)
+
+    def service_update(self, ctxt: Any, host_name: str, binary: str,
+                       params_to_update: dict[str, Any]) -> dict[str, Any]:
+        """Change a service in its own cell (``host_name`` is
+        ``cell_path@host``)."""
+        return self._call(ctxt, 'service_update', host_name=host_name,
+                          binary=binary, params_to_update=params_to_update)
+
+    def compute_node_get(self, ctxt: Any, compute_id: str
+                         ) -> dict[str, Any]:
+        """One compute node (``compute_id`` is ``cell_path@id``)."""
+        return self._call(ctxt, 'compute_node_get', compute_id=compute_id)
+
+    def get_cell_tree(self, ctxt: Any, timeout: float | None = None
+                      ) -> dict[str, Any]:
+        """Every cell from here down; see ``CellsManager.get_cell_tree``."""
+        return self._call(ctxt, 'get_cell_tree',
+                          timeout=timeout or self._gather_timeout)

@@ -1,0 +1,312 @@
+"""The cell scheduler: which cell below builds an instance.
+
+A cell that receives a build picks among its children, and itself when it
+has compute hosts of its own.  Cells known to lack room for the flavor and
+cells that already failed this build are left out; the configured filters
+(``[cells] scheduler_filter_classes``) narrow the rest and the weighers
+(``scheduler_weight_classes``) order them.  The chosen cell either
+schedules again among its own children or hands the build to its host
+scheduler.
+
+When no cell can take the build, it is retried ``[cells]
+scheduler_retries`` times.  When a build fails inside a cell (its host
+scheduler found no valid host), the failure comes back up: the cell that
+sent the build there tries its next-best cell, and passes the failure on
+to its own parent once it has none left.  Every failed attempt leaves an
+instance fault; the instances go to ERROR only when every candidate
+failed.
+
+The build's ``filter_properties`` carry the routing state:
+``cell_route`` is the list of cell paths that scheduled it (top first),
+``cell_excluded`` maps a scheduling cell's path to the cells that failed
+the build there.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Any
+
+from oslo_log import log as logging
+from oslo_utils import importutils
+
+from nova import exception
+from nova import objects
+from nova.cells import state as cells_state
+from nova.cells import utils as cells_utils
+from nova.cells import weights as cell_weights
+from nova.cells.weights import cell_weights as shipped_weights
+from nova.compute import utils as compute_utils
+from nova.compute import vm_states
+
+LOG = logging.getLogger(__name__)
+
+
+def _load(names: list[str]) -> list[type]:
+    classes: list[type] = []
+    for name in names:
+        obj = importutils.import_class(name)
+        if isinstance(obj, type):
+            classes.append(obj)
+        else:
+            classes.extend(obj())
+    return classes
+
+
+def consume(cell: cells_state.CellState, flavor: objects.Flavor) -> None:
+    """Count an instance sent to ``cell`` until it reports again."""
+    for kind, need in (('ram_free', flavor.memory_mb),
+                       ('disk_free', ((flavor.root_gb or 0)
+                                      + (flavor.ephemeral_gb or 0)) * 1024)):
+        info = cell.capacities.get(kind)
+        if not info:
+            continue
+        info['total_mb'] = max(0, info.get('total_mb', 0) - need)
+        for size, count in list(info.get('units_by_mb', {}).items()):
+            size_mb = int(size)
+            used = 1 if size_mb >= need or size_mb == 0 else \
+                -(-need // size_mb)
+            info['units_by_mb'][size] = max(0, count - used)
+
+
+class CellsScheduler:
+    def __init__(self, manager: Any, rng: random.Random | None = None,
+                 sleep: Any = time.sleep) -> None:
+        self.manager = manager
+        self.conf = manager.conf
+        self.state = manager.state
+        self.rng = rng or random.Random()
+        self.sleep = sleep
+        self.filters = [cls() for cls in
+                        _load(self.conf.cells.scheduler_filter_classes)]
+        self.weighers = [cls(self.conf, self.state) for cls in
+                         _load(self.conf.cells.scheduler_weight_classes)]
+
+    # -- choosing -------------------------------------------------------
+
+    def _has_room(self, cell: cells_state.CellState,
+                  flavor: objects.Flavor) -> bool:
+        disk_mb = ((flavor.root_gb or 0) + (flavor.ephemeral_gb or 0)) * 1024
+        ram = shipped_weights.units_for(cell.capacities, 'ram_free',
+                                        flavor.memory_mb)
+        disk = shipped_weights.units_for(cell.capacities, 'disk_free',
+                                         disk_mb)
+        if cell.is_me:
+            # Our own hosts count only when we know they have room.
+            return bool(ram) and disk != 0
+        # A child that has not reported yet may still be chosen (it is
+        # mute, so it comes last); one that reported no room may not.
+        return ram != 0 and disk != 0
+
+    def _candidates(self, props: dict[str, Any]
+                    ) -> list[cells_state.CellState]:
+        flavor = props['instance_type']
+        cells = list(self.state.get_child_cells())
+        if self.conf.cells.cell_type == 'compute':
+            self.state.compute_own_capacities()
+            cells.append(self.state.my_cell_state)
+        excluded = set(props.get('cell_excluded', {}).get(
+            props['our_path'], []))
+        cells = [c for c in cells
+                 if c.name not in excluded and self._has_room(c, flavor)]
+        for cell_filter in self.filters:
+            cells = cell_filter.filter_all(cells, props)
+        return cells
+
+    def _weigh(self, cells: list[cells_state.CellState],
+               props: dict[str, Any]) -> list[float]:
+        totals = [0.0] * len(cells)
+        for weigher in self.weighers:
+            raw = [weigher.weigh(c, props) for c in cells]
+            if weigher.normalize:
+                raw = cell_weights.normalized(raw)
+            multiplier = weigher.multiplier()
+            totals = [t + multiplier * r for t, r in zip(totals, raw,
+                                                           strict=True)]
+        return totals
+
+    def select(self, props: dict[str, Any]) -> cells_state.CellState:
+        """The best cell for a build, or NoCellsAvailable."""
+        cells = self._candidates(props)
+        if not cells:
+            raise exception.NoCellsAvailable()
+        weights = self._weigh(cells, props)
+        best = max(weights)
+        cell = self.rng.choice([c for c, w in zip(cells, weights,
+                                                   strict=True)
+                                if w == best])
+        consume(cell, props['instance_type'])
+        return cell
+
+    def _filter_properties(self, ctxt: Any, kwargs: dict[str, Any],
+                           our_path: str) -> dict[str, Any]:
+        props = dict(kwargs.get('filter_properties') or {})
+        props.update(context=ctxt, our_path=our_path,
+                     request_spec=kwargs.get('request_spec') or {},
+                     instance_type=(kwargs.get('instance_type')
+                                    or kwargs['instances'][0].flavor))
+        return props
+
+    # -- building -------------------------------------------------------
+
+    def build_instances(self, ctxt: Any, build_inst_kwargs: dict[str, Any],
+                        our_path: str | None = None) -> None:
+        """Schedule a build received from above (or from our own API)."""
+        fprops = build_inst_kwargs.setdefault('filter_properties', {})
+        route = fprops.setdefault('cell_route', [])
+        if route:
+            # Each hop of a build is a new message from the cell above, so
+            # our path from the top is that cell's path plus our name.
+            our_path = cells_utils.path_join(route[-1],
+                                             self.manager.our_name)
+        else:
+            our_path = our_path or self.manager.our_name
+        route.append(our_path)
+        props = self._filter_properties(ctxt, build_inst_kwargs, our_path)
+        retries = self.conf.cells.scheduler_retries
+        for attempt in range(retries + 1):
+            try:
+                cell = self.select(props)
+                break
+            except exception.NoCellsAvailable:
+                if attempt < retries:
+                    LOG.info('No cell can take %s yet; retry %d of %d',
+                             _uuids(build_inst_kwargs), attempt + 1,
+                             retries)
+                    self.sleep(self.conf.cells.scheduler_retry_delay)
+        else:
+            self._give_up_here(ctxt, build_inst_kwargs, our_path,
+                               exception.NoCellsAvailable())
+            return
+        self._dispatch_or_fail_over(ctxt, cell, build_inst_kwargs)
+
+    def _dispatch_or_fail_over(self, ctxt: Any, cell: cells_state.CellState,
+                             kwargs: dict[str, Any]) -> None:
+        try:
+            self._dispatch(ctxt, cell, kwargs)
+        except Exception as error:
+            # Building here or sending it down failed (a database or
+            # broker error): the build goes back up rather than vanish.
+            LOG.exception('Cannot build %s in %s', _uuids(kwargs),
+                          cell.name)
+            self.build_failed(ctxt, kwargs, cell.name, str(error))
+
+    def _dispatch(self, ctxt: Any, cell: cells_state.CellState,
+                  kwargs: dict[str, Any]) -> None:
+        if cell.is_me:
+            self._build_here(ctxt, kwargs)
+            return
+        LOG.debug('Sending %s to cell %s', _uuids(kwargs), cell.name)
+        self.manager.msg_runner.targeted(
+            ctxt, cells_utils.path_join(self.manager.our_name, cell.name),
+            'build_instances', {'build_inst_kwargs': kwargs})
+
+    def _build_here(self, ctxt: Any, kwargs: dict[str, Any]) -> None:
+        db = self.manager.db
+        local = []
+        for instance in kwargs['instances']:
+            try:
+                row = db.instance_get_by_uuid(ctxt, instance.uuid,
+                                              read_deleted='yes')
+                if row['deleted']:
+                    continue
+            except exception.InstanceNotFound:
+                values = instance.to_db_values()
+                values.pop('cell_name', None)
+                row = db.instance_create(ctxt, values)
+            local.append(objects.Instance.from_db(row))
+        if not local:
+            return
+        fprops = dict(kwargs.get('filter_properties') or {})
+        # What the cells need to route a failure back up travels with the
+        # build through the host scheduler and compute.
+        fprops['cell_build'] = {k: v for k, v in kwargs.items()
+                                if k not in ('instances',
+                                             'filter_properties')}
+        self.manager.scheduler_rpcapi.build_instances(
+            ctxt, local, kwargs.get('request_spec') or {}, fprops)
+
+    # -- failures -------------------------------------------------------
+
+    def build_failed(self, ctxt: Any, build_inst_kwargs: dict[str, Any],
+                     failed_cell: str, reason: str) -> None:
+        """A cell we sent a build to (or our own hosts) could not build.
+
+        ``failed_cell`` is the name of that cell as seen from here (our own
+        name when our own hosts failed).
+        """
+        fprops = build_inst_kwargs.setdefault('filter_properties', {})
+        route = fprops.get('cell_route') or [self.manager.our_name]
+        our_path = route[-1]
+        excluded = fprops.setdefault('cell_excluded', {})
+        excluded.setdefault(our_path, []).append(failed_cell)
+        LOG.info('Build of %s failed in %s (%s); trying another cell',
+                 _uuids(build_inst_kwargs), failed_cell, reason)
+        props = self._filter_properties(ctxt, build_inst_kwargs, our_path)
+        try:
+            cell = self.select(props)
+        except exception.NoCellsAvailable:
+            self._give_up_here(ctxt, build_inst_kwargs, our_path,
+                               exception.NoCellsAvailable(), reason)
+            return
+        self._dispatch_or_fail_over(ctxt, cell, build_inst_kwargs)
+
+    def _give_up_here(self, ctxt: Any, kwargs: dict[str, Any],
+                      our_path: str, error: Exception,
+                      reason: str | None = None) -> None:
+        """No cell below us can build: hand the build back to our parent,
+        or fail it for good at the top."""
+        route = kwargs['filter_properties'].get('cell_route') or []
+        if route and route[-1] == our_path:
+            route.pop()
+        if route:
+            parent = route[-1].rsplit(cells_utils.PATH_CELL_SEP, 1)[-1]
+            self.manager.msg_runner.targeted(
+                ctxt, cells_utils.path_join(self.manager.our_name, parent),
+                'build_instances_failed',
+                {'build_inst_kwargs': kwargs,
+                 'failed_cell': self.manager.our_name,
+                 'reason': reason or str(error)}, direction='up')
+            return
+        self._fail(ctxt, kwargs['instances'], error, reason)
+
+    def _fail(self, ctxt: Any, instances: list[objects.Instance],
+              error: Exception, reason: str | None) -> None:
+        message = str(error)
+        if reason:
+            message += ' Last failure: %s' % reason
+        LOG.error('Build of %s failed: %s', [i.uuid for i in instances],
+                  message)
+        for instance in instances:
+            if self.state.is_top():
+                try:
+                    compute_utils.add_instance_fault(
+                        self.manager.db, ctxt, instance.uuid,
+                        exception.NoCellsAvailable(message))
+                    # It lives in no cell now: a delete must not be
+                    # sent to the last cell that tried it.
+                    compute_utils.instance_update(
+                        self.manager.db, ctxt, instance,
+                        vm_state=vm_states.ERROR, task_state=None,
+                        cell_name=None)
+                except exception.InstanceNotFound:
+                    pass
+                continue
+            # A cell that is not at the top but has no parent to send
+            # the build back to (its parent went away): tell the top.
+            instance.vm_state = vm_states.ERROR
+            instance.task_state = None
+            instance.sync_version = (instance.sync_version or 0) + 1
+            self.manager.msg_runner.broadcast(
+                ctxt, 'instance_fault_create_at_top',
+                {'instance_fault': {'instance_uuid': instance.uuid,
+                                    'code': 500, 'message': message[:255]}},
+                'up', run_locally=False)
+            self.manager.msg_runner.broadcast(
+                ctxt, 'instance_update_at_top', {'instance': instance},
+                'up', run_locally=False)
+
+
+def _uuids(kwargs: dict[str, Any]) -> list[str]:
+    return [i.uuid for i in kwargs.get('instances', [])]

@@ -1,0 +1,249 @@
+"""What this cell knows of itself and its neighbours.
+
+Neighbours come from the ``cells`` table (or the JSON ``[cells]
+cells_config`` file) and are reloaded every ``db_check_interval``, so
+creating, changing or deleting a cell takes effect without a restart.
+Children report their capabilities and capacities; a child not heard from
+for ``mute_child_interval`` is *mute*.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import json
+import threading
+import time
+from typing import Any
+
+from oslo_log import log as logging
+
+from nova import context as nova_context
+from nova import exception
+
+LOG = logging.getLogger(__name__)
+
+# Sizes for which a cell counts how many instances still fit
+# (``units_by_mb``).  Children do not know the API cell's flavors, so they
+# count for powers of two; the cell scheduler reads the smallest size at
+# least as large as the flavor, which never overstates what fits.
+UNIT_SIZES_MB = [2 ** n for n in range(6, 18)]      # 64 MiB .. 128 GiB
+UNIT_SIZES_DISK_MB = [0] + [1024 * 2 ** n for n in range(0, 12)]
+
+
+class CellState:
+    """One cell as seen from here (a neighbour, or this cell itself)."""
+
+    def __init__(self, name: str, is_me: bool = False) -> None:
+        self.name = name
+        self.is_me = is_me
+        self.is_parent = False
+        self.transport_url: str | None = None
+        self.weight_offset = 0.0
+        self.weight_scale = 1.0
+        self.capabilities: dict[str, set[str]] = {}
+        self.capacities: dict[str, Any] = {}
+        self.last_seen: float | None = None
+
+    def update_db_info(self, row: dict[str, Any]) -> None:
+        self.is_parent = bool(row.get('is_parent'))
+        self.transport_url = row['transport_url']
+        self.weight_offset = float(row.get('weight_offset') or 0.0)
+        self.weight_scale = float(row.get('weight_scale') or 1.0)
+
+    def __repr__(self) -> str:
+        return '<CellState %s%s>' % (self.name, ' (me)' if self.is_me else '')
+
+
+def parse_capabilities(entries: list[str]) -> dict[str, set[str]]:
+    """``['hypervisor=kvm;xen', 'os=linux']`` -> {key: {values}}."""
+    caps: dict[str, set[str]] = {}
+    for entry in entries:
+        key, sep, values = entry.partition('=')
+        if not sep or not key.strip():
+            raise exception.InvalidCellConfig(
+                reason='capability %r is not key=value1;value2' % entry)
+        caps.setdefault(key.strip(), set()).update(
+            v.strip() for v in values.split(';') if v.strip())
+    return caps
+
+
+def units_by_mb(free_per_host: list[int], sizes: list[int],
+                reserve_percent: float) -> dict[str, int]:
+    """How many instances of each size fit, host by host."""
+    units: dict[str, int] = {}
+    for size in sizes:
+        count = 0
+        for free in free_per_host:
+            usable = free - free * reserve_percent / 100.0
+            count += int(usable // size) if size else 1
+        units[str(size)] = count
+    return units
+
+
+class CellStateManager:
+    """Neighbours of this cell, reloaded from the DB or a JSON file."""
+
+    def __init__(self, conf: Any, db: Any,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.conf = conf
+        self.db = db
+        self.clock = clock
+        self._lock = threading.RLock()
+        self.my_cell_state = CellState(conf.cells.name, is_me=True)
+        self.my_cell_state.capabilities = parse_capabilities(
+            conf.cells.capabilities)
+        self.parent_cells: dict[str, CellState] = {}
+        self.child_cells: dict[str, CellState] = {}
+        self.on_change: list[Callable[[CellState, str], None]] = []
+
+    # -- neighbours -----------------------------------------------------
+
+    def _read_rows(self) -> list[dict[str, Any]]:
+        path = self.conf.cells.cells_config
+        if path:
+            return load_cells_config(path)
+        return self.db.cell_get_all(nova_context.get_admin_context())
+
+    def reload(self) -> None:
+        """Read the neighbours again; keep what they reported."""
+        rows = self._read_rows()
+        with self._lock:
+            old = {**self.parent_cells, **self.child_cells}
+            parents: dict[str, CellState] = {}
+            children: dict[str, CellState] = {}
+            for row in rows:
+                state = old.get(row['name']) or CellState(row['name'])
+                previous_url = state.transport_url
+                state.update_db_info(row)
+                (parents if state.is_parent else children)[
+                    state.name] = state
+                if previous_url and previous_url != state.transport_url:
+                    self._changed(state, 'changed')
+            gone = set(old) - set(parents) - set(children)
+            self.parent_cells, self.child_cells = parents, children
+        for name in gone:
+            LOG.info('Cell %s is no longer a neighbour', name)
+            self._changed(old[name], 'deleted')
+
+    def _changed(self, state: CellState, what: str) -> None:
+        for callback in list(self.on_change):
+            callback(state, what)
+
+    def get_child_cells(self) -> list[CellState]:
+        with self._lock:
+            return list(self.child_cells.values())
+
+    def get_parent_cells(self) -> list[CellState]:
+        with self._lock:
+            return list(self.parent_cells.values())
+
+    def get_child_cell(self, name: str) -> CellState | None:
+        with self._lock:
+            return self.child_cells.get(name)
+
+    def get_parent_cell(self, name: str) -> CellState | None:
+        with self._lock:
+            return self.parent_cells.get(name)
+
+    def is_top(self) -> bool:
+        with self._lock:
+            return not self.parent_cells
+
+    # -- what children report -------------------------------------------
+
+    def update_cell_capabilities(self, name: str,
+                                 capabilities: dict[str, list[str]]) -> None:
+        with self._lock:
+            cell = self.child_cells.get(name)
+            if cell is None:
+                LOG.warning('Capabilities from unknown child cell %s', name)
+                return
+            cell.capabilities = {k: set(v) for k, v in capabilities.items()}
+            cell.last_seen = self.clock()
+
+    def update_cell_capacities(self, name: str,
+                               capacities: dict[str, Any]) -> None:
+        with self._lock:
+            cell = self.child_cells.get(name)
+            if cell is None:
+                LOG.warning('Capacities from unknown child cell %s', name)
+                return
+            cell.capacities = capacities
+            cell.last_seen = self.clock()
+
+    def is_mute(self, cell: CellState) -> bool:
+        if cell.last_seen is None:
+            return True
+        return (self.clock() - cell.last_seen
+                > self.conf.cells.mute_child_interval)
+
+    # -- what this cell reports -----------------------------------------
+
+    def get_our_capabilities(self) -> dict[str, list[str]]:
+        """Ours, merged with every child's (the whole subtree)."""
+        merged = {k: set(v) for k, v in
+                  self.my_cell_state.capabilities.items()}
+        for cell in self.get_child_cells():
+            for key, values in cell.capabilities.items():
+                merged.setdefault(key, set()).update(values)
+        return {k: sorted(v) for k, v in merged.items()}
+
+    def compute_own_capacities(self) -> dict[str, Any]:
+        """Free RAM and disk of this cell's enabled, up compute nodes."""
+        from nova.scheduler import host_manager
+        ctxt = nova_context.get_admin_context()
+        services = {s['host']: s for s in self.db.service_get_all(
+            ctxt, binary='nova-compute')}
+        ram, disk = [], []
+        for node in self.db.compute_node_get_all(ctxt):
+            service = services.get(node['host'])
+            if (service is None or service['disabled']
+                    or not host_manager.service_is_up(
+                        service, self.conf.service_down_time)):
+                continue
+            ram.append(max(0, node['memory_mb'] - node['memory_mb_used']))
+            disk.append(max(0, (node['local_gb'] - node['local_gb_used'])
+                            * 1024))
+        reserve = self.conf.cells.reserve_percent
+        caps = {
+            'ram_free': {'total_mb': sum(ram), 'units_by_mb': units_by_mb(
+                ram, UNIT_SIZES_MB, reserve)},
+            'disk_free': {'total_mb': sum(disk), 'units_by_mb': units_by_mb(
+                disk, UNIT_SIZES_DISK_MB, reserve)},
+        }
+        self.my_cell_state.capacities = caps
+        return caps
+
+    def get_our_capacities(self) -> dict[str, Any]:
+        """Ours plus every child's, summed."""
+        total = json.loads(json.dumps(self.compute_own_capacities()))
+        for cell in self.get_child_cells():
+            for kind in ('ram_free', 'disk_free'):
+                child = cell.capacities.get(kind)
+                if not child:
+                    continue
+                total[kind]['total_mb'] += child.get('total_mb', 0)
+                for size, count in child.get('units_by_mb', {}).items():
+                    units = total[kind]['units_by_mb']
+                    units[size] = units.get(size, 0) + count
+        return total
+
+
+def load_cells_config(path: str) -> list[dict[str, Any]]:
+    """Neighbour rows from a JSON ``cells_config`` file."""
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except (OSError, ValueError) as exc:
+        raise exception.InvalidCellConfig(
+            reason='cannot read %s: %s' % (path, exc)) from exc
+    if not isinstance(data, dict):
+        raise exception.InvalidCellConfig(
+            reason='%s must map cell names to objects' % path)
+    rows = []
+    for name, entry in data.items():
+        if not isinstance(entry, dict) or 'transport_url' not in entry:
+            raise exception.InvalidCellConfig(
+                reason='cell %s in %s needs a transport_url' % (name, path))
+        rows.append(dict(entry, name=entry.get('name', name)))
+    return rows

@@ -1,0 +1,176 @@
+"""Keeping the top's copy of every instance true.
+
+Instance changes travel up as they happen (see :mod:`nova.cells.rpcapi`,
+``sync_listener``), ordered by ``sync_version`` and applied at the top only
+when newer.  A message can still be lost, so this module repairs:
+
+* :class:`Healer` runs in every cell that runs instances: each run
+  re-sends up to ``[cells] instance_update_num_instances`` instances
+  changed (or deleted) within ``instance_updated_at_threshold``, reading
+  ``instance_update_sync_database_limit`` rows at a time, sending each
+  page as one message, and carrying on where the previous run stopped.
+  The top recognises what it already holds on a read and drops it.
+* :func:`sync_instances` re-sends every matching instance at once (the
+  ``sync_instances`` broadcast, e.g. from ``os-cells/sync_instances``).
+* :class:`BuildTimeouts` puts instances stuck building for longer than
+  ``instance_build_timeout`` in ERROR with a fault.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Iterator
+import datetime
+from typing import Any
+
+from oslo_log import log as logging
+from oslo_utils import timeutils
+
+from nova import context as nova_context
+from nova import exception
+from nova import objects
+from nova.compute import utils as compute_utils
+from nova.compute import vm_states
+
+LOG = logging.getLogger(__name__)
+
+# Sends a page of instances up at once: the live ones, and the uuids of
+# the deleted ones.
+SendBatch = Callable[[Any, list[objects.Instance], list[str]], None]
+
+
+def _now() -> datetime.datetime:
+    return timeutils.utcnow().replace(tzinfo=None)
+
+
+def iter_pages(db: Any, filters: dict[str, Any], page_size: int,
+               marker: str | None = None
+               ) -> Iterator[list[dict[str, Any]]]:
+    """Pages of instance rows matching ``filters`` (deleted ones too)."""
+    ctxt = nova_context.get_admin_context(read_deleted='yes')
+    while True:
+        page = db.instance_get_all_by_filters(ctxt, filters,
+                                              limit=page_size,
+                                              marker=marker)
+        if page:
+            yield page
+        if len(page) < page_size:
+            return
+        marker = page[-1]['uuid']
+
+
+def send_page(send_batch: SendBatch, ctxt: Any,
+              rows: list[dict[str, Any]]) -> None:
+    live = [objects.Instance.from_db(r) for r in rows if not r['deleted']]
+    deleted = [r['uuid'] for r in rows if r['deleted']]
+    send_batch(ctxt, live, deleted)
+
+
+class Healer:
+    """Re-sends recently changed instances to the top, a bounded number
+    per run, a page per message."""
+
+    def __init__(self, conf: Any, db: Any, send_batch: SendBatch,
+                 now: Callable[[], datetime.datetime] = _now) -> None:
+        self.conf = conf
+        self.db = db
+        self.send_batch = send_batch
+        self.now = now
+        self._marker: str | None = None
+        self.sent = 0
+
+    def run_once(self) -> int:
+        """One heal run; returns how many instances it re-sent."""
+        opts = self.conf.cells
+        since = self.now() - datetime.timedelta(
+            seconds=opts.instance_updated_at_threshold)
+        budget = opts.instance_update_num_instances
+        page_size = min(opts.instance_update_sync_database_limit, budget)
+        ctxt = nova_context.get_admin_context()
+        sent = 0
+        finished = True
+        for page in iter_pages(self.db, {'changes_since': since}, page_size,
+                               self._marker):
+            page = page[:budget - sent]
+            send_page(self.send_batch, ctxt, page)
+            sent += len(page)
+            self._marker = page[-1]['uuid']
+            if sent >= budget:
+                finished = False
+                break
+        if finished:
+            # Went through every changed instance: start over next time.
+            self._marker = None
+        self.sent += sent
+        if sent:
+            LOG.debug('Heal re-sent %d instances', sent)
+        return sent
+
+
+def sync_instances(db: Any, send_batch: SendBatch, page_size: int,
+                   project_id: str | None = None,
+                   updated_since: datetime.datetime | None = None,
+                   deleted: bool = False) -> int:
+    """Re-send every instance of this cell matching the filters, a page
+    per message.  Deleted instances are included only with ``deleted``.
+    """
+    filters: dict[str, Any] = {}
+    if project_id:
+        filters['project_id'] = project_id
+    if updated_since is not None:
+        filters['changes_since'] = updated_since
+    if not deleted:
+        filters['deleted'] = False
+    ctxt = nova_context.get_admin_context()
+    count = 0
+    for page in iter_pages(db, filters, page_size):
+        send_page(send_batch, ctxt, page)
+        count += len(page)
+    LOG.info('Sync re-sent %d instances', count)
+    return count
+
+
+class BuildTimeouts:
+    """Puts instances building for too long in ERROR with a fault."""
+
+    def __init__(self, conf: Any, db: Any,
+                 on_timeout: Callable[[Any, objects.Instance], None]
+                 | None = None,
+                 now: Callable[[], datetime.datetime] = _now) -> None:
+        self.conf = conf
+        self.db = db
+        self.on_timeout = on_timeout
+        self.now = now
+
+    def run_once(self) -> list[str]:
+        timeout = self.conf.cells.instance_build_timeout
+        if not timeout:
+            return []
+        ctxt = nova_context.get_admin_context()
+        cutoff = self.now() - datetime.timedelta(seconds=timeout)
+        timed_out = []
+        rows = (row for page in iter_pages(
+            self.db, {'vm_state': vm_states.BUILDING, 'deleted': False},
+            self.conf.cells.instance_update_sync_database_limit)
+            for row in page)
+        for row in rows:
+            if row['created_at'] is None or row['created_at'] > cutoff:
+                continue
+            instance = objects.Instance.from_db(row)
+            error = exception.InstanceBuildTimeout(uuid=instance.uuid,
+                                                   timeout=timeout)
+            try:
+                compute_utils.instance_update(
+                    self.db, ctxt, instance, vm_state=vm_states.ERROR,
+                    task_state=None,
+                    expected_task_state=row['task_state'])
+            except (exception.InstanceNotFound,
+                    exception.InstanceInvalidState):
+                continue    # it moved on meanwhile
+            compute_utils.add_instance_fault(self.db, ctxt, instance.uuid,
+                                             error)
+            LOG.warning('%s', error.format_message())
+            timed_out.append(instance.uuid)
+            if self.on_timeout is not None:
+                self.on_timeout(ctxt, instance)
+        return timed_out

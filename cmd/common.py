@@ -1,0 +1,174 @@
+"""Building the services of one cell from its configuration.
+
+Shared by the one-service daemons (``nova-cells``, ``nova-compute``, ...)
+and by ``nova-all``, which builds every service of several cells in one
+process.  Each cell's services get that cell's configuration, database and
+transport; nothing here is a global.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+import signal
+import sys
+import threading
+from typing import Any
+from typing import Protocol
+
+from oslo_config import cfg
+from oslo_log import log as logging
+import oslo_messaging
+from oslo_utils import importutils
+
+from nova import rpc
+from nova import service
+from nova.cells import manager as cells_manager
+from nova.cells import rpcapi as cells_rpcapi
+from nova.compute import flavors
+from nova.compute import images
+from nova.compute import manager as compute_manager
+from nova.compute import rpcapi as compute_rpcapi
+from nova.db import api as db_api
+from nova.network import manager as network_manager
+from nova.network import rpcapi as network_rpcapi
+from nova.scheduler import manager as scheduler_manager
+from nova.scheduler import rpcapi as scheduler_rpcapi
+
+LOG = logging.getLogger(__name__)
+
+SERVICE_NAMES = ('api', 'cells', 'scheduler', 'network', 'compute')
+
+
+class Runnable(Protocol):
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def is_api_cell(conf: cfg.ConfigOpts) -> bool:
+    return bool(conf.cells.enable) and conf.cells.cell_type == 'api'
+
+
+def is_child_cell(conf: cfg.ConfigOpts) -> bool:
+    return bool(conf.cells.enable) and conf.cells.cell_type == 'compute'
+
+
+def make_database(conf: cfg.ConfigOpts,
+                  transport: oslo_messaging.Transport | None = None
+                  ) -> db_api.Database:
+    """This cell's database; a child cell's pushes changes to the top."""
+    db = db_api.Database(conf.database.connection,
+                         owns_instances=not is_api_cell(conf))
+    if is_child_cell(conf) and transport is not None:
+        db.add_listener(cells_rpcapi.CellsAPI(conf, transport).sync_listener)
+    return db
+
+
+class ApiService:
+    """nova-api: the REST API behind a threaded WSGI server."""
+
+    def __init__(self, conf: cfg.ConfigOpts, db: db_api.Database,
+                 transport: oslo_messaging.Transport) -> None:
+        from nova.api import server as api_server
+        from nova.api import wsgi_app
+        self.conf = conf
+        self.db = db
+        api_class = importutils.import_class(conf.compute_api_class)
+        self.compute_api = api_class(conf, db, transport)
+        app = wsgi_app.load_app(conf, self.compute_api)
+        self.server = api_server.WSGIServer(
+            app, conf.api.osapi_compute_listen,
+            conf.api.osapi_compute_listen_port,
+            conf.api.osapi_compute_workers)
+
+    def start(self) -> None:
+        self.db.wait_until_reachable(self.conf.database.max_retries,
+                                     self.conf.database.retry_interval)
+        flavors.ensure_default_flavors(self.db)
+        images.ensure_default_images(self.db)
+        self.server.start()
+        LOG.info('nova-api listening on %s:%s',
+                 self.conf.api.osapi_compute_listen, self.server.port)
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+def build_service(conf: cfg.ConfigOpts, name: str, host: str,
+                  db: db_api.Database,
+                  transport: oslo_messaging.Transport) -> Runnable:
+    """One service of a cell: ``api``, ``cells``, ``scheduler``,
+    ``network`` or ``compute``."""
+    if name == 'api':
+        return ApiService(conf, db, transport)
+    manager: service.Manager
+    if name == 'cells':
+        manager = cells_manager.CellsManager(conf, host, db, transport)
+        topic = conf.cells.topic
+    elif name == 'scheduler':
+        on_failure = (cells_rpcapi.CellsAPI(conf, transport)
+                      .build_instances_failed if is_child_cell(conf)
+                      else None)
+        manager = scheduler_manager.SchedulerManager(
+            conf, host, db, transport, on_build_failure=on_failure)
+        topic = scheduler_rpcapi.RPC_TOPIC
+    elif name == 'network':
+        manager = network_manager.NetworkManager(conf, host, db)
+        topic = network_rpcapi.RPC_TOPIC
+    elif name == 'compute':
+        manager = compute_manager.ComputeManager(conf, host, db, transport)
+        topic = compute_rpcapi.RPC_TOPIC
+    else:
+        raise ValueError('unknown service %r; expected one of %s'
+                         % (name, ', '.join(SERVICE_NAMES)))
+    return service.Service(conf, host, 'nova-%s' % name, topic, manager,
+                           transport, db=db)
+
+
+def parse_config(argv: list[str] | None, conf: cfg.ConfigOpts,
+                 binary: str) -> None:
+    conf(argv if argv is not None else sys.argv[1:], project='nova',
+         prog=binary)
+    logging.setup(conf, 'nova')
+
+
+def run_until_signalled(services: Iterable[Runnable]) -> int:
+    """Start services, wait for SIGINT/SIGTERM, stop them in reverse."""
+    started: list[Runnable] = []
+    stop = threading.Event()
+
+    def handler(signum: int, _frame: Any) -> None:
+        LOG.info('Caught signal %d, stopping', signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+    try:
+        for svc in services:
+            svc.start()
+            started.append(svc)
+        while not stop.wait(1.0):
+            pass
+    finally:
+        rpc.concurrently([stopper(svc) for svc in started])
+    return 0
+
+
+def stopper(svc: Runnable) -> Any:
+    def stop() -> None:
+        try:
+            svc.stop()
+        except Exception:
+            LOG.exception('Error stopping %s', svc)
+    return stop
+
+
+def run_one(binary_name: str, argv: list[str] | None = None) -> int:
+    """``main()`` of a one-service daemon."""
+    from nova import conf as nova_conf
+    conf = nova_conf.CONF
+    parse_config(argv, conf, 'nova-%s' % binary_name)
+    transport = rpc.get_transport(conf)
+    db = make_database(conf, transport)
+    svc = build_service(conf, binary_name, conf.host, db, transport)
+    return run_until_signalled([svc])

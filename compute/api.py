@@ -1,0 +1,356 @@
+"""The compute API: what nova-api (and nova-cells in a child) calls.
+
+:class:`API` serves a cell that runs its own instances: it writes the
+cell's database and casts to the host scheduler and compute hosts.  The API
+cell of a cells deployment uses :class:`nova.compute.cells_api.
+ComputeCellsAPI`, which keeps the same surface but hands the work to
+nova-cells.
+
+The methods are grouped by topic: reads, builds, deletes and the fields
+the API owns live here; server actions in :mod:`nova.compute.api_actions`;
+images, key pairs and flavors in :mod:`nova.compute.api_global`.
+
+Every action follows the same steps, whichever cell runs them: check
+(:mod:`nova.compute.checks`), then :meth:`API._act`, which saves the new
+task state, records the instance action and *delivers* the work: here, a
+cast to the compute host; in the API cell, a message to the instance's
+cell, whose nova-cells runs the same method against its own data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from oslo_log import log as logging
+from oslo_utils import uuidutils
+
+from nova import exception
+from nova import objects
+from nova.compute import api_actions
+from nova.compute import api_global
+from nova.compute import checks
+from nova.compute import host_api
+from nova.compute import images
+from nova.compute import instance_actions
+from nova.compute import power_state
+from nova.compute import quotas
+from nova.compute import rpcapi as compute_rpcapi
+from nova.compute import task_states
+from nova.compute import utils as compute_utils
+from nova.compute import vm_states
+from nova.db import api as db_api
+from nova.scheduler import rpcapi as scheduler_rpcapi
+
+LOG = logging.getLogger(__name__)
+
+MAX_COUNT = 100
+
+# Fields ``update_instance`` may change (the API cell owns them).
+UPDATABLE_FIELDS = ('display_name', 'display_description', 'access_ip_v4')
+# The vm states in which metadata may change.
+_METADATA_VM_STATES = [vm_states.ACTIVE, vm_states.PAUSED,
+                       vm_states.SUSPENDED, vm_states.STOPPED]
+
+
+def _reservation_id() -> str:
+    return 'r-' + uuidutils.generate_uuid()[:8]
+
+
+class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
+    """Compute API of a cell that owns its instances.
+
+    ``enforce_locks``: refuse actions on locked instances to non-admins.
+    A child cell's nova-cells runs actions its parent has checked already,
+    the parent owning the lock, so it turns this off.
+    """
+
+    def __init__(self, conf: Any, db: Any, transport: Any,
+                 enforce_locks: bool = True) -> None:
+        self.conf = conf
+        self.db = db
+        self.transport = transport
+        self.enforce_locks = enforce_locks
+        self.compute_rpcapi = compute_rpcapi.ComputeAPI(
+            transport, timeout=conf.rpc_response_timeout)
+        self.scheduler_rpcapi = scheduler_rpcapi.SchedulerAPI(transport)
+        self.quotas = quotas.QuotaEngine(conf, db)
+        # Operator views of services, hypervisors and zones; the API cell
+        # replaces it with one that asks the whole tree.
+        self.host_api: host_api.HostAPI = host_api.HostAPI(conf, db)
+        # os-cells: only an API cell of a cells deployment has one.
+        self.cells_admin: Any = None
+
+    # -- reads ----------------------------------------------------------
+
+    def get(self, context: Any, instance_uuid: str) -> objects.Instance:
+        row = self.db.instance_get_by_uuid(context, instance_uuid)
+        faults = self.db.instance_faults_get(context, [instance_uuid])
+        latest = faults[instance_uuid][0] if faults[instance_uuid] else None
+        return objects.Instance.from_db(row, fault=latest)
+
+    def get_all(self, context: Any, search_opts: dict[str, Any] | None = None,
+                limit: int | None = None, marker: str | None = None
+                ) -> list[objects.Instance]:
+        filters = self._db_filters(context, search_opts or {})
+        if filters is None:
+            return []
+        rows = self.db.instance_get_all_by_filters(context, filters,
+                                                   limit=limit, marker=marker)
+        errored = [r['uuid'] for r in rows if r['vm_state'] == vm_states.ERROR]
+        faults = (self.db.instance_faults_get(context, errored)
+                  if errored else {})
+        return [objects.Instance.from_db(
+            r, fault=(faults.get(r['uuid']) or [None])[0]) for r in rows]
+
+    def _db_filters(self, context: Any, search_opts: dict[str, Any]
+                    ) -> dict[str, Any] | None:
+        """Database filters for the API's search options; None when no
+        instance can match."""
+        filters = dict(search_opts)
+        if 'changes-since' in filters:
+            filters['changes_since'] = filters.pop('changes-since')
+        if 'image' in filters:
+            filters['image_ref'] = filters.pop('image')
+        if 'flavor' in filters:
+            try:
+                flavor = self.flavor_get(context, filters.pop('flavor'))
+            except exception.FlavorNotFound:
+                return None
+            filters['instance_type_id'] = flavor.id
+        return filters
+
+    def get_instance_actions(self, ctxt: Any, instance_uuid: str
+                             ) -> list[dict[str, Any]]:
+        """The actions asked of an instance, newest first."""
+        return self.db.actions_get(ctxt, instance_uuid)
+
+    def get_instance_action(self, ctxt: Any, instance_uuid: str,
+                            request_id: str) -> dict[str, Any]:
+        """One action with its ``events`` (newest first), or
+        InstanceActionNotFound."""
+        action = self.db.action_get_by_request_id(ctxt, instance_uuid,
+                                                  request_id)
+        return dict(action, events=self.db.action_events_get(
+            ctxt, action['id']))
+
+    # -- create ---------------------------------------------------------
+
+    def create(self, context: Any, flavor: objects.Flavor, image_href: str,
+               display_name: str, *, min_count: int = 1, max_count: int = 1,
+               key_name: str | None = None,
+               metadata: dict[str, str] | None = None,
+               user_data: str | None = None,
+               availability_zone: str | None = None,
+               scheduler_hints: dict[str, Any] | None = None,
+               access_ip_v4: str | None = None
+               ) -> tuple[list[objects.Instance], str]:
+        """Record the instances, then have them scheduled and built.
+
+        Raises FlavorNotFound (disabled flavor), ImageNotFound,
+        ImageNotActive, FlavorMemoryTooSmall, FlavorDiskTooSmall,
+        KeypairNotFound or InvalidInput, before anything is written.
+        """
+        if flavor.disabled:
+            raise exception.FlavorNotFound(flavor_id=flavor.flavorid)
+        if not 1 <= min_count <= max_count <= MAX_COUNT:
+            raise exception.InvalidInput(
+                reason='min_count and max_count must satisfy 1 <= min_count'
+                       ' <= max_count <= %d' % MAX_COUNT)
+        image = self._bootable_image(context, image_href, flavor)
+        key_data = (self.db.key_pair_get(context, context.user_id,
+                                         key_name)['public_key']
+                    if key_name else None)
+        max_count = self.quotas.check_boot(context, context.project_id,
+                                           flavor, min_count, max_count)
+        reservation_id = _reservation_id()
+        instances = []
+        for index in range(max_count):
+            name = (display_name if max_count == 1
+                    else '%s-%d' % (display_name, index + 1))
+            values = self._instance_values(
+                context, flavor, image, name, key_name=key_name,
+                key_data=key_data, metadata=metadata, user_data=user_data,
+                availability_zone=availability_zone,
+                access_ip_v4=access_ip_v4, launch_index=index,
+                reservation_id=reservation_id)
+            instance = objects.Instance.from_db(
+                self.db.instance_create(context, values))
+            self._record_action(context, instance, instance_actions.CREATE)
+            instances.append(instance)
+        self.quotas.recheck_boot(context, context.project_id, flavor,
+                                 [i.uuid for i in instances], min_count,
+                                 max_count)
+        request_spec = {
+            'image': images.image_spec(image),
+            'instance_type': flavor,
+            'num_instances': len(instances),
+            'instance_uuids': [i.uuid for i in instances],
+            'availability_zone': availability_zone,
+        }
+        filter_properties = {'scheduler_hints': scheduler_hints or {},
+                             'instance_type': flavor}
+        self._schedule(context, instances, request_spec, filter_properties)
+        return instances, reservation_id
+
+    def _bootable_image(self, context: Any, image_href: str,
+                        flavor: objects.Flavor) -> objects.ImageMeta:
+        """The registry's image, checked against the flavor."""
+        image = objects.ImageMeta.from_dict(self.image_get(context,
+                                                           image_href))
+        if image.status != 'active':
+            raise exception.ImageNotActive(image_id=image.id)
+        if image.min_ram > flavor.memory_mb:
+            raise exception.FlavorMemoryTooSmall()
+        if flavor.root_gb and image.min_disk > flavor.root_gb:
+            raise exception.FlavorDiskTooSmall()
+        return image
+
+    def _instance_values(self, context: Any, flavor: objects.Flavor,
+                         image: objects.ImageMeta, display_name: str,
+                         **extra: Any) -> dict[str, Any]:
+        return dict(
+            uuid=uuidutils.generate_uuid(),
+            user_id=context.user_id, project_id=context.project_id,
+            display_name=display_name,
+            hostname=display_name.lower().replace(' ', '-')[:63],
+            image_ref=image.id,
+            **compute_utils.flavor_values(flavor),
+            vm_state=vm_states.BUILDING,
+            task_state=task_states.SCHEDULING,
+            power_state=power_state.NOSTATE,
+            locked=False, progress=0,
+            system_metadata=images.system_metadata_from_image(image),
+            **{k: v for k, v in extra.items() if k != 'metadata'},
+            metadata=extra.get('metadata') or {})
+
+    def _schedule(self, context: Any, instances: list[objects.Instance],
+                  request_spec: dict[str, Any],
+                  filter_properties: dict[str, Any]) -> None:
+        self.scheduler_rpcapi.build_instances(context, instances,
+                                              request_spec,
+                                              filter_properties)
+
+    # -- delete ---------------------------------------------------------
+
+    def delete(self, context: Any, instance: objects.Instance) -> None:
+        """Delete an instance in any state: at once when it has no host
+        yet, else on its host."""
+        self._check_lock(context, instance)
+        self._record_action(context, instance, instance_actions.DELETE)
+        self._delete(context, instance)
+
+    def force_delete(self, context: Any, instance: objects.Instance) -> None:
+        """Delete an instance whatever its vm and task states.
+
+        Without soft delete (``reclaim_instance_interval``) there is
+        nothing to reclaim: this is :meth:`delete`.
+        """
+        self.delete(context, instance)
+
+    def _delete(self, context: Any, instance: objects.Instance) -> None:
+        if not instance.host:
+            try:
+                self.db.instance_destroy(context, instance.uuid)
+            except exception.InstanceNotFound:
+                pass
+            return
+        if instance.vm_state == vm_states.RESIZED:
+            # The source host still holds the old copy: confirm first, as
+            # Nova does, so it is freed too.
+            self._confirm_resize_here(context, instance)
+        instance = compute_utils.instance_update(
+            self.db, context, instance, task_state=task_states.DELETING)
+        self.compute_rpcapi.terminate_instance(context, instance)
+
+    # -- fields the API owns --------------------------------------------
+
+    def update_instance(self, ctxt: Any, instance: objects.Instance,
+                        updates: dict[str, Any]) -> objects.Instance:
+        """Change display fields (``display_name`` for a rename,
+        ``display_description``, ``access_ip_v4``); returns the instance.
+        """
+        unknown = set(updates) - set(UPDATABLE_FIELDS)
+        if unknown:
+            raise exception.InvalidInput(
+                reason='cannot update %s' % ', '.join(sorted(unknown)))
+        return self._save_api_owned(ctxt, instance, dict(updates))
+
+    def update_instance_metadata(self, ctxt: Any,
+                                 instance: objects.Instance,
+                                 metadata: dict[str, str],
+                                 delete: bool = False) -> dict[str, Any]:
+        """Add or change metadata items; with ``delete``, replace them
+        all.  Returns the instance's metadata."""
+        self._check_lock(ctxt, instance)
+        checks.check_instance_state(instance, 'update_metadata',
+                                    vm_state=_METADATA_VM_STATES,
+                                    task_state=None)
+        new = dict(metadata) if delete else dict(instance.metadata or {},
+                                                 **metadata)
+        saved = self._save_api_owned(ctxt, instance, {'metadata': new})
+        return dict(saved.metadata)
+
+    def delete_instance_metadata(self, ctxt: Any,
+                                 instance: objects.Instance,
+                                 key: str) -> None:
+        self._check_lock(ctxt, instance)
+        checks.check_instance_state(instance, 'delete_metadata',
+                                    vm_state=_METADATA_VM_STATES,
+                                    task_state=None)
+        if key not in (instance.metadata or {}):
+            raise exception.InstanceMetadataNotFound(
+                instance_uuid=instance.uuid, key=key)
+        remaining = {k: v for k, v in instance.metadata.items() if k != key}
+        self._save_api_owned(ctxt, instance, {'metadata': remaining})
+
+    def _save_api_owned(self, ctxt: Any, instance: objects.Instance,
+                        updates: dict[str, Any]) -> objects.Instance:
+        assert set(updates) <= set(db_api.API_OWNED_FIELDS) | {
+            'system_metadata'}
+        return compute_utils.instance_update(self.db, ctxt, instance,
+                                             **updates)
+
+    # -- the steps of every action --------------------------------------
+
+    def _check_lock(self, ctxt: Any, instance: objects.Instance) -> None:
+        if self.enforce_locks:
+            checks.check_instance_lock(ctxt, instance)
+
+    def _check_cell(self, instance: objects.Instance) -> None:
+        """The instance can be reached (always, in a cell that owns it)."""
+
+    def _record_action(self, ctxt: Any, instance: objects.Instance,
+                       action: str) -> None:
+        self.db.action_start(ctxt, {
+            'action': action, 'instance_uuid': instance.uuid,
+            'request_id': ctxt.request_id, 'user_id': ctxt.user_id,
+            'project_id': ctxt.project_id})
+
+    def _act(self, ctxt: Any, instance: objects.Instance, action: str,
+             method: str, kwargs: dict[str, Any],
+             here: Callable[[objects.Instance], Any],
+             **updates: Any) -> Any:
+        """Start an action that passed its checks: save ``updates`` (the
+        new task state) unless the task state moved meanwhile, record
+        ``action`` and deliver the work (see :meth:`_deliver`)."""
+        self._check_cell(instance)
+        if updates:
+            instance = compute_utils.instance_update(
+                self.db, ctxt, instance,
+                expected_task_state=[instance.task_state], **updates)
+        self._record_action(ctxt, instance, action)
+        return self._deliver(ctxt, instance, method, kwargs,
+                             lambda: here(instance))
+
+    def _deliver(self, ctxt: Any, instance: objects.Instance, method: str,
+                 kwargs: dict[str, Any], here: Callable[[], Any],
+                 call: bool = False) -> Any:
+        """Carry out a checked action.
+
+        In a cell that runs its instances, ``here()`` does it (usually a
+        cast to the compute host).  The API cell overrides this to send
+        ``method(**kwargs)`` to the instance's cell instead, where the
+        same method checks again and calls ``here``.
+        """
+        return here()

@@ -1,0 +1,471 @@
+"""Server actions of the compute API, with Nova's state rules.
+
+Mixed into :class:`nova.compute.api.API`.  An action that needs global
+data (an image, a flavor, a new password) resolves it in its public method
+(``rebuild``, ``resize``, ``snapshot``, ...), which the API cell runs, and
+then calls a second method that takes the resolved data
+(``rebuild_from_image``, ``resize_to_flavor``, ...): that one is what the
+instance's own cell runs, since children hold no global data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import secrets
+import string
+from typing import TYPE_CHECKING
+from typing import Any
+
+from nova import exception
+from nova import objects
+from nova.compute import checks
+from nova.compute import images
+from nova.compute import instance_actions as actions
+from nova.compute import task_states
+from nova.compute import utils as compute_utils
+from nova.compute import vm_states
+
+# Task states a reboot may interrupt (Nova's list).
+_REBOOT_FROM = [None, task_states.REBOOTING, task_states.REBOOT_PENDING,
+                task_states.REBOOT_STARTED, task_states.REBOOTING_HARD,
+                task_states.RESUMING, task_states.UNPAUSING,
+                task_states.PAUSING, task_states.SUSPENDING]
+_SOFT_REBOOT_BUSY = (task_states.REBOOTING, task_states.REBOOTING_HARD,
+                     task_states.REBOOT_PENDING, task_states.REBOOT_STARTED)
+_SNAPSHOT_FROM = [vm_states.ACTIVE, vm_states.STOPPED, vm_states.PAUSED,
+                  vm_states.SUSPENDED]
+_SHELVE_FROM = _SNAPSHOT_FROM
+_PASSWORD_CHARS = ''.join(c for c in string.ascii_letters + string.digits
+                          if c not in 'lIO0o1')
+
+
+def generate_password(length: int = 12) -> str:
+    return ''.join(secrets.choice(_PASSWORD_CHARS) for _ in range(length))
+
+
+class ServerActionsMixin:
+    if TYPE_CHECKING:
+        conf: Any
+        db: Any
+        compute_rpcapi: Any
+        scheduler_rpcapi: Any
+        quotas: Any
+
+        def _check_lock(self, ctxt: Any,
+                        instance: objects.Instance) -> None: ...
+
+        def _act(self, ctxt: Any, instance: objects.Instance, action: str,
+                 method: str, kwargs: dict[str, Any],
+                 here: Callable[[objects.Instance], Any],
+                 **updates: Any) -> Any: ...
+
+        def _deliver(self, ctxt: Any, instance: objects.Instance,
+                     method: str, kwargs: dict[str, Any],
+                     here: Callable[[], Any], call: bool = False) -> Any: ...
+
+        def _record_action(self, ctxt: Any, instance: objects.Instance,
+                           action: str) -> None: ...
+
+        def _save_api_owned(self, ctxt: Any, instance: objects.Instance,
+                            updates: dict[str, Any]) -> objects.Instance: ...
+
+        def image_get(self, ctxt: Any, image_id: str) -> dict[str, Any]: ...
+
+        def image_delete(self, ctxt: Any, image_id: str) -> None: ...
+
+        def flavor_get(self, ctxt: Any, flavorid: str) -> objects.Flavor: ...
+
+        def _new_image(self, ctxt: Any, instance: objects.Instance,
+                       name: str, extra_properties: dict[str, Any] | None
+                       ) -> objects.ImageMeta: ...
+
+    def _simple(self, ctxt: Any, instance: objects.Instance, method: str,
+                action: str, vm_state: list[str], task_state: str,
+                cast: Callable[[Any, objects.Instance], None]) -> None:
+        """An action with no argument: lock and state checks, a new task
+        state, a cast to the instance's host."""
+        self._check_lock(ctxt, instance)
+        checks.check_instance_state(instance, method, vm_state=vm_state)
+        checks.check_instance_host(instance)
+        self._act(ctxt, instance, action, method, {},
+                  lambda inst: cast(ctxt, inst), task_state=task_state)
+
+    # -- power ----------------------------------------------------------
+
+    def reboot(self, ctxt: Any, instance: objects.Instance,
+               reboot_type: str) -> None:
+        """Reboot: ``SOFT`` (running instances) or ``HARD``."""
+        if reboot_type not in ('SOFT', 'HARD'):
+            raise exception.InvalidInput(
+                reason='reboot type must be SOFT or HARD')
+        self._check_lock(ctxt, instance)
+        checks.check_instance_state(
+            instance, 'reboot', vm_state=vm_states.ALLOW_HARD_REBOOT,
+            task_state=_REBOOT_FROM)
+        soft = reboot_type == 'SOFT'
+        if soft and instance.vm_state not in vm_states.ALLOW_SOFT_REBOOT:
+            raise exception.InstanceInvalidState(
+                method='soft reboot', instance_uuid=instance.uuid,
+                attr='vm_state', state=instance.vm_state)
+        if (soft and instance.task_state in _SOFT_REBOOT_BUSY) or (
+                not soft and
+                instance.task_state == task_states.REBOOTING_HARD):
+            raise exception.InstanceInvalidState(
+                method='reboot', instance_uuid=instance.uuid,
+                attr='task_state', state=instance.task_state)
+        self._act(ctxt, instance, actions.REBOOT, 'reboot',
+                  {'reboot_type': reboot_type},
+                  lambda inst: self.compute_rpcapi.reboot_instance(
+                      ctxt, inst, reboot_type),
+                  task_state=(task_states.REBOOTING if soft
+                              else task_states.REBOOTING_HARD))
+
+    def stop(self, ctxt: Any, instance: objects.Instance) -> None:
+        self._check_lock(ctxt, instance)
+        checks.check_instance_state(
+            instance, 'stop', vm_state=[vm_states.ACTIVE, vm_states.ERROR])
+        checks.check_instance_host(instance)
+        self._act(ctxt, instance, actions.STOP, 'stop', {},
+                  lambda inst: self.compute_rpcapi.stop_instance(ctxt, inst),
+                  task_state=task_states.POWERING_OFF, progress=0)
+
+    def start(self, ctxt: Any, instance: objects.Instance) -> None:
+        self._simple(ctxt, instance, 'start', actions.START,
+                     [vm_states.STOPPED], task_states.POWERING_ON,
+                     self.compute_rpcapi.start_instance)
+
+    def pause(self, ctxt: Any, instance: objects.Instance) -> None:
+        self._simple(ctxt, instance, 'pause', actions.PAUSE,
+                     [vm_states.ACTIVE], task_states.PAUSING,
+                     self.compute_rpcapi.pause_instance)
+
+    def unpause(self, ctxt: Any, instance: objects.Instance) -> None:
+        self._simple(ctxt, instance, 'unpause', actions.UNPAUSE,
+                     [vm_states.PAUSED], task_states.UNPAUSING,
+                     self.compute_rpcapi.unpause_instance)
+
+    def suspend(self, ctxt: Any, instance: objects.Instance) -> None:
+        self._simple(ctxt, instance, 'suspend', actions.SUSPEND,
+                     [vm_states.ACTIVE], task_states.SUSPENDING,
+                     self.compute_rpcapi.suspend_instance)
+
+    def resume(self, ctxt: Any, instance: objects.Instance) -> None:
+        self._simple(ctxt, instance, 'resume', actions.RESUME,
+                     [vm_states.SUSPENDED], task_states.RESUMING,
+                     self.compute_rpcapi.resume_instance)
+
+    # -- rescue and console ---------------------------------------------
+
+    def rescue(self, ctxt: Any, instance: objects.Instance,
+               rescue_password: str | None = None,
+               rescue_image_ref: str | None = None) -> str:
+        """Boot the instance from a rescue image (default: its own);
+        returns the rescue system's admin password."""
+        self._check_lock(ctxt, instance)
+        checks.check_instance_state(
+            instance, 'rescue',
+            vm_state=[vm_states.ACTIVE, vm_states.STOPPED, vm_states.ERROR])
+        image = (objects.ImageMeta.from_dict(
+            self.image_get(ctxt, rescue_image_ref))
+            if rescue_image_ref else None)
+        password = rescue_password or generate_password()
+        self.rescue_with_image(ctxt, instance, password, image)
+        return password
+
+    def rescue_with_image(self, ctxt: Any, instance: objects.Instance,
+                          rescue_password: str,
+                          rescue_image: objects.ImageMeta | None) -> None:
+        self._check_lock(ctxt, instance)
+        checks.check_instance_state(
+            instance, 'rescue',
+            vm_state=[vm_states.ACTIVE, vm_states.STOPPED, vm_states.ERROR])
+        checks.check_instance_host(instance)
+        self._act(ctxt, instance, actions.RESCUE, 'rescue_with_image',
+                  {'rescue_password': rescue_password,
+                   'rescue_image': rescue_image},
+                  lambda inst: self.compute_rpcapi.rescue_instance(
+                      ctxt, inst, rescue_password, rescue_image),
+                  task_state=task_states.RESCUING)
+
+    def unrescue(self, ctxt: Any, instance: objects.Instance) -> None:
+        self._simple(ctxt, instance, 'unrescue', actions.UNRESCUE,
+                     [vm_states.RESCUED], task_states.UNRESCUING,
+                     self.compute_rpcapi.unrescue_instance)
+
+    def get_console_output(self, ctxt: Any, instance: objects.Instance,
+                           tail_length: int | None = None) -> str:
+        """The console log (its last ``tail_length`` lines)."""
+        checks.check_instance_host(instance)
+        return self._deliver(
+            ctxt, instance, 'get_console_output',
+            {'tail_length': tail_length},
+            lambda: self.compute_rpcapi.get_console_output(
+                ctxt, instance, tail_length), call=True)
+
+    # -- lock -----------------------------------------------------------
+
+    def lock(self, ctxt: Any, instance: objects.Instance,
+             reason: str | None = None) -> None:
+        """Lock against actions by non-admins.  An owner's lock records
+        ``owner``, anyone else's ``admin`` (who then holds it)."""
+        is_owner = instance.project_id == ctxt.project_id
+        if instance.locked and is_owner:
+            return
+        sysmeta = compute_utils.system_metadata_with(
+            instance, remove=('locked_reason',))
+        if reason:
+            sysmeta['locked_reason'] = reason
+        self._record_action(ctxt, instance, actions.LOCK)
+        self._save_api_owned(ctxt, instance, {
+            'locked': True, 'locked_by': 'owner' if is_owner else 'admin',
+            'system_metadata': sysmeta})
+
+    def unlock(self, ctxt: Any, instance: objects.Instance) -> None:
+        """Unlock.  Whether a caller may lift an admin's lock is the
+        policy's call (``unlock_override``), not this method's."""
+        self._record_action(ctxt, instance, actions.UNLOCK)
+        self._save_api_owned(ctxt, instance, {
+            'locked': False, 'locked_by': None,
+            'system_metadata': compute_utils.system_metadata_with(
+                instance, remove=('locked_reason',))})
+
+    # -- rebuild --------------------------------------------------------
+
+    def rebuild(self, ctxt: Any, instance: objects.Instance, image_href: str,
+                admin_password: str | None = None, name: str | None = None,
+                metadata: dict[str, str] | None = None) -> None:
+        """Rebuild from ``image_href`` (ImageNotFound when unknown)."""
+        self._check_lock(ctxt, instance)
+        checks.check_instance_state(
+            instance, 'rebuild',
+            vm_state=[vm_states.ACTIVE, vm_states.STOPPED, vm_states.ERROR])
+        image = objects.ImageMeta.from_dict(self.image_get(ctxt, image_href))
+        if image.status != 'active':
+            raise exception.ImageNotActive(image_id=image.id)
+        flavor = instance.flavor
+        if flavor is not None and image.min_ram > flavor.memory_mb:
+            raise exception.FlavorMemoryTooSmall()
+        if flavor is not None and flavor.root_gb and \
+                image.min_disk > flavor.root_gb:
+            raise exception.FlavorDiskTooSmall()
+        self.rebuild_from_image(ctxt, instance, image, admin_password, name,
+                                metadata)
+
+    def rebuild_from_image(self, ctxt: Any, instance: objects.Instance,
+                           image: objects.ImageMeta,
+                           admin_password: str | None = None,
+                           name: str | None = None,
+                           metadata: dict[str, str] | None = None) -> None:
+        self._check_lock(ctxt, instance)
+        checks.check_instance_state(
+            instance, 'rebuild',
+            vm_state=[vm_states.ACTIVE, vm_states.STOPPED, vm_states.ERROR])
+        checks.check_instance_host(instance)
+        updates: dict[str, Any] = {
+            'task_state': task_states.REBUILDING, 'image_ref': image.id,
+            'progress': 0,
+            'system_metadata': images.replace_image_system_metadata(
+                dict(instance.system_metadata or {}), image)}
+        if name is not None:
+            updates['display_name'] = name
+        if metadata is not None:
+            updates['metadata'] = metadata
+        self._act(ctxt, instance, actions.REBUILD, 'rebuild_from_image',
+                  {'image': image, 'admin_password': admin_password,
+                   'name': name, 'metadata': metadata},
+                  lambda inst: self.compute_rpcapi.rebuild_instance(
+                      ctxt, inst, image, admin_password), **updates)
+
+    # -- resize ---------------------------------------------------------
+
+    def resize(self, ctxt: Any, instance: objects.Instance,
+               flavor_id: str) -> None:
+        """Resize to flavor ``flavor_id``: to VERIFY_RESIZE (vm state
+        ``resized``), then :meth:`confirm_resize` or
+        :meth:`revert_resize`."""
+        self._check_lock(ctxt, instance)
+        checks.check_instance_state(
+            instance, 'resize', vm_state=[vm_states.ACTIVE,
+                                          vm_states.STOPPED])
+        new = self.flavor_get(ctxt, flavor_id)
+        if new.disabled:
+            raise exception.FlavorNotFound(flavor_id=flavor_id)
+        current = instance.flavor
+        if current is not None and new.flavorid == current.flavorid:
+            raise exception.CannotResizeToSameFlavor()
+        if current is not None and current.root_gb and not new.root_gb:
+            raise exception.CannotResizeDisk(
+                reason='Resize to zero disk flavor is not allowed.')
+        if current is not None:
+            # Usage follows the replica's flavor columns, which the owning
+            # cell moves to the new flavor on resize and back on revert.
+            self.quotas.check_resize(ctxt, instance.project_id, current,
+                                     new)
+        self.resize_to_flavor(ctxt, instance, new)
+
+    def resize_to_flavor(self, ctxt: Any, instance: objects.Instance,
+                         flavor: objects.Flavor) -> None:
+        self._check_lock(ctxt, instance)
+        checks.check_instance_state(
+            instance, 'resize', vm_state=[vm_states.ACTIVE,
+                                          vm_states.STOPPED])
+        checks.check_instance_host(instance)
+        sysmeta = compute_utils.system_metadata_with(
+            instance, old_vm_state=instance.vm_state)
+        self._act(ctxt, instance, actions.RESIZE, 'resize_to_flavor',
+                  {'flavor': flavor},
+                  lambda inst: self._schedule_resize(ctxt, inst, flavor),
+                  task_state=task_states.RESIZE_PREP, progress=0,
+                  system_metadata=sysmeta)
+
+    def _schedule_resize(self, ctxt: Any, instance: objects.Instance,
+                         flavor: objects.Flavor) -> None:
+        request_spec = {
+            'image': images.image_spec_from_instance(instance),
+            'instance_type': flavor, 'num_instances': 1,
+            'instance_uuids': [instance.uuid],
+            'availability_zone': instance.availability_zone}
+        ignore = ([] if self.conf.allow_resize_to_same_host
+                  else [instance.host])
+        self.scheduler_rpcapi.prep_resize(
+            ctxt, instance, flavor, request_spec,
+            {'ignore_hosts': ignore, 'instance_type': flavor})
+
+    def confirm_resize(self, ctxt: Any, instance: objects.Instance) -> None:
+        """Keep the new flavor; the source host frees the old one."""
+        self._check_lock(ctxt, instance)
+        checks.check_instance_state(instance, 'confirm_resize',
+                                    vm_state=[vm_states.RESIZED])
+        self._act(ctxt, instance, actions.CONFIRM_RESIZE, 'confirm_resize',
+                  {}, lambda inst: self._confirm_resize_here(ctxt, inst))
+
+    def _confirm_resize_here(self, ctxt: Any,
+                             instance: objects.Instance) -> None:
+        migration = self.db.migration_get_by_instance_and_status(
+            ctxt, instance.uuid, 'finished')
+        self.db.migration_update(ctxt, migration['id'],
+                                 {'status': 'confirming'})
+        self.compute_rpcapi.confirm_resize(
+            ctxt, migration['source_compute'], instance, migration['id'])
+
+    def revert_resize(self, ctxt: Any, instance: objects.Instance) -> None:
+        """Go back to the old flavor on the source host."""
+        self._check_lock(ctxt, instance)
+        checks.check_instance_state(instance, 'revert_resize',
+                                    vm_state=[vm_states.RESIZED])
+        self._act(ctxt, instance, actions.REVERT_RESIZE, 'revert_resize',
+                  {}, lambda inst: self._revert_resize_here(ctxt, inst),
+                  task_state=task_states.RESIZE_REVERTING)
+
+    def _revert_resize_here(self, ctxt: Any,
+                            instance: objects.Instance) -> None:
+        try:
+            migration = self.db.migration_get_by_instance_and_status(
+                ctxt, instance.uuid, 'finished')
+        except exception.MigrationNotFoundByStatus:
+            compute_utils.instance_update(self.db, ctxt, instance,
+                                          task_state=None)
+            raise
+        self.db.migration_update(ctxt, migration['id'],
+                                 {'status': 'reverting'})
+        self.compute_rpcapi.revert_resize(
+            ctxt, migration['dest_compute'], instance, migration['id'])
+
+    # -- snapshot and shelve --------------------------------------------
+
+    def snapshot(self, ctxt: Any, instance: objects.Instance, name: str,
+                 extra_properties: dict[str, Any] | None = None
+                 ) -> dict[str, Any]:
+        """Snapshot into a new image of the registry, returned at once
+        (``queued``); it turns ``active`` when the upload is done."""
+        checks.check_instance_state(instance, 'snapshot',
+                                    vm_state=_SNAPSHOT_FROM)
+        image = self._new_image(ctxt, instance, name, extra_properties)
+        try:
+            self.snapshot_to_image(ctxt, instance, image)
+        except Exception:
+            self.image_delete(ctxt, image.id)
+            raise
+        return self.image_get(ctxt, image.id)
+
+    def snapshot_to_image(self, ctxt: Any, instance: objects.Instance,
+                          image: objects.ImageMeta) -> None:
+        # No lock check, as in Nova: a lock guards against changes.
+        checks.check_instance_state(instance, 'snapshot',
+                                    vm_state=_SNAPSHOT_FROM)
+        checks.check_instance_host(instance)
+        self._act(ctxt, instance, actions.CREATE_IMAGE, 'snapshot_to_image',
+                  {'image': image},
+                  lambda inst: self.compute_rpcapi.snapshot_instance(
+                      ctxt, inst, image.id),
+                  task_state=task_states.IMAGE_SNAPSHOT_PENDING)
+
+    def shelve(self, ctxt: Any, instance: objects.Instance) -> None:
+        """Stop the instance and keep it as an image; with
+        ``shelved_offload_time`` 0 its host is freed at once."""
+        self._check_lock(ctxt, instance)
+        checks.check_instance_state(instance, 'shelve',
+                                    vm_state=_SHELVE_FROM)
+        image = self._new_image(ctxt, instance,
+                                '%s-shelved' % instance.display_name, None)
+        try:
+            self.shelve_to_image(ctxt, instance, image)
+        except Exception:
+            self.image_delete(ctxt, image.id)
+            raise
+
+    def shelve_to_image(self, ctxt: Any, instance: objects.Instance,
+                        image: objects.ImageMeta) -> None:
+        self._check_lock(ctxt, instance)
+        checks.check_instance_state(instance, 'shelve',
+                                    vm_state=_SHELVE_FROM)
+        checks.check_instance_host(instance)
+        self._act(ctxt, instance, actions.SHELVE, 'shelve_to_image',
+                  {'image': image},
+                  lambda inst: self.compute_rpcapi.shelve_instance(
+                      ctxt, inst, image.id),
+                  task_state=task_states.SHELVING)
+
+    def unshelve(self, ctxt: Any, instance: objects.Instance) -> None:
+        """Bring a shelved instance back, scheduling it again when it was
+        offloaded."""
+        self._check_lock(ctxt, instance)
+        checks.check_instance_state(
+            instance, 'unshelve',
+            vm_state=[vm_states.SHELVED, vm_states.SHELVED_OFFLOADED])
+        image_id = (instance.system_metadata or {}).get('shelved_image_id')
+        image = None
+        if image_id:
+            try:
+                image = objects.ImageMeta.from_dict(
+                    self.image_get(ctxt.elevated(), image_id))
+            except exception.ImageNotFound:
+                pass    # boot from the instance's own image instead
+        self.unshelve_from_image(ctxt, instance, image)
+
+    def unshelve_from_image(self, ctxt: Any, instance: objects.Instance,
+                            image: objects.ImageMeta | None) -> None:
+        self._check_lock(ctxt, instance)
+        checks.check_instance_state(
+            instance, 'unshelve',
+            vm_state=[vm_states.SHELVED, vm_states.SHELVED_OFFLOADED])
+        self._act(ctxt, instance, actions.UNSHELVE, 'unshelve_from_image',
+                  {'image': image},
+                  lambda inst: self._unshelve_here(ctxt, inst, image),
+                  task_state=task_states.UNSHELVING)
+
+    def _unshelve_here(self, ctxt: Any, instance: objects.Instance,
+                       image: objects.ImageMeta | None) -> None:
+        if instance.host:
+            self.compute_rpcapi.unshelve_instance(
+                ctxt, instance.host, instance, image, None, None)
+            return
+        spec_image = (images.image_spec(image) if image is not None
+                      else images.image_spec_from_instance(instance))
+        request_spec = {
+            'image': spec_image, 'instance_type': instance.flavor,
+            'num_instances': 1, 'instance_uuids': [instance.uuid],
+            'availability_zone': instance.availability_zone}
+        self.scheduler_rpcapi.unshelve_instance(
+            ctxt, instance, image, request_spec,
+            {'instance_type': instance.flavor})

@@ -1,0 +1,190 @@
+"""Global data of the compute API: images, key pairs and flavors.
+
+Mixed into :class:`nova.compute.api.API`.  These live in the API cell's
+database only; whatever a child cell needs of them travels with each
+request (flavor with extra specs, image metadata, key data).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+from typing import TYPE_CHECKING
+from typing import Any
+
+from cryptography import exceptions as crypto_exceptions
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from oslo_utils import uuidutils
+
+from nova import exception
+from nova import objects
+from nova.compute import images
+
+_KEYPAIR_NAME = re.compile(r'^[a-zA-Z0-9 _.@-]{1,255}$')
+_FLAVOR_FIELDS = ('name', 'flavorid', 'memory_mb', 'vcpus', 'root_gb',
+                  'ephemeral_gb', 'swap', 'rxtx_factor', 'is_public',
+                  'disabled', 'description', 'extra_specs')
+
+
+def _fingerprint(public_key: str) -> str:
+    """The MD5 fingerprint of an OpenSSH public key, as Nova shows it."""
+    try:
+        blob = base64.b64decode(public_key.split()[1], validate=True)
+    except (IndexError, binascii.Error, ValueError) as exc:
+        raise exception.InvalidKeypair(
+            reason='Keypair data is invalid') from exc
+    digest = hashlib.md5(blob, usedforsecurity=False).hexdigest()
+    return ':'.join(digest[i:i + 2] for i in range(0, len(digest), 2))
+
+
+def _check_public_key(public_key: str) -> None:
+    try:
+        serialization.load_ssh_public_key(public_key.encode())
+    except (ValueError, TypeError, IndexError,
+            crypto_exceptions.UnsupportedAlgorithm) as exc:
+        raise exception.InvalidKeypair(
+            reason='failed to parse the public key') from exc
+
+
+def generate_key_pair() -> tuple[str, str]:
+    """A new RSA key pair: (OpenSSH public key, PEM private key)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(
+        serialization.Encoding.OpenSSH,
+        serialization.PublicFormat.OpenSSH).decode()
+    return public + ' Generated-by-Nova', private
+
+
+class GlobalDataMixin:
+    if TYPE_CHECKING:
+        conf: Any
+        db: Any
+
+    # -- images ---------------------------------------------------------
+
+    def image_get_all(self, ctxt: Any) -> list[dict[str, Any]]:
+        """Images visible to the caller (public ones and its project's),
+        newest first."""
+        return self.db.image_get_all(ctxt)
+
+    def image_get(self, ctxt: Any, image_id: str) -> dict[str, Any]:
+        return self.db.image_get(ctxt, image_id)
+
+    def image_create(self, ctxt: Any, values: dict[str, Any]
+                     ) -> dict[str, Any]:
+        """Register an image: ``name``, ``status`` (default ``active``),
+        ``is_public``, ``min_ram``, ``min_disk``, ``properties``, ...;
+        ``id`` defaults to a new uuid, ``owner`` to the caller's
+        project."""
+        values = dict(values)
+        values.setdefault('id', uuidutils.generate_uuid())
+        values.setdefault('status', 'active')
+        values.setdefault('owner', ctxt.project_id)
+        values.setdefault('min_ram', 0)
+        values.setdefault('min_disk', 0)
+        return self.db.image_create(ctxt, values)
+
+    def image_delete(self, ctxt: Any, image_id: str) -> None:
+        """Delete an image the caller owns (any, for an admin)."""
+        image = self.db.image_get(ctxt, image_id)
+        if not ctxt.is_admin and image['owner'] != ctxt.project_id:
+            raise exception.Forbidden(
+                'Image %s belongs to another project.' % image_id)
+        self.db.image_destroy(ctxt, image_id)
+
+    def _new_image(self, ctxt: Any, instance: objects.Instance, name: str,
+                   extra_properties: dict[str, Any] | None
+                   ) -> objects.ImageMeta:
+        """Register the (queued) image a snapshot or shelve will fill."""
+        values = images.snapshot_values(
+            ctxt, instance, name, 'snapshot', extra_properties,
+            list(self.conf.non_inheritable_image_properties))
+        return objects.ImageMeta.from_dict(self.image_create(ctxt, values))
+
+    # -- key pairs ------------------------------------------------------
+
+    def keypair_create(self, ctxt: Any, user_id: str, name: str,
+                       public_key: str | None = None
+                       ) -> tuple[dict[str, Any], str | None]:
+        """Import ``public_key``, or generate a pair; returns the key pair
+        and the private key (None when imported)."""
+        if not _KEYPAIR_NAME.match(name or '') or not name.strip():
+            raise exception.InvalidKeypair(
+                reason='Keypair name contains unsafe characters')
+        private_key = None
+        if public_key is None:
+            public_key, private_key = generate_key_pair()
+        else:
+            public_key = public_key.strip()
+            _check_public_key(public_key)
+        keypair = self.db.key_pair_create(ctxt, {
+            'user_id': user_id, 'name': name, 'public_key': public_key,
+            'fingerprint': _fingerprint(public_key), 'type': 'ssh'})
+        return keypair, private_key
+
+    def keypair_get_all(self, ctxt: Any, user_id: str
+                        ) -> list[dict[str, Any]]:
+        return self.db.key_pair_get_all_by_user(ctxt, user_id)
+
+    def keypair_get(self, ctxt: Any, user_id: str, name: str
+                    ) -> dict[str, Any]:
+        return self.db.key_pair_get(ctxt, user_id, name)
+
+    def keypair_delete(self, ctxt: Any, user_id: str, name: str) -> None:
+        self.db.key_pair_destroy(ctxt, user_id, name)
+
+    # -- flavors --------------------------------------------------------
+
+    def flavor_get_all(self, context: Any) -> list[objects.Flavor]:
+        return [objects.Flavor.from_db(f)
+                for f in self.db.flavor_get_all(context)]
+
+    def flavor_get(self, context: Any, flavorid: str) -> objects.Flavor:
+        return objects.Flavor.from_db(
+            self.db.flavor_get_by_flavor_id(context, flavorid))
+
+    def flavor_create(self, ctxt: Any, values: dict[str, Any]
+                      ) -> objects.Flavor:
+        """Create a flavor (``flavorid`` None or ``auto``: a new uuid);
+        FlavorExists or FlavorIdExists when the name or id is taken."""
+        unknown = set(values) - set(_FLAVOR_FIELDS)
+        if unknown:
+            raise exception.InvalidInput(
+                reason='unknown flavor fields: %s' % ', '.join(
+                    sorted(unknown)))
+        values = dict(values)
+        if values.get('flavorid') in (None, 'auto'):
+            values['flavorid'] = uuidutils.generate_uuid()
+        values['flavorid'] = str(values['flavorid'])
+        for key, low in (('memory_mb', 1), ('vcpus', 1), ('root_gb', 0),
+                         ('ephemeral_gb', 0), ('swap', 0)):
+            value = values.setdefault(key, 0)
+            if not isinstance(value, int) or value < low:
+                raise exception.InvalidInput(
+                    reason='%s must be an integer of at least %d'
+                    % (key, low))
+        if not (values.get('name') or '').strip():
+            raise exception.InvalidInput(reason='a flavor needs a name')
+        return objects.Flavor.from_db(self.db.flavor_create(ctxt, values))
+
+    def flavor_delete(self, ctxt: Any, flavorid: str) -> None:
+        """Delete a flavor; instances built with it keep their copy."""
+        self.db.flavor_destroy(ctxt, flavorid)
+
+    def flavor_extra_specs_update(self, ctxt: Any, flavorid: str,
+                                  specs: dict[str, Any]) -> dict[str, Any]:
+        """Create or change extra specs; returns all of the flavor's."""
+        return self.db.flavor_extra_specs_update(
+            ctxt, flavorid, {str(k): None if v is None else str(v)
+                             for k, v in specs.items()})
+
+    def flavor_extra_spec_delete(self, ctxt: Any, flavorid: str,
+                                 key: str) -> None:
+        self.db.flavor_extra_spec_delete(ctxt, flavorid, key)

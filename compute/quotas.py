@@ -1,0 +1,230 @@
+"""Per-project quotas, kept and checked by the API cell.
+
+Limits are the ``[quota]`` defaults, overridden per project by the rows of
+the ``quotas`` table (``os-quota-sets``).  Usage is not booked separately:
+it is counted from the API cell's replica of the project's live
+instances, so it cannot drift.  A failed build counts until its server is
+deleted (as in Nova), a deleted server stops counting at once, and a
+resize that is confirmed or reverted counts whatever flavor the instance
+ends up with.
+
+Only ``instances``, ``cores`` and ``ram`` are enforced; the other
+resources are reported, as Nova reports them, so that clients find every
+key they expect.
+
+Example::
+
+    engine = QuotaEngine(conf, db)
+    count = engine.check_boot(ctxt, project_id, flavor, 1, 3)  # may lower
+    engine.check_resize(ctxt, project_id, old_flavor, new_flavor)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from oslo_log import log as logging
+
+from nova import exception
+
+LOG = logging.getLogger(__name__)
+
+UNLIMITED = -1
+# The largest limit a database integer column holds.
+MAX_LIMIT = 0x7FFFFFFF
+
+# The resources Nova 2.1 reports, in its order.
+RESOURCES = (
+    'instances', 'cores', 'ram', 'metadata_items', 'injected_files',
+    'injected_file_content_bytes', 'injected_file_path_bytes', 'key_pairs',
+    'server_groups', 'server_group_members', 'floating_ips', 'fixed_ips',
+    'security_groups', 'security_group_rules',
+)
+# Counted from the instances and enforced on boot and resize.
+COUNTED = ('instances', 'cores', 'ram')
+# Resources of nova-network that this deployment does not limit.
+_NOT_LIMITED = ('floating_ips', 'fixed_ips', 'security_groups',
+                'security_group_rules')
+# [quota] option of a resource, where the names differ.
+_OPTION_NAMES = {'injected_file_path_bytes': 'injected_file_path_length'}
+
+
+def _requested(flavor: Any, count: int) -> dict[str, int]:
+    return {'instances': count,
+            'cores': (flavor.vcpus or 0) * count,
+            'ram': (flavor.memory_mb or 0) * count}
+
+
+def _over(limits: dict[str, int], usage: dict[str, int],
+          deltas: dict[str, int]) -> list[str]:
+    """The resources ``deltas`` would take over their limit, sorted."""
+    return sorted(r for r, delta in deltas.items()
+                  if delta > 0 and limits[r] != UNLIMITED
+                  and usage[r] + delta > limits[r])
+
+
+def _too_many(overs: list[str], requested: dict[str, Any],
+              limits: dict[str, int],
+              usage: dict[str, int]) -> exception.TooManyInstances:
+    def join(values: dict[str, Any]) -> str:
+        return ', '.join(str(values[r]) for r in overs)
+    return exception.TooManyInstances(
+        overs=', '.join(overs), req=join(requested), used=join(usage),
+        allowed=join(limits))
+
+
+class QuotaEngine:
+    """Limits and usage of projects, over one API cell's database."""
+
+    def __init__(self, conf: Any, db: Any) -> None:
+        self.conf = conf
+        self.db = db
+
+    # -- reading --------------------------------------------------------
+
+    def defaults(self) -> dict[str, int]:
+        """The limits of a project that was given none of its own."""
+        options = self.conf.quota
+        return {r: (UNLIMITED if r in _NOT_LIMITED
+                    else int(getattr(options, _OPTION_NAMES.get(r, r))))
+                for r in RESOURCES}
+
+    def get_limits(self, ctxt: Any, project_id: str) -> dict[str, int]:
+        """Every resource's limit for ``project_id``."""
+        limits = self.defaults()
+        own = self.db.quota_get_all_by_project(ctxt, project_id)
+        limits.update({r: v for r, v in own.items() if r in limits})
+        return limits
+
+    def get_usage(self, ctxt: Any, project_id: str) -> dict[str, int]:
+        """What the project uses of each resource (0 when not counted)."""
+        usage = dict.fromkeys(RESOURCES, 0)
+        usage.update(self.db.instance_usage_by_project(ctxt, project_id))
+        return usage
+
+    def get_detail(self, ctxt: Any,
+                   project_id: str) -> dict[str, dict[str, int]]:
+        """``{resource: {'limit', 'in_use', 'reserved'}}``."""
+        limits = self.get_limits(ctxt, project_id)
+        usage = self.get_usage(ctxt, project_id)
+        return {r: {'limit': limits[r], 'in_use': usage[r], 'reserved': 0}
+                for r in RESOURCES}
+
+    # -- changing limits ------------------------------------------------
+
+    def update_limits(self, ctxt: Any, project_id: str,
+                      limits: dict[str, int],
+                      force: bool = False) -> dict[str, int]:
+        """Give a project its own limits; return all of its limits.
+
+        Without ``force`` a limit below what the project already uses is
+        refused with :class:`~nova.exception.InvalidQuotaValue`.
+        """
+        unknown = sorted(set(limits) - set(RESOURCES))
+        if unknown:
+            raise exception.InvalidInput(
+                reason='unknown quota resources %s' % ', '.join(unknown))
+        for resource, limit in limits.items():
+            if not UNLIMITED <= limit <= MAX_LIMIT:
+                raise exception.InvalidInput(
+                    reason='Quota limit %s for %s must be -1 or greater '
+                           'and at most %d.' % (limit, resource, MAX_LIMIT))
+        if not force:
+            usage = self.get_usage(ctxt, project_id)
+            for resource, limit in sorted(limits.items()):
+                if limit != UNLIMITED and limit < usage[resource]:
+                    raise exception.InvalidQuotaValue(
+                        limit=limit, resource=resource,
+                        minimum=usage[resource])
+        self.db.quota_set(ctxt, project_id, limits)
+        LOG.info('Quota of project %s changed: %s', project_id,
+                 ', '.join('%s=%s' % kv for kv in sorted(limits.items())))
+        return self.get_limits(ctxt, project_id)
+
+    def reset(self, ctxt: Any, project_id: str) -> None:
+        """Put a project back on the default limits."""
+        self.db.quota_destroy_all_by_project(ctxt, project_id)
+
+    # -- checks ---------------------------------------------------------
+
+    def check_boot(self, ctxt: Any, project_id: str, flavor: Any,
+                   min_count: int, max_count: int) -> int:
+        """How many of ``min_count``..``max_count`` servers may boot.
+
+        Returns ``max_count`` when all fit, fewer when only some do, and
+        raises :class:`~nova.exception.TooManyInstances` when not even
+        ``min_count`` fit.
+        """
+        limits = self.get_limits(ctxt, project_id)
+        usage = self.get_usage(ctxt, project_id)
+        requested: dict[str, Any] = _requested(flavor, max_count)
+        overs = _over(limits, usage, requested)
+        if not overs:
+            return max_count
+        allowed = self._headroom_in_instances(limits, usage, flavor)
+        if min_count <= allowed:
+            return allowed
+        if min_count != max_count:
+            requested['instances'] = '%d-%d' % (min_count, max_count)
+        LOG.info('Quota of project %s exceeded for %s', project_id,
+                 ', '.join(overs))
+        raise _too_many(overs, requested, limits, usage)
+
+    @staticmethod
+    def _headroom_in_instances(limits: dict[str, int],
+                               usage: dict[str, int], flavor: Any) -> int:
+        per_instance = _requested(flavor, 1)
+        fits = []
+        for resource in COUNTED:
+            if limits[resource] == UNLIMITED or not per_instance[resource]:
+                continue
+            room = max(0, limits[resource] - usage[resource])
+            fits.append(room // per_instance[resource])
+        return min(fits) if fits else MAX_LIMIT
+
+    def recheck_boot(self, ctxt: Any, project_id: str, flavor: Any,
+                     instance_uuids: list[str], min_count: int,
+                     max_count: int) -> None:
+        """Check again once the servers of a boot are recorded.
+
+        A boot that raced another past the limit loses its servers (they
+        have not been sent to any cell yet, so they leave no trace) and
+        fails as if the first check had caught it.
+        """
+        if not self.conf.quota.recheck_quota:
+            return
+        limits = self.get_limits(ctxt, project_id)
+        usage = self.get_usage(ctxt, project_id)
+        overs = [r for r in COUNTED if limits[r] != UNLIMITED
+                 and usage[r] > limits[r]]
+        if not overs:
+            return
+        for uuid in instance_uuids:
+            self.db.instance_purge(ctxt, uuid)
+        LOG.info('Quota recheck of project %s failed for %s: removed %d '
+                 'new servers', project_id, ', '.join(overs),
+                 len(instance_uuids))
+        usage = self.get_usage(ctxt, project_id)
+        requested: dict[str, Any] = _requested(flavor, max_count)
+        if min_count != max_count:
+            requested['instances'] = '%d-%d' % (min_count, max_count)
+        raise _too_many(sorted(overs), requested, limits, usage)
+
+    def check_resize(self, ctxt: Any, project_id: str, old_flavor: Any,
+                     new_flavor: Any) -> None:
+        """Refuse a resize whose larger flavor would exceed the quota.
+
+        Only growth is checked: a smaller flavor always fits.  Raises
+        :class:`~nova.exception.TooManyInstances` (403).
+        """
+        deltas = {'instances': 0,
+                  'cores': (new_flavor.vcpus or 0) - (old_flavor.vcpus or 0),
+                  'ram': ((new_flavor.memory_mb or 0)
+                          - (old_flavor.memory_mb or 0))}
+        if all(delta <= 0 for delta in deltas.values()):
+            return
+        limits = self.get_limits(ctxt, project_id)
+        usage = self.get_usage(ctxt, project_id)
+        overs = _over(limits, usage, deltas)
+        if overs:
+            raise _too_many(overs, deltas, limits, usage)

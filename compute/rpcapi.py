@@ -1,0 +1,172 @@
+"""Client side of the compute RPC API (topic ``compute``).
+
+API version history:
+
+* 1.0 - Initial version: build_and_run_instance, terminate_instance.
+* 1.1 - Server actions: reboot_instance, stop_instance, start_instance,
+  pause_instance, unpause_instance, suspend_instance, resume_instance,
+  rebuild_instance, prep_resize, resize_instance, finish_resize,
+  confirm_resize, revert_resize, finish_revert_resize,
+  snapshot_instance, rescue_instance, unrescue_instance,
+  shelve_instance, shelve_offload_instance, unshelve_instance,
+  get_console_output.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import oslo_messaging
+
+from nova import objects
+from nova import rpc
+
+RPC_TOPIC = 'compute'
+
+
+class ComputeAPI:
+    VERSION = '1.1'
+
+    def __init__(self, transport: oslo_messaging.Transport,
+                 timeout: float | None = None) -> None:
+        target = oslo_messaging.Target(topic=RPC_TOPIC, version='1.0')
+        self.client = rpc.get_client(transport, target, timeout=timeout)
+
+    def _cast(self, ctxt: Any, host: str | None, method: str,
+              version: str = '1.1', **kwargs: Any) -> None:
+        self.client.prepare(server=host, version=version).cast(
+            ctxt, method, **kwargs)
+
+    # -- 1.0 ------------------------------------------------------------
+
+    def build_and_run_instance(self, ctxt: Any, host: str, instance: Any,
+                               node: str, request_spec: dict[str, Any],
+                               filter_properties: dict[str, Any]) -> None:
+        self._cast(ctxt, host, 'build_and_run_instance', version='1.0',
+                   instance=instance, node=node, request_spec=request_spec,
+                   filter_properties=filter_properties)
+
+    def terminate_instance(self, ctxt: Any, instance: Any) -> None:
+        self._cast(ctxt, instance.host, 'terminate_instance', version='1.0',
+                   instance=instance)
+
+    # -- 1.1: power -----------------------------------------------------
+
+    def reboot_instance(self, ctxt: Any, instance: objects.Instance,
+                        reboot_type: str) -> None:
+        self._cast(ctxt, instance.host, 'reboot_instance',
+                   instance=instance, reboot_type=reboot_type)
+
+    def stop_instance(self, ctxt: Any, instance: objects.Instance) -> None:
+        self._cast(ctxt, instance.host, 'stop_instance', instance=instance)
+
+    def start_instance(self, ctxt: Any, instance: objects.Instance) -> None:
+        self._cast(ctxt, instance.host, 'start_instance', instance=instance)
+
+    def pause_instance(self, ctxt: Any, instance: objects.Instance) -> None:
+        self._cast(ctxt, instance.host, 'pause_instance', instance=instance)
+
+    def unpause_instance(self, ctxt: Any,
+                         instance: objects.Instance) -> None:
+        self._cast(ctxt, instance.host, 'unpause_instance',
+                   instance=instance)
+
+    def suspend_instance(self, ctxt: Any,
+                         instance: objects.Instance) -> None:
+        self._cast(ctxt, instance.host, 'suspend_instance',
+                   instance=instance)
+
+    def resume_instance(self, ctxt: Any, instance: objects.Instance) -> None:
+        self._cast(ctxt, instance.host, 'resume_instance', instance=instance)
+
+    def rescue_instance(self, ctxt: Any, instance: objects.Instance,
+                        rescue_password: str,
+                        rescue_image: objects.ImageMeta | None) -> None:
+        self._cast(ctxt, instance.host, 'rescue_instance', instance=instance,
+                   rescue_password=rescue_password,
+                   rescue_image=rescue_image)
+
+    def unrescue_instance(self, ctxt: Any,
+                          instance: objects.Instance) -> None:
+        self._cast(ctxt, instance.host, 'unrescue_instance',
+                   instance=instance)
+
+    def get_console_output(self, ctxt: Any, instance: objects.Instance,
+                           tail_length: int | None) -> str:
+        return self.client.prepare(server=instance.host, version='1.1').call(
+            ctxt, 'get_console_output', instance=instance,
+            tail_length=tail_length)
+
+    # -- 1.1: images ----------------------------------------------------
+
+    def rebuild_instance(self, ctxt: Any, instance: objects.Instance,
+                         image: objects.ImageMeta,
+                         admin_password: str | None) -> None:
+        self._cast(ctxt, instance.host, 'rebuild_instance',
+                   instance=instance, image=image,
+                   admin_password=admin_password)
+
+    def snapshot_instance(self, ctxt: Any, instance: objects.Instance,
+                          image_id: str) -> None:
+        self._cast(ctxt, instance.host, 'snapshot_instance',
+                   instance=instance, image_id=image_id)
+
+    def shelve_instance(self, ctxt: Any, instance: objects.Instance,
+                        image_id: str) -> None:
+        self._cast(ctxt, instance.host, 'shelve_instance', instance=instance,
+                   image_id=image_id)
+
+    def shelve_offload_instance(self, ctxt: Any,
+                                instance: objects.Instance) -> None:
+        self._cast(ctxt, instance.host, 'shelve_offload_instance',
+                   instance=instance)
+
+    def unshelve_instance(self, ctxt: Any, host: str,
+                          instance: objects.Instance,
+                          image: objects.ImageMeta | None,
+                          node: str | None,
+                          filter_properties: dict[str, Any] | None
+                          ) -> None:
+        """Bring a shelved instance back on ``host`` (its own host when it
+        was not offloaded, else the one the scheduler chose)."""
+        self._cast(ctxt, host, 'unshelve_instance', instance=instance,
+                   image=image, node=node,
+                   filter_properties=filter_properties)
+
+    # -- 1.1: resize ----------------------------------------------------
+
+    def prep_resize(self, ctxt: Any, host: str, instance: objects.Instance,
+                    flavor: objects.Flavor, node: str,
+                    filter_properties: dict[str, Any]) -> None:
+        """On the destination: claim the new flavor, then have the source
+        send the instance."""
+        self._cast(ctxt, host, 'prep_resize', instance=instance,
+                   flavor=flavor, node=node,
+                   filter_properties=filter_properties)
+
+    def resize_instance(self, ctxt: Any, instance: objects.Instance,
+                        migration_id: int) -> None:
+        self._cast(ctxt, instance.host, 'resize_instance',
+                   instance=instance, migration_id=migration_id)
+
+    def finish_resize(self, ctxt: Any, host: str,
+                      instance: objects.Instance, migration_id: int) -> None:
+        self._cast(ctxt, host, 'finish_resize', instance=instance,
+                   migration_id=migration_id)
+
+    def confirm_resize(self, ctxt: Any, host: str,
+                       instance: objects.Instance, migration_id: int
+                       ) -> None:
+        self._cast(ctxt, host, 'confirm_resize', instance=instance,
+                   migration_id=migration_id)
+
+    def revert_resize(self, ctxt: Any, host: str,
+                      instance: objects.Instance, migration_id: int) -> None:
+        self._cast(ctxt, host, 'revert_resize', instance=instance,
+                   migration_id=migration_id)
+
+    def finish_revert_resize(self, ctxt: Any, host: str,
+                             instance: objects.Instance,
+                             migration_id: int) -> None:
+        self._cast(ctxt, host, 'finish_revert_resize', instance=instance,
+                   migration_id=migration_id)

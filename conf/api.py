@@ -1,0 +1,61 @@
+"""[api] options of the REST API service."""
+
+from oslo_config import cfg
+
+from nova.conf._utils import register_group_opts
+
+api_group = cfg.OptGroup('api', title='REST API options')
+
+api_opts = [
+    cfg.StrOpt('auth_strategy',
+               default='noauth2',
+               choices=[('noauth2', 'Development only: the token '
+                         '"user:project" is trusted; "admin" is an admin.'),
+                        ('keystone', 'Tokens are validated by '
+                         'keystonemiddleware.')],
+               help="""
+Authentication strategy of the REST API.
+
+Related options:
+
+* ``[api] api_paste_config``
+"""),
+    cfg.StrOpt('api_paste_config',
+               default='api-paste.ini',
+               help="""
+Path of the paste.deploy file describing the WSGI pipeline.
+
+Possible values:
+
+* An absolute path, or a name looked up next to the configuration files
+  and in the package's ``etc/nova`` directory.
+"""),
+    cfg.HostAddressOpt('osapi_compute_listen',
+                       default='127.0.0.1',
+                       help="""
+Address the compute REST API listens on.
+"""),
+    cfg.PortOpt('osapi_compute_listen_port',
+                default=8774,
+                help="""
+Port the compute REST API listens on.
+"""),
+    cfg.IntOpt('osapi_compute_workers',
+               default=16, min=1, max=512,
+               help="""
+Threads serving REST API requests.
+"""),
+    cfg.IntOpt('max_limit',
+               default=1000, min=1,
+               help="""
+Largest number of items a collection returns in one response.
+"""),
+]
+
+
+def register_opts(conf: cfg.ConfigOpts) -> None:
+    register_group_opts(conf, api_group, api_opts)
+
+
+def list_opts():
+    return [(api_group.name, api_opts)]

@@ -1,0 +1,155 @@
+"""Instance actions and their events: what was asked of an instance, and
+what each service did about it.
+
+An action is keyed by its instance and the request id of the request that
+asked for it; a child cell's actions and events are applied at the top
+with the ``*_apply`` methods, which are idempotent and never let an older
+copy erase a newer one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from nova import exception
+from nova.db import models
+from nova.db._common import QueryMixin
+from nova.db._common import row_to_dict
+from nova.db._common import utcnow
+
+_ACTION_FIELDS = ('action', 'instance_uuid', 'request_id', 'user_id',
+                  'project_id', 'start_time', 'finish_time', 'message')
+_EVENT_FIELDS = ('event', 'start_time', 'finish_time', 'result',
+                 'traceback', 'host', 'details')
+
+
+class ActionQueries(QueryMixin):
+    """Mixed into :class:`nova.db.api.Database`."""
+
+    def _action_row(self, session: Any, instance_uuid: str,
+                    request_id: str | None) -> Any:
+        return session.scalars(
+            sa.select(models.InstanceAction).where(
+                models.InstanceAction.instance_uuid == instance_uuid,
+                models.InstanceAction.request_id == request_id,
+                models.InstanceAction.deleted == 0)
+            .order_by(models.InstanceAction.id.desc())).first()
+
+    def action_start(self, context: Any, values: dict[str, Any]
+                     ) -> dict[str, Any]:
+        """Record that an action on an instance started."""
+        columns = {k: v for k, v in values.items() if k in _ACTION_FIELDS}
+        columns.setdefault('start_time', utcnow())
+        with self.writer() as session:
+            row = models.InstanceAction(**columns)
+            session.add(row)
+            session.flush()
+            result = row_to_dict(row)
+        self._notify(context, 'instance.action', result)
+        return result
+
+    def action_apply(self, context: Any, values: dict[str, Any]) -> bool:
+        """Store a child's action unless we hold it already."""
+        with self.writer() as session:
+            if self._action_row(session, values['instance_uuid'],
+                                values.get('request_id')) is not None:
+                return False
+            session.add(models.InstanceAction(
+                **{k: v for k, v in values.items() if k in _ACTION_FIELDS}))
+            return True
+
+    def actions_get(self, context: Any, instance_uuid: str
+                    ) -> list[dict[str, Any]]:
+        """The actions of an instance (deleted or not), newest first."""
+        with self.reader() as session:
+            stmt = (sa.select(models.InstanceAction)
+                    .where(models.InstanceAction.instance_uuid
+                           == instance_uuid,
+                           models.InstanceAction.deleted == 0)
+                    .order_by(models.InstanceAction.start_time.desc(),
+                              models.InstanceAction.id.desc()))
+            return [row_to_dict(r) for r in session.scalars(stmt)]
+
+    def action_get_by_request_id(self, context: Any, instance_uuid: str,
+                                 request_id: str) -> dict[str, Any]:
+        with self.reader() as session:
+            row = self._action_row(session, instance_uuid, request_id)
+            if row is None:
+                raise exception.InstanceActionNotFound(
+                    request_id=request_id, instance_uuid=instance_uuid)
+            return row_to_dict(row)
+
+    def action_events_get(self, context: Any, action_id: int
+                          ) -> list[dict[str, Any]]:
+        with self.reader() as session:
+            stmt = (sa.select(models.InstanceActionEvent)
+                    .where(models.InstanceActionEvent.action_id == action_id,
+                           models.InstanceActionEvent.deleted == 0)
+                    .order_by(models.InstanceActionEvent.start_time.desc(),
+                              models.InstanceActionEvent.id.desc()))
+            return [row_to_dict(r) for r in session.scalars(stmt)]
+
+    # -- events ---------------------------------------------------------
+
+    def _event_values(self, session: Any, context: Any,
+                      values: dict[str, Any]) -> dict[str, Any]:
+        """Find or create the event's action; return the event's values
+        with ``action_id``, ``instance_uuid`` and ``request_id``."""
+        uuid = values['instance_uuid']
+        request_id = values.get('request_id') or context.request_id
+        action = self._action_row(session, uuid, request_id)
+        if action is None:
+            # An event without a recorded action (a build rescheduled to
+            # another host, a periodic task): keep it under its own
+            # action rather than lose it.
+            action = models.InstanceAction(
+                action=values.get('action'), instance_uuid=uuid,
+                request_id=request_id, user_id=context.user_id,
+                project_id=context.project_id,
+                start_time=values.get('start_time') or utcnow())
+            session.add(action)
+            session.flush()
+        return dict({k: v for k, v in values.items() if k in _EVENT_FIELDS},
+                    action_id=action.id, instance_uuid=uuid,
+                    request_id=request_id, action=action.action)
+
+    def action_event_record(self, context: Any, values: dict[str, Any]
+                            ) -> dict[str, Any]:
+        """Create or complete one event of an instance's action.
+
+        ``values``: ``instance_uuid``, ``event`` and any of ``request_id``
+        (default: the context's), ``action`` (the action's name should the
+        action not be recorded yet), ``start_time``, ``finish_time``,
+        ``result`` (``Success`` or ``Error``), ``traceback``, ``host``,
+        ``details``.  Values that are None leave the stored ones alone, so
+        a late copy of an event's start never undoes its finish.
+        """
+        with self.writer() as session:
+            full = self._event_values(session, context, values)
+            row = session.scalars(
+                sa.select(models.InstanceActionEvent).where(
+                    models.InstanceActionEvent.action_id
+                    == full['action_id'],
+                    models.InstanceActionEvent.event == full['event'],
+                    models.InstanceActionEvent.deleted == 0)).first()
+            if row is None:
+                row = models.InstanceActionEvent(
+                    action_id=full['action_id'], event=full['event'])
+                session.add(row)
+            for key in _EVENT_FIELDS:
+                if full.get(key) is not None:
+                    setattr(row, key, full[key])
+            if (full.get('result') or '').lower() == 'error':
+                # As in Nova: an action with a failed event says so.
+                action = session.get(models.InstanceAction,
+                                     full['action_id'])
+                if action is not None:
+                    action.message = 'Error'
+            session.flush()
+            result = dict(row_to_dict(row), instance_uuid=full[
+                'instance_uuid'], request_id=full['request_id'],
+                action=full['action'])
+        self._notify(context, 'instance.action_event', result)
+        return result

@@ -1,0 +1,155 @@
+"""Flavors (with extra specs) and key pairs: global data of the API cell."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from nova import exception
+from nova.db import models
+from nova.db._common import QueryMixin
+from nova.db._common import row_to_dict
+from nova.db._common import soft_delete
+
+
+class FlavorQueries(QueryMixin):
+    """Mixed into :class:`nova.db.api.Database`."""
+
+    def _flavor_dicts(self, session: Any, rows: list[Any]
+                      ) -> list[dict[str, Any]]:
+        ids = [r.id for r in rows]
+        specs: dict[int, dict[str, Any]] = {i: {} for i in ids}
+        if ids:
+            for spec in session.scalars(sa.select(models.FlavorExtraSpec)
+                                        .where(models.FlavorExtraSpec
+                                               .flavor_id.in_(ids))):
+                specs[spec.flavor_id][spec.key] = spec.value
+        result = []
+        for row in rows:
+            values = row_to_dict(row)
+            values['extra_specs'] = specs[row.id]
+            result.append(values)
+        return result
+
+    def flavor_create(self, context: Any, values: dict[str, Any]
+                      ) -> dict[str, Any]:
+        values = dict(values)
+        extra_specs = values.pop('extra_specs', None) or {}
+        with self.writer() as session:
+            if session.scalar(sa.select(models.Flavor.id).where(
+                    models.Flavor.name == values['name'])) is not None:
+                raise exception.FlavorExists(name=values['name'])
+            if session.scalar(sa.select(models.Flavor.id).where(
+                    models.Flavor.flavorid == values['flavorid'])
+                    ) is not None:
+                raise exception.FlavorIdExists(flavor_id=values['flavorid'])
+            row = models.Flavor(**values)
+            session.add(row)
+            session.flush()
+            for key, value in extra_specs.items():
+                session.add(models.FlavorExtraSpec(flavor_id=row.id,
+                                                   key=key, value=value))
+            session.flush()
+            return self._flavor_dicts(session, [row])[0]
+
+    def flavor_get_by_flavor_id(self, context: Any, flavorid: str
+                                ) -> dict[str, Any]:
+        with self.reader() as session:
+            row = self._flavor_row(session, flavorid)
+            return self._flavor_dicts(session, [row])[0]
+
+    def flavor_get_all(self, context: Any, is_public: bool | None = None
+                       ) -> list[dict[str, Any]]:
+        stmt = sa.select(models.Flavor).order_by(models.Flavor.memory_mb,
+                                                 models.Flavor.flavorid)
+        if is_public is not None:
+            stmt = stmt.where(models.Flavor.is_public.is_(is_public))
+        with self.reader() as session:
+            return self._flavor_dicts(session, list(session.scalars(stmt)))
+
+    def flavor_destroy(self, context: Any, flavorid: str) -> None:
+        with self.writer() as session:
+            row = self._flavor_row(session, flavorid)
+            session.execute(sa.delete(models.FlavorExtraSpec).where(
+                models.FlavorExtraSpec.flavor_id == row.id))
+            session.delete(row)
+
+    def _flavor_row(self, session: Any, flavorid: str) -> Any:
+        row = session.scalars(sa.select(models.Flavor).where(
+            models.Flavor.flavorid == str(flavorid))).first()
+        if row is None:
+            raise exception.FlavorNotFound(flavor_id=flavorid)
+        return row
+
+    def flavor_extra_specs_update(self, context: Any, flavorid: str,
+                                  specs: dict[str, Any]) -> dict[str, Any]:
+        """Create or change extra specs; returns all of the flavor's."""
+        with self.writer() as session:
+            row = self._flavor_row(session, flavorid)
+            current = {s.key: s for s in session.scalars(
+                sa.select(models.FlavorExtraSpec).where(
+                    models.FlavorExtraSpec.flavor_id == row.id))}
+            for key, value in specs.items():
+                if key in current:
+                    current[key].value = value
+                else:
+                    session.add(models.FlavorExtraSpec(
+                        flavor_id=row.id, key=key, value=value))
+            session.flush()
+            return self._flavor_dicts(session, [row])[0]['extra_specs']
+
+    def flavor_extra_spec_delete(self, context: Any, flavorid: str,
+                                 key: str) -> None:
+        with self.writer() as session:
+            row = self._flavor_row(session, flavorid)
+            spec = session.scalars(sa.select(models.FlavorExtraSpec).where(
+                models.FlavorExtraSpec.flavor_id == row.id,
+                models.FlavorExtraSpec.key == key)).first()
+            if spec is None:
+                raise exception.FlavorExtraSpecsNotFound(
+                    flavor_id=flavorid, extra_specs_key=key)
+            session.delete(spec)
+
+    # -- key pairs ------------------------------------------------------
+
+    def key_pair_create(self, context: Any, values: dict[str, Any]
+                        ) -> dict[str, Any]:
+        with self.writer() as session:
+            clash = session.scalar(sa.select(models.KeyPair.id).where(
+                models.KeyPair.user_id == values['user_id'],
+                models.KeyPair.name == values['name'],
+                models.KeyPair.deleted == 0))
+            if clash is not None:
+                raise exception.KeyPairExists(key_name=values['name'])
+            row = models.KeyPair(**values)
+            session.add(row)
+            session.flush()
+            return row_to_dict(row)
+
+    def _key_pair_row(self, session: Any, user_id: str, name: str) -> Any:
+        row = session.scalars(sa.select(models.KeyPair).where(
+            models.KeyPair.user_id == user_id, models.KeyPair.name == name,
+            models.KeyPair.deleted == 0)).first()
+        if row is None:
+            raise exception.KeypairNotFound(user_id=user_id, name=name)
+        return row
+
+    def key_pair_get(self, context: Any, user_id: str, name: str
+                     ) -> dict[str, Any]:
+        with self.reader() as session:
+            return row_to_dict(self._key_pair_row(session, user_id, name))
+
+    def key_pair_get_all_by_user(self, context: Any, user_id: str
+                                 ) -> list[dict[str, Any]]:
+        with self.reader() as session:
+            stmt = (sa.select(models.KeyPair)
+                    .where(models.KeyPair.user_id == user_id,
+                           models.KeyPair.deleted == 0)
+                    .order_by(models.KeyPair.name))
+            return [row_to_dict(r) for r in session.scalars(stmt)]
+
+    def key_pair_destroy(self, context: Any, user_id: str, name: str
+                         ) -> None:
+        with self.writer() as session:
+            soft_delete(self._key_pair_row(session, user_id, name))

@@ -1,0 +1,95 @@
+"""The API cell's image registry."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+
+from nova import exception
+from nova.db import models
+from nova.db._common import QueryMixin
+from nova.db._common import row_to_dict
+from nova.db._common import soft_delete
+
+# The order in which an image's status moves.
+_STATUS_ORDER = {'queued': 0, 'saving': 1, 'active': 2, 'killed': 2}
+_IMAGE_FIELDS = ('name', 'status', 'is_public', 'owner', 'size', 'min_ram',
+                 'min_disk', 'container_format', 'disk_format')
+
+
+def _image_dict(row: models.Image) -> dict[str, Any]:
+    values = row_to_dict(row)
+    values.pop('id')
+    values['id'] = values.pop('uuid')
+    values['properties'] = json.loads(row.properties or '{}')
+    return values
+
+
+class ImageQueries(QueryMixin):
+    """Mixed into :class:`nova.db.api.Database`."""
+
+    def _visible(self, context: Any, stmt: Any) -> Any:
+        if context.is_admin:
+            return stmt
+        return stmt.where(sa.or_(models.Image.is_public.is_(True),
+                                 models.Image.owner == context.project_id))
+
+    def _live_image(self, session: Any, context: Any, image_id: str) -> Any:
+        stmt = sa.select(models.Image).where(models.Image.uuid == image_id,
+                                             models.Image.deleted == 0)
+        row = session.scalars(self._visible(context, stmt)).first()
+        if row is None:
+            raise exception.ImageNotFound(image_id=image_id)
+        return row
+
+    def image_create(self, context: Any, values: dict[str, Any]
+                     ) -> dict[str, Any]:
+        """Register an image; ``values['id']`` is its uuid."""
+        columns = {k: v for k, v in values.items() if k in _IMAGE_FIELDS}
+        columns['uuid'] = values['id']
+        columns['properties'] = json.dumps(values.get('properties') or {})
+        with self.writer() as session:
+            row = models.Image(**columns)
+            session.add(row)
+            session.flush()
+            return _image_dict(row)
+
+    def image_get(self, context: Any, image_id: str) -> dict[str, Any]:
+        with self.reader() as session:
+            return _image_dict(self._live_image(session, context, image_id))
+
+    def image_get_all(self, context: Any) -> list[dict[str, Any]]:
+        stmt = (sa.select(models.Image).where(models.Image.deleted == 0)
+                .order_by(models.Image.created_at.desc(),
+                          models.Image.id.desc()))
+        with self.reader() as session:
+            return [_image_dict(r) for r in
+                    session.scalars(self._visible(context, stmt))]
+
+    def image_update(self, context: Any, image_id: str,
+                     values: dict[str, Any],
+                     forward_only: bool = False) -> dict[str, Any]:
+        """Change an image; with ``forward_only``, a status earlier than
+        the stored one (a late ``saving`` after ``active``) changes
+        nothing."""
+        with self.writer() as session:
+            row = self._live_image(session, context, image_id)
+            if forward_only and _STATUS_ORDER.get(
+                    values.get('status', row.status), 0) < \
+                    _STATUS_ORDER.get(row.status, 0):
+                return _image_dict(row)
+            for key, value in values.items():
+                if key == 'properties':
+                    row.properties = json.dumps(value or {})
+                elif key in _IMAGE_FIELDS:
+                    setattr(row, key, value)
+            session.flush()
+            return _image_dict(row)
+
+    def image_destroy(self, context: Any, image_id: str) -> None:
+        with self.writer() as session:
+            row = self._live_image(session, context, image_id)
+            row.status = 'deleted'
+            soft_delete(row)

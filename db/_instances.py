@@ -1,0 +1,508 @@
+"""Instances and what hangs off them: metadata, faults, info cache,
+actions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+
+from nova import exception
+from nova.db import models
+from nova.db._common import QueryMixin
+from nova.db._common import filter_deleted
+from nova.db._common import row_to_dict
+from nova.db._common import soft_delete
+from nova.db._common import utcnow
+
+_EXACT_FILTERS = ('project_id', 'user_id', 'host', 'node', 'cell_name',
+                  'reservation_id', 'availability_zone', 'image_ref',
+                  'instance_type_id', 'vm_state', 'task_state', 'uuid')
+
+def _quick_outcome(held: tuple[int, int, int] | None,
+                   values: dict[str, Any]) -> tuple[str, int] | None:
+    """What applying ``values`` does to a replica holding ``held``
+    (deleted, sync_version, api_version), when it is not a write."""
+    if held is None:
+        return None
+    deleted, version, api_version = held
+    if deleted:
+        return 'deleted', api_version
+    incoming = values.get('sync_version', 0)
+    if incoming == version:
+        return 'same', api_version
+    if incoming < version:
+        return 'stale', api_version
+    return None
+
+
+# Keys of an instance dict that live in other tables.
+_SIDE_KEYS = ('metadata', 'system_metadata', 'network_info')
+
+# Field authority.  An instance lives in two places: the cell that runs it
+# (its *owner*) and the API cell's replica.  Each field has one authority:
+#
+# * The owner decides what the instance *is*: its states, where it runs,
+#   its flavor and image (a resize or rebuild happens there), its
+#   addresses.  The top takes these from the owner's updates, in
+#   ``sync_version`` order, and never changes them itself (except an
+#   administrator's state reset, which it sends down to the owner).
+# * The API cell decides what users *call* it: name, description,
+#   metadata, access address, lock (and the lock's reason, a system
+#   metadata key).  The owner takes these from the API's updates, in
+#   ``api_version`` order, and never changes them itself.
+# * Everything else is set once at creation (uuid, owner project and user,
+#   key, user data, reservation) and never changes.
+CHILD_OWNED_FIELDS = frozenset([
+    'vm_state', 'task_state', 'power_state', 'host', 'node',
+    'availability_zone', 'launched_at', 'terminated_at', 'progress',
+    'network_info', 'system_metadata', 'flavor',
+    'instance_type_id', 'memory_mb', 'vcpus', 'root_gb', 'ephemeral_gb',
+    'image_ref', 'updated_at',
+])
+API_OWNED_FIELDS = frozenset([
+    'display_name', 'display_description', 'access_ip_v4', 'metadata',
+    'locked', 'locked_by',
+])
+API_OWNED_SYSTEM_METADATA = frozenset(['locked_reason'])
+
+
+def _meta_dict(rows: Any) -> dict[str, str | None]:
+    return {r.key: r.value for r in rows}
+
+
+class InstanceQueries(QueryMixin):
+    """Mixed into :class:`nova.db.api.Database`."""
+
+    # -- reading --------------------------------------------------------
+
+    def _instance_dicts(self, session: Any, rows: list[Any]
+                        ) -> list[dict[str, Any]]:
+        if not rows:
+            return []
+        uuids = [r.uuid for r in rows]
+        meta: dict[str, dict[str, Any]] = {u: {} for u in uuids}
+        sysmeta: dict[str, dict[str, Any]] = {u: {} for u in uuids}
+        for model, target in ((models.InstanceMetadata, meta),
+                              (models.InstanceSystemMetadata, sysmeta)):
+            stmt = sa.select(model).where(model.instance_uuid.in_(uuids),
+                                          model.deleted == 0)
+            for m in session.scalars(stmt):
+                target[m.instance_uuid][m.key] = m.value
+        caches = {c.instance_uuid: c.network_info for c in session.scalars(
+            sa.select(models.InstanceInfoCache).where(
+                models.InstanceInfoCache.instance_uuid.in_(uuids)))}
+        result = []
+        for row in rows:
+            values = row_to_dict(row)
+            values['metadata'] = meta[row.uuid]
+            values['system_metadata'] = sysmeta[row.uuid]
+            values['network_info'] = json.loads(caches.get(row.uuid) or '[]')
+            result.append(values)
+        return result
+
+    def instance_get_by_uuid(self, context: Any, uuid: str,
+                             read_deleted: str | None = None
+                             ) -> dict[str, Any]:
+        read_deleted = read_deleted or context.read_deleted
+        with self.reader() as session:
+            stmt = filter_deleted(
+                sa.select(models.Instance).where(
+                    models.Instance.uuid == uuid),
+                models.Instance, read_deleted)
+            row = session.scalars(stmt).first()
+            if row is None:
+                raise exception.InstanceNotFound(instance_id=uuid)
+            return self._instance_dicts(session, [row])[0]
+
+    def instance_get_all_by_filters(self, context: Any,
+                                    filters: dict[str, Any] | None = None,
+                                    limit: int | None = None,
+                                    marker: str | None = None,
+                                    ) -> list[dict[str, Any]]:
+        """Instances matching ``filters``, oldest first.
+
+        Exact filters: ``project_id``, ``user_id``, ``host``, ``node``,
+        ``cell_name``, ``reservation_id``, ``availability_zone``,
+        ``image_ref``, ``instance_type_id`` and, as a value or a list,
+        ``vm_state``, ``task_state`` and ``uuid``.  Also ``name`` (a regular
+        expression on the display name), ``ip`` (a substring of a fixed
+        address), ``deleted`` (bool) and ``changes_since`` (datetime).
+        ``marker`` is the uuid of the last instance of the previous page.
+        """
+        filters = dict(filters or {})
+        Instance = models.Instance
+        stmt = sa.select(Instance)
+        deleted = filters.pop('deleted', None)
+        if deleted is None:
+            stmt = filter_deleted(stmt, Instance, context.read_deleted)
+        elif deleted:
+            stmt = stmt.where(Instance.deleted != 0)
+        else:
+            stmt = stmt.where(Instance.deleted == 0)
+        for key in _EXACT_FILTERS:
+            value = filters.get(key)
+            if value is None:
+                continue
+            column = getattr(Instance, key)
+            if isinstance(value, (list, tuple, set)):
+                stmt = stmt.where(column.in_(list(value)))
+            else:
+                stmt = stmt.where(column == value)
+        if filters.get('name'):
+            stmt = stmt.where(Instance.display_name.regexp_match(
+                filters['name']))
+        if filters.get('ip'):
+            stmt = stmt.where(Instance.uuid.in_(
+                sa.select(models.InstanceInfoCache.instance_uuid).where(
+                    models.InstanceInfoCache.network_info.contains(
+                        '"address": "%s' % filters['ip']))))
+        if filters.get('changes_since') is not None:
+            since = filters['changes_since']
+            stmt = stmt.where(sa.or_(Instance.updated_at >= since,
+                                     Instance.created_at >= since,
+                                     Instance.deleted_at >= since))
+        with self.reader() as session:
+            if marker is not None:
+                marker_id = session.scalar(
+                    sa.select(Instance.id).where(Instance.uuid == marker))
+                if marker_id is None:
+                    raise exception.InstanceNotFound(instance_id=marker)
+                stmt = stmt.where(Instance.id > marker_id)
+            stmt = stmt.order_by(Instance.id)
+            if limit is not None:
+                stmt = stmt.limit(limit)
+            rows = list(session.scalars(stmt))
+            return self._instance_dicts(session, rows)
+
+    # -- writing --------------------------------------------------------
+
+    def _write_side_tables(self, session: Any, uuid: str,
+                           values: dict[str, Any]) -> None:
+        for key, model in (('metadata', models.InstanceMetadata),
+                           ('system_metadata',
+                            models.InstanceSystemMetadata)):
+            if key not in values:
+                continue
+            wanted = values[key] or {}
+            current = {m.key: m for m in session.scalars(
+                sa.select(model).where(model.instance_uuid == uuid,
+                                       model.deleted == 0))}
+            for k, row in current.items():
+                if k not in wanted:
+                    soft_delete(row)
+                elif row.value != wanted[k]:
+                    row.value = wanted[k]
+            for k, v in wanted.items():
+                if k not in current:
+                    session.add(model(instance_uuid=uuid, key=k, value=v))
+        if 'network_info' in values:
+            cache = session.scalars(sa.select(models.InstanceInfoCache).where(
+                models.InstanceInfoCache.instance_uuid == uuid)).first()
+            data = json.dumps(values['network_info'] or [])
+            if cache is None:
+                session.add(models.InstanceInfoCache(instance_uuid=uuid,
+                                                     network_info=data))
+            else:
+                cache.network_info = data
+
+    def instance_create(self, context: Any, values: dict[str, Any]
+                        ) -> dict[str, Any]:
+        columns = {k: v for k, v in values.items() if k not in _SIDE_KEYS}
+        if self.owns_instances:
+            # A build retried in another cell keeps counting from the
+            # version its earlier cell reached, so the top never takes the
+            # new cell's first updates for stale ones.
+            columns['sync_version'] = (values.get('sync_version') or 0) + 1
+        with self.writer() as session:
+            row = models.Instance(**columns)
+            session.add(row)
+            session.flush()
+            self._write_side_tables(session, row.uuid, values)
+            session.flush()
+            result = self._instance_dicts(session, [row])[0]
+        self._notify(context, 'instance.update', result)
+        return result
+
+    def instance_update(self, context: Any, uuid: str,
+                        values: dict[str, Any],
+                        expected_task_state: Any = None,
+                        expected_vm_state: Any = None,
+                        bump_api_version: bool = False) -> dict[str, Any]:
+        """Update one live instance and return its new state.
+
+        ``expected_task_state``/``expected_vm_state`` (a value or a list)
+        make the update conditional: another state raises
+        :class:`~nova.exception.InstanceInvalidState` and changes nothing.
+        ``bump_api_version`` numbers a change the API cell makes to the
+        fields it owns.
+        """
+        columns = {k: v for k, v in values.items() if k not in _SIDE_KEYS}
+        with self.writer() as session:
+            # Locked: concurrent writers must not both pass the state
+            # check or number two changes alike (ignored on SQLite, whose
+            # writes are serialised anyway).
+            row = session.scalars(
+                sa.select(models.Instance).where(
+                    models.Instance.uuid == uuid,
+                    models.Instance.deleted == 0).with_for_update()).first()
+            if row is None:
+                raise exception.InstanceNotFound(instance_id=uuid)
+            for attr, expected in (('task_state', expected_task_state),
+                                   ('vm_state', expected_vm_state)):
+                if expected is None:
+                    continue
+                allowed = (expected if isinstance(expected, (list, tuple))
+                           else [expected])
+                if getattr(row, attr) not in allowed:
+                    raise exception.InstanceInvalidState(
+                        method='update', instance_uuid=uuid, attr=attr,
+                        state=getattr(row, attr))
+            for key, value in columns.items():
+                setattr(row, key, value)
+            if self.owns_instances:
+                row.sync_version = (row.sync_version or 0) + 1
+            if bump_api_version:
+                row.api_version = (row.api_version or 0) + 1
+            row.updated_at = utcnow()
+            self._write_side_tables(session, uuid, values)
+            session.flush()
+            result = self._instance_dicts(session, [row])[0]
+        self._notify(context, 'instance.update', result)
+        return result
+
+    def instance_destroy(self, context: Any, uuid: str) -> dict[str, Any]:
+        """Soft-delete an instance; the row stays as a tombstone."""
+        with self.writer() as session:
+            row = session.scalars(
+                sa.select(models.Instance).where(
+                    models.Instance.uuid == uuid,
+                    models.Instance.deleted == 0).with_for_update()).first()
+            if row is None:
+                raise exception.InstanceNotFound(instance_id=uuid)
+            soft_delete(row)
+            if row.terminated_at is None:
+                row.terminated_at = utcnow()
+            if self.owns_instances:
+                row.sync_version = (row.sync_version or 0) + 1
+            for model in (models.InstanceMetadata,
+                          models.InstanceSystemMetadata,
+                          models.InstanceInfoCache):
+                for side in session.scalars(sa.select(model).where(
+                        model.instance_uuid == uuid, model.deleted == 0)):
+                    soft_delete(side)
+            session.flush()
+            result = self._instance_dicts(session, [row])[0]
+        self._notify(context, 'instance.destroy', result)
+        return result
+
+    def instance_purge(self, context: Any, uuid: str) -> None:
+        """Remove every trace of an instance from this database, telling
+        no listener: for a build that moves on to another cell."""
+        with self.writer() as session:
+            action_ids = sa.select(models.InstanceAction.id).where(
+                models.InstanceAction.instance_uuid == uuid)
+            session.execute(sa.delete(models.InstanceActionEvent).where(
+                models.InstanceActionEvent.action_id.in_(action_ids)))
+            for column in (models.InstanceMetadata.instance_uuid,
+                           models.InstanceSystemMetadata.instance_uuid,
+                           models.InstanceInfoCache.instance_uuid,
+                           models.InstanceAction.instance_uuid,
+                           models.Migration.instance_uuid,
+                           models.Instance.uuid):
+                session.execute(sa.delete(column.class_).where(
+                    column == uuid))
+
+    def instance_apply_from_child(self, context: Any,
+                                  values: dict[str, Any],
+                                  update_fields: frozenset[str] | None = None
+                                  ) -> tuple[str, int]:
+        """Apply a child's view of an instance to this (top) replica.
+
+        A new instance is created with every value; an existing one takes
+        only ``update_fields`` (default: the fields the child owns), plus
+        the version and the cell.  Returns what happened, and the
+        replica's ``api_version`` (so the caller can see the child is
+        behind on the API's changes).
+        What happened is ``created``, ``updated``, ``same`` (the replica
+        holds this version already), ``stale`` (it holds a newer one) or
+        ``deleted`` (it holds a tombstone: a late update never brings a
+        deleted instance back).
+        """
+        return self.instances_apply_from_child(context, [values],
+                                               update_fields)[0]
+
+    def instances_apply_from_child(self, context: Any,
+                                   values_list: list[dict[str, Any]],
+                                   update_fields: frozenset[str] | None
+                                   = None) -> list[tuple[str, int]]:
+        """:meth:`instance_apply_from_child` for many instances at once.
+
+        Copies the replica already holds (the bulk of what the heal task
+        re-sends) are recognised on a read, without taking a write lock;
+        the others are applied in one transaction.
+        """
+        if update_fields is None:
+            update_fields = CHILD_OWNED_FIELDS
+        uuids = [v['uuid'] for v in values_list]
+        with self.reader() as session:
+            held = {r.uuid: (r.deleted, r.sync_version or 0,
+                             r.api_version or 0)
+                    for r in session.execute(sa.select(
+                        models.Instance.uuid, models.Instance.deleted,
+                        models.Instance.sync_version,
+                        models.Instance.api_version).where(
+                        models.Instance.uuid.in_(uuids)))}
+        results: list[tuple[str, int] | None] = []
+        todo = []
+        for index, values in enumerate(values_list):
+            quick = _quick_outcome(held.get(values['uuid']), values)
+            results.append(quick)
+            if quick is None:
+                todo.append(index)
+        if todo:
+            with self.writer() as session:
+                for index in todo:
+                    results[index] = self._apply_one(
+                        session, values_list[index], update_fields)
+        return [r for r in results if r is not None]
+
+    def _apply_one(self, session: Any, values: dict[str, Any],
+                   update_fields: frozenset[str] | None) -> tuple[str, int]:
+        uuid = values['uuid']
+        columns = {k: v for k, v in values.items()
+                   if k not in _SIDE_KEYS and k not in ('id', 'deleted',
+                                                        'deleted_at')}
+        # FOR UPDATE: two updates of one instance applied at once must
+        # not both pass the version check (MariaDB; SQLite ignores it).
+        row = session.scalars(sa.select(models.Instance).where(
+            models.Instance.uuid == uuid).with_for_update()).first()
+        if row is None:
+            row = models.Instance(**columns)
+            session.add(row)
+            self._write_side_tables(session, uuid, values)
+            session.flush()
+            return 'created', values.get('api_version') or 0
+        api_version = row.api_version or 0
+        quick = _quick_outcome((row.deleted, row.sync_version or 0,
+                                api_version), values)
+        if quick is not None:
+            return quick
+        if update_fields is not None:
+            allowed = update_fields | {'sync_version', 'cell_name'}
+            columns = {k: v for k, v in columns.items() if k in allowed}
+            values = self._without_api_owned(
+                session, row,
+                {k: v for k, v in values.items() if k in allowed})
+        for key, value in columns.items():
+            setattr(row, key, value)
+        self._write_side_tables(session, uuid, values)
+        session.flush()
+        return 'updated', api_version
+
+    def instance_apply_from_api(self, context: Any, uuid: str,
+                                values: dict[str, Any],
+                                api_version: int) -> str:
+        """Apply the API cell's change of fields it owns to the instance
+        this cell runs.
+
+        Returns ``updated``, ``stale`` (this cell holds that API version
+        or a newer one), or ``missing`` (no live instance here).  It is
+        not pushed back up: the top already has it.
+        """
+        columns = {k: v for k, v in values.items() if k not in _SIDE_KEYS}
+        with self.writer() as session:
+            row = session.scalars(sa.select(models.Instance).where(
+                models.Instance.uuid == uuid,
+                models.Instance.deleted == 0).with_for_update()).first()
+            if row is None:
+                return 'missing'
+            if api_version <= (row.api_version or 0):
+                return 'stale'
+            if 'system_metadata' in values:
+                # Only the API cell's keys travel; None removes one.
+                model = models.InstanceSystemMetadata
+                current = {m.key: m.value for m in session.scalars(
+                    sa.select(model).where(model.instance_uuid == uuid,
+                                           model.deleted == 0))}
+                for key, value in values['system_metadata'].items():
+                    if key not in API_OWNED_SYSTEM_METADATA:
+                        continue
+                    if value is None:
+                        current.pop(key, None)
+                    else:
+                        current[key] = value
+                values = dict(values, system_metadata=current)
+            for key, value in columns.items():
+                setattr(row, key, value)
+            row.api_version = api_version
+            self._write_side_tables(session, uuid, values)
+            return 'updated'
+
+    def _without_api_owned(self, session: Any, row: Any,
+                           values: dict[str, Any]) -> dict[str, Any]:
+        """A child's values less what the API cell owns, so that a child's
+        update sent before a rename (say) cannot undo it here."""
+        values = {k: v for k, v in values.items()
+                  if k not in API_OWNED_FIELDS}
+        if 'system_metadata' in values:
+            model = models.InstanceSystemMetadata
+            ours = {m.key: m.value for m in session.scalars(
+                sa.select(model).where(
+                    model.instance_uuid == row.uuid, model.deleted == 0,
+                    model.key.in_(API_OWNED_SYSTEM_METADATA)))}
+            sysmeta = {k: v for k, v in (values['system_metadata']
+                                         or {}).items()
+                       if k not in API_OWNED_SYSTEM_METADATA}
+            values['system_metadata'] = dict(sysmeta, **ours)
+        return values
+
+    def instance_destroy_from_child(self, context: Any, uuid: str) -> bool:
+        """Tombstone the replica of an instance a child deleted."""
+        return bool(self.instances_destroy_from_child(context, [uuid]))
+
+    def instances_destroy_from_child(self, context: Any,
+                                     uuids: list[str]) -> list[str]:
+        """Tombstone many replicas; returns the uuids that were live."""
+        with self.reader() as session:
+            live = list(session.scalars(sa.select(models.Instance.uuid).where(
+                models.Instance.uuid.in_(uuids),
+                models.Instance.deleted == 0)))
+        if not live:
+            return []
+        done = []
+        with self.writer() as session:
+            for row in session.scalars(sa.select(models.Instance).where(
+                    models.Instance.uuid.in_(live),
+                    models.Instance.deleted == 0).with_for_update()):
+                soft_delete(row)
+                if row.terminated_at is None:
+                    row.terminated_at = utcnow()
+                done.append(row.uuid)
+        return done
+
+    # -- faults ---------------------------------------------------------
+
+    def instance_fault_create(self, context: Any, values: dict[str, Any]
+                              ) -> dict[str, Any]:
+        with self.writer() as session:
+            row = models.InstanceFault(**values)
+            session.add(row)
+            session.flush()
+            result = row_to_dict(row)
+        self._notify(context, 'instance.fault', result)
+        return result
+
+    def instance_faults_get(self, context: Any, uuids: list[str]
+                            ) -> dict[str, list[dict[str, Any]]]:
+        """Faults per instance uuid, newest first."""
+        result: dict[str, list[dict[str, Any]]] = {u: [] for u in uuids}
+        with self.reader() as session:
+            stmt = (sa.select(models.InstanceFault)
+                    .where(models.InstanceFault.instance_uuid.in_(uuids))
+                    .order_by(models.InstanceFault.created_at.desc(),
+                              models.InstanceFault.id.desc()))
+            for row in session.scalars(stmt):
+                result[row.instance_uuid].append(row_to_dict(row))
+        return result

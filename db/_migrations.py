@@ -1,0 +1,77 @@
+"""Resize migrations of the instances of one cell."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from nova import exception
+from nova.db import models
+from nova.db._common import QueryMixin
+from nova.db._common import row_to_dict
+
+# Statuses of a migration that still holds resources on its hosts.
+IN_PROGRESS = ('pre-migrating', 'migrating', 'post-migrating', 'finished',
+               'confirming', 'reverting')
+
+
+class MigrationQueries(QueryMixin):
+    """Mixed into :class:`nova.db.api.Database`."""
+
+    def migration_create(self, context: Any, values: dict[str, Any]
+                         ) -> dict[str, Any]:
+        with self.writer() as session:
+            row = models.Migration(**values)
+            session.add(row)
+            session.flush()
+            return row_to_dict(row)
+
+    def migration_get(self, context: Any, migration_id: int
+                      ) -> dict[str, Any]:
+        with self.reader() as session:
+            row = session.get(models.Migration, migration_id)
+            if row is None or row.deleted:
+                raise exception.NotFound(
+                    'Migration %s could not be found.' % migration_id)
+            return row_to_dict(row)
+
+    def migration_update(self, context: Any, migration_id: int,
+                         values: dict[str, Any]) -> dict[str, Any]:
+        with self.writer() as session:
+            row = session.get(models.Migration, migration_id)
+            if row is None or row.deleted:
+                raise exception.NotFound(
+                    'Migration %s could not be found.' % migration_id)
+            for key, value in values.items():
+                setattr(row, key, value)
+            session.flush()
+            return row_to_dict(row)
+
+    def migration_get_by_instance_and_status(self, context: Any,
+                                             instance_uuid: str,
+                                             status: str) -> dict[str, Any]:
+        with self.reader() as session:
+            row = session.scalars(
+                sa.select(models.Migration).where(
+                    models.Migration.instance_uuid == instance_uuid,
+                    models.Migration.status == status,
+                    models.Migration.deleted == 0)
+                .order_by(models.Migration.id.desc())).first()
+            if row is None:
+                raise exception.MigrationNotFoundByStatus(
+                    instance_id=instance_uuid, status=status)
+            return row_to_dict(row)
+
+    def migration_get_in_progress_by_host(self, context: Any, host: str
+                                          ) -> list[dict[str, Any]]:
+        """Unfinished migrations from or to ``host``."""
+        Migration = models.Migration
+        with self.reader() as session:
+            stmt = (sa.select(Migration)
+                    .where(sa.or_(Migration.source_compute == host,
+                                  Migration.dest_compute == host),
+                           Migration.status.in_(IN_PROGRESS),
+                           Migration.deleted == 0)
+                    .order_by(Migration.id))
+            return [row_to_dict(r) for r in session.scalars(stmt)]

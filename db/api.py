@@ -1,0 +1,174 @@
+"""The database of one cell: engine, sessions and the query API.
+
+:class:`Database` is built from a ``[database] connection`` URL and handed
+to every service that needs it; nothing here is a module global, so several
+cells can share a process.  The query methods are grouped by topic in the
+``_*.py`` modules of this package and mixed in here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Iterator
+import contextlib
+import re
+import threading
+from typing import Any
+
+from oslo_log import log as logging
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy import orm
+import tenacity
+
+from nova.db import _actions
+from nova.db import _bw
+from nova.db import _cells
+from nova.db import _compute
+from nova.db import _flavors
+from nova.db import _images
+from nova.db import _instances
+from nova.db import _migrations
+from nova.db import _network
+from nova.db import _quotas
+
+LOG = logging.getLogger(__name__)
+
+# Which cell owns which instance fields: see nova.db._instances.
+API_OWNED_FIELDS = _instances.API_OWNED_FIELDS
+API_OWNED_SYSTEM_METADATA = _instances.API_OWNED_SYSTEM_METADATA
+
+
+def _regexp(pattern: str, value: str | None) -> bool:
+    if value is None:
+        return False
+    try:
+        return re.search(pattern, value) is not None
+    except re.error:
+        return False
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # SQLite has no REGEXP of its own; the name filter of server lists
+    # needs one (MySQL and MariaDB have theirs).
+    dbapi_conn.create_function('regexp', 2, _regexp, deterministic=True)
+    cursor = dbapi_conn.cursor()
+    # WAL lets readers run while one thread writes; several services of a
+    # cell share one SQLite file in nova-all.
+    cursor.execute('PRAGMA journal_mode=WAL')
+    cursor.execute('PRAGMA synchronous=NORMAL')
+    cursor.execute('PRAGMA busy_timeout=30000')
+    cursor.execute('PRAGMA foreign_keys=ON')
+    cursor.close()
+
+
+def create_engine(url: str) -> sa.Engine:
+    if url.startswith('sqlite'):
+        engine = sa.create_engine(
+            url, connect_args={'check_same_thread': False, 'timeout': 30})
+        event.listen(engine, 'connect', _sqlite_pragmas)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, pool_recycle=3600,
+                            pool_size=10, max_overflow=20)
+
+
+def redact_url(url: str) -> str:
+    """The URL without its password, fit for a log line."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return '<unparsable database URL>'
+
+
+class Database(_instances.InstanceQueries, _actions.ActionQueries,
+               _migrations.MigrationQueries, _compute.ComputeQueries,
+               _bw.BandwidthQueries, _flavors.FlavorQueries,
+               _images.ImageQueries, _cells.CellQueries,
+               _network.NetworkQueries, _quotas.QuotaQueries):
+    """Query API over one cell's database.
+
+    Listeners added with :meth:`add_listener` are called as
+    ``listener(context, kind, values)`` after every committed change of an
+    instance (``kind`` is ``instance.update``, ``instance.destroy``,
+    ``instance.fault``, ``instance.action``, ``instance.action_event``
+    or ``bw_usage.update``); a child cell registers one that pushes
+    the change toward the top.
+    """
+
+    def __init__(self, url: str, engine: sa.Engine | None = None,
+                 owns_instances: bool = True) -> None:
+        self.url = url
+        # A cell that runs its instances numbers their versions; the top
+        # only stores the numbers its children send.
+        self.owns_instances = owns_instances
+        self.engine = engine or create_engine(url)
+        self._sessionmaker = orm.sessionmaker(bind=self.engine,
+                                              expire_on_commit=False)
+        self.listeners: list[Callable[[Any, str, dict[str, Any]], None]] = []
+        self._listeners_lock = threading.Lock()
+        # SQLite takes one writer at a time; serialising writes in the
+        # process avoids "database is locked" retries under load.
+        self._write_lock: contextlib.AbstractContextManager[Any] = (
+            threading.RLock() if url.startswith('sqlite')
+            else contextlib.nullcontext())
+
+    @contextlib.contextmanager
+    def reader(self) -> Iterator[orm.Session]:
+        with self._sessionmaker() as session:
+            yield session
+
+    @contextlib.contextmanager
+    def writer(self) -> Iterator[orm.Session]:
+        with self._write_lock:
+            with self._sessionmaker() as session:
+                with session.begin():
+                    yield session
+
+    def add_listener(self, listener: Callable[[Any, str, dict[str, Any]],
+                                              None]) -> None:
+        with self._listeners_lock:
+            self.listeners.append(listener)
+
+    def _notify(self, context: Any, kind: str,
+                values: dict[str, Any]) -> None:
+        for listener in list(self.listeners):
+            try:
+                listener(context, kind, values)
+            except Exception:
+                # A failed push up is repaired by the heal task; the local
+                # change has been committed and must stand.
+                LOG.exception('Listener failed on %s of instance %s', kind,
+                              values.get('uuid') or
+                              values.get('instance_uuid'))
+
+    def wait_until_reachable(self, max_retries: int = -1,
+                             retry_interval: float = 2.0) -> None:
+        """Block until the database answers, retrying with a log line.
+
+        A cell's services must not exit because its database is down at
+        start; they wait for it instead.
+        """
+        stop: tenacity.stop.stop_base = (
+            tenacity.stop_never if max_retries < 0
+            else tenacity.stop_after_attempt(max_retries + 1))
+        def log_retry(state: tenacity.RetryCallState) -> None:
+            error = state.outcome.exception() if state.outcome else None
+            reason = getattr(error, 'orig', error)
+            LOG.warning('Database %s is unreachable (%s); retrying in '
+                        '%.1f s (attempt %d%s)', redact_url(self.url),
+                        reason, retry_interval, state.attempt_number,
+                        '' if max_retries < 0
+                        else ' of %d' % (max_retries + 1))
+
+        retrying = tenacity.Retrying(
+            stop=stop, wait=tenacity.wait_fixed(retry_interval),
+            retry=tenacity.retry_if_exception_type(sa.exc.OperationalError),
+            before_sleep=log_retry, reraise=True)
+        for attempt in retrying:
+            with attempt:
+                with self.engine.connect() as conn:
+                    conn.execute(sa.text('SELECT 1'))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+

@@ -1,0 +1,1 @@
+"""Alembic revisions of the cell database schema (see nova.db.migration)."""

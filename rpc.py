@@ -1,0 +1,125 @@
+"""The only place transports, RPC clients and RPC servers are built.
+
+Every service of a cell talks over that cell's transport (``[DEFAULT]
+transport_url``).  nova-cells also keeps one transport per neighbour cell
+in a :class:`TransportCache`, so a message to a neighbour reuses an open
+connection instead of opening one per message.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from oslo_config import cfg
+from oslo_log import log as logging
+import oslo_messaging
+
+from nova import exception
+from nova.objects import base as objects_base
+
+LOG = logging.getLogger(__name__)
+
+
+def get_transport(conf: cfg.ConfigOpts, url: str | None = None
+                  ) -> oslo_messaging.Transport:
+    """An RPC transport for ``url`` (default: this cell's broker)."""
+    try:
+        return oslo_messaging.get_rpc_transport(
+            conf, url=url,
+            allowed_remote_exmods=exception.ALLOWED_REMOTE_EXMODS)
+    except oslo_messaging.InvalidTransportURL as exc:
+        raise exception.InvalidInput(
+            reason='invalid transport URL: %s' % exc.__class__.__name__
+        ) from exc
+
+
+def get_serializer() -> objects_base.NovaObjectSerializer:
+    return objects_base.NovaObjectSerializer()
+
+
+class ContextOnlySerializer(oslo_messaging.NoOpSerializer):
+    """For payloads that are primitive already (inter-cell messages)."""
+
+    def serialize_context(self, context: Any) -> dict[str, Any]:
+        return context.to_dict()
+
+
+def get_client(transport: oslo_messaging.Transport,
+               target: oslo_messaging.Target,
+               version_cap: str | None = None,
+               timeout: float | None = None,
+               serializer: Any = None) -> oslo_messaging.RPCClient:
+    return oslo_messaging.get_rpc_client(
+        transport, target, version_cap=version_cap, timeout=timeout,
+        serializer=serializer or get_serializer())
+
+
+def get_server(transport: oslo_messaging.Transport,
+               target: oslo_messaging.Target,
+               endpoints: list[Any],
+               serializer: Any = None
+               ) -> oslo_messaging.MessageHandlingServer:
+    """A threaded RPC server (native threads, no eventlet).
+
+    oslo.messaging picks its threading executor itself when nothing is
+    monkey-patched (and nothing here is); naming it is deprecated.
+    """
+    return oslo_messaging.get_rpc_server(
+        transport, target, endpoints,
+        serializer=serializer or get_serializer(),
+        access_policy=oslo_messaging.DefaultRPCAccessPolicy)
+
+
+def stop_servers(servers: list[oslo_messaging.MessageHandlingServer]
+                 ) -> None:
+    """Stop RPC servers and wait for them, all at once.
+
+    Waiting for a server joins its idle worker threads, which notice the
+    stop within a second; done one after another that adds up, so the
+    waits run side by side.
+    """
+    # stop() itself can block until a listener's current poll of the
+    # broker ends (a few seconds on RabbitMQ): stop them side by side too.
+    concurrently([server.stop for server in servers])
+    concurrently([server.wait for server in servers])
+
+
+def concurrently(funcs: list[Any]) -> None:
+    """Run ``funcs`` in threads of their own and wait for all of them."""
+    threads = [threading.Thread(target=f, daemon=True) for f in funcs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+class TransportCache:
+    """One transport per URL, built on first use and kept open."""
+
+    def __init__(self, conf: cfg.ConfigOpts) -> None:
+        self._conf = conf
+        self._lock = threading.Lock()
+        self._transports: dict[str, oslo_messaging.Transport] = {}
+
+    def get(self, url: str) -> oslo_messaging.Transport:
+        with self._lock:
+            transport = self._transports.get(url)
+            if transport is None:
+                transport = get_transport(self._conf, url)
+                self._transports[url] = transport
+            return transport
+
+    def forget(self, url: str) -> None:
+        """Close the transport of a neighbour that went away."""
+        with self._lock:
+            transport = self._transports.pop(url, None)
+        if transport is not None:
+            transport.cleanup()
+
+    def cleanup(self) -> None:
+        with self._lock:
+            transports = list(self._transports.values())
+            self._transports.clear()
+        for transport in transports:
+            transport.cleanup()

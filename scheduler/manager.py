@@ -1,0 +1,214 @@
+"""nova-scheduler: picks a compute host in this cell for each build,
+resize and unshelve.
+
+There is no conductor: after picking, the scheduler casts to the chosen
+host itself, and when no host fits it settles the instance (a failed
+build goes to ERROR, or back up to the cells; a resize or unshelve goes
+back to where it started, with a fault saying why).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import copy
+from typing import Any
+
+from oslo_log import log as logging
+import oslo_messaging
+
+from nova import exception
+from nova import objects
+from nova import service
+from nova.compute import instance_actions
+from nova.compute import rpcapi as compute_rpcapi
+from nova.compute import task_states
+from nova.compute import utils as compute_utils
+from nova.compute import vm_states
+from nova.scheduler import host_manager
+from nova.scheduler import weights
+from nova.scheduler.filters import placement
+from nova.scheduler.filters import resources
+
+LOG = logging.getLogger(__name__)
+
+BuildFailureHandler = Callable[[Any, list[objects.Instance], dict[str, Any],
+                                dict[str, Any], Exception], None]
+
+# Cheapest first.
+DEFAULT_FILTERS = (resources.RetryFilter, placement.IgnoreHostsFilter,
+                   resources.ComputeFilter,
+                   placement.AvailabilityZoneFilter, resources.RamFilter,
+                   resources.DiskFilter, resources.CoreFilter,
+                   placement.ImagePropertiesFilter)
+
+
+class SchedulerManager(service.Manager):
+    target = oslo_messaging.Target(version='1.1')
+
+    def __init__(self, conf: Any, host: str, db: Any,
+                 transport: oslo_messaging.Transport,
+                 on_build_failure: BuildFailureHandler | None = None
+                 ) -> None:
+        super().__init__(conf, host)
+        self.db = db
+        # In a child cell the failure goes back up so that another cell
+        # can try (see nova.cells.scheduler); alone, the instances fail.
+        self.on_build_failure = on_build_failure or self._set_error
+        self.host_manager = host_manager.HostManager(conf, db)
+        self.filters = [cls() for cls in DEFAULT_FILTERS]
+        self.weighers = [weights.RAMWeigher()]
+        self.compute_api = compute_rpcapi.ComputeAPI(transport)
+
+    def select_destinations(self, context: Any, spec: dict[str, Any],
+                            num_instances: int
+                            ) -> list[host_manager.HostState]:
+        """One host per instance, consuming as it goes.
+
+        ``spec``: the filter properties plus ``flavor`` and
+        ``request_spec``.
+        """
+        retry = spec.get('retry') or {}
+        max_attempts = self.conf.filter_scheduler.max_attempts
+        if retry.get('num_attempts', 0) >= max_attempts:
+            raise exception.NoValidHost(
+                reason='Exceeded maximum number of attempts (%d). '
+                       'Last failure: %s'
+                       % (max_attempts, retry.get('exc_reason')))
+        hosts = self.host_manager.get_host_states(context)
+        chosen = []
+        for _ in range(num_instances):
+            candidates = hosts
+            for host_filter in self.filters:
+                candidates = host_filter.filter_all(candidates, spec)
+            if not candidates:
+                reason = 'There are not enough hosts available.'
+                last = (spec.get('retry') or {}).get('exc_reason')
+                if last:
+                    reason += ' Last failure: %s' % last
+                raise exception.NoValidHost(reason=reason)
+            best = max(candidates, key=lambda h: sum(
+                w.multiplier * w.weigh(h) for w in self.weighers))
+            best.consume_from_request(spec['flavor'])
+            chosen.append(best)
+        return chosen
+
+    @staticmethod
+    def _next_attempt(filter_properties: dict[str, Any]) -> dict[str, Any]:
+        props = copy.deepcopy(filter_properties)
+        retry = props.setdefault('retry', {'num_attempts': 0, 'hosts': []})
+        retry['num_attempts'] += 1
+        return props
+
+    # -- builds ---------------------------------------------------------
+
+    def build_instances(self, context: Any,
+                        instances: list[objects.Instance],
+                        request_spec: dict[str, Any],
+                        filter_properties: dict[str, Any]) -> None:
+        spec = dict(filter_properties, flavor=instances[0].flavor,
+                    request_spec=request_spec)
+        try:
+            hosts = self.select_destinations(context, spec, len(instances))
+        except exception.NoValidHost as error:
+            LOG.warning('No valid host for %s: %s',
+                        [i.uuid for i in instances], error)
+            self.on_build_failure(context, instances, request_spec,
+                                  filter_properties, error)
+            return
+        except Exception as error:
+            # A database hiccup must not lose the build: it fails like one
+            # with no host, so that it is tried again elsewhere.
+            LOG.exception('Scheduling %s failed',
+                          [i.uuid for i in instances])
+            self.on_build_failure(context, instances, request_spec,
+                                  filter_properties,
+                                  exception.NoValidHost(reason=str(error)))
+            return
+        for instance, host in zip(instances, hosts, strict=True):
+            self.compute_api.build_and_run_instance(
+                context, host.host, instance, host.nodename, request_spec,
+                self._next_attempt(filter_properties))
+
+    def _set_error(self, context: Any, instances: list[objects.Instance],
+                   request_spec: dict[str, Any],
+                   filter_properties: dict[str, Any],
+                   error: Exception) -> None:
+        for instance in instances:
+            try:
+                compute_utils.add_instance_fault(self.db, context,
+                                                 instance.uuid, error)
+                compute_utils.instance_update(self.db, context, instance,
+                                              vm_state=vm_states.ERROR,
+                                              task_state=None)
+            except exception.InstanceNotFound:
+                pass
+
+    # -- moves ----------------------------------------------------------
+
+    def _pick(self, context: Any, instance: objects.Instance, event: str,
+              flavor: Any, request_spec: dict[str, Any],
+              filter_properties: dict[str, Any]
+              ) -> host_manager.HostState | None:
+        """One host for a move of ``instance``; None (fault recorded)
+        when none fits."""
+        spec = dict(filter_properties, flavor=flavor,
+                    request_spec=request_spec)
+        try:
+            with instance_actions.EventReporter(self.db, context, event,
+                                                instance.uuid, self.host):
+                return self.select_destinations(context, spec, 1)[0]
+        except exception.NoValidHost as error:
+            LOG.warning('No valid host for %s of %s: %s', event,
+                        instance.uuid, error)
+            try:
+                compute_utils.add_instance_fault(self.db, context,
+                                                 instance.uuid, error)
+            except exception.InstanceNotFound:
+                pass
+            return None
+
+    def _settle(self, context: Any, instance: objects.Instance,
+                expected_task_state: str, **values: Any) -> None:
+        try:
+            compute_utils.instance_update(
+                self.db, context, instance, task_state=None,
+                expected_task_state=expected_task_state, **values)
+        except (exception.InstanceNotFound, exception.InstanceInvalidState):
+            # Deleted, or another request took over meanwhile.
+            pass
+
+    def prep_resize(self, context: Any, instance: objects.Instance,
+                    flavor: objects.Flavor, request_spec: dict[str, Any],
+                    filter_properties: dict[str, Any]) -> None:
+        """Pick the destination of a resize; when none fits, the instance
+        goes back to its state before the resize."""
+        host = self._pick(context, instance, 'cold_migrate', flavor,
+                          request_spec, filter_properties)
+        if host is None:
+            sysmeta = dict(instance.system_metadata or {})
+            old_vm_state = sysmeta.pop('old_vm_state', None)
+            self._settle(context, instance, task_states.RESIZE_PREP,
+                         vm_state=old_vm_state or vm_states.ACTIVE,
+                         system_metadata=sysmeta)
+            return
+        props = self._next_attempt(filter_properties)
+        props['request_spec'] = request_spec
+        self.compute_api.prep_resize(context, host.host, instance, flavor,
+                                     host.nodename, props)
+
+    def unshelve_instance(self, context: Any, instance: objects.Instance,
+                          image: objects.ImageMeta | None,
+                          request_spec: dict[str, Any],
+                          filter_properties: dict[str, Any]) -> None:
+        """Pick a host for an offloaded instance; when none fits, it
+        stays offloaded."""
+        host = self._pick(context, instance, 'schedule_instances',
+                          instance.flavor, request_spec, filter_properties)
+        if host is None:
+            self._settle(context, instance, task_states.UNSHELVING,
+                         vm_state=vm_states.SHELVED_OFFLOADED)
+            return
+        props = self._next_attempt(filter_properties)
+        props['request_spec'] = request_spec
+        self.compute_api.unshelve_instance(context, host.host, instance,
+                                           image, host.nodename, props)

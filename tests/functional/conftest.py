@@ -1,0 +1,26 @@
+import pytest
+
+from nova.tests.functional import fixtures
+
+
+@pytest.fixture
+def tree_factory(tmp_path):
+    trees = []
+
+    def make(cells=None, **kwargs):
+        tree = fixtures.Tree(str(tmp_path), cells or fixtures.TWO_CHILDREN,
+                             **kwargs)
+        trees.append(tree)
+        return tree.start()
+
+    yield make
+    for tree in trees:
+        tree.stop()
+
+
+@pytest.fixture
+def tree(tree_factory):
+    """An API cell with two child cells, API service excluded."""
+    t = tree_factory(services={'api': ['cells']})
+    t.wait_for_capacities('api', ['cell1', 'cell2'])
+    return t

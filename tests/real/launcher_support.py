@@ -1,0 +1,183 @@
+"""What the real tests of ``tools/launcher.py`` share.
+
+``running()`` brings a tree up as separate daemons and always takes it
+down again, failing the test if a process, database or vhost is left
+behind; the rest is a minimal REST client of the API cell, a bounded
+poll and views of the cells' databases.  Daemon logs are printed when a
+test fails inside ``logs_on_failure()``.  ``launcher`` and ``faults`` are
+``tools/launcher.py`` and ``tools/faults.py`` (fault injection into one
+cell), loaded as modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Iterator
+import contextlib
+import importlib.util
+import json
+import pathlib
+import sys
+import time
+from types import ModuleType
+from typing import Any
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+
+import nova
+
+TOKEN = 'admin:admin'
+UP_TIMEOUT = 180.0
+
+
+def _load_tool(name: str, filename: str) -> ModuleType:
+    """A script of ``tools/`` (not a package) as module ``name``."""
+    if name in sys.modules:
+        return sys.modules[name]
+    path = pathlib.Path(nova.__file__).parent / 'tools' / filename
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    # dataclasses looks the module up by name while building the classes.
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+launcher = _load_tool('nova_tools_launcher', 'launcher.py')
+faults = _load_tool('nova_tools_faults', 'faults.py')
+
+
+def dump_logs(deployment: Any, lines: int = 40) -> None:
+    for proc in deployment.processes:
+        state = 'alive' if proc.is_alive() else 'DEAD'
+        print(f'\n----- {proc.name} (pid {proc.pid}, {state}): last '
+              f'{lines} lines of {proc.log} -----')
+        print(deployment.log_tail(proc, lines), end='')
+    manage_log = deployment.workdir / 'logs' / 'nova-manage.log'
+    if manage_log.exists():
+        print(f'\n----- {manage_log} -----')
+        print(launcher.tail(str(manage_log), lines), end='')
+
+
+@contextlib.contextmanager
+def logs_on_failure(deployment: Any) -> Iterator[None]:
+    try:
+        yield
+    except BaseException:
+        dump_logs(deployment)
+        raise
+
+
+def leftovers(deployment: Any) -> list[str]:
+    left = [f'process {p.name} (pid {p.pid})' for p in deployment.processes
+            if p.is_alive()]
+    backends = deployment.backends
+    for name in deployment.database_names.values():
+        if backends.database_exists(name):
+            left.append(f'database {name}')
+    vhosts = backends.list_vhosts()
+    left += [f'vhost {v}' for v in deployment.vhosts.values()
+             if v in vhosts]
+    return left
+
+
+@contextlib.contextmanager
+def running(tmp_path: pathlib.Path, **kwargs: Any) -> Iterator[Any]:
+    """A deployment (``launcher.Deployment(**kwargs)``) that is up.
+
+    It is taken down however the test ends, and the test fails if
+    ``down`` left anything behind.
+    """
+    prefix = f'lt_{uuid.uuid4().hex[:10]}'
+    dep = launcher.Deployment(tmp_path / 'deployment', prefix=prefix,
+                              **kwargs)
+    try:
+        with logs_on_failure(dep):
+            dep.up(timeout=UP_TIMEOUT)
+        yield dep
+    finally:
+        started = time.monotonic()
+        try:
+            dep.down(grace=20.0)
+        finally:
+            print(f'\ndown took {time.monotonic() - started:.1f}s')
+            left = leftovers(dep)
+        assert not left, f'down left behind: {left}'
+
+
+# -- a minimal REST client --------------------------------------------------
+
+def request(api_url: str, method: str, path: str,
+            body: dict[str, Any] | None = None) -> tuple[int, Any]:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(
+        api_url + path, data=data, method=method,
+        headers={'X-Auth-Token': TOKEN, 'Accept': 'application/json',
+                 'Content-Type': 'application/json'})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as response:
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as exc:
+        raw = exc.read()
+        try:
+            return exc.code, json.loads(raw) if raw else None
+        except ValueError:
+            return exc.code, raw.decode(errors='replace')
+
+
+def wait_for(what: str, timeout: float,
+             check: Callable[[], tuple[bool, str]]) -> float:
+    """Poll ``check`` (-> (done, progress)) until done; seconds taken."""
+    started = time.monotonic()
+    progress = ''
+    while time.monotonic() - started < timeout:
+        done, progress = check()
+        if done:
+            return time.monotonic() - started
+        time.sleep(0.5)
+    pytest.fail(f'{what}: not done after {timeout:.0f}s ({progress})')
+
+
+def wait_active(api_url: str, servers: dict[str, dict[str, Any]],
+                timeout: float) -> float:
+    """Poll the API until every server of ``servers`` (id -> the last
+    view of it, updated here) is ACTIVE; fails at once on ERROR."""
+
+    def all_active() -> tuple[bool, str]:
+        for server_id, seen in servers.items():
+            if seen.get('status') == 'ACTIVE':
+                continue
+            status, body = request(api_url, 'GET',
+                                   f'/v2.1/servers/{server_id}')
+            assert status == 200, (status, body)
+            seen.update(body['server'])
+            assert seen['status'] != 'ERROR', seen
+        counts: dict[str, int] = {}
+        for seen in servers.values():
+            counts[seen['status']] = counts.get(seen['status'], 0) + 1
+        return counts.get('ACTIVE', 0) == len(servers), str(counts)
+
+    return wait_for(f'{len(servers)} server(s) ACTIVE', timeout, all_active)
+
+
+def live_instances(dep: Any, cell: str) -> dict[str, str | None]:
+    """uuid -> cell_name of the live instance rows of one cell's DB."""
+    rows = dep.query(cell, 'SELECT uuid, cell_name FROM instances '
+                           'WHERE deleted = 0')
+    return {str(u): c for u, c in rows}
+
+
+def wait_all_deleted(dep: Any, timeout: float) -> float:
+    """Wait until no cell's database holds a live instance row."""
+
+    def all_gone() -> tuple[bool, str]:
+        live = {cell.name: len(live_instances(dep, cell.name))
+                for cell in dep.cells}
+        return not any(live.values()), f'live rows: {live}'
+
+    return wait_for('servers deleted everywhere', timeout, all_gone)

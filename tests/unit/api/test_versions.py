@@ -1,0 +1,142 @@
+"""Version documents and microversion negotiation."""
+
+from __future__ import annotations
+
+import pytest
+
+from nova.api import api_version
+from nova.api import errors
+from nova.tests.unit.api.conftest import request
+
+
+def test_root_lists_versions_without_token(app):
+    resp = request(app, 'GET', '/', token=None)
+    assert resp.status_int == 200
+    assert resp.content_type == 'application/json'
+    assert resp.json == {'versions': [
+        {'id': 'v2.0', 'status': 'SUPPORTED', 'version': '',
+         'min_version': '', 'updated': '2011-01-21T11:33:21Z',
+         'links': [{'rel': 'self', 'href': 'http://localhost/v2/'}]},
+        {'id': 'v2.1', 'status': 'CURRENT', 'version': '2.1',
+         'min_version': '2.1', 'updated': '2013-07-23T11:33:21Z',
+         'links': [{'rel': 'self', 'href': 'http://localhost/v2.1/'}]},
+    ]}
+    # The root is outside the versioned API: no microversion echo.
+    assert api_version.HEADER not in resp.headers
+
+
+@pytest.mark.parametrize('path', ['/v2.1', '/v2.1/'])
+def test_v21_document(app, path):
+    resp = request(app, 'GET', path, token=None)
+    assert resp.status_int == 200
+    version = resp.json['version']
+    assert version['id'] == 'v2.1'
+    assert version['status'] == 'CURRENT'
+    assert version['version'] == str(api_version.MAX_VERSION)
+    assert version['min_version'] == str(api_version.MIN_VERSION)
+    assert version['links'][0] == {'rel': 'self',
+                                   'href': 'http://localhost/v2.1/'}
+    assert version['links'][1]['rel'] == 'describedby'
+    assert version['media-types'] == [{
+        'base': 'application/json',
+        'type': 'application/vnd.openstack.compute+json;version=2.1'}]
+    assert resp.headers['OpenStack-API-Version'] == 'compute 2.1'
+    assert resp.headers['X-OpenStack-Nova-API-Version'] == '2.1'
+    vary = resp.headers.getall('Vary')
+    assert 'OpenStack-API-Version' in vary
+    assert 'X-OpenStack-Nova-API-Version' in vary
+
+
+def test_v2_document_is_legacy(app):
+    resp = request(app, 'GET', '/v2', token=None)
+    assert resp.status_int == 200
+    assert resp.json['version']['id'] == 'v2.0'
+    assert resp.json['version']['links'][0]['href'] == 'http://localhost/v2/'
+
+
+def test_unversioned_path_gets_multiple_choices(app):
+    resp = request(app, 'GET', '/servers', token=None)
+    assert resp.status_int == 300
+    choices = resp.json['choices']
+    assert [c['id'] for c in choices] == ['v2.0', 'v2.1']
+    assert choices[1]['links'][0]['href'] == \
+        'http://localhost/v2.1/servers'
+
+
+def test_compute_api_answers_under_v2_too(app):
+    resp = request(app, 'GET', '/v2/flavors')
+    assert resp.status_int == 200
+    assert resp.json['flavors'][0]['links'][0]['href'].startswith(
+        'http://localhost/v2/flavors/')
+
+
+@pytest.mark.parametrize('headers', [
+    {'OpenStack-API-Version': 'compute 2.1'},
+    {'OpenStack-API-Version': 'compute latest'},
+    {'OpenStack-API-Version': 'image 2.9, compute 2.1'},
+    {'X-OpenStack-Nova-API-Version': '2.1'},
+    {'OpenStack-API-Version': 'image 2.9'},
+    {},
+])
+def test_supported_versions_are_echoed(call, headers):
+    resp = call('GET', '/v2.1/servers', headers=headers)
+    assert resp.status_int == 200
+    assert resp.headers['OpenStack-API-Version'] == 'compute 2.1'
+    assert resp.headers['X-OpenStack-Nova-API-Version'] == '2.1'
+    assert 'OpenStack-API-Version' in resp.headers.getall('Vary')
+
+
+@pytest.mark.parametrize('headers', [
+    {'OpenStack-API-Version': 'compute 2.99'},
+    {'OpenStack-API-Version': 'compute 3.0'},
+    {'X-OpenStack-Nova-API-Version': '2.2'},
+    # The new header wins over the legacy one.
+    {'OpenStack-API-Version': 'compute 2.50',
+     'X-OpenStack-Nova-API-Version': '2.1'},
+])
+def test_unsupported_version_is_406(call, headers):
+    resp = call('GET', '/v2.1/servers', headers=headers)
+    assert resp.status_int == 406
+    fault = resp.json['computeFault']
+    assert fault['code'] == 406
+    assert 'is not supported by the API. Minimum is 2.1 and maximum ' \
+        'is 2.1.' in fault['message']
+
+
+@pytest.mark.parametrize('path', ['/v2.1/servers', '/v2.1'])
+def test_malformed_version_is_400(call, path):
+    resp = call('GET', path,
+                headers={'OpenStack-API-Version': 'compute 2.x'})
+    assert resp.status_int == 400
+    assert 'API Version String 2.x is of invalid format' in \
+        resp.json['badRequest']['message']
+
+
+def test_unsupported_version_on_version_document(call):
+    resp = call('GET', '/v2.1', token=None,
+                headers={'OpenStack-API-Version': 'compute 2.99'})
+    assert resp.status_int == 406
+
+
+def test_errors_echo_the_version(call):
+    resp = call('GET', '/v2.1/servers/nope')
+    assert resp.status_int == 404
+    assert resp.headers['OpenStack-API-Version'] == 'compute 2.1'
+
+
+def test_version_ordering_is_numeric():
+    parse = api_version.APIVersion.parse
+    assert parse('2.10') > parse('2.9')
+    assert str(parse('2.10')) == '2.10'
+    assert api_version.MIN_VERSION <= api_version.MAX_VERSION
+    with pytest.raises(errors.InvalidAPIVersionString):
+        parse('2.01')
+    with pytest.raises(errors.InvalidAPIVersionString):
+        parse('latest')
+
+
+def test_negotiate_defaults_to_minimum():
+    assert api_version.negotiate({}) == api_version.MIN_VERSION
+    assert api_version.negotiate(
+        {'OpenStack-API-Version': 'compute latest'}) == \
+        api_version.MAX_VERSION

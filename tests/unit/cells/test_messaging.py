@@ -1,0 +1,277 @@
+"""Routing of inter-cell messages over an in-memory wire."""
+
+import threading
+import time
+
+import pytest
+
+from nova import conf as nova_conf
+from nova import context as nova_context
+from nova import exception
+from nova.cells import messaging
+from nova.cells import state as cells_state
+
+
+class Wire:
+    """Delivers each message to the runner of the addressed cell, on a
+    thread of its own, unless that cell is cut off."""
+
+    def __init__(self):
+        self.runners = {}
+        self.cut = set()
+        self.sent = []
+
+    def send_message_to_cell(self, cell, message_type, ctxt, data, fanout):
+        self.sent.append((cell.transport_url, message_type, fanout))
+        if cell.transport_url in self.cut:
+            return
+        runner = self.runners[cell.transport_url]
+        threading.Thread(target=runner.process_incoming, args=(data,),
+                         daemon=True).start()
+
+
+class Echo:
+    """Handlers recording where they ran."""
+
+    def __init__(self, name, calls):
+        self.name = name
+        self.calls = calls
+
+    def whoami(self, message, suffix=''):
+        self.calls.append(self.name)
+        return self.name + suffix
+
+    def explode(self, message):
+        raise exception.InstanceNotFound(instance_id='abc')
+
+    def crash(self, message):
+        raise RuntimeError('not a nova error')
+
+
+def _conf(name, call_timeout=2, max_hop_count=10):
+    conf = nova_conf.new_conf()
+    conf(args=[], default_config_files=[])
+    conf.set_override('name', name, 'cells')
+    conf.set_override('call_timeout', call_timeout, 'cells')
+    conf.set_override('max_hop_count', max_hop_count, 'cells')
+    return conf
+
+
+def build(topology, **conf_kwargs):
+    """``{name: [parent names]}`` -> runners joined by a Wire."""
+    wire = Wire()
+    calls = []
+    runners = {}
+    for name in topology:
+        state = cells_state.CellStateManager(_conf(name, **conf_kwargs),
+                                             db=None)
+        for parent in topology[name]:
+            cell = cells_state.CellState(parent)
+            cell.update_db_info({'transport_url': 'wire://' + parent,
+                                 'is_parent': True})
+            state.parent_cells[parent] = cell
+        for child, parents in topology.items():
+            if name in parents:
+                cell = cells_state.CellState(child)
+                cell.update_db_info({'transport_url': 'wire://' + child})
+                state.child_cells[child] = cell
+        echo = Echo(name, calls)
+        runner = messaging.MessageRunner(
+            state.conf, state, wire,
+            handlers={messaging.TARGETED: echo, messaging.BROADCAST: echo})
+        runners[name] = runner
+        wire.runners['wire://' + name] = runner
+    return runners, wire, calls
+
+
+TREE = {'api': [], 'c1': ['api'], 'c2': ['api'], 'c3': ['api'],
+        'c4': ['api'], 'gc1': ['c1'], 'gc2': ['c1'], 'gc3': ['c2'],
+        'api2': [], 'shared': ['api', 'api2']}
+CTXT = nova_context.RequestContext('u', 'p')
+
+
+def test_targeted_call_reaches_grandchild_and_answers():
+    runners, _, calls = build(TREE)
+    response = runners['api'].targeted(CTXT, 'api!c1!gc2', 'whoami',
+                                       {'suffix': '!'}, need_response=True)
+    assert response.value_or_raise() == 'gc2!'
+    assert response.cell_name == 'api!c1!gc2'
+    assert calls == ['gc2']
+
+
+def test_targeted_call_up_from_grandchild():
+    runners, _, _ = build(TREE)
+    response = runners['gc3'].targeted(CTXT, 'gc3!c2!api', 'whoami', {},
+                                       direction='up', need_response=True)
+    assert response.value == 'api'
+
+
+def test_cell_with_two_parents_reaches_both():
+    runners, _, _ = build(TREE)
+    for top in ('api', 'api2'):
+        response = runners['shared'].targeted(
+            CTXT, 'shared!' + top, 'whoami', {}, direction='up',
+            need_response=True)
+        assert response.value == top
+
+
+@pytest.mark.parametrize('target', ['api!nope', 'api!c1!nope', 'other!c1',
+                                    'api!c1!gc1!deeper'])
+def test_unreachable_target_is_a_typed_routing_error(target):
+    runners, _, calls = build(TREE)
+    started = time.monotonic()
+    with pytest.raises(exception.CellRoutingInconsistency):
+        runners['api'].targeted(CTXT, target, 'whoami', {},
+                                need_response=True).value_or_raise()
+    assert time.monotonic() - started < 1.0
+    assert calls == []
+
+
+def test_unreachable_target_of_a_cast_raises_at_the_origin():
+    runners, _, _ = build(TREE)
+    with pytest.raises(exception.CellRoutingInconsistency):
+        runners['api'].targeted(CTXT, 'api!nope', 'whoami', {})
+
+
+def test_hop_limit_comes_back_as_an_error():
+    runners, _, calls = build(TREE, max_hop_count=1)
+    response = runners['api'].targeted(CTXT, 'api!c1!gc1', 'whoami', {},
+                                       need_response=True)
+    with pytest.raises(exception.CellMaxHopCountReached):
+        response.value_or_raise()
+    assert calls == []
+
+
+def test_remote_nova_error_keeps_its_class():
+    runners, _, _ = build(TREE)
+    response = runners['api'].targeted(CTXT, 'api!c2!gc3', 'explode', {},
+                                       need_response=True)
+    assert response.failure
+    with pytest.raises(exception.InstanceNotFound) as info:
+        response.value_or_raise()
+    assert 'abc' in str(info.value)
+
+
+def test_other_remote_error_becomes_a_generic_remote_error():
+    runners, _, _ = build(TREE)
+    response = runners['api'].targeted(CTXT, 'api!c1', 'crash', {},
+                                       need_response=True)
+    with pytest.raises(Exception) as info:
+        response.value_or_raise()
+    assert not isinstance(info.value, exception.NovaException)
+    assert 'not a nova error' in str(info.value)
+
+
+def test_unknown_method_is_rejected_with_an_error_response():
+    runners, _, _ = build(TREE)
+    response = runners['api'].targeted(CTXT, 'api!c1', 'no_such_method',
+                                       {}, need_response=True)
+    with pytest.raises(exception.CellMessageInvalid):
+        response.value_or_raise()
+
+
+def test_broadcast_down_collects_every_cell():
+    runners, _, calls = build(TREE)
+    result = runners['api'].broadcast(CTXT, 'whoami', {}, 'down',
+                                      need_response=True)
+    assert sorted(r.value for r in result) == sorted(
+        ['api', 'c1', 'c2', 'c3', 'c4', 'gc1', 'gc2', 'gc3', 'shared'])
+    assert {r.cell_name for r in result} >= {'api!c1!gc2', 'api!shared'}
+    assert result.missing == []
+
+
+def test_broadcast_without_run_locally_skips_the_origin():
+    runners, _, calls = build(TREE)
+    result = runners['c1'].broadcast(CTXT, 'whoami', {}, 'down',
+                                     run_locally=False, need_response=True)
+    assert sorted(r.value for r in result) == ['gc1', 'gc2']
+
+
+def test_broadcast_with_a_dead_cell_returns_the_others_and_names_it():
+    runners, wire, _ = build(TREE, call_timeout=1)
+    wire.cut.add('wire://gc1')
+    started = time.monotonic()
+    result = runners['api'].broadcast(CTXT, 'whoami', {}, 'down',
+                                      need_response=True)
+    elapsed = time.monotonic() - started
+    assert elapsed < 1.5
+    assert sorted(r.value for r in result) == sorted(
+        ['api', 'c1', 'c2', 'c3', 'c4', 'gc2', 'gc3', 'shared'])
+    assert result.missing == ['api!c1!gc1']
+
+
+def test_late_reply_is_counted_not_mistaken():
+    runners, wire, _ = build({'api': [], 'c1': ['api']}, call_timeout=1)
+    runner = runners['api']
+    gate = threading.Event()
+    original = wire.send_message_to_cell
+
+    def slow(cell, message_type, ctxt, data, fanout):
+        if message_type == messaging.RESPONSE:
+            threading.Thread(target=lambda: (gate.wait(5), original(
+                cell, message_type, ctxt, data, fanout)),
+                daemon=True).start()
+            return
+        original(cell, message_type, ctxt, data, fanout)
+
+    wire.send_message_to_cell = slow
+    with pytest.raises(exception.CellTimeout):
+        runner.targeted(CTXT, 'api!c1', 'whoami', {}, need_response=True,
+                        timeout=0.3)
+    gate.set()
+    deadline = time.monotonic() + 3
+    while runner.late_replies == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert runner.late_replies == 1
+
+
+def test_duplicate_delivery_is_processed_once():
+    runners, wire, calls = build({'api': [], 'c1': ['api']})
+    runner = runners['api']
+    message = messaging._TargetedMessage(runner, CTXT, 'whoami', {}, 'down',
+                                         'api!c1')
+    data = message.to_primitive()
+    data['routing_path'] = 'api!c1'
+    data['hop_count'] = 1
+    runners['c1'].process_incoming(dict(data))
+    runners['c1'].process_incoming(dict(data))
+    assert calls == ['c1']
+    assert runners['c1'].duplicates_dropped == 1
+
+
+@pytest.mark.parametrize('data', [
+    'not a dict',
+    {'message_type': 'targeted'},
+    {'message_type': 'bogus', 'ctxt': {}, 'method_name': 'whoami',
+     'method_kwargs': {}, 'direction': 'down', 'need_response': False,
+     'uuid': 'x', 'routing_path': 'api!c1', 'hop_count': 1,
+     'max_hop_count': 10},
+    {'message_type': 'targeted', 'ctxt': {}, 'method_name': 'whoami',
+     'method_kwargs': {}, 'direction': 'sideways', 'need_response': False,
+     'uuid': 'x', 'routing_path': 'api!c1', 'hop_count': 1,
+     'max_hop_count': 10, 'target_cell': 'api!c1'},
+    {'message_type': 'targeted', 'ctxt': {}, 'method_name': 'whoami',
+     'method_kwargs': [], 'direction': 'down', 'need_response': False,
+     'uuid': 'x', 'routing_path': 'api!c1', 'hop_count': '1',
+     'max_hop_count': 10, 'target_cell': 'api!c1'},
+])
+def test_malformed_messages_are_rejected_and_counted(data):
+    runners, _, calls = build({'api': [], 'c1': ['api']})
+    runners['c1'].process_incoming(data)
+    assert runners['c1'].rejected == 1
+    assert calls == []
+
+
+def test_malformed_message_needing_a_response_gets_an_error_back():
+    runners, wire, calls = build({'api': [], 'c1': ['api']})
+    runner = runners['api']
+    message = messaging._TargetedMessage(runner, CTXT, 'whoami', {}, 'down',
+                                         'api!c1', need_response=True)
+    waiter = runner.add_waiter(message.uuid, ['*'])
+    data = message.to_primitive()
+    data.update(routing_path='api!c1', hop_count=1, method_kwargs=[1, 2])
+    runners['c1'].process_incoming(data)
+    answers = runner.wait(message.uuid, waiter, 2)
+    [response] = answers.values()
+    assert isinstance(response.value, exception.CellMessageInvalid)
+    assert calls == []

@@ -1,0 +1,171 @@
+"""Cell choice: filters, weighers, room and mute children."""
+
+import random
+
+import pytest
+
+from nova import conf as nova_conf
+from nova import context as nova_context
+from nova import exception
+from nova import objects
+from nova.cells import scheduler as cells_scheduler
+from nova.cells import state as cells_state
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+class FakeManager:
+    def __init__(self, conf, state):
+        self.conf = conf
+        self.state = state
+        self.our_name = conf.cells.name
+
+
+def _conf(overrides=None):
+    conf = nova_conf.new_conf()
+    conf(args=[], default_config_files=[])
+    conf.set_override('name', 'api', 'cells')
+    conf.set_override('cell_type', 'api', 'cells')
+    conf.set_override('mute_child_interval', 60, 'cells')
+    for (name, group), value in (overrides or {}).items():
+        conf.set_override(name, value, group)
+    return conf
+
+
+def _capacities(free_mb_per_host):
+    return {'ram_free': {'total_mb': sum(free_mb_per_host),
+                         'units_by_mb': cells_state.units_by_mb(
+                             free_mb_per_host, cells_state.UNIT_SIZES_MB, 0)},
+            'disk_free': {'total_mb': 10 ** 7,
+                          'units_by_mb': {'0': 100, '1024': 1000}}}
+
+
+def _scheduler(children, conf=None, clock=None):
+    conf = conf or _conf()
+    clock = clock or Clock()
+    state = cells_state.CellStateManager(conf, db=None, clock=clock)
+    for name, spec in children.items():
+        cell = cells_state.CellState(name)
+        cell.update_db_info({'transport_url': 'x://' + name,
+                             'weight_offset': spec.get('offset', 0.0)})
+        if 'free' in spec:
+            cell.capacities = _capacities(spec['free'])
+        if not spec.get('mute'):
+            cell.last_seen = clock()
+        cell.capabilities = spec.get('caps', {})
+        state.child_cells[name] = cell
+    return cells_scheduler.CellsScheduler(FakeManager(conf, state),
+                                          rng=random.Random(1)), clock
+
+
+def _props(memory_mb=2048, hints=None, image_props=None, admin=True):
+    flavor = objects.Flavor(flavorid='2', name='m', memory_mb=memory_mb,
+                            vcpus=1, root_gb=1, ephemeral_gb=0)
+    return {'instance_type': flavor, 'our_path': 'api',
+            'scheduler_hints': hints or {},
+            'context': nova_context.RequestContext('u', 'p',
+                                                   is_admin=admin),
+            'request_spec': {'image': {'properties': image_props or {}}}}
+
+
+def test_the_child_with_more_room_for_the_flavor_wins():
+    sched, _ = _scheduler({'small': {'free': [4096]},
+                           'big': {'free': [8192, 8192]}})
+    assert sched.select(_props()).name == 'big'
+
+
+def test_a_child_without_room_is_never_chosen():
+    sched, _ = _scheduler({'full': {'free': [1024]},
+                           'roomy': {'free': [4096]}})
+    for _ in range(2):
+        assert sched.select(_props(memory_mb=2048)).name == 'roomy'
+
+
+def test_nothing_fits_anywhere():
+    sched, _ = _scheduler({'a': {'free': [512]}, 'b': {'free': [1024]}})
+    with pytest.raises(exception.NoCellsAvailable):
+        sched.select(_props(memory_mb=4096))
+
+
+def test_a_mute_child_is_not_chosen_while_another_fits():
+    sched, clock = _scheduler({'quiet': {'free': [65536] * 4},
+                               'alive': {'free': [4096]}})
+    clock.now += 120   # both silent for longer than mute_child_interval
+    sched.state.get_child_cell('alive').last_seen = clock.now
+    assert sched.select(_props()).name == 'alive'
+
+
+def test_a_mute_child_is_still_used_when_it_is_the_only_one():
+    sched, _ = _scheduler({'quiet': {'mute': True}})
+    assert sched.select(_props()).name == 'quiet'
+
+
+def test_weight_offset_beats_room():
+    conf = _conf({('offset_weight_multiplier', 'cells'): 1.0})
+    sched, _ = _scheduler({'preferred': {'free': [4096], 'offset': 50.0},
+                           'roomy': {'free': [65536] * 8}}, conf=conf)
+    assert sched.select(_props()).name == 'preferred'
+
+
+def test_choices_consume_room_so_builds_spread():
+    sched, _ = _scheduler({'a': {'free': [8192]}, 'b': {'free': [8192]}})
+    chosen = [sched.select(_props(memory_mb=2048)).name for _ in range(8)]
+    assert sorted(chosen) == ['a'] * 4 + ['b'] * 4
+    with pytest.raises(exception.NoCellsAvailable):
+        sched.select(_props(memory_mb=2048))
+
+
+def test_target_cell_picks_the_child_on_the_way():
+    sched, _ = _scheduler({'a': {'free': [65536]}, 'b': {'free': [4096]}})
+    props = _props(hints={'target_cell': 'api!b!deeper'})
+    assert sched.select(props).name == 'b'
+
+
+def test_target_and_different_cell_hints_need_an_admin():
+    sched, _ = _scheduler({'a': {'free': [65536]}, 'b': {'free': [4096]}})
+    props = _props(hints={'target_cell': 'api!b',
+                          'different_cell': 'api!a'}, admin=False)
+    assert sched.select(props).name == 'a'
+
+
+def test_different_cell_avoids_the_hinted_cells():
+    sched, _ = _scheduler({'a': {'free': [65536]}, 'b': {'free': [4096]}})
+    assert sched.select(_props(hints={'different_cell': ['api!a']})
+                        ).name == 'b'
+
+
+@pytest.mark.parametrize('requires,expected', [
+    ('>=6.0,<6.2', 'old'), ('>=7', 'new'), (None, 'new')])
+def test_image_hypervisor_version_requirement(requires, expected):
+    sched, _ = _scheduler({
+        'old': {'free': [4096],
+                'caps': {'prominent_hypervisor_version': {'6.1'}}},
+        'new': {'free': [65536],
+                'caps': {'prominent_hypervisor_version': {'7.2'}}}})
+    props = _props(image_props={'hypervisor_version_requires': requires}
+                   if requires else {})
+    assert sched.select(props).name == expected
+
+
+def test_units_by_mb_counts_host_by_host_minus_the_reserve():
+    units = cells_state.units_by_mb([3000, 1000], [512, 1024, 4096], 10.0)
+    # 2700 // 512 + 900 // 512 = 5 + 1
+    assert units == {'512': 6, '1024': 2, '4096': 0}
+
+
+@pytest.mark.parametrize('entry', ['novalue', '=x', ''])
+def test_bad_capabilities_are_refused(entry):
+    with pytest.raises(exception.InvalidCellConfig):
+        cells_state.parse_capabilities([entry])
+
+
+def test_capabilities_parse_into_sets():
+    assert cells_state.parse_capabilities(
+        ['hypervisor=kvm;xen', 'os=linux']) == {
+            'hypervisor': {'kvm', 'xen'}, 'os': {'linux'}}

@@ -1,0 +1,127 @@
+"""Instance actions applied at the top, and field authority when a child's
+copy of an instance reaches the top."""
+
+import datetime
+import os
+
+import pytest
+
+from nova import context as nova_context
+from nova import exception
+from nova.db import api as db_api
+from nova.db import migration
+
+UUID = '00000000-0000-4000-8000-0000000000b1'
+T0 = datetime.datetime(2026, 11, 1, 12, 0, 0)
+T1 = T0 + datetime.timedelta(seconds=5)
+
+
+@pytest.fixture
+def top(tmp_path):
+    url = 'sqlite:///%s' % os.path.join(str(tmp_path), 'top.sqlite')
+    migration.db_sync(url)
+    db = db_api.Database(url, owns_instances=False)
+    yield db
+    db.dispose()
+
+
+def _ctxt():
+    return nova_context.RequestContext('u1', 'p1', request_id='req-1')
+
+
+def test_events_are_created_and_completed_in_any_order(top):
+    ctxt = _ctxt()
+    top.action_start(ctxt, {'action': 'reboot', 'instance_uuid': UUID,
+                            'request_id': 'req-1'})
+    finish = {'instance_uuid': UUID, 'request_id': 'req-1',
+              'event': 'compute_reboot_instance', 'start_time': T0,
+              'finish_time': T1, 'result': 'Success', 'host': 'h1'}
+    top.action_event_record(ctxt, finish)
+    # The start arrives late: it must not undo the finish.
+    top.action_event_record(ctxt, {'instance_uuid': UUID,
+                                   'request_id': 'req-1',
+                                   'event': 'compute_reboot_instance',
+                                   'start_time': T0, 'host': 'h1'})
+    action = top.action_get_by_request_id(ctxt, UUID, 'req-1')
+    [event] = top.action_events_get(ctxt, action['id'])
+    assert (event['finish_time'], event['result']) == (T1, 'Success')
+    assert action['message'] is None
+
+
+def test_an_error_event_marks_its_action(top):
+    ctxt = _ctxt()
+    top.action_event_record(ctxt, {
+        'instance_uuid': UUID, 'request_id': 'req-9', 'action': 'pause',
+        'event': 'compute_pause_instance', 'result': 'Error',
+        'finish_time': T1, 'traceback': 'boom'})
+    action = top.action_get_by_request_id(ctxt, UUID, 'req-9')
+    assert (action['action'], action['message']) == ('pause', 'Error')
+
+
+def test_a_childs_action_is_stored_once(top):
+    ctxt = _ctxt()
+    values = {'action': 'stop', 'instance_uuid': UUID,
+              'request_id': 'req-2', 'start_time': T0}
+    assert top.action_apply(ctxt, values) is True
+    assert top.action_apply(ctxt, values) is False
+    assert [a['action'] for a in top.actions_get(ctxt, UUID)] == ['stop']
+    with pytest.raises(exception.InstanceActionNotFound):
+        top.action_get_by_request_id(ctxt, UUID, 'req-3')
+
+
+def test_actions_are_listed_newest_first(top):
+    ctxt = _ctxt()
+    for n, name in enumerate(('create', 'stop', 'start')):
+        top.action_start(ctxt, {'action': name, 'instance_uuid': UUID,
+                                'request_id': 'req-%d' % n,
+                                'start_time': T0 + datetime.timedelta(
+                                    seconds=n)})
+    assert [a['action'] for a in top.actions_get(ctxt, UUID)] == [
+        'start', 'stop', 'create']
+
+
+def _child_values(version, **values):
+    base = {'uuid': UUID, 'display_name': 'child-name', 'vm_state': 'active',
+            'task_state': None, 'metadata': {'m': 'child'},
+            'locked': False, 'sync_version': version,
+            'system_metadata': {'image_x': '1'}}
+    base.update(values)
+    return base
+
+
+def test_the_top_keeps_the_fields_it_owns(top):
+    ctxt = _ctxt()
+    result, _ = top.instance_apply_from_child(ctxt, _child_values(1))
+    assert result == 'created'
+    top.instance_update(ctxt, UUID, {
+        'display_name': 'renamed', 'metadata': {'m': 'top'},
+        'locked': True, 'locked_by': 'owner',
+        'system_metadata': {'image_x': '1', 'locked_reason': 'why'}})
+    # A child's update written before it heard of those changes.
+    assert top.instance_apply_from_child(ctxt, _child_values(
+        2, vm_state='stopped',
+        system_metadata={'image_x': '2'}))[0] == 'updated'
+    row = top.instance_get_by_uuid(ctxt, UUID)
+    assert row['vm_state'] == 'stopped'
+    assert (row['display_name'], row['metadata'], row['locked'],
+            row['locked_by']) == ('renamed', {'m': 'top'}, True, 'owner')
+    assert row['system_metadata'] == {'image_x': '2',
+                                      'locked_reason': 'why'}
+
+
+def test_an_older_bandwidth_reading_does_not_replace_a_newer_one(top):
+    start = datetime.datetime(2026, 11, 1)
+    first = datetime.datetime(2026, 11, 21, 10, 0, 0)
+    second = first + datetime.timedelta(seconds=60)
+    args = (nova_context.get_admin_context(), 'u-1', 'aa:bb', start)
+    assert top.bw_usage_update(*args, 200, 20, 200, 20,
+                               last_refreshed=second, newer_only=True)
+    # The earlier reading arrives late: dropped.
+    assert top.bw_usage_update(*args, 100, 10, 100, 10,
+                               last_refreshed=first, newer_only=True) is None
+    [row] = top.bw_usage_get_by_uuids(_ctxt(), ['u-1'], start)
+    assert (row['bw_in'], row['bw_out']) == (200, 20)
+    # Without newer_only (the owning cell) the write always lands.
+    top.bw_usage_update(*args, 100, 10, 100, 10, last_refreshed=first)
+    [row] = top.bw_usage_get_by_uuids(_ctxt(), ['u-1'], start)
+    assert row['bw_in'] == 100

@@ -1,0 +1,49 @@
+"""Networks and fixed IPs of one cell (what ``nova-manage network
+create`` and nova-network use)."""
+
+import os
+
+import pytest
+
+from nova import context as nova_context
+from nova import exception
+from nova.db import api as db_api
+from nova.db import migration
+
+CTXT = nova_context.get_admin_context()
+
+
+@pytest.fixture
+def db(tmp_path):
+    url = 'sqlite:///%s' % os.path.join(str(tmp_path), 'cell.sqlite')
+    migration.db_sync(url)
+    database = db_api.Database(url)
+    yield database
+    database.dispose()
+
+
+def test_network_create_reserves_the_gateway(db):
+    net = db.network_create(CTXT, 'private', '10.1.0.0/29')
+    assert (net['label'], net['cidr'], net['gateway']) == (
+        'private', '10.1.0.0/29', '10.1.0.1')
+    first = db.fixed_ip_associate_free(CTXT, net['id'], 'uuid-1')
+    assert first == '10.1.0.2'
+    # Asking again for the same instance gives the same address.
+    assert db.fixed_ip_associate_free(CTXT, net['id'], 'uuid-1') == first
+    taken = [db.fixed_ip_associate_free(CTXT, net['id'], 'uuid-%d' % n)
+             for n in range(2, 6)]
+    assert taken == ['10.1.0.%d' % n for n in range(3, 7)]
+    with pytest.raises(exception.NoValidHost):
+        db.fixed_ip_associate_free(CTXT, net['id'], 'uuid-6')
+    assert db.fixed_ip_disassociate_all(CTXT, 'uuid-1') == [first]
+    assert db.fixed_ip_associate_free(CTXT, net['id'], 'uuid-6') == first
+
+
+def test_network_create_refuses_tiny_and_overlapping_networks(db):
+    with pytest.raises(exception.InvalidInput):
+        db.network_create(CTXT, 'tiny', '10.2.0.0/32')
+    db.network_create(CTXT, 'a', '10.3.0.0/24')
+    with pytest.raises(exception.CidrConflict):
+        db.network_create(CTXT, 'b', '10.3.0.128/25')
+    db.network_create(CTXT, 'c', '10.4.0.0/24')
+    assert [n['label'] for n in db.network_get_all(CTXT)] == ['a', 'c']

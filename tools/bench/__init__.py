@@ -1,0 +1,1 @@
+"""Benchmarks of the cells control plane on the real stack (see ``run``)."""

@@ -1,0 +1,221 @@
+"""``tools/bench/run``: run the benchmarks and write the report.
+
+Benchmarks (``--only`` takes a comma-separated list of these names):
+
+``routing``  1. targeted casts/calls over 1-3 hops and broadcasts to 10
+             children against raw oslo.messaging
+``boots``    2. servers booted through the API into three child cells
+``reads``    3. ``GET /servers/detail`` (paged) and ``GET /servers/{id}``
+``sync``     4. a child's DB change to the API cell's replica
+``scale``    5. many cells with many fake hosts; the top nova-cells' memory
+             and CPU, idle and booting
+``peer``     6. the boot and list workloads on OpenStack Nova (cells v2)
+             from PyPI, in a virtualenv of its own under the results
+
+``boots``, ``reads`` and ``sync`` share one deployment (an API cell above
+three child cells).  Everything runs on RabbitMQ and MariaDB on this
+machine (``tools/setup-services``); every daemon, database and vhost a
+benchmark creates is removed when it ends, however it ends.
+
+``--quick`` uses small sizes (about ten minutes in all, four small
+deployments); without it the sizes are the issue's (N = 100 and 500
+boots, 1,000 and 10,000 servers listed, 10 and 100 changes/s, as many as
+75 cells of 100 hosts; about 45 minutes).  ``--profile`` adds py-spy
+profiles of the busiest daemons; ``--what-if`` measures proposed fixes
+patched into the daemons at start-up (marked as such in the report).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+import contextlib
+import pathlib
+import signal
+import sys
+import time
+import traceback
+from typing import Any
+
+sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
+
+from bench import common  # noqa: E402
+from bench import deploy  # noqa: E402
+from bench import report as report_mod  # noqa: E402
+
+ALL = ('routing', 'boots', 'reads', 'sync', 'scale', 'peer')
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog='tools/bench/run', description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--quick', action='store_true',
+                        help='small sizes: a smoke run of a few minutes')
+    parser.add_argument('--only', default=','.join(ALL),
+                        help=f'comma-separated subset of {",".join(ALL)}')
+    parser.add_argument('--skip', default='',
+                        help='comma-separated benchmarks to leave out')
+    parser.add_argument('--out', help='results folder (default '
+                        'tools/bench/results/<timestamp>)')
+    parser.add_argument('--keep-work', action='store_true',
+                        help='keep the deployments\' configs and logs')
+    parser.add_argument('--scale-cells', type=int, default=0,
+                        help='child cells "scale" asks for (default: '
+                        'quick 3, full 75); fewer if they do not fit')
+    parser.add_argument('--profile', action='store_true',
+                        help='sample the busiest daemons with py-spy '
+                        'during the largest runs (profile-*.txt in the '
+                        'results)')
+    parser.add_argument('--what-if', default='',
+                        help='measure proposed fixes, patched into the '
+                        'daemons at start-up (tools/bench/whatif): '
+                        'schema (jsonschema validator built once), notls '
+                        '(MariaDB connections without TLS); the report '
+                        'marks such a run')
+    parser.add_argument('--db-connections', type=int, default=0,
+                        help='raise MariaDB\'s max_connections to this '
+                        'for the run and set it back after (a global '
+                        'setting of the shared server: opt-in); every '
+                        'daemon pools up to 30 connections, and a boot '
+                        'burst on the 3-cell tree alone can open ~100')
+    args = parser.parse_args(argv)
+    chosen = [n.strip() for n in args.only.split(',') if n.strip()]
+    skip = {n.strip() for n in args.skip.split(',') if n.strip()}
+    bad = [n for n in chosen + list(skip) if n not in ALL]
+    if bad:
+        parser.error(f'unknown benchmark(s) {bad}; choose from {ALL}')
+    args.chosen = [n for n in ALL if n in chosen and n not in skip]
+    return args
+
+
+def _terminate(signum: int, _frame: Any) -> None:
+    # SIGTERM ends the run like Ctrl-C: the finally clauses tear down.
+    raise SystemExit(128 + signum)
+
+
+def _run_one(report: report_mod.Report, name: str, func: Any,
+             *args: Any) -> Any:
+    began = time.monotonic()
+    common.say(f'=== {name} ===')
+    try:
+        result = func(*args)
+    except (KeyboardInterrupt, SystemExit):
+        report.failed(name, 'interrupted')
+        raise
+    except Exception as exc:
+        common.say(f'{name} failed:\n{traceback.format_exc()}')
+        report.failed(name, f'{type(exc).__name__}: {exc}')
+        return None
+    common.say(f'=== {name} done in {time.monotonic() - began:.0f}s ===')
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    stamp = time.strftime('%Y%m%d-%H%M%S')
+    outdir = (pathlib.Path(args.out).absolute() if args.out
+              else common.RESULTS_DIR / stamp)
+    workroot = outdir / 'work'
+    workroot.mkdir(parents=True, exist_ok=True)
+    ctx = common.Context(quick=args.quick, outdir=outdir, workroot=workroot)
+    if args.scale_cells:
+        ctx.shared['scale_cells'] = args.scale_cells
+    ctx.shared['profile'] = args.profile
+    report = report_mod.Report(outdir, 'quick' if args.quick else 'full')
+    if args.what_if:
+        _what_if(args.what_if, report)
+    common.say(f'results in {outdir}; running {", ".join(args.chosen)}')
+    try:
+        deploy.launcher.Backends().check()
+    except deploy.launcher.LauncherError as exc:
+        report.failed('all', str(exc))
+        common.say(str(exc))
+        return 1
+    try:
+        with _db_connections(args.db_connections, report):
+            _run_all(args.chosen, ctx, report)
+    finally:
+        report.write()
+        if not args.keep_work and not report.errors:
+            _remove_work(workroot)
+    common.say(f'report: {outdir / "report.txt"}')
+    print((outdir / 'report.txt').read_text())
+    return 0
+
+
+def _run_all(chosen: list[str], ctx: common.Context,
+             report: report_mod.Report) -> None:
+    if 'routing' in chosen:
+        from bench import routing
+        section = _run_one(report, 'routing', routing.run, ctx)
+        if section:
+            report.add(section)
+    tree_parts = [n for n in ('boots', 'reads', 'sync') if n in chosen]
+    if tree_parts:
+        from bench import tree
+        _run_one(report, ', '.join(tree_parts), tree.run, ctx, report,
+                 tree_parts)
+    if 'scale' in chosen:
+        from bench import scale
+        section = _run_one(report, 'scale', scale.run, ctx)
+        if section:
+            report.add(section)
+    if 'peer' in chosen:
+        from bench import peer
+        section = _run_one(report, 'peer', peer.run, ctx, report)
+        if section:
+            report.add(section)
+
+
+def _what_if(patches: str, report: report_mod.Report) -> None:
+    """Have every daemon started from now on load the what-if patches
+    (tools/bench/whatif/sitecustomize.py)."""
+    import os
+    known = {'schema', 'notls'}
+    wanted = [p.strip() for p in patches.split(',') if p.strip()]
+    unknown = set(wanted) - known
+    if unknown:
+        raise SystemExit(f'unknown --what-if patch(es) {sorted(unknown)}; '
+                         f'choose from {sorted(known)}')
+    os.environ['BENCH_WHAT_IF'] = ','.join(wanted)
+    path = str(common.BENCH_DIR / 'whatif')
+    os.environ['PYTHONPATH'] = os.pathsep.join(
+        [path] + [p for p in os.environ.get('PYTHONPATH', '').split(
+            os.pathsep) if p])
+    report.mode += ' WHAT-IF ' + '+'.join(wanted)
+    report.notes.append(
+        f"WHAT-IF run: {', '.join(wanted)} patched into every daemon at "
+        'start-up (tools/bench/whatif/sitecustomize.py); these are not '
+        "the project's numbers")
+
+
+@contextlib.contextmanager
+def _db_connections(wanted: int, report: report_mod.Report
+                    ) -> Iterator[None]:
+    """MariaDB's max_connections raised to ``wanted`` (if higher) while
+    the benchmarks run, then set back."""
+    backends = deploy.launcher.Backends()
+    before = deploy.mariadb_connections(backends)['max']
+    if wanted <= before:
+        yield
+        return
+    report.notes.append(f'MariaDB max_connections raised from {before} to '
+                        f'{wanted} for this run (--db-connections)')
+    with backends.connect() as conn, conn.cursor() as cursor:
+        cursor.execute(f'SET GLOBAL max_connections = {int(wanted)}')
+    try:
+        yield
+    finally:
+        with backends.connect() as conn, conn.cursor() as cursor:
+            cursor.execute(f'SET GLOBAL max_connections = {int(before)}')
+
+
+def _remove_work(workroot: pathlib.Path) -> None:
+    import shutil
+    shutil.rmtree(workroot, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

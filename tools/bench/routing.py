@@ -1,0 +1,232 @@
+"""Benchmark 1: inter-cell routing against the raw transport.
+
+* **raw**: an oslo.messaging RPC server (no-op ``ping``) and a client,
+  two processes on one RabbitMQ vhost; measured before and after the
+  routed runs, and the mean of the two is the baseline.
+* **targeted, 1-3 hops**: a chain ``api -> c1 -> c2 -> c3`` of nova-cells
+  daemons, each cell on its own vhost and database (the launcher); a
+  driver process acting as the API cell sends ``ping`` to ``api!c1``,
+  ``api!c1!c2`` and ``api!c1!c2!c3`` through the real message runner.
+* **broadcast**: ``api`` above 10 children, ``ping`` broadcast down to
+  all of them; a broadcast call waits for every child's answer.
+
+Every client measures the same way (see ``routing_worker.measure``):
+sequential call latency, concurrent call rate, cast bursts ended by a
+call.  Per-hop added latency is (routed call latency - raw call latency)
+/ hops, at p50 and at p99.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+import contextlib
+from typing import Any
+import uuid
+
+from bench import common
+from bench import deploy
+from bench import profiling
+from bench.report import Section
+
+CHAIN = 'api:c1;c1:c2;c2:c3=0'
+CHAIN_TARGETS = ['api!c1', 'api!c1!c2', 'api!c1!c2!c3']
+STAR_CHILDREN = 10
+
+
+def _sizes(ctx: common.Context) -> dict[str, Any]:
+    return {'seconds': ctx.pick(2.0, 8.0), 'casts': ctx.pick(300, 2000),
+            'threads': 8}
+
+
+def _client_args(config: str, sizes: dict[str, Any]) -> list[str]:
+    return ['--config', config, '--seconds', str(sizes['seconds']),
+            '--casts', str(sizes['casts']), '--threads',
+            str(sizes['threads'])]
+
+
+@contextlib.contextmanager
+def raw_server(ctx: common.Context) -> Iterator[str]:
+    """An RPC server process on a vhost of its own; yields the config
+    file a raw client needs."""
+    backends = deploy.launcher.Backends()
+    vhost = f'bench_raw_{uuid.uuid4().hex[:6]}'
+    backends.add_vhost(vhost)
+    try:
+        backends.grant_vhost(vhost)
+        config = ctx.workroot / f'{vhost}.conf'
+        deploy.write_private(config, deploy.merge_ini('', {
+            'DEFAULT': {'transport_url': backends.transport_url(vhost)},
+            'oslo_messaging_rabbit': {'heartbeat_timeout_threshold': 0}}))
+        with common.workers() as started:
+            server = common.start_worker(
+                'raw-server', ['--config', str(config)], ctx.workroot)
+            started.append(server)
+            server.wait_ready()
+            yield str(config)
+    finally:
+        backends.delete_vhost(vhost)
+
+
+def raw_client(ctx: common.Context, config: str,
+               sizes: dict[str, Any]) -> dict[str, Any]:
+    with common.workers() as started:
+        client = common.start_worker(
+            'raw-client', _client_args(config, sizes), ctx.workroot)
+        started.append(client)
+        return client.result(timeout=sizes['seconds'] * 10 + 120)
+
+
+def _drive(ctx: common.Context, dep: Any, sizes: dict[str, Any],
+           extra: list[str], section: Section, profile: str = ''
+           ) -> tuple[dict[str, Any], dict[str, float]]:
+    """Run a cells driver as the API cell of ``dep``; its result and the
+    CPU seconds each nova-cells daemon spent meanwhile."""
+    cells = {name: pid for name, pid in dep.pids().items()
+             if name.endswith('-cells')}
+    with common.workers() as started:
+        driver = common.start_worker(
+            'cells-driver',
+            _client_args(dep.api_cell.conf, sizes) + extra, ctx.workroot)
+        started.append(driver)
+        meter = common.CpuMeter(cells).start()
+        with profiling.Profile(bool(profile and ctx.shared.get('profile')),
+                               ctx.outdir, profile,
+                               dict(cells, driver=driver.pid)) as prof:
+            result = driver.result(timeout=sizes['seconds'] * 40 + 300)
+        profiling.attach(section, prof)
+        return result, meter.stop()
+
+
+def _rates(result: dict[str, Any]) -> dict[str, float]:
+    bursts = sorted(result['cast_burst_rates'])
+    return {'call_seq': result['sequential_call_rate'],
+            'call_conc': result['concurrent_call_rate'],
+            'cast': bursts[len(bursts) // 2],
+            'cast_send': sorted(result['cast_send_rates'])[
+                len(bursts) // 2]}
+
+
+def run(ctx: common.Context) -> Section:
+    """Raw runs interleave with the routed ones: each routed rate is
+    compared with the mean of the raw runs just before and after it."""
+    sizes = _sizes(ctx)
+    section = Section('routing', '1. Routing vs the raw transport')
+    section.data['sizes'] = sizes
+    raws: list[dict[str, Any]] = []
+    routed: dict[str, Any] = {}
+    cpu: dict[str, dict[str, float]] = {}
+    star_tree = 'api:' + ','.join(f's{i}=0' for i in
+                                  range(1, STAR_CHILDREN + 1))
+    with raw_server(ctx) as raw_config:
+        def raw() -> None:
+            common.say(f'routing: raw oslo.messaging run {len(raws) + 1}')
+            raws.append(raw_client(ctx, raw_config, sizes))
+
+        common.say(f'routing: chain {CHAIN}')
+        with deploy.deployed('chain', ctx.workroot, tree=CHAIN) as dep:
+            raw()
+            for target in CHAIN_TARGETS:
+                common.say(f'routing: targeted to {target}')
+                result, cpu[target] = _drive(
+                    ctx, dep, sizes, ['--targets', target], section,
+                    profile='routing3' if target == CHAIN_TARGETS[-1]
+                    else '')
+                routed[target] = result[target]
+                raw()
+        common.say(f'routing: star of {STAR_CHILDREN} children')
+        with deploy.deployed('star', ctx.workroot, tree=star_tree) as dep:
+            common.say('routing: broadcasts')
+            # a broadcast is STAR_CHILDREN messages: as many in all
+            fewer = dict(sizes, casts=sizes['casts'] // STAR_CHILDREN)
+            result, cpu['broadcast'] = _drive(ctx, dep, fewer,
+                                              ['--broadcast'], section)
+            routed['broadcast'] = result['broadcast']
+            raw()
+    _summarise(section, raws, routed, cpu)
+    return section
+
+
+def _mean_rates(runs: list[dict[str, Any]]) -> dict[str, float]:
+    rates = [_rates(r) for r in runs]
+    return {k: sum(r[k] for r in rates) / len(rates) for k in rates[0]}
+
+
+def _summarise(section: Section, raws: list[dict[str, Any]],
+               routed: dict[str, Any],
+               cpu: dict[str, dict[str, float]]) -> None:
+    raw_lat = [x for r in raws for x in r['call_latencies']]
+    raw_sum = common.summary_ms(raw_lat)
+    raw_all = _mean_rates(raws)
+    section.latencies['raw call'] = raw_lat
+    data: dict[str, Any] = {
+        'raw': {'rates_per_s': {k: round(v, 1) for k, v in raw_all.items()},
+                'runs': [{k: round(v, 1) for k, v in _rates(r).items()}
+                         for r in raws],
+                'call_latency': raw_sum},
+        'targeted': {}, 'nova_cells_cpu_seconds': cpu}
+    section.line(
+        f'raw oslo.messaging, mean of {len(raws)} runs (cast rates '
+        f"{', '.join(str(round(_rates(r)['cast'])) for r in raws)}): cast "
+        f"{raw_all['cast']:.0f}/s, call {raw_all['call_seq']:.0f}/s "
+        f"sequential, {raw_all['call_conc']:.0f}/s with 8 threads; call "
+        f'{common.fmt_ms(raw_sum)}')
+    for hops, target in enumerate(CHAIN_TARGETS, start=1):
+        result = routed[target]
+        # the raw runs just before and just after this one
+        raw = _mean_rates(raws[hops - 1:hops + 1])
+        rates = _rates(result)
+        lat = common.summary_ms(result['call_latencies'])
+        section.latencies[f'{hops} hop call'] = result['call_latencies']
+        per_hop = {q: round((lat[f'{q}_ms'] - raw_sum[f'{q}_ms']) / hops, 3)
+                   for q in ('p50', 'p99')}
+        ratios = {k: common.ratio(rates[k], raw[k]) for k in rates}
+        # Every hop is a consumer and a publisher of its own, on the same
+        # cores: message-hops per second against raw messages per second.
+        hop_ratio = common.ratio(rates['cast'] * hops, raw['cast'])
+        data['targeted'][hops] = {
+            'cast_message_hops_ratio_to_raw': hop_ratio,
+            'target': target,
+            'rates_per_s': {k: round(v, 1) for k, v in rates.items()},
+            'raw_alongside_per_s': {k: round(v, 1) for k, v in raw.items()},
+            'ratio_to_raw': ratios, 'call_latency': lat,
+            'added_latency_per_hop_ms': per_hop}
+        section.line(
+            f'{hops} hop(s) {target}: cast {rates["cast"]:.0f}/s '
+            f'(x{ratios["cast"]} of raw {raw["cast"]:.0f}/s alongside; '
+            f'sender alone {rates["cast_send"]:.0f}/s), call '
+            f'{rates["call_seq"]:.0f}/s (x{ratios["call_seq"]}), '
+            f'{rates["call_conc"]:.0f}/s with 8 threads '
+            f'(x{ratios["call_conc"]}); call {common.fmt_ms(lat)}; added '
+            f'per hop p50 {per_hop["p50"]:.2f} ms, p99 '
+            f'{per_hop["p99"]:.2f} ms; message-hops/s x{hop_ratio} raw')
+        section.line('  nova-cells CPU s meanwhile: ' + ', '.join(
+            f'{k} {v:.1f}' for k, v in sorted(cpu[target].items())))
+        section.target(f'cast_ratio_{hops}_hops',
+                       f'routed cast rate over {hops} hop(s) / raw cast '
+                       'rate', ratios['cast'], 0.5)
+    star = routed['broadcast']
+    raw = _mean_rates(raws[-2:])
+    rates = _rates(star)
+    n = star['cells']
+    lat = common.summary_ms(star['call_latencies'])
+    section.latencies[f'broadcast call to {n}'] = star['call_latencies']
+    data['broadcast'] = {
+        'children': n,
+        'broadcasts_per_s': {k: round(v, 1) for k, v in rates.items()},
+        'deliveries_per_s': {k: round(v * n, 1) for k, v in rates.items()},
+        'raw_alongside_per_s': {k: round(v, 1) for k, v in raw.items()},
+        'delivery_ratio_to_raw': {k: common.ratio(rates[k] * n, raw[k])
+                                  for k in rates},
+        'call_latency': lat}
+    section.line(
+        f'broadcast to {n} children: cast {rates["cast"]:.0f} '
+        f'broadcasts/s = {rates["cast"] * n:.0f} deliveries/s '
+        f'(x{common.ratio(rates["cast"] * n, raw["cast"])} of raw casts '
+        f'alongside); call (all {n} answers) {rates["call_seq"]:.0f}/s '
+        f'sequential = {rates["call_seq"] * n:.0f} answers/s '
+        f'(x{common.ratio(rates["call_seq"] * n, raw["call_seq"])} of raw '
+        f'calls), {rates["call_conc"]:.0f}/s with 8 threads; call '
+        f'{common.fmt_ms(lat)}')
+    section.line('  nova-cells CPU s meanwhile: ' + ', '.join(
+        f'{k} {v:.1f}' for k, v in sorted(cpu['broadcast'].items())))
+    section.data.update(data)

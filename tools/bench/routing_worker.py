@@ -1,0 +1,224 @@
+"""The processes of the routing benchmark (run by ``worker.py``).
+
+``raw-server`` and ``raw-client`` are plain oslo.messaging between two
+processes on one vhost: the limit any routing can approach.
+``cells-driver`` acts as the API cell: it builds the API cell's
+``CellsManager`` from that cell's configuration (its own database, its
+``cells`` table, its broker) and sends ``ping`` messages through the
+real ``MessageRunner``: targeted down a path, or broadcast to every
+child.
+
+Every client runs the same three measurements (:func:`measure`):
+
+* sequential calls for a while: the latency of each;
+* concurrent calls from several threads for a while: the call rate;
+* cast bursts: ``casts`` casts sent back to back from one thread, then
+  one call (a barrier) on the same path.  Queues are FIFO and every hop
+  forwards in arrival order, so the barrier's answer means the casts
+  before it were delivered (a hop's thread pool may still be finishing
+  the last few, which each take microseconds).  The rate is casts per
+  second from the first cast to the barrier's answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+import concurrent.futures
+import json
+import signal
+import sys
+import threading
+import time
+from typing import Any
+
+PAYLOAD = {'bench': True, 'data': 'x' * 64}
+WARMUP_CALLS = 20
+
+
+def measure(call: Callable[[], None], cast: Callable[[], None],
+            seconds: float, casts: int, threads: int,
+            bursts: int = 3) -> dict[str, Any]:
+    for _ in range(WARMUP_CALLS):
+        call()
+    latencies: list[float] = []
+    began = time.monotonic()
+    while time.monotonic() - began < seconds:
+        t0 = time.monotonic()
+        call()
+        latencies.append(time.monotonic() - t0)
+    sequential_rate = len(latencies) / (time.monotonic() - began)
+
+    stop = threading.Event()
+    counts = [0] * threads
+
+    def caller(i: int) -> None:
+        while not stop.is_set():
+            call()
+            counts[i] += 1
+
+    with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+        began = time.monotonic()
+        futures = [pool.submit(caller, i) for i in range(threads)]
+        time.sleep(seconds)
+        stop.set()
+        for future in futures:
+            future.result()
+        concurrent_rate = sum(counts) / (time.monotonic() - began)
+
+    burst_rates, send_rates = [], []
+    for _ in range(bursts):
+        began = time.monotonic()
+        for _ in range(casts):
+            cast()
+        sent = time.monotonic()
+        call()
+        done = time.monotonic()
+        burst_rates.append(casts / (done - began))
+        send_rates.append(casts / (sent - began))
+    return {'call_latencies': latencies,
+            'cpu_seconds': time.process_time(),
+            'sequential_call_rate': sequential_rate,
+            'concurrent_call_rate': concurrent_rate,
+            'threads': threads,
+            'cast_burst_rates': burst_rates,
+            'cast_send_rates': send_rates,
+            'casts_per_burst': casts}
+
+
+def _conf(config_file: str) -> Any:
+    from nova import conf as nova_conf
+    from nova.cmd import common
+    conf = nova_conf.CONF
+    common.parse_config(['--config-file', config_file], conf, 'nova-bench')
+    return conf
+
+
+class _Endpoint:
+    def ping(self, ctxt: Any, payload: Any = None) -> Any:
+        return payload
+
+
+def raw_server(args: argparse.Namespace) -> int:
+    import oslo_messaging
+
+    from nova import rpc
+    conf = _conf(args.config)
+    transport = rpc.get_transport(conf)
+    target = oslo_messaging.Target(topic='bench', server='bench-server')
+    server = oslo_messaging.get_rpc_server(
+        transport, target, [_Endpoint()],
+        serializer=oslo_messaging.NoOpSerializer(),
+        access_policy=oslo_messaging.DefaultRPCAccessPolicy)
+    stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    server.start()
+    print(json.dumps({'ready': True}), flush=True)
+    stopped.wait()
+    server.stop()
+    server.wait()
+    transport.cleanup()
+    return 0
+
+
+def raw_client(args: argparse.Namespace) -> int:
+    import oslo_messaging
+
+    from nova import rpc
+    conf = _conf(args.config)
+    transport = rpc.get_transport(conf)
+    client = oslo_messaging.get_rpc_client(
+        transport, oslo_messaging.Target(topic='bench'), timeout=30,
+        serializer=oslo_messaging.NoOpSerializer())
+    ctxt = {'request_id': 'bench'}
+
+    def call() -> None:
+        client.call(ctxt, 'ping', payload=PAYLOAD)
+
+    def cast() -> None:
+        client.cast(ctxt, 'ping', payload=PAYLOAD)
+
+    result = measure(call, cast, args.seconds, args.casts, args.threads)
+    transport.cleanup()
+    print(json.dumps(result), flush=True)
+    return 0
+
+
+def cells_driver(args: argparse.Namespace) -> int:
+    from nova import context as nova_context
+    from nova import rpc
+    from nova.cells import manager as cells_manager
+    from nova.cmd import common
+    conf = _conf(args.config)
+    transport = rpc.get_transport(conf)
+    db = common.make_database(conf, transport)
+    manager = cells_manager.CellsManager(conf, 'bench-driver', db,
+                                         transport)
+    manager.init_host()
+    runner = manager.msg_runner
+    ctxt = nova_context.get_admin_context()
+    results: dict[str, Any] = {}
+    try:
+        for target in args.targets:
+            results[target] = _drive_targeted(runner, ctxt, target, args)
+        if args.broadcast:
+            results['broadcast'] = _drive_broadcast(runner, ctxt, args)
+    finally:
+        manager.cleanup_host()
+        transport.cleanup()
+    print(json.dumps(results), flush=True)
+    return 0
+
+
+def _drive_targeted(runner: Any, ctxt: Any, target: str,
+                    args: argparse.Namespace) -> dict[str, Any]:
+    def call() -> None:
+        response = runner.targeted(ctxt, target, 'ping',
+                                   {'payload': PAYLOAD}, need_response=True)
+        if response.value_or_raise() != PAYLOAD:
+            raise RuntimeError(f'ping to {target} answered wrong')
+
+    def cast() -> None:
+        runner.targeted(ctxt, target, 'ping', {'payload': PAYLOAD})
+
+    return measure(call, cast, args.seconds, args.casts, args.threads)
+
+
+def _drive_broadcast(runner: Any, ctxt: Any,
+                     args: argparse.Namespace) -> dict[str, Any]:
+    children = len(runner.state.get_child_cells())
+
+    def call() -> None:
+        result = runner.broadcast(ctxt, 'ping', {'payload': PAYLOAD},
+                                  'down', run_locally=False,
+                                  need_response=True)
+        if result.missing or len(result) != children:
+            raise RuntimeError(f'broadcast: {len(result)} answers of '
+                               f'{children}, missing {result.missing}')
+
+    def cast() -> None:
+        runner.broadcast(ctxt, 'ping', {'payload': PAYLOAD}, 'down',
+                         run_locally=False)
+
+    result = measure(call, cast, args.seconds, args.casts, args.threads)
+    result['cells'] = children
+    return result
+
+
+def main(mode: str, argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog=f'worker.py {mode}')
+    parser.add_argument('--config', required=True)
+    parser.add_argument('--seconds', type=float, default=5.0)
+    parser.add_argument('--casts', type=int, default=1000)
+    parser.add_argument('--threads', type=int, default=8)
+    parser.add_argument('--targets', type=lambda s: s.split(','),
+                        default=[])
+    parser.add_argument('--broadcast', action='store_true')
+    args = parser.parse_args(argv)
+    runners = {'raw-server': raw_server, 'raw-client': raw_client,
+               'cells-driver': cells_driver}
+    return runners[mode](args)
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1], sys.argv[2:]))

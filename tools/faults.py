@@ -1,0 +1,312 @@
+#!/usr/bin/env python3
+"""Fault injection for a deployment of ``tools/launcher.py``.
+
+Each fault touches one cell only, found by the names the launcher gave
+its resources (``<prefix>_<cell>``): RabbitMQ and MariaDB are shared with
+other deployments and other people, so nothing here acts on a whole
+broker or a whole server.
+
+* :func:`close_broker_connections`: the broker closes every AMQP
+  connection of one vhost (listed, then closed one by one with
+  ``rabbitmqctl close_connection``), as a broker restart or a network cut
+  would.
+* :func:`kill_database_connections`: ``KILL`` every MariaDB connection
+  whose current database is the cell's, as a server restart would.
+* :class:`TcpForwarder`: relays a local port to a server, so that a daemon
+  can be pointed at a port that opens (or closes) when the test says.
+
+:func:`broker_connections`, :func:`queues` and
+:func:`database_connections` show the state before and after.  Process
+faults (SIGKILL, restart) are :meth:`launcher.Deployment.kill` and
+:meth:`launcher.Deployment.restart`.
+
+Command line (from the repository root)::
+
+    .venv/bin/python tools/faults.py cut-broker CELL [--prefix P] [--workdir D]
+    .venv/bin/python tools/faults.py cut-db     CELL [--prefix P] [--workdir D]
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterable
+import concurrent.futures
+import dataclasses
+import importlib.util
+import pathlib
+import re
+import socket
+import sys
+import threading
+from types import ModuleType
+from typing import Any
+
+import pymysql
+
+REASON = 'fault injection'
+_CONNECTION_NAME_RE = re.compile(r'\{"connection_name","([^"]*)"\}')
+
+
+def _load_launcher() -> ModuleType:
+    """``tools/launcher.py``, loaded once under one module name."""
+    name = 'nova_tools_launcher'
+    if name in sys.modules:
+        return sys.modules[name]
+    path = pathlib.Path(__file__).resolve().with_name('launcher.py')
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    # dataclasses looks the module up by name while building the classes.
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+launcher = _load_launcher()
+
+
+# -- RabbitMQ ----------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class BrokerConnection:
+    """One AMQP connection as ``rabbitmqctl list_connections`` shows it."""
+
+    pid: str        # the broker's process of the connection
+    vhost: str
+    client: str     # oslo.messaging's '<program>:<os pid>:<uuid>', or ''
+
+    @property
+    def program(self) -> str:
+        return self.client.split(':')[0]
+
+    @property
+    def os_pid(self) -> int | None:
+        """The client process, as oslo.messaging names it."""
+        parts = self.client.split(':')
+        return int(parts[1]) if len(parts) > 2 and parts[1].isdigit() \
+            else None
+
+
+def broker_connections(backends: Any, vhost: str) -> list[BrokerConnection]:
+    """The AMQP connections of ``vhost`` (and of no other vhost)."""
+    out = backends.rabbitmqctl('list_connections', '--no-table-headers',
+                               'pid', 'vhost', 'client_properties')
+    found = []
+    for line in out.splitlines():
+        fields = line.split('\t')
+        if len(fields) < 3 or fields[1] != vhost:
+            continue
+        match = _CONNECTION_NAME_RE.search(fields[2])
+        found.append(BrokerConnection(fields[0], fields[1],
+                                      match.group(1) if match else ''))
+    return found
+
+
+def close_broker_connections(backends: Any, vhost: str,
+                             reason: str = REASON, workers: int = 8
+                             ) -> list[BrokerConnection]:
+    """Have the broker close every connection of ``vhost``; returns those
+    it closed (one that ended meanwhile is left out)."""
+    connections = broker_connections(backends, vhost)
+
+    def close(conn: BrokerConnection) -> bool:
+        if conn.vhost != vhost:  # never anybody else's
+            return False
+        try:
+            backends.rabbitmqctl('close_connection', conn.pid, reason)
+        except launcher.LauncherError:
+            return False  # gone by itself meanwhile
+        return True
+
+    if not connections:
+        return []
+    # Each rabbitmqctl boots an Erlang VM: side by side, so that the cut
+    # is one moment rather than a few seconds.
+    with concurrent.futures.ThreadPoolExecutor(
+            min(workers, len(connections))) as pool:
+        closed = list(pool.map(close, connections))
+    return [c for c, ok in zip(connections, closed, strict=True) if ok]
+
+
+@dataclasses.dataclass(frozen=True)
+class Queue:
+    """What ``rabbitmqctl list_queues`` says of one queue."""
+
+    messages: int     # ready and unacknowledged
+    consumers: int
+
+
+def queues(backends: Any, vhost: str) -> dict[str, Queue]:
+    """Every queue of ``vhost`` by name."""
+    out = backends.rabbitmqctl('list_queues', '-p', vhost,
+                               '--no-table-headers', 'name', 'messages',
+                               'consumers')
+    found = {}
+    for line in out.splitlines():
+        fields = line.rsplit('\t', 2)
+        if len(fields) == 3 and fields[1].isdigit() and fields[2].isdigit():
+            found[fields[0]] = Queue(int(fields[1]), int(fields[2]))
+    return found
+
+
+# -- MariaDB -----------------------------------------------------------------
+
+def database_connections(backends: Any, database: str) -> list[int]:
+    """Thread ids of the connections whose current database is
+    ``database`` (ours excluded)."""
+    with backends.connect() as conn, conn.cursor() as cursor:
+        cursor.execute('SELECT id FROM information_schema.processlist '
+                       'WHERE db = %s AND id <> CONNECTION_ID()',
+                       (database,))
+        return sorted(int(row[0]) for row in cursor.fetchall())
+
+
+def kill_database_connections(backends: Any, database: str) -> list[int]:
+    """``KILL`` every connection of ``database``; the ids it killed."""
+    killed = []
+    with backends.connect() as conn, conn.cursor() as cursor:
+        cursor.execute('SELECT id FROM information_schema.processlist '
+                       'WHERE db = %s AND id <> CONNECTION_ID()',
+                       (database,))
+        for (thread_id,) in cursor.fetchall():
+            try:
+                cursor.execute(f'KILL {int(thread_id)}')
+            except pymysql.MySQLError:
+                continue  # it ended on its own meanwhile
+            killed.append(int(thread_id))
+    return killed
+
+
+# -- a port that opens when the test says so ---------------------------------
+
+class TcpForwarder:
+    """Relays connections to ``127.0.0.1:listen_port`` to a server.
+
+    ``start()`` opens the port, ``stop()`` closes it and every relayed
+    connection.  Made for a daemon configured with a port that is closed
+    at first (``listen_port`` from :func:`free_port`)::
+
+        port = free_port()
+        ...start the daemon against port...
+        with TcpForwarder('127.0.0.1', 3306, port):
+            ...the daemon now reaches MariaDB...
+    """
+
+    def __init__(self, target_host: str, target_port: int,
+                 listen_port: int = 0) -> None:
+        self.target = (target_host, target_port)
+        self.port = listen_port
+        self.accepted = 0
+        self._listener: socket.socket | None = None
+        self._sockets: set[socket.socket] = set()
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> TcpForwarder:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def start(self) -> int:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(('127.0.0.1', self.port))
+        listener.listen(64)
+        self.port = listener.getsockname()[1]
+        self._listener = listener
+        threading.Thread(target=self._accept, name='forwarder-accept',
+                         daemon=True).start()
+        return self.port
+
+    def stop(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            self._close(listener)
+        with self._lock:
+            open_sockets, self._sockets = list(self._sockets), set()
+        for sock in open_sockets:
+            self._close(sock)
+
+    @staticmethod
+    def _close(sock: socket.socket) -> None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        sock.close()
+
+    def _accept(self) -> None:
+        while (listener := self._listener) is not None:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return  # stopped
+            try:
+                server = socket.create_connection(self.target, timeout=5)
+                server.settimeout(None)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._sockets |= {client, server}
+                self.accepted += 1
+            for src, dst in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(src, dst),
+                                 name='forwarder-pump', daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        for sock in (src, dst):
+            with self._lock:
+                self._sockets.discard(sock)
+            self._close(sock)
+
+
+def free_port(host: str = '127.0.0.1') -> int:
+    """A port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+# -- command line ------------------------------------------------------------
+
+def main(argv: Iterable[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog='faults.py', description='Inject a fault into one cell of a '
+        'deployment of tools/launcher.py.')
+    parser.add_argument('fault', choices=('cut-broker', 'cut-db'))
+    parser.add_argument('cell', help="the cell's name, e.g. cell1")
+    parser.add_argument('--prefix', default=launcher.DEFAULT_PREFIX)
+    parser.add_argument('--workdir', help='the deployment (default: '
+                        '<tmp>/nova-launcher-<prefix>)')
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    workdir = args.workdir or launcher.default_workdir(args.prefix)
+    try:
+        deployment = launcher.Deployment.load(workdir)
+        plan = deployment.cell(args.cell)
+    except KeyError:
+        print(f'faults: error: no cell {args.cell!r}', file=sys.stderr)
+        return 1
+    except launcher.LauncherError as exc:
+        print(f'faults: error: {exc}', file=sys.stderr)
+        return 1
+    if args.fault == 'cut-broker':
+        closed = close_broker_connections(deployment.backends, plan.vhost)
+        print(f'closed {len(closed)} connection(s) of vhost {plan.vhost}: '
+              + ', '.join(sorted(c.client or c.pid for c in closed)))
+    else:
+        killed = kill_database_connections(deployment.backends,
+                                           plan.database)
+        print(f'killed {len(killed)} connection(s) of database '
+              f'{plan.database}')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""The interface nova-compute uses to drive a hypervisor."""
+
+from __future__ import annotations
+
+import abc
+from typing import Any
+
+from oslo_config import cfg
+from oslo_utils import importutils
+
+
+class ComputeDriver(abc.ABC):
+    """What a hypervisor driver provides to the compute manager.
+
+    ``instance`` arguments are :class:`nova.objects.Instance`;
+    ``image_meta`` ones :class:`nova.objects.ImageMeta` (or None: the
+    instance's own image).
+    """
+
+    def __init__(self, conf: cfg.ConfigOpts, host: str) -> None:
+        self.conf = conf
+        self.host = host
+
+    def init_host(self) -> None:  # noqa: B027 - optional hook
+        """Prepare the hypervisor before the service starts."""
+
+    @abc.abstractmethod
+    def get_available_nodes(self) -> list[str]:
+        """Names of the hypervisor nodes this driver manages."""
+
+    @abc.abstractmethod
+    def get_available_resource(self, node: str) -> dict[str, Any]:
+        """Totals of one node: vcpus, memory_mb, local_gb,
+        hypervisor_type, hypervisor_version."""
+
+    @abc.abstractmethod
+    def spawn(self, context: Any, instance: Any, node: str,
+              network_info: list[dict[str, Any]],
+              image_meta: Any = None) -> None:
+        """Create and start an instance on ``node``."""
+
+    @abc.abstractmethod
+    def destroy(self, context: Any, instance: Any) -> None:
+        """Stop and remove an instance; a missing one is not an error."""
+
+    @abc.abstractmethod
+    def get_power_state(self, instance: Any) -> int:
+        """The instance's power state (see ``nova.compute.power_state``)."""
+
+    @abc.abstractmethod
+    def list_instances(self) -> list[str]:
+        """Uuids of the instances on this host."""
+
+    # -- power ----------------------------------------------------------
+
+    @abc.abstractmethod
+    def reboot(self, context: Any, instance: Any, reboot_type: str) -> None:
+        """Reboot: ``SOFT`` asks the guest, ``HARD`` resets it."""
+
+    @abc.abstractmethod
+    def power_off(self, context: Any, instance: Any) -> None:
+        """Stop the instance, keeping it on the host."""
+
+    @abc.abstractmethod
+    def power_on(self, context: Any, instance: Any) -> None:
+        """Start a stopped instance."""
+
+    @abc.abstractmethod
+    def pause(self, context: Any, instance: Any) -> None:
+        """Freeze the instance in memory."""
+
+    @abc.abstractmethod
+    def unpause(self, context: Any, instance: Any) -> None:
+        """Let a paused instance run again."""
+
+    @abc.abstractmethod
+    def suspend(self, context: Any, instance: Any) -> None:
+        """Save the instance's memory to disk and stop it."""
+
+    @abc.abstractmethod
+    def resume(self, context: Any, instance: Any) -> None:
+        """Restore a suspended instance."""
+
+    @abc.abstractmethod
+    def rescue(self, context: Any, instance: Any, image_meta: Any,
+               rescue_password: str) -> None:
+        """Boot the instance from a rescue image, its disk attached."""
+
+    @abc.abstractmethod
+    def unrescue(self, context: Any, instance: Any) -> None:
+        """Boot the instance from its own disk again."""
+
+    @abc.abstractmethod
+    def get_console_output(self, context: Any, instance: Any) -> str:
+        """The instance's console log."""
+
+    # -- images and moves -----------------------------------------------
+
+    @abc.abstractmethod
+    def snapshot(self, context: Any, instance: Any,
+                 image_id: str) -> dict[str, Any]:
+        """Upload the instance's disk as image ``image_id``; returns what
+        the image registry should record (``size``, ...)."""
+
+    @abc.abstractmethod
+    def migrate_disk_and_power_off(self, context: Any, instance: Any,
+                                   dest_host: str, flavor: Any) -> None:
+        """First half of a resize, on the source host: stop the instance
+        and hand its disk to ``dest_host``."""
+
+    @abc.abstractmethod
+    def finish_migration(self, context: Any, instance: Any, node: str,
+                         flavor: Any, power_on: bool) -> None:
+        """Second half of a resize, on the destination host."""
+
+    @abc.abstractmethod
+    def confirm_migration(self, context: Any, instance: Any) -> None:
+        """Drop the source's copy of a resized instance."""
+
+    @abc.abstractmethod
+    def finish_revert_migration(self, context: Any, instance: Any,
+                                power_on: bool) -> None:
+        """Bring the source's copy of a reverted resize back."""
+
+    def get_all_bw_counters(self, instances: list[Any]
+                            ) -> list[dict[str, Any]]:
+        """Traffic counters of the instances' interfaces: dicts with
+        ``uuid``, ``mac_address``, ``bw_in`` and ``bw_out`` (bytes since
+        the interface appeared).  Drivers that cannot tell return []."""
+        return []
+
+
+def load_compute_driver(conf: cfg.ConfigOpts, host: str) -> ComputeDriver:
+    """Build the driver named by ``[DEFAULT] compute_driver``."""
+    name = conf.compute_driver
+    if '.' in name and not name.startswith('nova.virt.'):
+        name = 'nova.virt.' + name
+    driver = importutils.import_object(name, conf, host)
+    if not isinstance(driver, ComputeDriver):
+        raise TypeError('%s is not a compute driver' % conf.compute_driver)
+    return driver
+
