@@ -20,8 +20,10 @@ cell, whose nova-cells runs the same method against its own data.
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Iterable
 from typing import Any
 
+import orjson
 from oslo_log import log as logging
 from oslo_utils import uuidutils
 
@@ -92,16 +94,38 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
     def get_all(self, context: Any, search_opts: dict[str, Any] | None = None,
                 limit: int | None = None, marker: str | None = None
                 ) -> list[objects.Instance]:
+        return [objects.Instance.from_db(row, fault=row['fault'])
+                for row in self.get_all_rows(context, search_opts,
+                                             limit=limit, marker=marker)]
+
+    def get_all_rows(self, context: Any,
+                     search_opts: dict[str, Any] | None = None,
+                     limit: int | None = None, marker: str | None = None,
+                     columns: Iterable[str] | None = None,
+                     expected_attrs: Iterable[str] | None = None
+                     ) -> list[dict[str, Any]]:
+        """What :meth:`get_all` finds, as plain dicts rather than objects
+        (a listing of a thousand servers spends most of its time building
+        objects otherwise): the columns named (default all), the side
+        tables in ``expected_attrs`` (default all), ``flavor`` as a dict
+        and ``fault`` (the latest, for instances in ERROR) or None.
+        Newest first, as Nova lists servers."""
         filters = self._db_filters(context, search_opts or {})
         if filters is None:
             return []
-        rows = self.db.instance_get_all_by_filters(context, filters,
-                                                   limit=limit, marker=marker)
+        if columns is not None:
+            columns = {'vm_state', 'flavor', *columns}
+        rows = self.db.instance_get_all_by_filters(
+            context, filters, limit=limit, marker=marker, columns=columns,
+            expected_attrs=expected_attrs, sort_dir='desc')
         errored = [r['uuid'] for r in rows if r['vm_state'] == vm_states.ERROR]
         faults = (self.db.instance_faults_get(context, errored)
                   if errored else {})
-        return [objects.Instance.from_db(
-            r, fault=(faults.get(r['uuid']) or [None])[0]) for r in rows]
+        for row in rows:
+            row['fault'] = (faults.get(row['uuid']) or [None])[0]
+            if isinstance(row.get('flavor'), str):
+                row['flavor'] = orjson.loads(row['flavor'])
+        return rows
 
     def _db_filters(self, context: Any, search_opts: dict[str, Any]
                     ) -> dict[str, Any] | None:

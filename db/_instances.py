@@ -3,9 +3,11 @@ actions."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 import json
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 from nova import exception
@@ -39,6 +41,7 @@ def _quick_outcome(held: tuple[int, int, int] | None,
 
 # Keys of an instance dict that live in other tables.
 _SIDE_KEYS = ('metadata', 'system_metadata', 'network_info')
+SIDE_ATTRS = frozenset(_SIDE_KEYS)
 
 # Field authority.  An instance lives in two places: the cell that runs it
 # (its *owner*) and the API cell's replica.  Each field has one authority:
@@ -68,38 +71,46 @@ API_OWNED_FIELDS = frozenset([
 API_OWNED_SYSTEM_METADATA = frozenset(['locked_reason'])
 
 
-def _meta_dict(rows: Any) -> dict[str, str | None]:
-    return {r.key: r.value for r in rows}
-
-
 class InstanceQueries(QueryMixin):
     """Mixed into :class:`nova.db.api.Database`."""
 
     # -- reading --------------------------------------------------------
 
-    def _instance_dicts(self, session: Any, rows: list[Any]
+    def _instance_dicts(self, session: Any, rows: list[Any],
+                        expected_attrs: frozenset[str] = SIDE_ATTRS
                         ) -> list[dict[str, Any]]:
+        """Instance dicts of ``rows`` (ORM instances or column mappings),
+        with the side tables ``expected_attrs`` names, each read for all
+        rows in one query."""
         if not rows:
             return []
-        uuids = [r.uuid for r in rows]
-        meta: dict[str, dict[str, Any]] = {u: {} for u in uuids}
-        sysmeta: dict[str, dict[str, Any]] = {u: {} for u in uuids}
-        for model, target in ((models.InstanceMetadata, meta),
-                              (models.InstanceSystemMetadata, sysmeta)):
-            stmt = sa.select(model).where(model.instance_uuid.in_(uuids),
-                                          model.deleted == 0)
-            for m in session.scalars(stmt):
-                target[m.instance_uuid][m.key] = m.value
-        caches = {c.instance_uuid: c.network_info for c in session.scalars(
-            sa.select(models.InstanceInfoCache).where(
-                models.InstanceInfoCache.instance_uuid.in_(uuids)))}
-        result = []
-        for row in rows:
-            values = row_to_dict(row)
-            values['metadata'] = meta[row.uuid]
-            values['system_metadata'] = sysmeta[row.uuid]
-            values['network_info'] = json.loads(caches.get(row.uuid) or '[]')
-            result.append(values)
+        result = [dict(r) if isinstance(r, sa.RowMapping) else row_to_dict(r)
+                  for r in rows]
+        # Plain Core statements on the session's connection: the ORM's
+        # row processing costs more than the query itself here.
+        conn = session.connection()
+        uuids = [values['uuid'] for values in result]
+        for key, model in (('metadata', models.InstanceMetadata),
+                           ('system_metadata',
+                            models.InstanceSystemMetadata)):
+            if key not in expected_attrs:
+                continue
+            meta: dict[str, dict[str, Any]] = {u: {} for u in uuids}
+            stmt = sa.select(model.instance_uuid, model.key,
+                             model.value).where(
+                model.instance_uuid.in_(uuids), model.deleted == 0)
+            for owner, name, value in conn.execute(stmt):
+                meta[owner][name] = value
+            for values in result:
+                values[key] = meta[values['uuid']]
+        if 'network_info' in expected_attrs:
+            Cache = models.InstanceInfoCache
+            caches = dict(conn.execute(
+                sa.select(Cache.instance_uuid, Cache.network_info).where(
+                    Cache.instance_uuid.in_(uuids))).all())
+            for values in result:
+                values['network_info'] = orjson.loads(
+                    caches.get(values['uuid']) or '[]')
         return result
 
     def instance_get_by_uuid(self, context: Any, uuid: str,
@@ -120,8 +131,17 @@ class InstanceQueries(QueryMixin):
                                     filters: dict[str, Any] | None = None,
                                     limit: int | None = None,
                                     marker: str | None = None,
+                                    expected_attrs: Iterable[str] | None
+                                    = None,
+                                    columns: Iterable[str] | None = None,
+                                    sort_dir: str = 'asc',
                                     ) -> list[dict[str, Any]]:
-        """Instances matching ``filters``, oldest first.
+        """Instances matching ``filters``, oldest first (``sort_dir``
+        ``desc``: newest first, as the REST API lists them).
+
+        ``expected_attrs`` names the side tables to read (default: all of
+        ``SIDE_ATTRS``) and ``columns`` the instance columns (default:
+        all; ``uuid`` always): a listing reads only what it shows.
 
         Exact filters: ``project_id``, ``user_id``, ``host``, ``node``,
         ``cell_name``, ``reservation_id``, ``availability_zone``,
@@ -131,9 +151,15 @@ class InstanceQueries(QueryMixin):
         address), ``deleted`` (bool) and ``changes_since`` (datetime).
         ``marker`` is the uuid of the last instance of the previous page.
         """
+        if sort_dir not in ('asc', 'desc'):
+            raise ValueError('sort_dir must be asc or desc, not %r'
+                             % (sort_dir,))
         filters = dict(filters or {})
         Instance = models.Instance
-        stmt = sa.select(Instance)
+        table = Instance.__table__
+        wanted = (table.columns if columns is None else
+                  [table.c[name] for name in {'uuid', *columns}])
+        stmt = sa.select(*wanted)
         deleted = filters.pop('deleted', None)
         if deleted is None:
             stmt = filter_deleted(stmt, Instance, context.read_deleted)
@@ -169,12 +195,16 @@ class InstanceQueries(QueryMixin):
                     sa.select(Instance.id).where(Instance.uuid == marker))
                 if marker_id is None:
                     raise exception.InstanceNotFound(instance_id=marker)
-                stmt = stmt.where(Instance.id > marker_id)
-            stmt = stmt.order_by(Instance.id)
+                stmt = stmt.where(Instance.id > marker_id if sort_dir == 'asc'
+                                  else Instance.id < marker_id)
+            stmt = stmt.order_by(Instance.id if sort_dir == 'asc'
+                                 else Instance.id.desc())
             if limit is not None:
                 stmt = stmt.limit(limit)
-            rows = list(session.scalars(stmt))
-            return self._instance_dicts(session, rows)
+            rows = list(session.connection().execute(stmt).mappings())
+            return self._instance_dicts(
+                session, rows, SIDE_ATTRS if expected_attrs is None
+                else frozenset(expected_attrs))
 
     # -- writing --------------------------------------------------------
 

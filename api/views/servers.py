@@ -8,6 +8,7 @@ the caller may see them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 import hashlib
 from typing import Any
 
@@ -18,46 +19,77 @@ from nova.api import wsgi
 
 COLLECTION = 'servers'
 
+# What the views read of an instance: a listing asks the database for
+# these columns and side tables only.
+BASIC_COLUMNS = ('uuid', 'display_name')
+DETAIL_COLUMNS = BASIC_COLUMNS + (
+    'id', 'vm_state', 'task_state', 'power_state', 'project_id', 'user_id',
+    'host', 'node', 'image_ref', 'flavor', 'created_at', 'updated_at',
+    'access_ip_v4', 'key_name', 'availability_zone', 'launched_at',
+    'terminated_at', 'progress')
+DETAIL_SIDE_TABLES = ('metadata', 'network_info')
+
 _FAULT_STATUSES = ('ERROR', 'DELETED')
 _PROGRESS_STATUSES = ('ACTIVE', 'BUILD', 'REBUILD', 'RESIZE',
                       'VERIFY_RESIZE', 'MIGRATING')
 _DEFAULT_SECURITY_GROUPS = [{'name': 'default'}]
 
-
-def _get(instance: objects.Instance, name: str, default: Any = None) -> Any:
-    # Instances from other cells may arrive with fields left unset.
-    if instance.obj_attr_is_set(name):
-        value = getattr(instance, name)
-        return default if value is None else value
-    return default
+# The views render a server from a mapping: a row of
+# ``compute_api.get_all_rows`` (a listing) or :func:`values_of` an
+# instance object (a single server).
+Server = Mapping[str, Any]
 
 
-def status(instance: objects.Instance) -> str:
-    return server_states.status_from_state(_get(instance, 'vm_state'),
-                                           _get(instance, 'task_state'))
+def values_of(instance: objects.Instance) -> dict[str, Any]:
+    """What the views read of an instance object, as a row would hold it;
+    fields left unset (instances from other cells may lack some) are
+    missing."""
+    values = {name: getattr(instance, name) for name in instance.fields
+              if name not in ('flavor', 'fault')
+              and instance.obj_attr_is_set(name)}
+    flavor = _attr(instance, 'flavor')
+    values['flavor'] = flavor.to_dict() if flavor is not None else None
+    fault = _attr(instance, 'fault')
+    values['fault'] = (
+        {name: _attr(fault, name) for name in fault.fields}
+        if fault is not None else None)
+    return values
 
 
-def basic(req: wsgi.ApiRequest, instance: objects.Instance
-          ) -> dict[str, Any]:
+def _attr(obj: Any, name: str) -> Any:
+    return getattr(obj, name) if obj.obj_attr_is_set(name) else None
+
+
+def _get(server: Server, name: str, default: Any = None) -> Any:
+    value = server.get(name)
+    return default if value is None else value
+
+
+def status(server: Server) -> str:
+    return server_states.status_from_state(server.get('vm_state'),
+                                           server.get('task_state'))
+
+
+def basic(req: wsgi.ApiRequest, server: Server) -> dict[str, Any]:
     """The entry of a server in ``GET /servers``."""
     return {
-        'id': instance.uuid,
-        'name': _get(instance, 'display_name', ''),
-        'links': common.links(req, COLLECTION, instance.uuid),
+        'id': server['uuid'],
+        'name': _get(server, 'display_name', ''),
+        'links': common.links(req, COLLECTION, server['uuid']),
     }
 
 
-def host_id(instance: objects.Instance) -> str:
+def host_id(server: Server) -> str:
     """An opaque host ID, unique per project so hosts stay private."""
-    host = _get(instance, 'host')
+    host = server.get('host')
     if not host:
         return ''
-    data = (_get(instance, 'project_id', '') + host).encode('utf-8')
+    data = (_get(server, 'project_id', '') + host).encode('utf-8')
     return hashlib.sha224(data).hexdigest()
 
 
-def _image(req: wsgi.ApiRequest, instance: objects.Instance) -> Any:
-    image_ref = _get(instance, 'image_ref', '')
+def _image(req: wsgi.ApiRequest, server: Server) -> Any:
+    image_ref = server.get('image_ref')
     if not image_ref:
         # Nova shows an empty string for servers booted from volume.
         return ''
@@ -67,21 +99,20 @@ def _image(req: wsgi.ApiRequest, instance: objects.Instance) -> Any:
                        'href': common.bookmark(req, 'images', image_id)}]}
 
 
-def _flavor(req: wsgi.ApiRequest, instance: objects.Instance
-            ) -> dict[str, Any]:
-    flavor = _get(instance, 'flavor')
-    if flavor is None:
+def _flavor(req: wsgi.ApiRequest, server: Server) -> dict[str, Any]:
+    flavor = server.get('flavor')
+    if not flavor:
         return {'id': '', 'links': []}
-    return {'id': flavor.flavorid,
+    flavor_id = flavor['flavorid']
+    return {'id': flavor_id,
             'links': [{'rel': 'bookmark',
-                       'href': common.bookmark(req, 'flavors',
-                                               flavor.flavorid)}]}
+                       'href': common.bookmark(req, 'flavors', flavor_id)}]}
 
 
-def addresses(instance: objects.Instance) -> dict[str, list[dict]]:
+def addresses(server: Server) -> dict[str, list[dict]]:
     """IP addresses grouped by network label."""
     result: dict[str, list[dict]] = {}
-    for vif in _get(instance, 'network_info', []):
+    for vif in server.get('network_info') or ():
         if not vif.get('address'):
             continue
         version = vif.get('version') or '4'
@@ -94,78 +125,78 @@ def addresses(instance: objects.Instance) -> dict[str, list[dict]]:
     return result
 
 
-def fault(instance: objects.Instance, is_admin: bool
-          ) -> dict[str, Any] | None:
+def fault(server: Server, is_admin: bool) -> dict[str, Any] | None:
     """The last fault; details of internal errors only for admins."""
-    inst_fault = _get(instance, 'fault')
+    inst_fault = server.get('fault')
     if inst_fault is None:
         return None
     result = {
-        'code': inst_fault.code,
-        'created': common.isotime(_get(inst_fault, 'created_at')),
+        'code': inst_fault['code'],
+        'created': common.isotime(inst_fault.get('created_at')),
         'message': _get(inst_fault, 'message', ''),
     }
-    details = _get(inst_fault, 'details')
+    details = inst_fault.get('details')
     # A 500's details are a traceback: operators only.
-    if details and (is_admin or inst_fault.code != 500):
+    if details and (is_admin or inst_fault['code'] != 500):
         result['details'] = details
     return result
 
 
-def _extended_attributes(instance: objects.Instance) -> dict[str, Any]:
-    instance_id = _get(instance, 'id')
+def _extended_attributes(server: Server) -> dict[str, Any]:
+    instance_id = server.get('id')
     return {
-        'OS-EXT-SRV-ATTR:host': _get(instance, 'host'),
-        'OS-EXT-SRV-ATTR:hypervisor_hostname': _get(instance, 'node'),
+        'OS-EXT-SRV-ATTR:host': server.get('host'),
+        'OS-EXT-SRV-ATTR:hypervisor_hostname': server.get('node'),
         'OS-EXT-SRV-ATTR:instance_name': (
             f'instance-{instance_id:08x}' if instance_id is not None
             else ''),
     }
 
 
-def detail(req: wsgi.ApiRequest, instance: objects.Instance, *,
+def detail(req: wsgi.ApiRequest, server: Server, *,
            show_host_attrs: bool = False) -> dict[str, Any]:
     """The full view of one server, as ``GET /servers/{id}`` shows it."""
-    server = {
-        'id': instance.uuid,
-        'name': _get(instance, 'display_name', ''),
-        'status': status(instance),
-        'tenant_id': _get(instance, 'project_id', ''),
-        'user_id': _get(instance, 'user_id', ''),
-        'metadata': dict(_get(instance, 'metadata', {})),
-        'hostId': host_id(instance),
-        'image': _image(req, instance),
-        'flavor': _flavor(req, instance),
-        'created': common.isotime(_get(instance, 'created_at')),
-        'updated': common.isotime(_get(instance, 'updated_at')),
-        'addresses': addresses(instance),
-        'accessIPv4': _get(instance, 'access_ip_v4', ''),
+    uuid = server['uuid']
+    view = {
+        'id': uuid,
+        'name': _get(server, 'display_name', ''),
+        'status': status(server),
+        'tenant_id': _get(server, 'project_id', ''),
+        'user_id': _get(server, 'user_id', ''),
+        'metadata': dict(_get(server, 'metadata', {})),
+        'hostId': host_id(server),
+        'image': _image(req, server),
+        'flavor': _flavor(req, server),
+        'created': common.isotime(server.get('created_at')),
+        'updated': common.isotime(server.get('updated_at')),
+        'addresses': addresses(server),
+        'accessIPv4': _get(server, 'access_ip_v4', ''),
         'accessIPv6': '',
-        'links': common.links(req, COLLECTION, instance.uuid),
+        'links': common.links(req, COLLECTION, uuid),
         'OS-DCF:diskConfig': 'MANUAL',
-        'key_name': _get(instance, 'key_name'),
+        'key_name': server.get('key_name'),
         'config_drive': '',
-        'OS-EXT-AZ:availability_zone': _get(instance, 'availability_zone',
+        'OS-EXT-AZ:availability_zone': _get(server, 'availability_zone',
                                             ''),
-        'OS-EXT-STS:vm_state': _get(instance, 'vm_state'),
-        'OS-EXT-STS:task_state': _get(instance, 'task_state'),
-        'OS-EXT-STS:power_state': _get(instance, 'power_state', 0),
+        'OS-EXT-STS:vm_state': server.get('vm_state'),
+        'OS-EXT-STS:task_state': server.get('task_state'),
+        'OS-EXT-STS:power_state': _get(server, 'power_state', 0),
         'OS-SRV-USG:launched_at': common.naive_isotime(
-            _get(instance, 'launched_at')),
+            server.get('launched_at')),
         'OS-SRV-USG:terminated_at': common.naive_isotime(
-            _get(instance, 'terminated_at')),
+            server.get('terminated_at')),
         'security_groups': list(_DEFAULT_SECURITY_GROUPS),
         'os-extended-volumes:volumes_attached': [],
     }
-    if server['status'] in _FAULT_STATUSES:
-        server_fault = fault(instance, bool(req.context.is_admin))
+    if view['status'] in _FAULT_STATUSES:
+        server_fault = fault(server, bool(req.context.is_admin))
         if server_fault:
-            server['fault'] = server_fault
-    if server['status'] in _PROGRESS_STATUSES:
-        server['progress'] = _get(instance, 'progress', 0)
+            view['fault'] = server_fault
+    if view['status'] in _PROGRESS_STATUSES:
+        view['progress'] = _get(server, 'progress', 0)
     if show_host_attrs:
-        server.update(_extended_attributes(instance))
-    return server
+        view.update(_extended_attributes(server))
+    return view
 
 
 def created(req: wsgi.ApiRequest, instance: objects.Instance,
@@ -193,7 +224,7 @@ _BASE_ADDRESS_KEYS = ('version', 'addr')
 def base(req: wsgi.ApiRequest, instance: objects.Instance
          ) -> dict[str, Any]:
     """The server in the response to ``PUT /servers/{id}`` and rebuild."""
-    full = detail(req, instance)
+    full = detail(req, values_of(instance))
     server = {key: full[key] for key in _BASE_KEYS if key in full}
     server['addresses'] = {
         label: [{key: addr[key] for key in _BASE_ADDRESS_KEYS}

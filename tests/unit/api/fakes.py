@@ -13,6 +13,7 @@ import uuid
 
 from nova import exception
 from nova import objects
+from nova.api.views import servers as server_views
 from nova.compute import power_state
 from nova.compute import task_states
 from nova.compute import vm_states
@@ -149,6 +150,13 @@ class FakeComputeAPI(fake_server_actions.ServerActionsMixin,
                 raise exception.InstanceNotFound(instance_id=marker)
             found = found[uuids.index(marker) + 1:]
         return found if limit is None else found[:limit]
+
+    def get_all_rows(self, context: Any, search_opts: dict[str, Any],
+                     limit: int | None = None, marker: str | None = None,
+                     columns: Any = None, expected_attrs: Any = None
+                     ) -> list[dict[str, Any]]:
+        return [server_views.values_of(i) for i in
+                self.get_all(context, search_opts, limit, marker)]
 
     @staticmethod
     def _matches(instance: objects.Instance, opts: dict[str, Any]) -> bool:

@@ -1,0 +1,94 @@
+"""``GET /servers`` and ``/servers/detail`` at the API cell: listings are
+rendered from rows (no objects per server); they must show exactly what
+``GET /servers/{id}`` shows for each server, newest first, page by page.
+"""
+
+import json
+
+import pytest
+import webob
+
+from nova import context as nova_context
+from nova.api import wsgi_app
+from nova.compute import images
+from nova.tests.functional import fixtures
+
+ADMIN = nova_context.get_admin_context()
+OWNER = 'alice:p1'
+SERVERS = 7
+
+
+@pytest.fixture(scope='module')
+def listed(tmp_path_factory):
+    """An API cell holding servers in various states, and its app."""
+    tree = fixtures.Tree(str(tmp_path_factory.mktemp('listing')),
+                         {'api': ('api', [])}, services={'api': ['cells']},
+                         registry='db').start()
+    api = tree.compute_api('api')
+    db = tree.db('api')
+    ctxt = nova_context.RequestContext('alice', 'p1')
+    flavor = api.flavor_get(ctxt, '1')
+    image = api._bootable_image(ctxt, images.DEFAULT_IMAGE_ID, flavor)
+    uuids = []
+    for i in range(SERVERS):
+        values = api._instance_values(ctxt, flavor, image, 'srv-%d' % i)
+        values['metadata'] = {'index': str(i)}
+        uuid = db.instance_create(ctxt, values)['uuid']
+        uuids.append(uuid)
+        state = {'vm_state': 'active', 'host': 'h%d' % i, 'node': 'n1',
+                 'cell_name': 'api!cell1', 'progress': 100,
+                 'network_info': [{'address': '10.0.0.%d' % (i + 2),
+                                   'label': 'private', 'version': 4,
+                                   'mac': 'fa:16:3e:00:00:%02x' % i}]}
+        if i == 3:
+            state['vm_state'] = 'error'
+            db.instance_fault_create(ADMIN, {
+                'instance_uuid': uuid, 'code': 500, 'message': 'boom',
+                'details': 'Traceback...', 'host': 'h3'})
+        db.instance_update(ADMIN, uuid, state)
+    # Another project's server never shows in alice's listings.
+    other = api._instance_values(nova_context.RequestContext('bob', 'p2'),
+                                 flavor, image, 'bobs')
+    db.instance_create(ADMIN, other)
+    app = wsgi_app.load_app(tree.confs['api'], api)
+    yield app, uuids
+    tree.stop()
+
+
+def _get(app, path, token=OWNER):
+    req = webob.Request.blank('/v2.1' + path)
+    req.headers['X-Auth-Token'] = token
+    resp = req.get_response(app)
+    assert resp.status_int == 200, resp.text
+    return json.loads(resp.body)
+
+
+@pytest.mark.parametrize('token', [OWNER, 'admin:p1'])
+def test_each_listed_server_is_what_show_returns(listed, token):
+    app, uuids = listed
+    servers = _get(app, '/servers/detail', token)['servers']
+    assert {s['id'] for s in servers} == set(uuids)
+    for server in servers:
+        assert server == _get(app, '/servers/%s' % server['id'],
+                              token)['server']
+    errored = next(s for s in servers if s['id'] == uuids[3])
+    assert errored['status'] == 'ERROR'
+    assert errored['fault']['message'] == 'boom'
+    # A 500's details are for operators only.
+    assert ('details' in errored['fault']) == (token != OWNER)
+
+
+def test_listings_are_newest_first_and_page_with_markers(listed):
+    app, uuids = listed
+    newest_first = list(reversed(uuids))
+    body = _get(app, '/servers')
+    assert [s['id'] for s in body['servers']] == newest_first
+    assert set(body['servers'][0]) == {'id', 'name', 'links'}
+    seen, path = [], '/servers/detail?limit=3'
+    while path:
+        body = _get(app, path)
+        seen.extend(s['id'] for s in body['servers'])
+        links = [link['href'] for link in body.get('servers_links', [])
+                 if link['rel'] == 'next']
+        path = links[0][links[0].index('/servers'):] if links else None
+    assert seen == newest_first
