@@ -21,8 +21,7 @@ benchmark creates is removed when it ends, however it ends.
 deployments); without it the sizes are the issue's (N = 100 and 500
 boots, 1,000 and 10,000 servers listed, 10 and 100 changes/s, as many as
 75 cells of 100 hosts; about 45 minutes).  ``--profile`` adds py-spy
-profiles of the busiest daemons; ``--what-if`` measures proposed fixes
-patched into the daemons at start-up (marked as such in the report).
+profiles of the busiest daemons.
 """
 
 from __future__ import annotations
@@ -67,12 +66,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         help='sample the busiest daemons with py-spy '
                         'during the largest runs (profile-*.txt in the '
                         'results)')
-    parser.add_argument('--what-if', default='',
-                        help='measure proposed fixes, patched into the '
-                        'daemons at start-up (tools/bench/whatif): '
-                        'schema (jsonschema validator built once), notls '
-                        '(MariaDB connections without TLS); the report '
-                        'marks such a run')
     parser.add_argument('--db-connections', type=int, default=0,
                         help='raise MariaDB\'s max_connections to this '
                         'for the run and set it back after (a global '
@@ -124,8 +117,6 @@ def main(argv: list[str] | None = None) -> int:
         ctx.shared['scale_cells'] = args.scale_cells
     ctx.shared['profile'] = args.profile
     report = report_mod.Report(outdir, 'quick' if args.quick else 'full')
-    if args.what_if:
-        _what_if(args.what_if, report)
     common.say(f'results in {outdir}; running {", ".join(args.chosen)}')
     try:
         deploy.launcher.Backends().check()
@@ -167,28 +158,6 @@ def _run_all(chosen: list[str], ctx: common.Context,
         section = _run_one(report, 'peer', peer.run, ctx, report)
         if section:
             report.add(section)
-
-
-def _what_if(patches: str, report: report_mod.Report) -> None:
-    """Have every daemon started from now on load the what-if patches
-    (tools/bench/whatif/sitecustomize.py)."""
-    import os
-    known = {'schema', 'notls'}
-    wanted = [p.strip() for p in patches.split(',') if p.strip()]
-    unknown = set(wanted) - known
-    if unknown:
-        raise SystemExit(f'unknown --what-if patch(es) {sorted(unknown)}; '
-                         f'choose from {sorted(known)}')
-    os.environ['BENCH_WHAT_IF'] = ','.join(wanted)
-    path = str(common.BENCH_DIR / 'whatif')
-    os.environ['PYTHONPATH'] = os.pathsep.join(
-        [path] + [p for p in os.environ.get('PYTHONPATH', '').split(
-            os.pathsep) if p])
-    report.mode += ' WHAT-IF ' + '+'.join(wanted)
-    report.notes.append(
-        f"WHAT-IF run: {', '.join(wanted)} patched into every daemon at "
-        'start-up (tools/bench/whatif/sitecustomize.py); these are not '
-        "the project's numbers")
 
 
 @contextlib.contextmanager

@@ -91,7 +91,7 @@ def run_peer(ctx: common.Context, python: pathlib.Path, sizes: list[int],
     out = workdir / 'result.json'
     env = dict(os.environ, BENCH_PEER_SIZES=json.dumps(sizes),
                BENCH_PEER_OUT=str(out), BENCH_PEER_BUDGET=str(budget))
-    for key in ('PYTHONPATH', 'VIRTUAL_ENV', 'BENCH_WHAT_IF'):
+    for key in ('PYTHONPATH', 'VIRTUAL_ENV'):
         env.pop(key, None)
     log = workdir / 'peer.log'
     with open(log, 'w') as f:
