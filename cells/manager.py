@@ -76,6 +76,8 @@ class CellsManager(admin.CellsAdminMixin, service.Manager):
         self._report_lock = threading.Lock()
         self._report_timer: threading.Timer | None = None
         self.healer = sync.Healer(conf, db, self.instances_sync_at_top)
+        self.update_batcher = sync.UpdateBatcher(
+            conf.cells.instance_update_batch_delay, self._send_updates_up)
         self.build_timeouts = sync.BuildTimeouts(conf, db)
 
     def init_host(self) -> None:
@@ -86,6 +88,7 @@ class CellsManager(admin.CellsAdminMixin, service.Manager):
         self.ask_children_to_report()
 
     def cleanup_host(self) -> None:
+        self.update_batcher.flush()
         with self._report_lock:
             if self._report_timer is not None:
                 self._report_timer.cancel()
@@ -208,13 +211,20 @@ class CellsManager(admin.CellsAdminMixin, service.Manager):
 
     def instance_update_at_top(self, ctxt: Any,
                                instance: objects.Instance) -> None:
-        self.msg_runner.broadcast(ctxt, 'instance_update_at_top',
-                                  {'instance': instance}, 'up',
-                                  run_locally=False)
+        self.update_batcher.add(ctxt, instance)
         if instance.obj_attr_is_set('task_state') and \
                 instance.task_state is None:
             # A build, resize or delete just settled: room changed.
             self.report_soon()
+
+    def _send_updates_up(self, ctxt: Any,
+                         instances: list[objects.Instance]) -> None:
+        if len(instances) == 1:
+            self.msg_runner.broadcast(ctxt, 'instance_update_at_top',
+                                      {'instance': instances[0]}, 'up',
+                                      run_locally=False)
+        else:
+            self.instances_sync_at_top(ctxt, instances, [])
 
     def instances_sync_at_top(self, ctxt: Any,
                               instances: list[objects.Instance],
@@ -227,6 +237,7 @@ class CellsManager(admin.CellsAdminMixin, service.Manager):
 
     def instance_destroy_at_top(self, ctxt: Any,
                                 instance: objects.Instance) -> None:
+        self.update_batcher.discard(instance.uuid)
         self.msg_runner.broadcast(ctxt, 'instance_destroy_at_top',
                                   {'instance': instance}, 'up',
                                   run_locally=False)

@@ -12,6 +12,8 @@ when newer.  A message can still be lost, so this module repairs:
   The top recognises what it already holds on a read and drops it.
 * :func:`sync_instances` re-sends every matching instance at once (the
   ``sync_instances`` broadcast, e.g. from ``os-cells/sync_instances``).
+* :class:`UpdateBatcher` gathers the updates a child sends up for a few
+  milliseconds and sends the newest of each instance in one message.
 * :class:`BuildTimeouts` puts instances stuck building for longer than
   ``instance_build_timeout`` in ERROR with a fault.
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Iterator
 import datetime
+import threading
 from typing import Any
 
 from oslo_log import log as logging
@@ -37,6 +40,78 @@ LOG = logging.getLogger(__name__)
 # Sends a page of instances up at once: the live ones, and the uuids of
 # the deleted ones.
 SendBatch = Callable[[Any, list[objects.Instance], list[str]], None]
+
+
+class UpdateBatcher:
+    """Gathers instance updates on their way up and sends them in batches.
+
+    An update holds the whole instance and the top applies the highest
+    ``sync_version`` only, so of several updates to one instance within
+    ``delay`` seconds only the newest travels.  A batch that cannot be
+    sent is logged and left to the heal task, as a lost message would be.
+    """
+
+    # Instances per message, at most: a message stays a few hundred KiB.
+    MAX_BATCH = 100
+
+    def __init__(self, delay: float,
+                 send: Callable[[Any, list[objects.Instance]], None]
+                 ) -> None:
+        """``send(ctxt, instances)``: the context of the update when the
+        batch holds one, an admin context otherwise."""
+        self.delay = delay
+        self._send = send
+        self._lock = threading.Lock()
+        self._pending: dict[str, tuple[Any, objects.Instance]] = {}
+        self._timer: threading.Timer | None = None
+        self.batches_sent = 0
+
+    def add(self, ctxt: Any, instance: objects.Instance) -> None:
+        if self.delay <= 0:
+            self._send_safely([(ctxt, instance)])
+            return
+        with self._lock:
+            held = self._pending.get(instance.uuid)
+            if held is None or (_sync_version(instance)
+                                >= _sync_version(held[1])):
+                self._pending[instance.uuid] = (ctxt, instance)
+            if self._timer is None:
+                self._timer = threading.Timer(self.delay, self.flush)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def discard(self, uuid: str) -> None:
+        """Forget a pending update (its instance was just deleted)."""
+        with self._lock:
+            self._pending.pop(uuid, None)
+
+    def flush(self) -> None:
+        """Send what is pending now."""
+        with self._lock:
+            batch = list(self._pending.values())
+            self._pending.clear()
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+        for start in range(0, len(batch), self.MAX_BATCH):
+            self._send_safely(batch[start:start + self.MAX_BATCH])
+
+    def _send_safely(self, batch: list[tuple[Any, objects.Instance]]
+                     ) -> None:
+        ctxt = (batch[0][0] if len(batch) == 1
+                else nova_context.get_admin_context())
+        try:
+            self._send(ctxt, [instance for _ctxt, instance in batch])
+            self.batches_sent += 1
+        except Exception:
+            LOG.warning('Cannot send %d instance update(s) up; the heal '
+                        'task will', len(batch), exc_info=True)
+
+
+def _sync_version(instance: objects.Instance) -> int:
+    if instance.obj_attr_is_set('sync_version'):
+        return instance.sync_version or 0
+    return 0
 
 
 def _now() -> datetime.datetime:

@@ -125,6 +125,20 @@ Related options:
 * ``heal_interval``, ``instance_update_num_instances``,
   ``instance_update_sync_database_limit``
 """),
+    cfg.FloatOpt('instance_update_batch_delay',
+                 default=0.02, min=0.0, max=5.0,
+                 help="""
+Seconds a child cell's nova-cells gathers instance updates before sending
+them up together, in one message.
+
+Each update carries the whole instance, so only the newest of several
+updates to one instance travels; a burst of builds costs the parents a
+few messages and database transactions instead of one per change.
+
+Possible values:
+
+* 0: send every update up on its own, as it comes.
+"""),
     cfg.IntOpt('instance_update_num_instances',
                default=500, min=1,
                help="""

@@ -25,9 +25,12 @@ SYNCED = sorted((CHILD_OWNED_FIELDS - {'updated_at', 'network_info',
 
 @pytest.fixture
 def sync_tree(tree_factory):
+    # Updates go up one by one here, so that tests can hold and reorder
+    # them (test_updates_travel_in_batches covers the batching).
     tree = tree_factory(
         services={'api': ['cells']},
-        overrides={c: {('heal_interval', 'cells'): 3600.0}
+        overrides={c: {('heal_interval', 'cells'): 3600.0,
+                       ('instance_update_batch_delay', 'cells'): 0.0}
                    for c in ('cell1', 'cell2')})
     tree.wait_for_capacities('api', ['cell1', 'cell2'])
     return tree
@@ -261,6 +264,31 @@ def test_bandwidth_usage_reaches_the_top(sync_tree):
         return rows if rows and rows[0]['bw_in'] == 8192 else None
     [usage] = wait_for(at_top, 5, what='bandwidth at the top')
     assert usage['bw_out'] == 4096
+
+
+def test_updates_travel_in_batches(tree_factory):
+    tree = tree_factory(
+        services={'api': ['cells']},
+        overrides={'cell1': {('instance_update_batch_delay', 'cells'): 0.2}})
+    tree.wait_for_capacities('api', ['cell1', 'cell2'])
+    api = tree.compute_api()
+    ctxt = nova_context.RequestContext('admin', 'admin', is_admin=True)
+    flavor = api.flavor_get(ctxt, '1')
+    instances, _ = api.create(ctxt, flavor, IMAGE, 'vm', min_count=8,
+                              max_count=8,
+                              scheduler_hints={'target_cell': 'api!cell1'})
+    uuids = [i.uuid for i in instances]
+
+    def settled():
+        live = {r['uuid'] for r in tree.live_instances('cell1')}
+        return (live == set(uuids)
+                and all(_top(tree, u)['vm_state'] == vm_states.ACTIVE
+                        and _in_sync(tree, 'cell1', u) for u in uuids))
+    wait_for(settled, 20, what='8 ACTIVE and in sync')
+    versions = sum(_child(tree, 'cell1', u)['sync_version'] for u in uuids)
+    sent = tree.cells_manager('cell1').update_batcher.batches_sent
+    # Each build changes an instance several times; far fewer messages.
+    assert sent * 4 <= versions, (sent, versions)
 
 
 def test_soak_with_lossy_upward_messages_converges(tree_factory):

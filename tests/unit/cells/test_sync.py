@@ -1,0 +1,86 @@
+"""The batching of instance updates on their way to the top."""
+
+import threading
+
+from nova import context as nova_context
+from nova import objects
+from nova.cells import sync
+
+A = '00000000-0000-4000-8000-00000000000a'
+B = '00000000-0000-4000-8000-00000000000b'
+
+
+def _instance(uuid, version):
+    return objects.Instance(uuid=uuid, sync_version=version)
+
+
+class Recorder:
+    def __init__(self, fail=False):
+        self.batches = []
+        self.fail = fail
+        self.sent = threading.Event()
+
+    def __call__(self, ctxt, instances):
+        if self.fail:
+            raise RuntimeError('broker down')
+        self.batches.append((ctxt, [(i.uuid, i.sync_version)
+                                    for i in instances]))
+        self.sent.set()
+
+
+def test_only_the_newest_update_of_each_instance_travels():
+    send = Recorder()
+    batcher = sync.UpdateBatcher(3600.0, send)
+    ctxt = nova_context.RequestContext('u', 'p')
+    for version in (1, 3, 2):       # 2 arrives after 3: it loses
+        batcher.add(ctxt, _instance(A, version))
+    batcher.add(ctxt, _instance(B, 7))
+    assert send.batches == []
+    batcher.flush()
+    [(batch_ctxt, batch)] = send.batches
+    assert sorted(batch) == [(A, 3), (B, 7)]
+    # Two instances: no single request to speak for.
+    assert batch_ctxt.is_admin
+    batcher.flush()
+    assert len(send.batches) == 1
+
+
+def test_a_lone_update_keeps_its_context_and_goes_after_the_delay():
+    send = Recorder()
+    batcher = sync.UpdateBatcher(0.01, send)
+    ctxt = nova_context.RequestContext('u', 'p', request_id='req-1')
+    batcher.add(ctxt, _instance(A, 1))
+    assert send.sent.wait(5)
+    [(batch_ctxt, batch)] = send.batches
+    assert batch == [(A, 1)] and batch_ctxt.request_id == 'req-1'
+
+
+def test_without_a_delay_every_update_goes_at_once():
+    send = Recorder()
+    batcher = sync.UpdateBatcher(0.0, send)
+    ctxt = nova_context.RequestContext('u', 'p')
+    batcher.add(ctxt, _instance(A, 1))
+    batcher.add(ctxt, _instance(A, 2))
+    assert [b for _c, b in send.batches] == [[(A, 1)], [(A, 2)]]
+
+
+def test_a_deleted_instance_is_not_sent_and_batches_are_bounded():
+    send = Recorder()
+    batcher = sync.UpdateBatcher(3600.0, send)
+    ctxt = nova_context.RequestContext('u', 'p')
+    uuids = ['00000000-0000-4000-8000-%012d' % i
+             for i in range(sync.UpdateBatcher.MAX_BATCH + 5)]
+    for uuid in uuids:
+        batcher.add(ctxt, _instance(uuid, 1))
+    batcher.discard(uuids[0])
+    batcher.flush()
+    sizes = [len(b) for _c, b in send.batches]
+    assert sizes == [sync.UpdateBatcher.MAX_BATCH, 4]
+    assert uuids[0] not in {u for _c, b in send.batches for u, _v in b}
+
+
+def test_a_failed_send_is_left_to_the_heal_task():
+    batcher = sync.UpdateBatcher(3600.0, Recorder(fail=True))
+    batcher.add(nova_context.RequestContext('u', 'p'), _instance(A, 1))
+    batcher.flush()     # logged, not raised
+    assert batcher.batches_sent == 0
