@@ -24,6 +24,7 @@ from collections.abc import Callable
 from collections.abc import Iterator
 import datetime
 import threading
+import time
 from typing import Any
 
 from oslo_log import log as logging
@@ -46,39 +47,47 @@ class UpdateBatcher:
     """Gathers instance updates on their way up and sends them in batches.
 
     An update holds the whole instance and the top applies the highest
-    ``sync_version`` only, so of several updates to one instance within
-    ``delay`` seconds only the newest travels.  A batch that cannot be
-    sent is logged and left to the heal task, as a lost message would be.
+    ``sync_version`` only, so of several updates to one instance only the
+    newest needs to travel.  An update that comes when nothing was sent
+    for ``delay`` seconds goes at once; the ones that follow within
+    ``delay`` wait and go together: a quiet cell's updates lose no time,
+    and a busy one sends at most one message per ``delay``.  A batch that
+    cannot be sent is logged and left to the heal task, as a lost message
+    would be.
     """
 
     # Instances per message, at most: a message stays a few hundred KiB.
     MAX_BATCH = 100
 
     def __init__(self, delay: float,
-                 send: Callable[[Any, list[objects.Instance]], None]
-                 ) -> None:
+                 send: Callable[[Any, list[objects.Instance]], None],
+                 clock: Callable[[], float] = time.monotonic) -> None:
         """``send(ctxt, instances)``: the context of the update when the
         batch holds one, an admin context otherwise."""
         self.delay = delay
         self._send = send
+        self._clock = clock
         self._lock = threading.Lock()
         self._pending: dict[str, tuple[Any, objects.Instance]] = {}
         self._timer: threading.Timer | None = None
+        self._last_sent = float('-inf')
         self.batches_sent = 0
 
     def add(self, ctxt: Any, instance: objects.Instance) -> None:
-        if self.delay <= 0:
-            self._send_safely([(ctxt, instance)])
-            return
         with self._lock:
             held = self._pending.get(instance.uuid)
             if held is None or (_sync_version(instance)
                                 >= _sync_version(held[1])):
                 self._pending[instance.uuid] = (ctxt, instance)
-            if self._timer is None:
-                self._timer = threading.Timer(self.delay, self.flush)
+            if self._timer is not None:
+                return      # a batch is on its way
+            wait = self._last_sent + self.delay - self._clock()
+            if wait > 0:
+                self._timer = threading.Timer(wait, self.flush)
                 self._timer.daemon = True
                 self._timer.start()
+                return
+        self.flush()
 
     def discard(self, uuid: str) -> None:
         """Forget a pending update (its instance was just deleted)."""
@@ -93,6 +102,8 @@ class UpdateBatcher:
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
+            if batch:
+                self._last_sent = self._clock()
         for start in range(0, len(batch), self.MAX_BATCH):
             self._send_safely(batch[start:start + self.MAX_BATCH])
 

@@ -57,7 +57,12 @@ def make_database(conf: cfg.ConfigOpts,
                   transport: oslo_messaging.Transport | None = None
                   ) -> db_api.Database:
     """This cell's database; a child cell's pushes changes to the top."""
-    db = db_api.Database(conf.database.connection,
+    database = conf.database
+    engine = db_api.create_engine(database.connection,
+                                  pool_size=database.max_pool_size,
+                                  max_overflow=database.max_overflow,
+                                  pool_timeout=database.pool_timeout)
+    db = db_api.Database(database.connection, engine=engine,
                          owns_instances=not is_api_cell(conf))
     if is_child_cell(conf) and transport is not None:
         db.add_listener(cells_rpcapi.CellsAPI(conf, transport).sync_listener)

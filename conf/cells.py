@@ -126,14 +126,17 @@ Related options:
   ``instance_update_sync_database_limit``
 """),
     cfg.FloatOpt('instance_update_batch_delay',
-                 default=0.02, min=0.0, max=5.0,
+                 default=0.05, min=0.0, max=5.0,
                  help="""
-Seconds a child cell's nova-cells gathers instance updates before sending
-them up together, in one message.
+Seconds between two messages of instance updates a child cell's
+nova-cells sends up.
 
-Each update carries the whole instance, so only the newest of several
-updates to one instance travels; a burst of builds costs the parents a
-few messages and database transactions instead of one per change.
+An update that comes when none was sent for this long goes at once; the
+ones that follow wait for the rest of this delay and go together, in one
+message.  Each update carries the whole instance, so only the newest of
+several updates to one instance travels: a burst of builds costs the
+parents a few messages and database transactions instead of one per
+change.
 
 Possible values:
 

@@ -18,6 +18,33 @@ Possible values:
 * ``mysql+pymysql://user:password@host/dbname`` for a real deployment.
 * ``sqlite:////path/to/file.sqlite`` for the embedded default.
 """),
+    cfg.IntOpt('max_pool_size',
+               default=30, min=1,
+               help="""
+Database connections a service keeps open (MySQL/MariaDB; SQLite shares
+one file).
+
+A service handles many messages at once; a connection opened beyond the
+pool is closed after use, and opening one is costly (tens of ms of CPU
+with PyMySQL, which prepares TLS for every new connection).  Keep it near
+the number of messages a service handles at once.
+
+Related options:
+
+* ``max_overflow``, ``[cells] rpc_thread_pool_size``
+"""),
+    cfg.IntOpt('max_overflow',
+               default=30, min=0,
+               help="""
+Connections a service may open beyond ``max_pool_size`` under a burst;
+they are closed once used.
+"""),
+    cfg.IntOpt('pool_timeout',
+               default=30, min=1,
+               help="""
+Seconds a request waits for a free connection when every connection is
+in use, before it fails.
+"""),
     cfg.IntOpt('max_retries',
                default=-1, min=-1,
                help="""

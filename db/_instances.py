@@ -22,6 +22,26 @@ _EXACT_FILTERS = ('project_id', 'user_id', 'host', 'node', 'cell_name',
                   'reservation_id', 'availability_zone', 'image_ref',
                   'instance_type_id', 'vm_state', 'task_state', 'uuid')
 
+def _no_side_rows() -> _SideRows:
+    return {'metadata': {}, 'system_metadata': {}, 'network_info': {}}
+
+
+def _without_api_owned(values: dict[str, Any],
+                       system_metadata: dict[str, Any]) -> dict[str, Any]:
+    """A child's values less what the API cell owns, so that a child's
+    update sent before a rename (say) cannot undo it at the top;
+    ``system_metadata``: the top's rows, by key."""
+    values = {k: v for k, v in values.items() if k not in API_OWNED_FIELDS}
+    if 'system_metadata' in values:
+        ours = {k: row.value for k, row in system_metadata.items()
+                if k in API_OWNED_SYSTEM_METADATA}
+        sysmeta = {k: v for k, v in (values['system_metadata']
+                                     or {}).items()
+                   if k not in API_OWNED_SYSTEM_METADATA}
+        values['system_metadata'] = dict(sysmeta, **ours)
+    return values
+
+
 def _quick_outcome(held: tuple[int, int, int] | None,
                    values: dict[str, Any]) -> tuple[str, int] | None:
     """What applying ``values`` does to a replica holding ``held``
@@ -38,6 +58,9 @@ def _quick_outcome(held: tuple[int, int, int] | None,
         return 'stale', api_version
     return None
 
+
+# Side-table rows of instances, as _side_rows reads them.
+_SideRows = dict[str, dict[str, Any]]
 
 # Keys of an instance dict that live in other tables.
 _SIDE_KEYS = ('metadata', 'system_metadata', 'network_info')
@@ -208,33 +231,65 @@ class InstanceQueries(QueryMixin):
 
     # -- writing --------------------------------------------------------
 
+    @staticmethod
+    def _side_rows(session: Any, uuids: list[str],
+                   keys: Iterable[str] = _SIDE_KEYS) -> _SideRows:
+        """The live side-table rows of ``uuids`` for ``keys``, a query
+        per table: ``{'metadata': {uuid: {key: row}}, 'system_metadata':
+        ..., 'network_info': {uuid: info cache row}}``."""
+        side = _no_side_rows()
+        if not uuids:
+            return side
+        for key, model in (('metadata', models.InstanceMetadata),
+                           ('system_metadata',
+                            models.InstanceSystemMetadata)):
+            if key not in keys:
+                continue
+            for m in session.scalars(sa.select(model).where(
+                    model.instance_uuid.in_(uuids), model.deleted == 0)):
+                side[key].setdefault(m.instance_uuid, {})[m.key] = m
+        if 'network_info' in keys:
+            Cache = models.InstanceInfoCache
+            for cache in session.scalars(sa.select(Cache).where(
+                    Cache.instance_uuid.in_(uuids))):
+                side['network_info'][cache.instance_uuid] = cache
+        return side
+
     def _write_side_tables(self, session: Any, uuid: str,
-                           values: dict[str, Any]) -> None:
+                           values: dict[str, Any],
+                           side: _SideRows | None = None) -> None:
+        """Make the side tables of ``uuid`` hold ``values``' (only the
+        keys present); ``side``: its rows, already read."""
+        if side is None:
+            side = self._side_rows(session, [uuid],
+                                   [k for k in _SIDE_KEYS if k in values])
         for key, model in (('metadata', models.InstanceMetadata),
                            ('system_metadata',
                             models.InstanceSystemMetadata)):
             if key not in values:
                 continue
+            assert side is not None
             wanted = values[key] or {}
-            current = {m.key: m for m in session.scalars(
-                sa.select(model).where(model.instance_uuid == uuid,
-                                       model.deleted == 0))}
-            for k, row in current.items():
+            current = side[key].setdefault(uuid, {})
+            for k, row in list(current.items()):
                 if k not in wanted:
                     soft_delete(row)
+                    del current[k]
                 elif row.value != wanted[k]:
                     row.value = wanted[k]
             for k, v in wanted.items():
                 if k not in current:
-                    session.add(model(instance_uuid=uuid, key=k, value=v))
+                    current[k] = model(instance_uuid=uuid, key=k, value=v)
+                    session.add(current[k])
         if 'network_info' in values:
-            cache = session.scalars(sa.select(models.InstanceInfoCache).where(
-                models.InstanceInfoCache.instance_uuid == uuid)).first()
+            assert side is not None
+            cache = side['network_info'].get(uuid)
             data = json.dumps(values['network_info'] or [])
             if cache is None:
-                session.add(models.InstanceInfoCache(instance_uuid=uuid,
-                                                     network_info=data))
-            else:
+                side['network_info'][uuid] = models.InstanceInfoCache(
+                    instance_uuid=uuid, network_info=data)
+                session.add(side['network_info'][uuid])
+            elif cache.network_info != data:
                 cache.network_info = data
 
     def instance_create(self, context: Any, values: dict[str, Any]
@@ -249,7 +304,8 @@ class InstanceQueries(QueryMixin):
             row = models.Instance(**columns)
             session.add(row)
             session.flush()
-            self._write_side_tables(session, row.uuid, values)
+            self._write_side_tables(session, row.uuid, values,
+                                    _no_side_rows())
             session.flush()
             result = self._instance_dicts(session, [row])[0]
         self._notify(context, 'instance.update', result)
@@ -376,43 +432,59 @@ class InstanceQueries(QueryMixin):
         if update_fields is None:
             update_fields = CHILD_OWNED_FIELDS
         uuids = [v['uuid'] for v in values_list]
-        with self.reader() as session:
-            held = {r.uuid: (r.deleted, r.sync_version or 0,
-                             r.api_version or 0)
-                    for r in session.execute(sa.select(
-                        models.Instance.uuid, models.Instance.deleted,
-                        models.Instance.sync_version,
-                        models.Instance.api_version).where(
-                        models.Instance.uuid.in_(uuids)))}
-        results: list[tuple[str, int] | None] = []
-        todo = []
-        for index, values in enumerate(values_list):
-            quick = _quick_outcome(held.get(values['uuid']), values)
-            results.append(quick)
-            if quick is None:
-                todo.append(index)
+        results: list[tuple[str, int] | None] = [None] * len(values_list)
+        todo = list(range(len(values_list)))
+        if len(values_list) > 1:
+            with self.reader() as session:
+                held = {r.uuid: (r.deleted, r.sync_version or 0,
+                                 r.api_version or 0)
+                        for r in session.execute(sa.select(
+                            models.Instance.uuid, models.Instance.deleted,
+                            models.Instance.sync_version,
+                            models.Instance.api_version).where(
+                            models.Instance.uuid.in_(uuids)))}
+            for index, values in enumerate(values_list):
+                results[index] = _quick_outcome(held.get(values['uuid']),
+                                                values)
+            todo = [i for i, r in enumerate(results) if r is None]
         if todo:
             with self.writer() as session:
-                for index in todo:
-                    results[index] = self._apply_one(
-                        session, values_list[index], update_fields)
+                applied = self._apply_many(
+                    session, [values_list[i] for i in todo], update_fields)
+            for index, result in zip(todo, applied, strict=True):
+                results[index] = result
         return [r for r in results if r is not None]
 
-    def _apply_one(self, session: Any, values: dict[str, Any],
+    def _apply_many(self, session: Any, values_list: list[dict[str, Any]],
+                    update_fields: frozenset[str] | None
+                    ) -> list[tuple[str, int]]:
+        """Apply each child's copy in ``values_list`` in this transaction:
+        the instances, then their side tables, each read in one query."""
+        uuids = list({values['uuid'] for values in values_list})
+        # FOR UPDATE: two updates of one instance applied at once must
+        # not both pass the version check (MariaDB; SQLite ignores it).
+        rows = {row.uuid: row for row in session.scalars(
+            sa.select(models.Instance).where(
+                models.Instance.uuid.in_(uuids)).with_for_update())}
+        side = self._side_rows(session, uuids)
+        results = [self._apply_one(session, rows, side, values,
+                                   update_fields)
+                   for values in values_list]
+        session.flush()
+        return results
+
+    def _apply_one(self, session: Any, rows: dict[str, Any],
+                   side: _SideRows, values: dict[str, Any],
                    update_fields: frozenset[str] | None) -> tuple[str, int]:
         uuid = values['uuid']
         columns = {k: v for k, v in values.items()
                    if k not in _SIDE_KEYS and k not in ('id', 'deleted',
                                                         'deleted_at')}
-        # FOR UPDATE: two updates of one instance applied at once must
-        # not both pass the version check (MariaDB; SQLite ignores it).
-        row = session.scalars(sa.select(models.Instance).where(
-            models.Instance.uuid == uuid).with_for_update()).first()
+        row = rows.get(uuid)
         if row is None:
-            row = models.Instance(**columns)
+            row = rows[uuid] = models.Instance(**columns)
             session.add(row)
-            self._write_side_tables(session, uuid, values)
-            session.flush()
+            self._write_side_tables(session, uuid, values, side)
             return 'created', values.get('api_version') or 0
         api_version = row.api_version or 0
         quick = _quick_outcome((row.deleted, row.sync_version or 0,
@@ -422,13 +494,12 @@ class InstanceQueries(QueryMixin):
         if update_fields is not None:
             allowed = update_fields | {'sync_version', 'cell_name'}
             columns = {k: v for k, v in columns.items() if k in allowed}
-            values = self._without_api_owned(
-                session, row,
-                {k: v for k, v in values.items() if k in allowed})
+            values = _without_api_owned(
+                {k: v for k, v in values.items() if k in allowed},
+                side['system_metadata'].get(uuid, {}))
         for key, value in columns.items():
             setattr(row, key, value)
-        self._write_side_tables(session, uuid, values)
-        session.flush()
+        self._write_side_tables(session, uuid, values, side)
         return 'updated', api_version
 
     def instance_apply_from_api(self, context: Any, uuid: str,
@@ -469,24 +540,6 @@ class InstanceQueries(QueryMixin):
             row.api_version = api_version
             self._write_side_tables(session, uuid, values)
             return 'updated'
-
-    def _without_api_owned(self, session: Any, row: Any,
-                           values: dict[str, Any]) -> dict[str, Any]:
-        """A child's values less what the API cell owns, so that a child's
-        update sent before a rename (say) cannot undo it here."""
-        values = {k: v for k, v in values.items()
-                  if k not in API_OWNED_FIELDS}
-        if 'system_metadata' in values:
-            model = models.InstanceSystemMetadata
-            ours = {m.key: m.value for m in session.scalars(
-                sa.select(model).where(
-                    model.instance_uuid == row.uuid, model.deleted == 0,
-                    model.key.in_(API_OWNED_SYSTEM_METADATA)))}
-            sysmeta = {k: v for k, v in (values['system_metadata']
-                                         or {}).items()
-                       if k not in API_OWNED_SYSTEM_METADATA}
-            values['system_metadata'] = dict(sysmeta, **ours)
-        return values
 
     def instance_destroy_from_child(self, context: Any, uuid: str) -> bool:
         """Tombstone the replica of an instance a child deleted."""

@@ -62,14 +62,18 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_engine(url: str) -> sa.Engine:
+def create_engine(url: str, pool_size: int = 10, max_overflow: int = 20,
+                  pool_timeout: int = 30) -> sa.Engine:
+    """An engine for ``url``; the pool settings apply to server databases
+    (``[database] max_pool_size``, ``max_overflow``, ``pool_timeout``)."""
     if url.startswith('sqlite'):
         engine = sa.create_engine(
             url, connect_args={'check_same_thread': False, 'timeout': 30})
         event.listen(engine, 'connect', _sqlite_pragmas)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, pool_recycle=3600,
-                            pool_size=10, max_overflow=20)
+                            pool_size=pool_size, max_overflow=max_overflow,
+                            pool_timeout=pool_timeout)
 
 
 def redact_url(url: str) -> str:

@@ -28,9 +28,20 @@ class Recorder:
         self.sent.set()
 
 
+def _busy_batcher(send, delay=3600.0):
+    """A batcher that has just sent something: what comes next waits."""
+    batcher = sync.UpdateBatcher(delay, send)
+    batcher.add(nova_context.RequestContext('u', 'p'),
+                _instance('00000000-0000-4000-8000-0000000000ff', 1))
+    assert len(send.batches) == 1
+    send.batches.clear()
+    send.sent.clear()
+    return batcher
+
+
 def test_only_the_newest_update_of_each_instance_travels():
     send = Recorder()
-    batcher = sync.UpdateBatcher(3600.0, send)
+    batcher = _busy_batcher(send)
     ctxt = nova_context.RequestContext('u', 'p')
     for version in (1, 3, 2):       # 2 arrives after 3: it loses
         batcher.add(ctxt, _instance(A, version))
@@ -45,14 +56,19 @@ def test_only_the_newest_update_of_each_instance_travels():
     assert len(send.batches) == 1
 
 
-def test_a_lone_update_keeps_its_context_and_goes_after_the_delay():
+def test_a_quiet_cell_sends_at_once_and_a_busy_one_after_the_delay():
     send = Recorder()
-    batcher = sync.UpdateBatcher(0.01, send)
+    batcher = sync.UpdateBatcher(0.2, send)
     ctxt = nova_context.RequestContext('u', 'p', request_id='req-1')
     batcher.add(ctxt, _instance(A, 1))
-    assert send.sent.wait(5)
+    # Nothing sent lately: it went at once, with its own context.
     [(batch_ctxt, batch)] = send.batches
     assert batch == [(A, 1)] and batch_ctxt.request_id == 'req-1'
+    send.sent.clear()
+    batcher.add(ctxt, _instance(A, 2))
+    assert len(send.batches) == 1      # waits for the rest of the delay
+    assert send.sent.wait(5)
+    assert send.batches[1][1] == [(A, 2)]
 
 
 def test_without_a_delay_every_update_goes_at_once():
@@ -66,7 +82,7 @@ def test_without_a_delay_every_update_goes_at_once():
 
 def test_a_deleted_instance_is_not_sent_and_batches_are_bounded():
     send = Recorder()
-    batcher = sync.UpdateBatcher(3600.0, send)
+    batcher = _busy_batcher(send)
     ctxt = nova_context.RequestContext('u', 'p')
     uuids = ['00000000-0000-4000-8000-%012d' % i
              for i in range(sync.UpdateBatcher.MAX_BATCH + 5)]
@@ -81,6 +97,6 @@ def test_a_deleted_instance_is_not_sent_and_batches_are_bounded():
 
 def test_a_failed_send_is_left_to_the_heal_task():
     batcher = sync.UpdateBatcher(3600.0, Recorder(fail=True))
+    # Sent at once, failed: logged, not raised.
     batcher.add(nova_context.RequestContext('u', 'p'), _instance(A, 1))
-    batcher.flush()     # logged, not raised
     assert batcher.batches_sent == 0
