@@ -19,7 +19,7 @@ Possible values:
 * ``sqlite:////path/to/file.sqlite`` for the embedded default.
 """),
     cfg.IntOpt('max_pool_size',
-               default=30, min=1,
+               default=64, min=1,
                help="""
 Database connections a service keeps open (MySQL/MariaDB; SQLite shares
 one file).
@@ -27,14 +27,16 @@ one file).
 A service handles many messages at once; a connection opened beyond the
 pool is closed after use, and opening one is costly (tens of ms of CPU
 with PyMySQL, which prepares TLS for every new connection).  Keep it near
-the number of messages a service handles at once.
+the number of messages a service handles at once (oslo.messaging's
+``executor_thread_pool_size``, 64 by default); connections are only
+opened when needed.
 
 Related options:
 
-* ``max_overflow``, ``[cells] rpc_thread_pool_size``
+* ``max_overflow``, ``[DEFAULT] executor_thread_pool_size``
 """),
     cfg.IntOpt('max_overflow',
-               default=30, min=0,
+               default=16, min=0,
                help="""
 Connections a service may open beyond ``max_pool_size`` under a burst;
 they are closed once used.

@@ -531,7 +531,10 @@ def cell_config(plan: CellPlan, backends: Backends, state_path: str,
             'service_down_time': SERVICE_DOWN_TIME,
             'debug': debug,
         },
-        'database': {'connection': backends.database_url(plan.database)},
+        # Every daemon of every tree shares one MariaDB (151 connections
+        # by default): small pools.  The benchmarks set the defaults back.
+        'database': {'connection': backends.database_url(plan.database),
+                     'max_pool_size': 10, 'max_overflow': 20},
         # Without heartbeats an RPC listener waits at most a second on the
         # broker (with them up to five), and stopping a server waits for
         # that: daemons stop in seconds, not tens of seconds.  A broker on

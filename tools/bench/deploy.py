@@ -39,7 +39,12 @@ def load_launcher() -> ModuleType:
 launcher = load_launcher()
 
 Overrides = dict[str, dict[str, Any]]
-ALWAYS: Overrides = {'quota': {'instances': -1, 'cores': -1, 'ram': -1}}
+ALWAYS: Overrides = {
+    'quota': {'instances': -1, 'cores': -1, 'ram': -1},
+    # The service defaults (the launcher keeps pools small for tests); a
+    # burst can then open several hundred connections: --db-connections.
+    'database': {'max_pool_size': 64, 'max_overflow': 16},
+}
 
 
 def merge_ini(text: str, overrides: Overrides) -> str:
