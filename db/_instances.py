@@ -65,6 +65,8 @@ _SideRows = dict[str, dict[str, Any]]
 # Keys of an instance dict that live in other tables.
 _SIDE_KEYS = ('metadata', 'system_metadata', 'network_info')
 SIDE_ATTRS = frozenset(_SIDE_KEYS)
+# The info cache column a listing joins in, under this label.
+_JOINED_CACHE = '_info_cache_network_info'
 
 # Field authority.  An instance lives in two places: the cell that runs it
 # (its *owner*) and the API cell's replica.  Each field has one authority:
@@ -126,7 +128,13 @@ class InstanceQueries(QueryMixin):
                 meta[owner][name] = value
             for values in result:
                 values[key] = meta[values['uuid']]
-        if 'network_info' in expected_attrs:
+        if 'network_info' in expected_attrs and result and \
+                _JOINED_CACHE in result[0]:
+            # The listing joined the info cache in.
+            for values in result:
+                values['network_info'] = orjson.loads(
+                    values.pop(_JOINED_CACHE) or '[]')
+        elif 'network_info' in expected_attrs:
             Cache = models.InstanceInfoCache
             caches = dict(conn.execute(
                 sa.select(Cache.instance_uuid, Cache.network_info).where(
@@ -182,7 +190,15 @@ class InstanceQueries(QueryMixin):
         table = Instance.__table__
         wanted = (table.columns if columns is None else
                   [table.c[name] for name in {'uuid', *columns}])
+        side = SIDE_ATTRS if expected_attrs is None else frozenset(
+            expected_attrs)
         stmt = sa.select(*wanted)
+        if 'network_info' in side:
+            # One query rather than a second one naming every uuid.
+            Cache = models.InstanceInfoCache
+            stmt = stmt.add_columns(
+                Cache.network_info.label(_JOINED_CACHE)).outerjoin(
+                Cache, Cache.instance_uuid == Instance.uuid)
         deleted = filters.pop('deleted', None)
         if deleted is None:
             stmt = filter_deleted(stmt, Instance, context.read_deleted)
@@ -225,9 +241,7 @@ class InstanceQueries(QueryMixin):
             if limit is not None:
                 stmt = stmt.limit(limit)
             rows = list(session.connection().execute(stmt).mappings())
-            return self._instance_dicts(
-                session, rows, SIDE_ATTRS if expected_attrs is None
-                else frozenset(expected_attrs))
+            return self._instance_dicts(session, rows, side)
 
     # -- writing --------------------------------------------------------
 
@@ -466,7 +480,12 @@ class InstanceQueries(QueryMixin):
         rows = {row.uuid: row for row in session.scalars(
             sa.select(models.Instance).where(
                 models.Instance.uuid.in_(uuids)).with_for_update())}
-        side = self._side_rows(session, uuids)
+        keys = {k for values in values_list for k in _SIDE_KEYS
+                if k in values}
+        if update_fields is not None:
+            # The top keeps its own metadata (API-owned): not read.
+            keys -= {k for k in keys if k in API_OWNED_FIELDS}
+        side = self._side_rows(session, uuids, keys)
         results = [self._apply_one(session, rows, side, values,
                                    update_fields)
                    for values in values_list]
