@@ -158,6 +158,7 @@ def run(ctx: common.Context, report: Report) -> Section:
         section.line(
             f'peer N={n}: {theirs["active"]} ACTIVE, {theirs["errors"]} '
             f'ERROR, {theirs["timed_out"]} unfinished; '
+            f'{theirs["wall_seconds"]:.1f}s = '
             f'{_num(theirs["servers_per_s"])} servers/s, time to ACTIVE '
             f'{common.fmt_ms(t2a)}; GET /servers/detail of '
             f'{theirs["servers_listed"]} servers {common.fmt_ms(lists)}')
