@@ -48,8 +48,10 @@ def _hook_notifications() -> None:
             data = payload.get('nova_object.data', {}) if isinstance(
                 payload, dict) else {}
             uuid = data.get('uuid')
-            if uuid:
-                EVENTS.setdefault(uuid, (event_type, time.monotonic()))
+            # A build that fails on one host (create.error) may be
+            # rescheduled and end ACTIVE (create.end) on another.
+            if uuid and EVENTS.get(uuid, ('',))[0] != 'instance.create.end':
+                EVENTS[uuid] = (event_type, time.monotonic())
         return original(self, priority, ctxt, event_type, payload)
 
     cls._notify = _notify
