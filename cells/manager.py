@@ -184,6 +184,8 @@ class CellsManager(admin.CellsAdminMixin, service.Manager):
                                reason: str) -> None:
         """Our host scheduler gave up on a build: record why, forget the
         instances here and let the cell scheduler try another cell."""
+        # Their last updates go up first.
+        self.update_batcher.flush()
         filter_properties = dict(filter_properties)
         cell_build = filter_properties.pop('cell_build', None)
         retried = []

@@ -284,12 +284,17 @@ class CellsScheduler:
                     compute_utils.add_instance_fault(
                         self.manager.db, ctxt, instance.uuid,
                         exception.NoCellsAvailable(message))
+                    # Past every version a cell that tried it reached:
+                    # their updates still on the way are stale now.
+                    held = self.manager.db.instance_get_by_uuid(
+                        ctxt, instance.uuid)['sync_version'] or 0
+                    version = max(held, instance.sync_version or 0) + 1
                     # It lives in no cell now: a delete must not be
                     # sent to the last cell that tried it.
                     compute_utils.instance_update(
                         self.manager.db, ctxt, instance,
                         vm_state=vm_states.ERROR, task_state=None,
-                        cell_name=None)
+                        cell_name=None, sync_version=version)
                 except exception.InstanceNotFound:
                     pass
                 continue

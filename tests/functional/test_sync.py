@@ -266,6 +266,32 @@ def test_bandwidth_usage_reaches_the_top(sync_tree):
     assert usage['bw_out'] == 4096
 
 
+def test_a_build_failed_everywhere_stays_in_error_at_the_top(
+        tree_factory):
+    tree = tree_factory(
+        services={'api': ['cells']},
+        overrides={c: {('fail_spawn', 'fake_driver'): True}
+                   for c in ('cell1', 'cell2')})
+    tree.wait_for_capacities('api', ['cell1', 'cell2'])
+    held = [_hold_upward(tree, c) for c in ('cell1', 'cell2')]
+    for faults in held:
+        faults.methods = ('instance_update_at_top', 'instances_sync_at_top')
+    api = tree.compute_api()
+    ctxt = nova_context.RequestContext('admin', 'admin', is_admin=True)
+    [instance], _ = api.create(ctxt, api.flavor_get(ctxt, '1'), IMAGE,
+                               'doomed')
+    wait_for(lambda: _top(tree, instance.uuid)['vm_state']
+             == vm_states.ERROR, 15, what='ERROR at the top')
+    assert sum(len(f.held) for f in held) > 0
+    # The cells' updates from before they gave up arrive late.
+    for faults in held:
+        faults.release()
+    stats = tree.cells_manager('api').sync_stats
+    wait_for(lambda: stats['stale'] > 0, 5, what='late updates dropped')
+    top = _top(tree, instance.uuid)
+    assert (top['vm_state'], top['cell_name']) == (vm_states.ERROR, None)
+
+
 def test_updates_travel_in_batches(tree_factory):
     tree = tree_factory(
         services={'api': ['cells']},
