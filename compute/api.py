@@ -91,25 +91,18 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
         latest = faults[instance_uuid][0] if faults[instance_uuid] else None
         return objects.Instance.from_db(row, fault=latest)
 
-    def get_all(self, context: Any, search_opts: dict[str, Any] | None = None,
-                limit: int | None = None, marker: str | None = None
-                ) -> list[objects.Instance]:
-        return [objects.Instance.from_db(row, fault=row['fault'])
-                for row in self.get_all_rows(context, search_opts,
-                                             limit=limit, marker=marker)]
-
     def get_all_rows(self, context: Any,
                      search_opts: dict[str, Any] | None = None,
                      limit: int | None = None, marker: str | None = None,
                      columns: Iterable[str] | None = None,
                      expected_attrs: Iterable[str] | None = None
                      ) -> list[dict[str, Any]]:
-        """What :meth:`get_all` finds, as plain dicts rather than objects
-        (a listing of a thousand servers spends most of its time building
-        objects otherwise): the columns named (default all), the side
-        tables in ``expected_attrs`` (default all), ``flavor`` as a dict
-        and ``fault`` (the latest, for instances in ERROR) or None.
-        Newest first, as Nova lists servers."""
+        """The instances matching ``search_opts``, newest first as Nova
+        lists servers, as plain dicts rather than objects (a listing of a
+        thousand servers spends most of its time building objects
+        otherwise): the columns named (default all), the side tables in
+        ``expected_attrs`` (default all), ``flavor`` as a dict and
+        ``fault`` (the latest, for instances in ERROR) or None."""
         filters = self._db_filters(context, search_opts or {})
         if filters is None:
             return []

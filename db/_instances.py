@@ -22,25 +22,6 @@ _EXACT_FILTERS = ('project_id', 'user_id', 'host', 'node', 'cell_name',
                   'reservation_id', 'availability_zone', 'image_ref',
                   'instance_type_id', 'vm_state', 'task_state', 'uuid')
 
-def _no_side_rows() -> _SideRows:
-    return {'metadata': {}, 'system_metadata': {}, 'network_info': {}}
-
-
-def _without_api_owned(values: dict[str, Any],
-                       system_metadata: dict[str, Any]) -> dict[str, Any]:
-    """A child's values less what the API cell owns, so that a child's
-    update sent before a rename (say) cannot undo it at the top;
-    ``system_metadata``: the top's rows, by key."""
-    values = {k: v for k, v in values.items() if k not in API_OWNED_FIELDS}
-    if 'system_metadata' in values:
-        ours = {k: row.value for k, row in system_metadata.items()
-                if k in API_OWNED_SYSTEM_METADATA}
-        sysmeta = {k: v for k, v in (values['system_metadata']
-                                     or {}).items()
-                   if k not in API_OWNED_SYSTEM_METADATA}
-        values['system_metadata'] = dict(sysmeta, **ours)
-    return values
-
 
 def _quick_outcome(held: tuple[int, int, int] | None,
                    values: dict[str, Any]) -> tuple[str, int] | None:
@@ -94,6 +75,26 @@ API_OWNED_FIELDS = frozenset([
     'locked', 'locked_by',
 ])
 API_OWNED_SYSTEM_METADATA = frozenset(['locked_reason'])
+
+
+def _no_side_rows() -> _SideRows:
+    return {'metadata': {}, 'system_metadata': {}, 'network_info': {}}
+
+
+def _without_api_owned(values: dict[str, Any],
+                       system_metadata: dict[str, Any]) -> dict[str, Any]:
+    """A child's values less what the API cell owns, so that a child's
+    update sent before a rename (say) cannot undo it at the top;
+    ``system_metadata``: the top's rows, by key."""
+    values = {k: v for k, v in values.items() if k not in API_OWNED_FIELDS}
+    if 'system_metadata' in values:
+        ours = {k: row.value for k, row in system_metadata.items()
+                if k in API_OWNED_SYSTEM_METADATA}
+        sysmeta = {k: v for k, v in (values['system_metadata']
+                                     or {}).items()
+                   if k not in API_OWNED_SYSTEM_METADATA}
+        values['system_metadata'] = dict(sysmeta, **ours)
+    return values
 
 
 class InstanceQueries(QueryMixin):

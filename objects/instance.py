@@ -177,8 +177,6 @@ class Instance(base.NovaObject):
         flavor = values.get('flavor')
         if isinstance(flavor, str):
             instance.flavor = Flavor.from_db(json.loads(flavor))
-        elif isinstance(flavor, dict):
-            instance.flavor = Flavor.from_db(flavor)
         elif isinstance(flavor, Flavor):
             instance.flavor = flavor
         else:
