@@ -84,8 +84,13 @@ class WSGIServer:
         self._stopping.set()
         for channel in list(self._map.values()):
             if isinstance(channel, waitress_trigger.trigger):
-                # Wake the loop so it sees the flag now.
-                channel.pull_trigger()
+                # Wake the loop so it sees the flag now.  It may have
+                # seen it already and closed the trigger: then it is
+                # stopping anyway.
+                try:
+                    channel.pull_trigger()
+                except OSError:
+                    pass
                 break
         if self._thread is None:
             # Never started: release the socket here.
