@@ -13,27 +13,35 @@ from nova import exception
 from nova.api import errors
 from nova.api import wsgi
 
+# A timestamp as a datetime, or as the ISO 8601 text a listing reads
+# from the database ('2024-01-31T12:00:00.000000', naive, UTC).
+Timestamp = datetime.datetime | str | None
 
-def isotime(value: datetime.datetime | None) -> str | None:
+
+def isotime(value: Timestamp) -> str | None:
     """``2024-01-31T12:00:00Z``: how Nova renders most timestamps."""
     if value is None:
         return None
+    if isinstance(value, str):
+        return value[:19] + 'Z'
     if value.tzinfo is not None:
-        value = value.astimezone(datetime.UTC)
-    return value.strftime('%Y-%m-%dT%H:%M:%SZ')
+        value = value.astimezone(datetime.UTC).replace(tzinfo=None)
+    # isoformat is several times cheaper than strftime, and a listing
+    # formats thousands of these.
+    return value.isoformat(timespec='seconds') + 'Z'
 
 
-def naive_isotime(value: datetime.datetime | None) -> str | None:
+def naive_isotime(value: Timestamp) -> str | None:
     """``2024-01-31T12:00:00.000000``: how Nova renders usage times.
 
     Nova historically serialized these naive datetimes as is, without a
     zone designator; clients parse the two formats differently.
     """
-    if value is None:
-        return None
+    if value is None or isinstance(value, str):
+        return value
     if value.tzinfo is not None:
         value = value.astimezone(datetime.UTC).replace(tzinfo=None)
-    return value.strftime('%Y-%m-%dT%H:%M:%S.%f')
+    return value.isoformat(timespec='microseconds')
 
 
 def id_from_href(href: str | int) -> str:

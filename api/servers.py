@@ -69,7 +69,8 @@ class ServersController:
     def index(self, req: wsgi.ApiRequest) -> wsgi.Result:
         policy.authorize(self.enforcer, req.context, policy.SERVERS % 'index')
         servers = self._list(req, 'index', views.BASIC_COLUMNS, ())
-        body = [views.basic(req, server) for server in servers]
+        render = views.Renderer(req)
+        body = [render.basic(server) for server in servers]
         return self._collection(req, 'servers', body, servers)
 
     def detail(self, req: wsgi.ApiRequest) -> wsgi.Result:
@@ -81,8 +82,8 @@ class ServersController:
         # about the caller, and a listing holds one project's servers
         # (or, with all_tenants, an admin's view).
         show_host_attrs = self._show_host_attrs(req, req.context.project_id)
-        body = [views.detail(req, server, show_host_attrs=show_host_attrs)
-                for server in servers]
+        render = views.Renderer(req, show_host_attrs)
+        body = [render.detail(server) for server in servers]
         return self._collection(req, 'servers/detail', body, servers)
 
     def _collection(self, req: wsgi.ApiRequest, collection: str,

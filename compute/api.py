@@ -102,7 +102,9 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
         thousand servers spends most of its time building objects
         otherwise): the columns named (default all), the side tables in
         ``expected_attrs`` (default all), ``flavor`` as a dict and
-        ``fault`` (the latest, for instances in ERROR) or None."""
+        ``fault`` (the latest, for instances in ERROR) or None.  The
+        instance's timestamps are ISO 8601 text (``iso_timestamps`` of
+        the database's listing)."""
         filters = self._db_filters(context, search_opts or {})
         if filters is None:
             return []
@@ -110,7 +112,8 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
             columns = {'vm_state', 'flavor', *columns}
         rows = self.db.instance_get_all_by_filters(
             context, filters, limit=limit, marker=marker, columns=columns,
-            expected_attrs=expected_attrs, sort_dir='desc')
+            expected_attrs=expected_attrs, sort_dir='desc',
+            iso_timestamps=True)
         errored = [r['uuid'] for r in rows if r['vm_state'] == vm_states.ERROR]
         faults = (self.db.instance_faults_get(context, errored)
                   if errored else {})

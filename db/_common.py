@@ -5,12 +5,15 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import orm
+from sqlalchemy.ext import compiler
+from sqlalchemy.sql import expression
 
 from nova.db.models import utcnow
 
 __all__ = ['utcnow', 'filter_deleted', 'soft_delete', 'row_to_dict',
-           'QueryMixin']
+           'QueryMixin', 'iso_text']
 
 
 class QueryMixin:
@@ -45,3 +48,38 @@ def soft_delete(row: Any) -> None:
 
 def row_to_dict(row: Any) -> dict[str, Any]:
     return {c.key: getattr(row, c.key) for c in row.__table__.columns}
+
+
+class iso_text(expression.FunctionElement[str]):  # noqa: N801
+    """A naive timestamp column as ISO 8601 text the database writes,
+    ``2024-01-31T12:00:00.000000`` (NULL stays NULL).
+
+    For listings that only print their timestamps: PyMySQL builds each
+    ``datetime`` in Python, which for a thousand rows of four timestamps
+    costs more than all their other columns together.
+    """
+
+    type = sa.String()
+    inherit_cache = True
+    name = 'iso_text'
+
+
+@compiler.compiles(iso_text, 'mysql')
+@compiler.compiles(iso_text, 'mariadb')
+def _iso_text_mysql(element: iso_text, comp: Any, **kw: Any) -> str:
+    column = comp.process(element.clauses, **kw)
+    # %% survives PyMySQL's own %-formatting of the statement.
+    return ("DATE_FORMAT(%s, '%%%%Y-%%%%m-%%%%dT%%%%H:%%%%i:%%%%S.%%%%f')"
+            % column)
+
+
+@compiler.compiles(iso_text, 'sqlite')
+def _iso_text_sqlite(element: iso_text, comp: Any, **kw: Any) -> str:
+    # SQLAlchemy stores SQLite datetimes as 'YYYY-MM-DD HH:MM:SS.ffffff'.
+    return "REPLACE(%s, ' ', 'T')" % comp.process(element.clauses, **kw)
+
+
+@compiler.compiles(iso_text, 'postgresql')
+def _iso_text_postgresql(element: iso_text, comp: Any, **kw: Any) -> str:
+    return ("TO_CHAR(%s, 'YYYY-MM-DD\"T\"HH24:MI:SS.US')"
+            % comp.process(element.clauses, **kw))

@@ -70,15 +70,6 @@ def status(server: Server) -> str:
                                            server.get('task_state'))
 
 
-def basic(req: wsgi.ApiRequest, server: Server) -> dict[str, Any]:
-    """The entry of a server in ``GET /servers``."""
-    return {
-        'id': server['uuid'],
-        'name': _get(server, 'display_name', ''),
-        'links': common.links(req, COLLECTION, server['uuid']),
-    }
-
-
 def host_id(server: Server) -> str:
     """An opaque host ID, unique per project so hosts stay private."""
     host = server.get('host')
@@ -86,27 +77,6 @@ def host_id(server: Server) -> str:
         return ''
     data = (_get(server, 'project_id', '') + host).encode('utf-8')
     return hashlib.sha224(data).hexdigest()
-
-
-def _image(req: wsgi.ApiRequest, server: Server) -> Any:
-    image_ref = server.get('image_ref')
-    if not image_ref:
-        # Nova shows an empty string for servers booted from volume.
-        return ''
-    image_id = common.id_from_href(image_ref)
-    return {'id': image_id,
-            'links': [{'rel': 'bookmark',
-                       'href': common.bookmark(req, 'images', image_id)}]}
-
-
-def _flavor(req: wsgi.ApiRequest, server: Server) -> dict[str, Any]:
-    flavor = server.get('flavor')
-    if not flavor:
-        return {'id': '', 'links': []}
-    flavor_id = flavor['flavorid']
-    return {'id': flavor_id,
-            'links': [{'rel': 'bookmark',
-                       'href': common.bookmark(req, 'flavors', flavor_id)}]}
 
 
 def addresses(server: Server) -> dict[str, list[dict]]:
@@ -153,50 +123,120 @@ def _extended_attributes(server: Server) -> dict[str, Any]:
     }
 
 
+class Renderer:
+    """Renders the servers of one request.
+
+    What repeats from server to server in a listing is worked out once:
+    the link prefixes, the links of each image and flavor, the host ID
+    of each (project, host).
+    """
+
+    def __init__(self, req: wsgi.ApiRequest,
+                 show_host_attrs: bool = False) -> None:
+        self.show_host_attrs = show_host_attrs
+        self.is_admin = bool(req.context.is_admin)
+        self._servers = f'{req.prefix_url()}/{COLLECTION}/'
+        root = req.prefix_url(strip_version=True)
+        self._bookmarks = f'{root}/{COLLECTION}/'
+        self._image_links = f'{root}/images/'
+        self._flavor_links = f'{root}/flavors/'
+        self._images: dict[str, tuple[str, str]] = {}
+        self._host_ids: dict[tuple[str, str], str] = {}
+
+    def links(self, uuid: str) -> list[dict[str, str]]:
+        return [{'rel': 'self', 'href': self._servers + uuid},
+                {'rel': 'bookmark', 'href': self._bookmarks + uuid}]
+
+    def basic(self, server: Server) -> dict[str, Any]:
+        """The entry of a server in ``GET /servers``."""
+        return {'id': server['uuid'],
+                'name': _get(server, 'display_name', ''),
+                'links': self.links(server['uuid'])}
+
+    def _image(self, server: Server) -> Any:
+        image_ref = server.get('image_ref')
+        if not image_ref:
+            # Nova shows an empty string for servers booted from volume.
+            return ''
+        known = self._images.get(image_ref)
+        if known is None:
+            image_id = common.id_from_href(image_ref)
+            known = self._images[image_ref] = (
+                image_id, self._image_links + image_id)
+        return {'id': known[0],
+                'links': [{'rel': 'bookmark', 'href': known[1]}]}
+
+    def _flavor(self, server: Server) -> dict[str, Any]:
+        flavor = server.get('flavor')
+        if not flavor:
+            return {'id': '', 'links': []}
+        flavor_id = flavor['flavorid']
+        return {'id': flavor_id,
+                'links': [{'rel': 'bookmark',
+                           'href': self._flavor_links + flavor_id}]}
+
+    def _host_id(self, server: Server) -> str:
+        key = (_get(server, 'project_id', ''), server.get('host') or '')
+        known = self._host_ids.get(key)
+        if known is None:
+            known = self._host_ids[key] = host_id(server)
+        return known
+
+    def detail(self, server: Server) -> dict[str, Any]:
+        """The full view of one server, as ``GET /servers/{id}`` shows
+        it."""
+        uuid = server['uuid']
+        view = {
+            'id': uuid,
+            'name': _get(server, 'display_name', ''),
+            'status': status(server),
+            'tenant_id': _get(server, 'project_id', ''),
+            'user_id': _get(server, 'user_id', ''),
+            'metadata': dict(_get(server, 'metadata', {})),
+            'hostId': self._host_id(server),
+            'image': self._image(server),
+            'flavor': self._flavor(server),
+            'created': common.isotime(server.get('created_at')),
+            'updated': common.isotime(server.get('updated_at')),
+            'addresses': addresses(server),
+            'accessIPv4': _get(server, 'access_ip_v4', ''),
+            'accessIPv6': '',
+            'links': self.links(uuid),
+            'OS-DCF:diskConfig': 'MANUAL',
+            'key_name': server.get('key_name'),
+            'config_drive': '',
+            'OS-EXT-AZ:availability_zone': _get(
+                server, 'availability_zone', ''),
+            'OS-EXT-STS:vm_state': server.get('vm_state'),
+            'OS-EXT-STS:task_state': server.get('task_state'),
+            'OS-EXT-STS:power_state': _get(server, 'power_state', 0),
+            'OS-SRV-USG:launched_at': common.naive_isotime(
+                server.get('launched_at')),
+            'OS-SRV-USG:terminated_at': common.naive_isotime(
+                server.get('terminated_at')),
+            'security_groups': list(_DEFAULT_SECURITY_GROUPS),
+            'os-extended-volumes:volumes_attached': [],
+        }
+        if view['status'] in _FAULT_STATUSES:
+            server_fault = fault(server, self.is_admin)
+            if server_fault:
+                view['fault'] = server_fault
+        if view['status'] in _PROGRESS_STATUSES:
+            view['progress'] = _get(server, 'progress', 0)
+        if self.show_host_attrs:
+            view.update(_extended_attributes(server))
+        return view
+
+
+def basic(req: wsgi.ApiRequest, server: Server) -> dict[str, Any]:
+    """The entry of a server in ``GET /servers``."""
+    return Renderer(req).basic(server)
+
+
 def detail(req: wsgi.ApiRequest, server: Server, *,
            show_host_attrs: bool = False) -> dict[str, Any]:
     """The full view of one server, as ``GET /servers/{id}`` shows it."""
-    uuid = server['uuid']
-    view = {
-        'id': uuid,
-        'name': _get(server, 'display_name', ''),
-        'status': status(server),
-        'tenant_id': _get(server, 'project_id', ''),
-        'user_id': _get(server, 'user_id', ''),
-        'metadata': dict(_get(server, 'metadata', {})),
-        'hostId': host_id(server),
-        'image': _image(req, server),
-        'flavor': _flavor(req, server),
-        'created': common.isotime(server.get('created_at')),
-        'updated': common.isotime(server.get('updated_at')),
-        'addresses': addresses(server),
-        'accessIPv4': _get(server, 'access_ip_v4', ''),
-        'accessIPv6': '',
-        'links': common.links(req, COLLECTION, uuid),
-        'OS-DCF:diskConfig': 'MANUAL',
-        'key_name': server.get('key_name'),
-        'config_drive': '',
-        'OS-EXT-AZ:availability_zone': _get(server, 'availability_zone',
-                                            ''),
-        'OS-EXT-STS:vm_state': server.get('vm_state'),
-        'OS-EXT-STS:task_state': server.get('task_state'),
-        'OS-EXT-STS:power_state': _get(server, 'power_state', 0),
-        'OS-SRV-USG:launched_at': common.naive_isotime(
-            server.get('launched_at')),
-        'OS-SRV-USG:terminated_at': common.naive_isotime(
-            server.get('terminated_at')),
-        'security_groups': list(_DEFAULT_SECURITY_GROUPS),
-        'os-extended-volumes:volumes_attached': [],
-    }
-    if view['status'] in _FAULT_STATUSES:
-        server_fault = fault(server, bool(req.context.is_admin))
-        if server_fault:
-            view['fault'] = server_fault
-    if view['status'] in _PROGRESS_STATUSES:
-        view['progress'] = _get(server, 'progress', 0)
-    if show_host_attrs:
-        view.update(_extended_attributes(server))
-    return view
+    return Renderer(req, show_host_attrs).detail(server)
 
 
 def created(req: wsgi.ApiRequest, instance: objects.Instance,

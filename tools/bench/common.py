@@ -306,8 +306,10 @@ class Rest:
             self._local.conn = conn
         return conn
 
-    def request(self, method: str, path: str,
-                body: dict[str, Any] | None = None) -> tuple[int, Any]:
+    def fetch(self, method: str, path: str,
+              body: dict[str, Any] | None = None) -> tuple[int, bytes]:
+        """Status and raw body: the latency a client sees ends here, with
+        the last byte received; parsing the JSON is the client's work."""
         data = json.dumps(body).encode() if body is not None else None
         headers = {'X-Auth-Token': TOKEN, 'Accept': 'application/json',
                    'Content-Type': 'application/json'}
@@ -316,17 +318,25 @@ class Rest:
             try:
                 conn.request(method, path, body=data, headers=headers)
                 response = conn.getresponse()
-                raw = response.read()
-                break
+                return response.status, response.read()
             except (http.client.HTTPException, OSError):
                 conn.close()
                 self._local.conn = None
                 if attempt == 2:
                     raise
+        raise AssertionError('unreachable')
+
+    @staticmethod
+    def parse(raw: bytes) -> Any:
         try:
-            return response.status, json.loads(raw) if raw else None
+            return json.loads(raw) if raw else None
         except ValueError:
-            return response.status, raw.decode(errors='replace')
+            return raw.decode(errors='replace')
+
+    def request(self, method: str, path: str,
+                body: dict[str, Any] | None = None) -> tuple[int, Any]:
+        status, raw = self.fetch(method, path, body)
+        return status, self.parse(raw)
 
     def get(self, path: str) -> Any:
         status, body = self.request('GET', path)

@@ -115,22 +115,27 @@ def populate(dep: Any, total: int) -> dict[str, int]:
 
 def list_all(rest: common.Rest, limit: int
              ) -> tuple[float, list[float], int]:
-    """Page through /servers/detail following the next links: total
-    seconds, seconds per page, servers seen."""
+    """Page through /servers/detail following the next links: seconds
+    in all, seconds per page, servers seen.  A page's time is its
+    request's, from sending it to the last byte of the answer; decoding
+    the JSON (the client's own work, ~25 ms for 1,000 servers with the
+    standard library) is left out."""
     pages, count = [], 0
     path: str | None = f'/v2.1/servers/detail?limit={limit}'
-    began = time.monotonic()
     while path is not None:
         t0 = time.monotonic()
-        body = rest.get(path)
+        status, raw = rest.fetch('GET', path)
         pages.append(time.monotonic() - t0)
+        body = rest.parse(raw)
+        if status != 200:
+            raise RuntimeError(f'GET {path}: {status} {body}')
         count += len(body['servers'])
         path = None
         for link in body.get('servers_links', []):
             if link.get('rel') == 'next':
                 href = link['href']
                 path = href[href.index('/v2.1/'):]
-    return time.monotonic() - began, pages, count
+    return sum(pages), pages, count
 
 
 def run(ctx: common.Context, dep: Any) -> Section:
@@ -187,7 +192,7 @@ def run(ctx: common.Context, dep: Any) -> Section:
         shows = []
         for sid in random.Random(1).choices(ids, k=ctx.pick(100, 300)):
             t0 = time.monotonic()
-            rest.get(f'/v2.1/servers/{sid}')
+            rest.fetch('GET', f'/v2.1/servers/{sid}')
             shows.append(time.monotonic() - t0)
         result['show'] = common.summary_ms(shows)
         section.latencies[f'show, {total} servers'] = shows

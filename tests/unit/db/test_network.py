@@ -1,25 +1,12 @@
 """Networks and fixed IPs of one cell (what ``nova-manage network
 create`` and nova-network use)."""
 
-import os
-
 import pytest
 
 from nova import context as nova_context
 from nova import exception
-from nova.db import api as db_api
-from nova.db import migration
 
 CTXT = nova_context.get_admin_context()
-
-
-@pytest.fixture
-def db(tmp_path):
-    url = 'sqlite:///%s' % os.path.join(str(tmp_path), 'cell.sqlite')
-    migration.db_sync(url)
-    database = db_api.Database(url)
-    yield database
-    database.dispose()
 
 
 def test_network_create_reserves_the_gateway(db):

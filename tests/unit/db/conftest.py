@@ -1,0 +1,18 @@
+"""Fixtures of the database tests."""
+
+import os
+
+import pytest
+
+from nova.db import api as db_api
+from nova.db import migration
+
+
+@pytest.fixture
+def db(tmp_path):
+    """A cell's database on SQLite, at the latest schema."""
+    url = 'sqlite:///%s' % os.path.join(str(tmp_path), 'cell.sqlite')
+    migration.db_sync(url)
+    database = db_api.Database(url)
+    yield database
+    database.dispose()
