@@ -9,6 +9,7 @@ transport; nothing here is a global.
 from __future__ import annotations
 
 from collections.abc import Iterable
+import gc
 import signal
 import sys
 import threading
@@ -152,11 +153,28 @@ def run_until_signalled(services: Iterable[Runnable]) -> int:
         for svc in services:
             svc.start()
             started.append(svc)
+        settle_heap()
         while not stop.wait(1.0):
             pass
     finally:
         rpc.concurrently([stopper(svc) for svc in started])
     return 0
+
+
+def settle_heap() -> None:
+    """Keep the garbage collector off what startup built.
+
+    A started daemon holds a few hundred thousand long-lived objects
+    (modules, SQLAlchemy's metadata and caches, oslo's options) that are
+    never garbage.  Every full collection walked them all: serving one
+    listing of a thousand servers allocates enough to trigger one every
+    few requests, and those collections doubled the listing's mean time.
+    Frozen, they are left out of every collection.
+    """
+    gc.collect()
+    gc.freeze()
+    LOG.debug('%d objects frozen out of garbage collection',
+              gc.get_freeze_count())
 
 
 def stopper(svc: Runnable) -> Any:
