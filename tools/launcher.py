@@ -143,6 +143,8 @@ MAX_COMPUTES = 50
 TOO_MANY_CONNECTIONS = 1040
 
 
+LOOPBACK_HOSTS = ('127.0.0.1', '::1', 'localhost')
+
 # Extra configuration: section -> option -> value.
 Overrides = dict[str, dict[str, Any]]
 
@@ -179,8 +181,13 @@ class Backends:
         if self.mysql_password:
             credentials += ':' + urllib.parse.quote(self.mysql_password,
                                                     safe='')
-        return (f'mysql+pymysql://{credentials}@{self.mysql_host}:'
-                f'{self.mysql_port}/{database}?charset=utf8mb4')
+        url = (f'mysql+pymysql://{credentials}@{self.mysql_host}:'
+               f'{self.mysql_port}/{database}?charset=utf8mb4')
+        if self.mysql_host in LOOPBACK_HOSTS:
+            # TLS to a database on this machine protects nothing, and
+            # offering it costs PyMySQL ~36 ms of CPU per connection.
+            url += '&ssl_disabled=true'
+        return url
 
     def connect(self, database: str | None = None, busy_wait: float = 30.0
                 ) -> pymysql.connections.Connection:
