@@ -38,11 +38,13 @@ def get_serializer() -> objects_base.NovaObjectSerializer:
     return objects_base.NovaObjectSerializer()
 
 
-class ContextOnlySerializer(oslo_messaging.NoOpSerializer):
-    """For payloads that are primitive already (inter-cell messages)."""
+class EnvelopeSerializer(oslo_messaging.NoOpSerializer):
+    """For inter-cell messages: the payload is primitive already and
+    carries its own request context, so the envelope carries none (it
+    would be a second copy of the same thirty fields on every hop)."""
 
     def serialize_context(self, context: Any) -> dict[str, Any]:
-        return context.to_dict()
+        return {}
 
 
 def get_client(transport: oslo_messaging.Transport,

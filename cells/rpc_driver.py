@@ -35,6 +35,7 @@ class InterCellRPCEndpoint:
         self.runner = runner
 
     def process_message(self, ctxt: Any, message: Any) -> None:
+        # The request context travels inside the message.
         self.runner.process_incoming(message)
 
 
@@ -57,7 +58,7 @@ class CellsRPCDriver:
             target = oslo_messaging.Target(topic=topic_for(message_type),
                                            server=self.host)
             server = rpc.get_server(self.transport, target, [endpoint],
-                                    serializer=rpc.ContextOnlySerializer())
+                                    serializer=rpc.EnvelopeSerializer())
             server.start()
             self._servers.append(server)
 
@@ -75,7 +76,7 @@ class CellsRPCDriver:
                     version='1.0')
                 client = rpc.get_client(
                     self.transports.get(url), target,
-                    serializer=rpc.ContextOnlySerializer())
+                    serializer=rpc.EnvelopeSerializer())
                 self._clients[key] = client
             return client
 

@@ -193,7 +193,7 @@ def test_malformed_messages_on_the_wire_do_not_stop_a_cell(tree):
     client = oslo_messaging.get_rpc_client(
         transport, oslo_messaging.Target(
             topic=rpc_driver.topic_for('targeted')),
-        serializer=rpc.ContextOnlySerializer())
+        serializer=rpc.EnvelopeSerializer())
     ctxt = nova_context.get_admin_context()
     for garbage in ('not json at all', {'message_type': 'targeted'},
                     {'message_type': 'targeted', 'ctxt': {},

@@ -275,3 +275,64 @@ def test_malformed_message_needing_a_response_gets_an_error_back():
     [response] = answers.values()
     assert isinstance(response.value, exception.CellMessageInvalid)
     assert calls == []
+
+
+class _CountingSerializer:
+    """The runner's serializer, counting the arguments it rebuilds."""
+
+    def __init__(self, real):
+        self.real = real
+        self.deserialized = 0
+
+    def serialize_entity(self, ctxt, entity):
+        return self.real.serialize_entity(ctxt, entity)
+
+    def deserialize_entity(self, ctxt, entity):
+        self.deserialized += 1
+        return self.real.deserialize_entity(ctxt, entity)
+
+
+def test_a_middle_hop_passes_the_message_on_as_received():
+    runners, wire, calls = build(TREE)
+    middle = runners['c1']
+    counting = middle.serializer = _CountingSerializer(middle.serializer)
+    forwarded = []
+    send = wire.send_message_to_cell
+
+    def record(cell, message_type, ctxt, data, fanout):
+        if cell.transport_url == 'wire://gc2':
+            forwarded.append(data)
+        send(cell, message_type, ctxt, data, fanout)
+
+    wire.send_message_to_cell = record
+    response = runners['api'].targeted(CTXT, 'api!c1!gc2', 'whoami',
+                                       {'suffix': '?'}, need_response=True)
+    assert response.value_or_raise() == 'gc2?'
+    # The middle cell neither rebuilt the arguments nor re-encoded them.
+    assert counting.deserialized == 0
+    [data] = forwarded
+    assert data['method_kwargs'] == {'suffix': '?'}
+    assert (data['routing_path'], data['hop_count']) == ('api!c1!gc2', 2)
+
+
+def test_bad_arguments_passed_on_by_a_middle_hop_fail_at_the_target():
+    runners, _, calls = build(TREE)
+    runner = runners['api']
+    message = messaging._TargetedMessage(runner, CTXT, 'whoami', {}, 'down',
+                                         'api!c1!gc2', need_response=True)
+    waiter = runner.add_waiter(message.uuid, ['*'])
+    data = message.to_primitive()
+    # Arguments the serializer cannot rebuild (an object of no known
+    # class), as a faulty or hostile cell might send.
+    data.update(routing_path='api!c1', hop_count=1, method_kwargs={
+        'suffix': {'nova_object.name': 'NoSuchObject',
+                   'nova_object.namespace': 'nova',
+                   'nova_object.version': '1.0',
+                   'nova_object.data': {}}})
+    runners['c1'].process_incoming(data)
+    answers = runner.wait(message.uuid, waiter, 2)
+    [response] = answers.values()
+    assert isinstance(response.value, exception.CellMessageInvalid)
+    assert runners['c1'].rejected == 0
+    assert runners['gc2'].rejected == 1
+    assert calls == []
