@@ -220,13 +220,17 @@ class CellsManager(admin.CellsAdminMixin, service.Manager):
             self.report_soon()
 
     def _send_updates_up(self, ctxt: Any,
-                         instances: list[objects.Instance]) -> None:
-        if len(instances) == 1:
+                         instances: list[objects.Instance],
+                         records: list[sync.ActionRecord]) -> None:
+        if len(instances) == 1 and not records:
             self.msg_runner.broadcast(ctxt, 'instance_update_at_top',
                                       {'instance': instances[0]}, 'up',
                                       run_locally=False)
         else:
-            self.instances_sync_at_top(ctxt, instances, [])
+            self.msg_runner.broadcast(ctxt, 'changes_at_top',
+                                      {'instances': instances,
+                                       'action_records': records}, 'up',
+                                      run_locally=False)
 
     def instances_sync_at_top(self, ctxt: Any,
                               instances: list[objects.Instance],
@@ -288,11 +292,11 @@ class CellsManager(admin.CellsAdminMixin, service.Manager):
 
     def instance_action_at_top(self, ctxt: Any,
                                action: objects.InstanceAction) -> None:
-        self._up(ctxt, 'instance_action_at_top', action=action)
+        self.update_batcher.add_action(ctxt, 'action', action)
 
     def action_event_at_top(self, ctxt: Any,
                             event: objects.InstanceActionEvent) -> None:
-        self._up(ctxt, 'action_event_at_top', event=event)
+        self.update_batcher.add_action(ctxt, 'event', event)
 
     def image_update_at_top(self, ctxt: Any, image_id: str,
                             values: dict[str, Any]) -> None:

@@ -45,6 +45,25 @@ def _naive(values: dict[str, Any]) -> dict[str, Any]:
             for k, v in values.items()}
 
 
+def _action_record(ctxt: Any, record: dict[str, Any]
+                   ) -> tuple[Any, str, dict[str, Any]]:
+    """(context, kind, values) of an action record sent up: the context
+    of the request that made it, should its action be created here."""
+    kind = record.get('kind') if isinstance(record, dict) else None
+    obj = record.get('record') if isinstance(record, dict) else None
+    if not ((kind == 'action' and isinstance(obj, objects.InstanceAction))
+            or (kind == 'event'
+                and isinstance(obj, objects.InstanceActionEvent))):
+        raise exception.CellMessageInvalid(
+            reason='bad action record of kind %r' % (kind,))
+    values = _naive(obj.to_dict())
+    owner = nova_context.RequestContext(
+        user_id=record.get('user_id'), project_id=record.get('project_id'),
+        request_id=values.get('request_id') or ctxt.request_id,
+        is_admin=True)
+    return owner, str(kind), values
+
+
 class TargetedMethods(admin_methods.AdminTargetedMethods):
     def __init__(self, manager: Any) -> None:
         self.manager = manager
@@ -155,6 +174,25 @@ class BroadcastMethods(admin_methods.AdminBroadcastMethods):
             done = self.manager.db.instances_destroy_from_child(
                 message.ctxt, deleted)
             self.manager.sync_stats['destroyed'] += len(done)
+
+    def changes_at_top(self, message: Any,
+                       instances: list[objects.Instance],
+                       action_records: list[dict[str, Any]]) -> None:
+        """A child's batch: instance updates, actions and their events
+        (see ``sync.UpdateBatcher``)."""
+        if not self._at_the_top():
+            return
+        if instances:
+            self._apply_from_child(message, instances)
+        records = []
+        for record in action_records:
+            try:
+                records.append(_action_record(message.ctxt, record))
+            except exception.CellMessageInvalid as error:
+                LOG.error('Dropped an action record from %s: %s',
+                          message.routing_path, error.format_message())
+        if records:
+            self.manager.db.action_records_apply(records)
 
     def _apply_from_child(self, message: Any,
                           instances: list[objects.Instance]) -> None:

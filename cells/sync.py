@@ -43,32 +43,45 @@ LOG = logging.getLogger(__name__)
 SendBatch = Callable[[Any, list[objects.Instance], list[str]], None]
 
 
+# An action or an event of an instance's action, on its way up with the
+# user and project of the request that made it: ``{'kind': 'action' or
+# 'event', 'record': the object, 'user_id': ..., 'project_id': ...}``.
+ActionRecord = dict[str, Any]
+# Sends a batch up: (context, instances, action records).
+SendUpdates = Callable[[Any, list[objects.Instance], list[ActionRecord]],
+                       None]
+
+
 class UpdateBatcher:
-    """Gathers instance updates on their way up and sends them in batches.
+    """Gathers what a child sends up (instance updates, actions and their
+    events) and sends it in batches.
 
     An update holds the whole instance and the top applies the highest
     ``sync_version`` only, so of several updates to one instance only the
-    newest needs to travel.  An update that comes when nothing was sent
-    for ``delay`` seconds goes at once; the ones that follow within
-    ``delay`` wait and go together: a quiet cell's updates lose no time,
-    and a busy one sends at most one message per ``delay``.  A batch that
-    cannot be sent is logged and left to the heal task, as a lost message
-    would be.
+    newest needs to travel.  Actions and events all travel, in the order
+    they came.  Whatever comes when nothing was sent for ``delay`` seconds
+    goes at once; what follows within ``delay`` waits and goes together: a
+    quiet cell loses no time, and a busy one sends at most one message per
+    ``delay``.  A batch that cannot be sent is logged and left to the heal
+    task, as a lost message would be.
     """
 
     # Instances per message, at most: a message stays a few hundred KiB.
     MAX_BATCH = 100
+    # Actions and events per message, at most (each is a few hundred
+    # bytes).
+    MAX_RECORDS = 500
 
-    def __init__(self, delay: float,
-                 send: Callable[[Any, list[objects.Instance]], None],
+    def __init__(self, delay: float, send: SendUpdates,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        """``send(ctxt, instances)``: the context of the update when the
-        batch holds one, an admin context otherwise."""
+        """``send(ctxt, instances, records)``: the context of the change
+        when the batch holds one, an admin context otherwise."""
         self.delay = delay
         self._send = send
         self._clock = clock
         self._lock = threading.Lock()
         self._pending: dict[str, tuple[Any, objects.Instance]] = {}
+        self._records: list[tuple[Any, ActionRecord]] = []
         self._timer: threading.Timer | None = None
         self._last_sent = float('-inf')
         self.batches_sent = 0
@@ -79,15 +92,33 @@ class UpdateBatcher:
             if held is None or (_sync_version(instance)
                                 >= _sync_version(held[1])):
                 self._pending[instance.uuid] = (ctxt, instance)
-            if self._timer is not None:
-                return      # a batch is on its way
-            wait = self._last_sent + self.delay - self._clock()
-            if wait > 0:
-                self._timer = threading.Timer(wait, self.flush)
-                self._timer.daemon = True
-                self._timer.start()
-                return
-        self.flush()
+            go_now = self._schedule()
+        if go_now:
+            self.flush()
+
+    def add_action(self, ctxt: Any, kind: str, record: Any) -> None:
+        """An action (``kind`` ``action``) or an action event (``event``)
+        to send up."""
+        with self._lock:
+            self._records.append((ctxt, {
+                'kind': kind, 'record': record, 'user_id': ctxt.user_id,
+                'project_id': ctxt.project_id}))
+            go_now = self._schedule()
+        if go_now:
+            self.flush()
+
+    def _schedule(self) -> bool:
+        """Under the lock: whether to send now, or else make sure a send
+        is on its way."""
+        if self._timer is not None:
+            return False    # a batch is on its way
+        wait = self._last_sent + self.delay - self._clock()
+        if wait <= 0:
+            return True
+        self._timer = threading.Timer(wait, self.flush)
+        self._timer.daemon = True
+        self._timer.start()
+        return False
 
     def discard(self, uuid: str) -> None:
         """Forget a pending update (its instance was just deleted)."""
@@ -98,25 +129,35 @@ class UpdateBatcher:
         """Send what is pending now."""
         with self._lock:
             batch = list(self._pending.values())
+            records = self._records
             self._pending.clear()
+            self._records = []
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
-            if batch:
+            if batch or records:
                 self._last_sent = self._clock()
-        for start in range(0, len(batch), self.MAX_BATCH):
-            self._send_safely(batch[start:start + self.MAX_BATCH])
+        while batch or records:
+            self._send_safely(batch[:self.MAX_BATCH],
+                              records[:self.MAX_RECORDS])
+            batch = batch[self.MAX_BATCH:]
+            records = records[self.MAX_RECORDS:]
 
-    def _send_safely(self, batch: list[tuple[Any, objects.Instance]]
-                     ) -> None:
-        ctxt = (batch[0][0] if len(batch) == 1
+    def _send_safely(self, batch: list[tuple[Any, objects.Instance]],
+                     records: list[tuple[Any, ActionRecord]]) -> None:
+        contexts = [ctxt for ctxt, _ in batch] + [
+            ctxt for ctxt, _ in records]
+        ctxt = (contexts[0] if len(contexts) == 1
                 else nova_context.get_admin_context())
         try:
-            self._send(ctxt, [instance for _ctxt, instance in batch])
+            self._send(ctxt, [instance for _ctxt, instance in batch],
+                       [record for _ctxt, record in records])
             self.batches_sent += 1
         except Exception:
-            LOG.warning('Cannot send %d instance update(s) up; the heal '
-                        'task will', len(batch), exc_info=True)
+            LOG.warning('Cannot send %d instance update(s) and %d '
+                        'action record(s) up; the heal task will resend '
+                        'the instances', len(batch), len(records),
+                        exc_info=True)
 
 
 def _sync_version(instance: objects.Instance) -> int:

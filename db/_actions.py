@@ -53,12 +53,35 @@ class ActionQueries(QueryMixin):
     def action_apply(self, context: Any, values: dict[str, Any]) -> bool:
         """Store a child's action unless we hold it already."""
         with self.writer() as session:
-            if self._action_row(session, values['instance_uuid'],
-                                values.get('request_id')) is not None:
-                return False
-            session.add(models.InstanceAction(
-                **{k: v for k, v in values.items() if k in _ACTION_FIELDS}))
-            return True
+            return self._apply_action(session, values)
+
+    def _apply_action(self, session: Any, values: dict[str, Any]) -> bool:
+        if self._action_row(session, values['instance_uuid'],
+                            values.get('request_id')) is not None:
+            return False
+        session.add(models.InstanceAction(
+            **{k: v for k, v in values.items() if k in _ACTION_FIELDS}))
+        session.flush()
+        return True
+
+    def action_records_apply(self, records: list[tuple[Any, str,
+                                                       dict[str, Any]]]
+                             ) -> None:
+        """Apply a child's actions and events in one transaction, in
+        order: ``(context, 'action' or 'event', values)`` each, as
+        :meth:`action_apply` and :meth:`action_event_record` would."""
+        events = []
+        with self.writer() as session:
+            for context, kind, values in records:
+                if kind == 'action':
+                    self._apply_action(session, values)
+                elif kind == 'event':
+                    events.append((context, self._record_event(
+                        session, context, values)))
+                else:
+                    raise ValueError('unknown action record %r' % (kind,))
+        for context, result in events:
+            self._notify(context, 'instance.action_event', result)
 
     def actions_get(self, context: Any, instance_uuid: str
                     ) -> list[dict[str, Any]]:
@@ -127,29 +150,33 @@ class ActionQueries(QueryMixin):
         a late copy of an event's start never undoes its finish.
         """
         with self.writer() as session:
-            full = self._event_values(session, context, values)
-            row = session.scalars(
-                sa.select(models.InstanceActionEvent).where(
-                    models.InstanceActionEvent.action_id
-                    == full['action_id'],
-                    models.InstanceActionEvent.event == full['event'],
-                    models.InstanceActionEvent.deleted == 0)).first()
-            if row is None:
-                row = models.InstanceActionEvent(
-                    action_id=full['action_id'], event=full['event'])
-                session.add(row)
-            for key in _EVENT_FIELDS:
-                if full.get(key) is not None:
-                    setattr(row, key, full[key])
-            if (full.get('result') or '').lower() == 'error':
-                # As in Nova: an action with a failed event says so.
-                action = session.get(models.InstanceAction,
-                                     full['action_id'])
-                if action is not None:
-                    action.message = 'Error'
-            session.flush()
-            result = dict(row_to_dict(row), instance_uuid=full[
-                'instance_uuid'], request_id=full['request_id'],
-                action=full['action'])
+            result = self._record_event(session, context, values)
         self._notify(context, 'instance.action_event', result)
         return result
+
+    def _record_event(self, session: Any, context: Any,
+                      values: dict[str, Any]) -> dict[str, Any]:
+        full = self._event_values(session, context, values)
+        row = session.scalars(
+            sa.select(models.InstanceActionEvent).where(
+                models.InstanceActionEvent.action_id
+                == full['action_id'],
+                models.InstanceActionEvent.event == full['event'],
+                models.InstanceActionEvent.deleted == 0)).first()
+        if row is None:
+            row = models.InstanceActionEvent(
+                action_id=full['action_id'], event=full['event'])
+            session.add(row)
+        for key in _EVENT_FIELDS:
+            if full.get(key) is not None:
+                setattr(row, key, full[key])
+        if (full.get('result') or '').lower() == 'error':
+            # As in Nova: an action with a failed event says so.
+            action = session.get(models.InstanceAction,
+                                 full['action_id'])
+            if action is not None:
+                action.message = 'Error'
+        session.flush()
+        return dict(row_to_dict(row), instance_uuid=full[
+            'instance_uuid'], request_id=full['request_id'],
+            action=full['action'])

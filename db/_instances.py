@@ -130,7 +130,11 @@ class InstanceQueries(QueryMixin):
                     if page is None else
                     stmt.join(page, page.c.uuid == model.instance_uuid))
             for owner, name, value in conn.execute(stmt):
-                meta[owner][name] = value
+                # The page re-read may hold an instance created since
+                # (SQLite reads outside a transaction): not ours to show.
+                held = meta.get(owner)
+                if held is not None:
+                    held[name] = value
             for values in result:
                 values[key] = meta[values['uuid']]
         if 'network_info' in expected_attrs and result and \

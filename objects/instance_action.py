@@ -12,6 +12,7 @@ from nova.objects import base
 
 class _FromDict:
     fields: dict[str, Any]
+    obj_attr_is_set: Any    # from NovaObject, which the classes mix in
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> Any:
@@ -20,7 +21,9 @@ class _FromDict:
         return obj
 
     def to_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self.fields}
+        """The fields set (a copy from another cell may lack some)."""
+        return {name: getattr(self, name) for name in self.fields
+                if self.obj_attr_is_set(name)}
 
 
 @base.NovaObjectRegistry.register

@@ -17,14 +17,17 @@ def _instance(uuid, version):
 class Recorder:
     def __init__(self, fail=False):
         self.batches = []
+        self.records = []
         self.fail = fail
         self.sent = threading.Event()
 
-    def __call__(self, ctxt, instances):
+    def __call__(self, ctxt, instances, records):
         if self.fail:
             raise RuntimeError('broker down')
         self.batches.append((ctxt, [(i.uuid, i.sync_version)
                                     for i in instances]))
+        self.records.append([(r['kind'], r['record'], r['user_id'])
+                             for r in records])
         self.sent.set()
 
 
@@ -35,6 +38,7 @@ def _busy_batcher(send, delay=3600.0):
                 _instance('00000000-0000-4000-8000-0000000000ff', 1))
     assert len(send.batches) == 1
     send.batches.clear()
+    send.records.clear()
     send.sent.clear()
     return batcher
 
@@ -100,3 +104,38 @@ def test_a_failed_send_is_left_to_the_heal_task():
     # Sent at once, failed: logged, not raised.
     batcher.add(nova_context.RequestContext('u', 'p'), _instance(A, 1))
     assert batcher.batches_sent == 0
+
+
+def test_actions_and_events_travel_in_order_with_the_updates():
+    send = Recorder()
+    batcher = _busy_batcher(send)
+    alice = nova_context.RequestContext('alice', 'p1')
+    bob = nova_context.RequestContext('bob', 'p2')
+    batcher.add_action(alice, 'action', 'create-a')
+    batcher.add(alice, _instance(A, 1))
+    batcher.add_action(alice, 'event', 'start-a')
+    batcher.add_action(bob, 'event', 'start-b')
+    batcher.add_action(alice, 'event', 'finish-a')
+    assert send.batches == []
+    batcher.flush()
+    [(ctxt, instances)] = send.batches
+    assert instances == [(A, 1)] and ctxt.is_admin
+    # Each record keeps the user of the request that made it.
+    assert send.records == [[('action', 'create-a', 'alice'),
+                             ('event', 'start-a', 'alice'),
+                             ('event', 'start-b', 'bob'),
+                             ('event', 'finish-a', 'alice')]]
+
+
+def test_a_lone_event_goes_with_its_own_context_and_many_are_bounded():
+    send = Recorder()
+    batcher = sync.UpdateBatcher(3600.0, send)
+    ctxt = nova_context.RequestContext('u', 'p', request_id='req-9')
+    batcher.add_action(ctxt, 'event', 'e0')
+    [(batch_ctxt, instances)] = send.batches
+    assert instances == [] and batch_ctxt.request_id == 'req-9'
+    for i in range(sync.UpdateBatcher.MAX_RECORDS + 1):
+        batcher.add_action(ctxt, 'event', 'e%d' % (i + 1))
+    batcher.flush()
+    assert [len(r) for r in send.records] == [
+        1, sync.UpdateBatcher.MAX_RECORDS, 1]

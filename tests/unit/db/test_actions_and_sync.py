@@ -69,6 +69,38 @@ def test_a_childs_action_is_stored_once(top):
         top.action_get_by_request_id(ctxt, UUID, 'req-3')
 
 
+def test_a_childs_batch_of_actions_and_events_applies_in_one_go(top):
+    alice = nova_context.RequestContext('alice', 'pa', request_id='req-a')
+    bob = nova_context.RequestContext('bob', 'pb', request_id='req-b')
+    event = {'instance_uuid': UUID, 'event': 'compute_stop_instance'}
+    top.action_records_apply([
+        (alice, 'action', {'action': 'stop', 'instance_uuid': UUID,
+                           'request_id': 'req-a', 'start_time': T0,
+                           'user_id': 'alice', 'project_id': 'pa'}),
+        (alice, 'event', dict(event, request_id='req-a', start_time=T0)),
+        # No action recorded for bob's request: made for it, as his.
+        (bob, 'event', dict(event, request_id='req-b', action='stop',
+                            start_time=T0)),
+        (alice, 'event', dict(event, request_id='req-a', finish_time=T1,
+                              result='Error')),
+        # A copy of an action already held changes nothing.
+        (alice, 'action', {'action': 'stop', 'instance_uuid': UUID,
+                           'request_id': 'req-a', 'start_time': T1}),
+    ])
+    ctxt = _ctxt()
+    mine = top.action_get_by_request_id(ctxt, UUID, 'req-a')
+    assert (mine['user_id'], mine['start_time'], mine['message']) == (
+        'alice', T0, 'Error')
+    [done] = top.action_events_get(ctxt, mine['id'])
+    assert (done['start_time'], done['finish_time'], done['result']) == (
+        T0, T1, 'Error')
+    his = top.action_get_by_request_id(ctxt, UUID, 'req-b')
+    assert (his['user_id'], his['project_id'], his['action']) == (
+        'bob', 'pb', 'stop')
+    with pytest.raises(ValueError, match='unknown action record'):
+        top.action_records_apply([(alice, 'rumour', {})])
+
+
 def test_actions_are_listed_newest_first(top):
     ctxt = _ctxt()
     for n, name in enumerate(('create', 'stop', 'start')):

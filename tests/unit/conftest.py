@@ -1,4 +1,4 @@
-"""Fixtures of the database tests."""
+"""Fixtures shared by the unit tests."""
 
 import os
 
