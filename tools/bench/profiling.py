@@ -2,7 +2,9 @@
 
 py-spy (``.venv/bin/pip install py-spy``) samples the named processes
 from outside, so they run unchanged; it needs ptrace rights (root, or
-``kernel.yama.ptrace_scope = 0``).  For each process it writes the
+``kernel.yama.ptrace_scope = 0``).  It samples the thread holding the
+GIL only (``--gil``): a daemon has dozens of threads, mostly waiting,
+and sampling them all made py-spy fall behind and keep few busy samples.  For each process it writes the
 collapsed stacks (``profile-<label>-<name>.folded``, for a flame graph)
 and a summary (``.txt``): the functions where the samples were (self)
 and the functions of this project that were on the stack (inclusive),
@@ -52,7 +54,7 @@ class Profile:
         for name, pid in self.pids.items():
             self._procs[name] = subprocess.Popen(
                 [str(py_spy()), 'record', '--pid', str(pid), '--rate',
-                 str(self.rate), '--format', 'raw', '--nonblocking',
+                 str(self.rate), '--format', 'raw', '--nonblocking', '--gil',
                  '--output', str(self._path(name, '.folded'))],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL, start_new_session=True)
