@@ -70,6 +70,11 @@ def consume(cell: cells_state.CellState, flavor: objects.Flavor) -> None:
             info['units_by_mb'][size] = max(0, count - used)
 
 
+# Seconds a cell's own capacities, read from its database, serve its
+# scheduler before they are read again.
+OWN_CAPACITIES_MAX_AGE = 1.0
+
+
 class CellsScheduler:
     def __init__(self, manager: Any, rng: random.Random | None = None,
                  sleep: Any = time.sleep) -> None:
@@ -99,12 +104,15 @@ class CellsScheduler:
         # mute, so it comes last); one that reported no room may not.
         return ram != 0 and disk != 0
 
-    def _candidates(self, props: dict[str, Any]
+    def _candidates(self, props: dict[str, Any], fresh: bool = False
                     ) -> list[cells_state.CellState]:
         flavor = props['instance_type']
         cells = list(self.state.get_child_cells())
         if self.conf.cells.cell_type == 'compute':
-            self.state.compute_own_capacities()
+            # Every build read our compute nodes: a burst of builds now
+            # reads them once a second and counts the rest itself.
+            self.state.own_capacities(
+                0.0 if fresh else OWN_CAPACITIES_MAX_AGE)
             cells.append(self.state.my_cell_state)
         excluded = set(props.get('cell_excluded', {}).get(
             props['our_path'], []))
@@ -126,9 +134,11 @@ class CellsScheduler:
                                                            strict=True)]
         return totals
 
-    def select(self, props: dict[str, Any]) -> cells_state.CellState:
-        """The best cell for a build, or NoCellsAvailable."""
-        cells = self._candidates(props)
+    def select(self, props: dict[str, Any], fresh: bool = False
+               ) -> cells_state.CellState:
+        """The best cell for a build, or NoCellsAvailable; ``fresh``:
+        read our own capacities again, however recent."""
+        cells = self._candidates(props, fresh)
         if not cells:
             raise exception.NoCellsAvailable()
         weights = self._weigh(cells, props)
@@ -167,7 +177,8 @@ class CellsScheduler:
         retries = self.conf.cells.scheduler_retries
         for attempt in range(retries + 1):
             try:
-                cell = self.select(props)
+                # A retry waited for room: look at our hosts again.
+                cell = self.select(props, fresh=attempt > 0)
                 break
             except exception.NoCellsAvailable:
                 if attempt < retries:

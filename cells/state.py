@@ -95,6 +95,7 @@ class CellStateManager:
         self.parent_cells: dict[str, CellState] = {}
         self.child_cells: dict[str, CellState] = {}
         self.on_change: list[Callable[[CellState, str], None]] = []
+        self._own_capacities_at: float | None = None
 
     # -- neighbours -----------------------------------------------------
 
@@ -212,7 +213,18 @@ class CellStateManager:
                 disk, UNIT_SIZES_DISK_MB, reserve)},
         }
         self.my_cell_state.capacities = caps
+        self._own_capacities_at = self.clock()
         return caps
+
+    def own_capacities(self, max_age: float) -> dict[str, Any]:
+        """Our capacities, read again from the database when older than
+        ``max_age`` seconds.  In between, the scheduler's ``consume``
+        counts the builds it kept here, as it does for children between
+        their reports; the database would not show them yet anyway."""
+        if (self._own_capacities_at is None
+                or self.clock() - self._own_capacities_at >= max_age):
+            return self.compute_own_capacities()
+        return self.my_cell_state.capacities
 
     def get_our_capacities(self) -> dict[str, Any]:
         """Ours plus every child's, summed."""

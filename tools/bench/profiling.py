@@ -4,11 +4,12 @@ py-spy (``.venv/bin/pip install py-spy``) samples the named processes
 from outside, so they run unchanged; it needs ptrace rights (root, or
 ``kernel.yama.ptrace_scope = 0``).  It samples the thread holding the
 GIL only (``--gil``): a daemon has dozens of threads, mostly waiting,
-and sampling them all made py-spy fall behind and keep few busy samples.  For each process it writes the
-collapsed stacks (``profile-<label>-<name>.folded``, for a flame graph)
-and a summary (``.txt``): the functions where the samples were (self)
-and the functions of this project that were on the stack (inclusive),
-in percent of the non-idle samples.
+and sampling them all made py-spy fall behind and keep few busy samples.
+For each process it writes the collapsed stacks
+(``profile-<label>-<name>.folded``, for a flame graph) and a summary
+(``.txt``): the functions where the samples were (self) and the
+functions of this project that were on the stack (inclusive), in percent
+of the non-idle samples.
 """
 
 from __future__ import annotations

@@ -169,3 +169,49 @@ def test_capabilities_parse_into_sets():
     assert cells_state.parse_capabilities(
         ['hypervisor=kvm;xen', 'os=linux']) == {
             'hypervisor': {'kvm', 'xen'}, 'os': {'linux'}}
+
+
+class _ComputeCellDB:
+    """A compute cell's database: one up host with ``free_mb`` of RAM;
+    counts the reads."""
+
+    def __init__(self, free_mb):
+        self.free_mb = free_mb
+        self.reads = 0
+
+    def service_get_all(self, ctxt, binary=None):
+        return [{'host': 'h1', 'disabled': False}]
+
+    def compute_node_get_all(self, ctxt):
+        self.reads += 1
+        return [{'host': 'h1', 'memory_mb': self.free_mb,
+                 'memory_mb_used': 0, 'local_gb': 100, 'local_gb_used': 0}]
+
+
+def test_a_compute_cell_reads_its_hosts_once_a_while_and_counts_between(
+        monkeypatch):
+    from nova.scheduler import host_manager
+    monkeypatch.setattr(host_manager, 'service_is_up', lambda *a: True)
+    conf = _conf({('cell_type', 'cells'): 'compute',
+                  ('name', 'cells'): 'leaf',
+                  ('reserve_percent', 'cells'): 0.0})
+    clock = Clock()
+    sched, _ = _scheduler({}, conf, clock)
+    db = sched.state.db = _ComputeCellDB(free_mb=3 * 2048)
+    props = _props(memory_mb=2048)
+    for _ in range(3):
+        assert sched.select(props).is_me
+    # One read for the burst; the three builds were counted since.
+    assert db.reads == 1
+    with pytest.raises(exception.NoCellsAvailable):
+        sched.select(props)
+    # A retry looks again (room may have come back), as does any
+    # selection once the figures are a second old.
+    db.free_mb = 4 * 2048
+    assert sched.select(props, fresh=True).is_me
+    assert db.reads == 2
+    sched.select(props)
+    assert db.reads == 2
+    clock.now += cells_scheduler.OWN_CAPACITIES_MAX_AGE
+    sched.select(props)
+    assert db.reads == 3
