@@ -62,8 +62,9 @@ class UpdateBatcher:
     they came.  Whatever comes when nothing was sent for ``delay`` seconds
     goes at once; what follows within ``delay`` waits and goes together: a
     quiet cell loses no time, and a busy one sends at most one message per
-    ``delay``.  A batch that cannot be sent is logged and left to the heal
-    task, as a lost message would be.
+    ``delay``.  A batch that cannot be sent is logged, as a lost message
+    would be: the heal task sends its instances again later; its actions
+    and events are lost, as they were when each went up on its own.
     """
 
     # Instances per message, at most: a message stays a few hundred KiB.

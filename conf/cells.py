@@ -128,10 +128,10 @@ Related options:
     cfg.FloatOpt('instance_update_batch_delay',
                  default=0.05, min=0.0, max=5.0,
                  help="""
-Seconds between two messages of instance updates a child cell's
-nova-cells sends up.
+Seconds between two messages of changes (instance updates, actions and
+their events) a child cell's nova-cells sends up.
 
-An update that comes when none was sent for this long goes at once; the
+A change that comes when none was sent for this long goes at once; the
 ones that follow wait for the rest of this delay and go together, in one
 message.  Each update carries the whole instance, so only the newest of
 several updates to one instance travels: a burst of builds costs the
