@@ -142,13 +142,20 @@ def _attempts(ctx: common.Context, section: Section,
     for attempt in (size, int(size * 0.7)):
         if attempt <= probe_cells:
             return
+        measured: dict[str, Any] = {}
         try:
-            _record(section, tried, _one(ctx, attempt, nodes))
+            _record(section, tried, _one(ctx, attempt, nodes, measured))
             return
         except Exception as exc:
             common.say(f'scale: {attempt} cells failed: {exc}')
-            tried.append({'cells': attempt, 'error': str(exc)[:500]})
+            # What was measured before it failed (coming up, idle) stays.
+            measured.pop('to_active_samples', None)
+            tried.append(dict(measured, cells=attempt,
+                              error=str(exc)[:500]))
             section.line(f'{attempt} cells: failed ({str(exc)[:200]})')
+            if 'idle' in measured:
+                _lines(section, dict(measured, cells=attempt),
+                       booting=False)
 
 
 def _record(section: Section, tried: list[dict[str, Any]],
@@ -159,7 +166,12 @@ def _record(section: Section, tried: list[dict[str, Any]],
     _lines(section, result)
 
 
-def _one(ctx: common.Context, cells: int, nodes: int) -> dict[str, Any]:
+def _one(ctx: common.Context, cells: int, nodes: int,
+         result: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Bring up ``cells`` cells, measure them idle and booting; the
+    figures go into ``result`` as they come, so that a caller keeps them
+    should a later step fail."""
+    result = {} if result is None else result
     tree = 'api:' + ','.join(f's{i}=1' for i in range(1, cells + 1))
     common.say(f'scale: {cells} cells x {nodes} hosts')
     free_before = common.mem_available()
@@ -172,11 +184,11 @@ def _one(ctx: common.Context, cells: int, nodes: int) -> dict[str, Any]:
                              'local_gb': 100000}}) as dep, \
             ConnectionSampler(dep) as conns:
         up_seconds = time.monotonic() - began
-        result: dict[str, Any] = {
+        result.update({
             'cells': cells, 'hosts': cells * nodes,
             'daemons': len(dep.processes),
             'up_seconds': round(up_seconds, 1),
-            'up_steps': {k: round(v, 1) for k, v in dep.timings.items()}}
+            'up_steps': {k: round(v, 1) for k, v in dep.timings.items()}})
         pids = dep.pids()
         result['compute_nodes_at_top_cells'] = _node_count(dep)
         result['rss_mib'] = _rss_by_role(pids)
@@ -248,8 +260,11 @@ def _rss_by_role(pids: dict[str, int]) -> dict[str, Any]:
     return out
 
 
-def _lines(section: Section, r: dict[str, Any]) -> None:
-    idle, boot = r['idle'], r['booting']
+def _lines(section: Section, r: dict[str, Any],
+           booting: bool = True) -> None:
+    """The report lines of one tree; ``booting``: it got through its
+    burst of boots (otherwise only coming up and idle are reported)."""
+    idle = r['idle']
     section.line(
         f"{r['cells']} cells x {r['hosts'] // r['cells']} hosts = "
         f"{r['hosts']} hosts ({r['compute_nodes_at_top_cells']} compute "
@@ -264,6 +279,9 @@ def _lines(section: Section, r: dict[str, Any]) -> None:
         f"top nova-cells idle: {idle['top_cells_cpu_percent']}% CPU, "
         f"{idle['top_cells_rss_mib']} MiB RSS (all daemons together "
         f"{idle['all_daemons_cpu_percent']}% CPU)")
+    if not booting:
+        return
+    boot = r['booting']
     section.line(
         f"top nova-cells booting {boot['servers']} servers "
         f"({boot['active']} ACTIVE, {boot['servers_per_s']} servers/s, "
