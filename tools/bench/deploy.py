@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 import contextlib
 import importlib.util
+import json
 import pathlib
 import signal
 import sys
@@ -155,6 +156,16 @@ def mariadb_connections(backends: Any, prefix: str | None = None
                            'processlist WHERE db LIKE %s', (prefix + '%',))
             mine = int(cursor.fetchone()[0])
     return {'max': limit, 'open': used, 'ours': mine}
+
+
+def broker_sockets(backends: Any) -> dict[str, int]:
+    """RabbitMQ's socket limit and the sockets open now (every AMQP
+    connection of every cell on this one broker holds one)."""
+    status = json.loads(backends.rabbitmqctl('status', '--formatter',
+                                             'json'))
+    fds = status['file_descriptors']
+    return {'limit': int(fds['sockets_limit']),
+            'used': int(fds['sockets_used'])}
 
 
 class Watchdog:

@@ -15,7 +15,9 @@ default) for everybody.  So a small probe tree (``PROBE_CELLS``) comes up
 first and measures what one cell costs; the benchmark then tries the
 largest tree that fits both the free memory (keeping ``MEM_MARGIN``) and
 the free connections (keeping ``CONN_MARGIN`` for the other users of
-this machine), capped at what was asked, and once more at 70% if that
+this machine) and RabbitMQ's free sockets (``SOCKET_SHARE``; every cell
+shares the one broker here, whose file descriptors run out first),
+capped at what was asked, and once more at 70% if that
 fails.  The deployments' watchdog (:class:`bench.deploy.Watchdog`) stops a
 tree that starves the machine anyway.  The report names what was asked,
 what was tried and what worked.
@@ -36,6 +38,10 @@ NODES = 100
 MEM_MARGIN = 3 * 2**30
 # MariaDB connections left for the other users of this machine.
 CONN_MARGIN = 40
+# Share of RabbitMQ's sockets a tree may plan for: the probe's peak per
+# cell grows in a bigger tree (the top opens connections to every child
+# broker), and other users of this machine need some.
+SOCKET_SHARE = 0.7
 # Cells of the first, small deployment, which measures what a cell costs.
 PROBE_CELLS = 5
 
@@ -61,8 +67,19 @@ def largest_fit(probe: dict[str, Any], backends: Any,
     spare_mem = common.mem_available() - MEM_MARGIN
     by_memory = int(spare_mem / per_cell_rss)
     by_conn = int(spare_conn / per_cell_conn)
+    # RabbitMQ runs out of file descriptors before memory does: at 75
+    # cells (302 daemons) its sockets ran out during the boots and its
+    # internal database stopped.  The probe's peak, boots included,
+    # scales with the cells.
+    broker = deploy.broker_sockets(backends)
+    per_cell_sockets = max(probe['broker_sockets_peak'] / cells, 1.0)
+    by_sockets = int((broker['limit'] * SOCKET_SHARE - broker['used'])
+                     / per_cell_sockets)
     return {'by_memory': by_memory, 'by_db_connections': by_conn,
-            'cells': max(1, min(asked, by_memory, by_conn)),
+            'by_broker_sockets': by_sockets,
+            'cells': max(1, min(asked, by_memory, by_conn, by_sockets)),
+            'per_cell_broker_sockets': round(per_cell_sockets, 1),
+            'broker_sockets_limit': broker['limit'],
             'per_cell_rss_mib': round(per_cell_rss / 2**20),
             'per_cell_idle_db_connections': round(per_cell_conn, 1),
             'burst_db_connections': burst_extra,
@@ -71,11 +88,13 @@ def largest_fit(probe: dict[str, Any], backends: Any,
 
 
 class ConnectionSampler:
-    """Peak of the MariaDB connections a deployment holds."""
+    """Peaks of the MariaDB connections a deployment holds and of the
+    sockets open on RabbitMQ (the broker every cell shares here)."""
 
     def __init__(self, dep: Any) -> None:
         self.dep = dep
         self.peak = 0
+        self.peak_sockets = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -83,9 +102,11 @@ class ConnectionSampler:
         while True:
             try:
                 ours = deploy.mariadb_connections(self.dep.backends,
-                                           self.dep.prefix)['ours']
+                                                  self.dep.prefix)['ours']
                 self.peak = max(self.peak, ours)
-            except Exception:  # MariaDB full: the watchdog's business
+                sockets = deploy.broker_sockets(self.dep.backends)['used']
+                self.peak_sockets = max(self.peak_sockets, sockets)
+            except Exception:  # full or failing: the watchdog's business
                 pass
             if self._stop.wait(0.5):
                 return
@@ -123,7 +144,10 @@ def run(ctx: common.Context) -> Section:
             f"{fit['by_memory']} cells fit in the free memory and "
             f"{fit['by_db_connections']} in the connections left "
             f"(max_connections {fit['mariadb_max_connections']}, "
-            f"{fit['mariadb_open_connections']} open): trying {size}")
+            f"{fit['mariadb_open_connections']} open), "
+            f"{fit['by_broker_sockets']} in RabbitMQ's sockets "
+            f"({fit['per_cell_broker_sockets']} per cell at the peak, "
+            f"limit {fit['broker_sockets_limit']}): trying {size}")
         _attempts(ctx, section, tried, size, probe_cells, nodes)
     section.data['tried'] = tried
     ok = [t for t in tried if 'error' not in t]
@@ -229,6 +253,7 @@ def _one(ctx: common.Context, cells: int, nodes: int,
             'top_cells_rss_mib': rss.peak_mib('api-cells')}
         result['db_connections'] = {'idle': result.pop(
             'db_connections_idle'), 'peak': conns.peak}
+        result['broker_sockets_peak'] = conns.peak_sockets
         dog = dep.watchdog
         result['lowest_mem_available_gib'] = round(dog.lowest_mem / 2**30,
                                                    2)
@@ -291,5 +316,6 @@ def _lines(section: Section, r: dict[str, Any],
         f"{boot['top_cells_rss_mib']} MiB RSS")
     section.line(f"MariaDB connections of this tree: {r['db_connections']}"
                  f"; most open on the server: "
-                 f"{r['most_mariadb_connections']}; lowest free memory: "
-                 f"{r['lowest_mem_available_gib']} GiB")
+                 f"{r['most_mariadb_connections']}; RabbitMQ sockets at "
+                 f"the peak: {r['broker_sockets_peak']}; lowest free "
+                 f"memory: {r['lowest_mem_available_gib']} GiB")
