@@ -13,13 +13,13 @@ process of ~90 MiB holding its own MariaDB connections, four daemons per
 cell, and this machine's MariaDB allows ``max_connections`` (151 by
 default) for everybody.  So a small probe tree (``PROBE_CELLS``) comes up
 first and measures what one cell costs; the benchmark then tries the
-largest tree that fits both the free memory (keeping ``MEM_MARGIN``) and
-the free connections (keeping ``CONN_MARGIN`` for the other users of
-this machine) and RabbitMQ's free sockets (``SOCKET_SHARE``; every cell
+largest tree that fits the free memory (keeping ``MEM_MARGIN``), the
+free connections (keeping ``CONN_MARGIN`` for the other users of this
+machine) and RabbitMQ's free sockets (``SOCKET_SHARE``; every cell
 shares the one broker here, whose file descriptors run out first),
-capped at what was asked, and once more at 70% if that
-fails.  The deployments' watchdog (:class:`bench.deploy.Watchdog`) stops a
-tree that starves the machine anyway.  The report names what was asked,
+capped at what was asked, and once more at 70% if that fails.  The
+deployments' watchdog (:class:`bench.deploy.Watchdog`) stops a tree that
+starves the machine anyway.  The report names what was asked,
 what was tried and what worked.
 """
 
