@@ -95,20 +95,34 @@ def collection_links(req: wsgi.ApiRequest, collection: str,
     return [{'rel': 'next', 'href': next_link(req, collection, ids[-1])}]
 
 
+class Links:
+    """The links of one collection's resources in one request, their
+    prefixes worked out once (a listing links every entry)."""
+
+    def __init__(self, req: wsgi.ApiRequest, collection: str) -> None:
+        self._self = f'{req.prefix_url()}/{collection}/'
+        self._bookmark = (f'{req.prefix_url(strip_version=True)}/'
+                          f'{collection}/')
+
+    def of(self, identifier: str) -> list[dict[str, str]]:
+        """The ``self`` and ``bookmark`` links of a resource."""
+        return [{'rel': 'self', 'href': f'{self._self}{identifier}'},
+                {'rel': 'bookmark', 'href': self.bookmark(identifier)}]
+
+    def bookmark(self, identifier: str) -> str:
+        """A version-independent link to a resource."""
+        return f'{self._bookmark}{identifier}'
+
+
 def links(req: wsgi.ApiRequest, collection: str,
           identifier: str) -> list[dict[str, str]]:
     """The ``self`` and ``bookmark`` links of a resource."""
-    return [
-        {'rel': 'self',
-         'href': f'{req.prefix_url()}/{collection}/{identifier}'},
-        {'rel': 'bookmark',
-         'href': bookmark(req, collection, identifier)},
-    ]
+    return Links(req, collection).of(identifier)
 
 
 def bookmark(req: wsgi.ApiRequest, collection: str, identifier: str) -> str:
     """A version-independent link to a resource."""
-    return f'{req.prefix_url(strip_version=True)}/{collection}/{identifier}'
+    return Links(req, collection).bookmark(identifier)
 
 
 class ComputePart:

@@ -255,17 +255,23 @@ class BroadcastMethods(admin_methods.AdminBroadcastMethods):
                 timeutils.parse_isotime(values['created_at']))
         self.manager.db.instance_fault_create(message.ctxt, values)
 
+    # Children now send actions and events in changes_at_top; these two
+    # take them from children not upgraded yet, the same way.
+
     def instance_action_at_top(self, message: Any,
                                action: objects.InstanceAction) -> None:
-        if self._at_the_top():
-            self.manager.db.action_apply(message.ctxt,
-                                         _naive(action.to_dict()))
+        self._one_action_record(message, 'action', action)
 
     def action_event_at_top(self, message: Any,
                             event: objects.InstanceActionEvent) -> None:
-        if self._at_the_top():
-            self.manager.db.action_event_record(message.ctxt,
-                                                _naive(event.to_dict()))
+        self._one_action_record(message, 'event', event)
+
+    def _one_action_record(self, message: Any, kind: str,
+                           record: Any) -> None:
+        self.changes_at_top(message, [], [{
+            'kind': kind, 'record': record,
+            'user_id': message.ctxt.user_id,
+            'project_id': message.ctxt.project_id}])
 
     def image_update_at_top(self, message: Any, image_id: str,
                             values: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ from oslo_config import cfg
 from oslo_log import log as logging
 
 from nova import conf as nova_conf
+from nova import exception
 from nova import rpc
 from nova.cmd import common
 from nova.db import migration
@@ -96,14 +97,18 @@ def main(argv: list[str] | None = None) -> int:
         if top.config_file else os.getcwd()
     state_path = os.path.abspath(top.state_path)
     cells = []
-    for path in top.all.cell_config_files:
-        full = path if os.path.isabs(path) else os.path.join(base, path)
-        if not os.path.exists(full):
-            print('nova-all: error: no such cell configuration: %s' % full,
-                  file=sys.stderr)
-            return 2
-        cells.append(CellRuntime(load_cell_conf(full, state_path)))
-    return common.run_until_signalled(cells)
+    try:
+        for path in top.all.cell_config_files:
+            full = (path if os.path.isabs(path)
+                    else os.path.join(base, path))
+            if not os.path.exists(full):
+                print('nova-all: error: no such cell configuration: %s'
+                      % full, file=sys.stderr)
+                return 2
+            cells.append(CellRuntime(load_cell_conf(full, state_path)))
+        return common.run_until_signalled(cells)
+    except exception.InvalidCellConfig as error:
+        return common.refuse_config('nova-all', error)
 
 
 if __name__ == '__main__':

@@ -21,6 +21,7 @@ from oslo_log import log as logging
 import oslo_messaging
 from oslo_utils import importutils
 
+from nova import exception
 from nova import rpc
 from nova import service
 from nova.cells import manager as cells_manager
@@ -190,8 +191,21 @@ def run_one(binary_name: str, argv: list[str] | None = None) -> int:
     """``main()`` of a one-service daemon."""
     from nova import conf as nova_conf
     conf = nova_conf.CONF
-    parse_config(argv, conf, 'nova-%s' % binary_name)
-    transport = rpc.get_transport(conf)
-    db = make_database(conf, transport)
-    svc = build_service(conf, binary_name, conf.host, db, transport)
-    return run_until_signalled([svc])
+    prog = 'nova-%s' % binary_name
+    parse_config(argv, conf, prog)
+    try:
+        transport = rpc.get_transport(conf)
+        db = make_database(conf, transport)
+        svc = build_service(conf, binary_name, conf.host, db, transport)
+        return run_until_signalled([svc])
+    except exception.InvalidCellConfig as error:
+        return refuse_config(prog, error)
+
+
+def refuse_config(prog: str, error: exception.InvalidCellConfig) -> int:
+    """A daemon's exit on a configuration it cannot run with: one line
+    saying why, status 2."""
+    LOG.error('%s', error.format_message())
+    print('%s: error: %s' % (prog, error.format_message()),
+          file=sys.stderr)
+    return 2

@@ -301,7 +301,6 @@ class InstanceQueries(QueryMixin):
                             models.InstanceSystemMetadata)):
             if key not in values:
                 continue
-            assert side is not None
             wanted = values[key] or {}
             current = side[key].setdefault(uuid, {})
             for k, row in list(current.items()):
@@ -315,7 +314,6 @@ class InstanceQueries(QueryMixin):
                     current[k] = model(instance_uuid=uuid, key=k, value=v)
                     session.add(current[k])
         if 'network_info' in values:
-            assert side is not None
             cache = side['network_info'].get(uuid)
             data = json.dumps(values['network_info'] or [])
             if cache is None:

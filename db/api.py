@@ -22,6 +22,7 @@ from sqlalchemy import event
 from sqlalchemy import orm
 import tenacity
 
+from nova import exception
 from nova.db import _actions
 from nova.db import _bw
 from nova.db import _cells
@@ -95,13 +96,15 @@ def _tls_switch(url: str) -> tuple[sa.URL, dict[str, Any]]:
     if value is None:
         return parsed, {}
     if not isinstance(value, str):
-        raise ValueError('[database] connection: ssl_disabled is given '
-                         'more than once')
+        raise exception.InvalidCellConfig(
+            reason='[database] connection: ssl_disabled is given more '
+            'than once')
     try:
         disabled = strutils.bool_from_string(value, strict=True)
     except ValueError:
-        raise ValueError('[database] connection: ssl_disabled must be '
-                         'true or false, not %r' % value) from None
+        raise exception.InvalidCellConfig(
+            reason='[database] connection: ssl_disabled must be true or '
+            'false, not %r' % value) from None
     return (parsed.difference_update_query(['ssl_disabled']),
             {'ssl_disabled': disabled})
 

@@ -135,23 +135,17 @@ class Renderer:
                  show_host_attrs: bool = False) -> None:
         self.show_host_attrs = show_host_attrs
         self.is_admin = bool(req.context.is_admin)
-        self._servers = f'{req.prefix_url()}/{COLLECTION}/'
-        root = req.prefix_url(strip_version=True)
-        self._bookmarks = f'{root}/{COLLECTION}/'
-        self._image_links = f'{root}/images/'
-        self._flavor_links = f'{root}/flavors/'
+        self._servers = common.Links(req, COLLECTION)
+        self._image_links = common.Links(req, 'images')
+        self._flavor_links = common.Links(req, 'flavors')
         self._images: dict[str, tuple[str, str]] = {}
         self._host_ids: dict[tuple[str, str], str] = {}
-
-    def links(self, uuid: str) -> list[dict[str, str]]:
-        return [{'rel': 'self', 'href': self._servers + uuid},
-                {'rel': 'bookmark', 'href': self._bookmarks + uuid}]
 
     def basic(self, server: Server) -> dict[str, Any]:
         """The entry of a server in ``GET /servers``."""
         return {'id': server['uuid'],
                 'name': _get(server, 'display_name', ''),
-                'links': self.links(server['uuid'])}
+                'links': self._servers.of(server['uuid'])}
 
     def _image(self, server: Server) -> Any:
         image_ref = server.get('image_ref')
@@ -162,7 +156,7 @@ class Renderer:
         if known is None:
             image_id = common.id_from_href(image_ref)
             known = self._images[image_ref] = (
-                image_id, self._image_links + image_id)
+                image_id, self._image_links.bookmark(image_id))
         return {'id': known[0],
                 'links': [{'rel': 'bookmark', 'href': known[1]}]}
 
@@ -173,7 +167,7 @@ class Renderer:
         flavor_id = flavor['flavorid']
         return {'id': flavor_id,
                 'links': [{'rel': 'bookmark',
-                           'href': self._flavor_links + flavor_id}]}
+                           'href': self._flavor_links.bookmark(flavor_id)}]}
 
     def _host_id(self, server: Server) -> str:
         key = (_get(server, 'project_id', ''), server.get('host') or '')
@@ -201,7 +195,7 @@ class Renderer:
             'addresses': addresses(server),
             'accessIPv4': _get(server, 'access_ip_v4', ''),
             'accessIPv6': '',
-            'links': self.links(uuid),
+            'links': self._servers.of(uuid),
             'OS-DCF:diskConfig': 'MANUAL',
             'key_name': server.get('key_name'),
             'config_drive': '',

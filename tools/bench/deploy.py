@@ -179,8 +179,8 @@ class Watchdog:
     makes the benchmark fail and tear down.
     """
 
-    # At 1 GiB free, a 75-cell tree (302 daemons) booting left RabbitMQ
-    # with its internal database stopped: stop well before that.
+    # Free memory left to the machine's shared services (MariaDB and
+    # RabbitMQ grow with a big tree's connections).
     MEM_FLOOR = 2 * 2**30
     CONN_FLOOR = 15
     CONN_SHARE = 0.4

@@ -192,8 +192,10 @@ def run(ctx: common.Context, dep: Any) -> Section:
         shows = []
         for sid in random.Random(1).choices(ids, k=ctx.pick(100, 300)):
             t0 = time.monotonic()
-            rest.fetch('GET', f'/v2.1/servers/{sid}')
+            status, raw = rest.fetch('GET', f'/v2.1/servers/{sid}')
             shows.append(time.monotonic() - t0)
+            if status != 200:
+                raise RuntimeError(f'GET /servers/{sid}: {status} {raw!r}')
         result['show'] = common.summary_ms(shows)
         section.latencies[f'show, {total} servers'] = shows
         section.line(f'{total} servers: GET /servers/{{id}} '

@@ -42,3 +42,18 @@ def test_a_bad_action_record_is_dropped_and_the_rest_applied(db):
         'reboot', 'u1', 'p1')
     [stored] = db.action_events_get(ctxt, action['id'])
     assert stored['start_time'] == T0
+
+
+def test_a_lone_event_from_a_child_not_upgraded_is_applied_alike(db):
+    message = types.SimpleNamespace(
+        ctxt=nova_context.RequestContext('u2', 'p2', request_id='req-2'),
+        routing_path='api!cell1')
+    event = objects.InstanceActionEvent(
+        instance_uuid=UUID, request_id='req-2', action='stop',
+        event='compute_stop_instance', start_time=T0)
+    _top(db).action_event_at_top(message, event)
+    ctxt = nova_context.get_admin_context()
+    action = db.action_get_by_request_id(ctxt, UUID, 'req-2')
+    assert (action['action'], action['user_id']) == ('stop', 'u2')
+    [stored] = db.action_events_get(ctxt, action['id'])
+    assert stored['event'] == 'compute_stop_instance'

@@ -3,6 +3,8 @@
 import gc
 import os
 import signal
+import subprocess
+import sys
 import threading
 
 from nova.cmd import common
@@ -45,3 +47,21 @@ def test_services_start_the_heap_settles_and_sigterm_stops_them(
     assert log[:3] == ['start a', 'start b', 'freeze']
     # Services stop together.
     assert sorted(log[3:]) == ['stop a', 'stop b']
+
+
+def test_a_daemon_refuses_a_bad_database_url_in_one_line(tmp_path):
+    conf = tmp_path / 'nova.conf'
+    conf.write_text(
+        '[DEFAULT]\ntransport_url = rabbit://u:p@127.0.0.1:1/\n'
+        '[database]\nconnection = mysql+pymysql://nova@db.invalid/nova'
+        '?ssl_disabled=maybe\n'
+        '[cells]\nenable = true\nname = api\ncell_type = api\n')
+    done = subprocess.run(
+        [sys.executable, '-c',
+         'import sys; from nova.cmd import cells; sys.exit(cells.main())',
+         '--config-file', str(conf)],
+        capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines()[-1] == (
+        "nova-cells: error: Invalid cell configuration: [database] "
+        "connection: ssl_disabled must be true or false, not 'maybe'")

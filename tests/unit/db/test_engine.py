@@ -3,6 +3,7 @@
 import pymysql
 import pytest
 
+from nova import exception
 from nova.db import api as db_api
 
 URL = 'mysql+pymysql://nova:secret@db.example.org/nova?charset=utf8mb4'
@@ -48,5 +49,5 @@ def test_without_ssl_disabled_pymysql_decides(monkeypatch):
     ('&ssl_disabled=maybe', "true or false, not 'maybe'"),
     ('&ssl_disabled=1&ssl_disabled=0', 'more than once')])
 def test_a_bad_ssl_disabled_is_refused_clearly(query, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(exception.InvalidCellConfig, match=message):
         db_api.create_engine(URL + query)
