@@ -16,26 +16,33 @@ import sqlalchemy as sa
 from nova import exception
 from nova.db import models
 from nova.db._common import QueryMixin
+from nova.db._common import insert_row
 from nova.db._common import row_to_dict
+from nova.db._common import table_of
 from nova.db._common import utcnow
 
 _ACTION_FIELDS = ('action', 'instance_uuid', 'request_id', 'user_id',
                   'project_id', 'start_time', 'finish_time', 'message')
 _EVENT_FIELDS = ('event', 'start_time', 'finish_time', 'result',
                  'traceback', 'host', 'details')
+_ACTIONS = table_of(models.InstanceAction)
+_EVENTS = table_of(models.InstanceActionEvent)
 
 
 class ActionQueries(QueryMixin):
     """Mixed into :class:`nova.db.api.Database`."""
 
-    def _action_row(self, session: Any, instance_uuid: str,
+    @staticmethod
+    def _action_row(conn: Any, instance_uuid: str,
                     request_id: str | None) -> Any:
-        return session.scalars(
-            sa.select(models.InstanceAction).where(
-                models.InstanceAction.instance_uuid == instance_uuid,
-                models.InstanceAction.request_id == request_id,
-                models.InstanceAction.deleted == 0)
-            .order_by(models.InstanceAction.id.desc())).first()
+        """The newest live action of ``instance_uuid`` asked by
+        ``request_id``, as a row mapping, or None."""
+        return conn.execute(
+            sa.select(_ACTIONS).where(
+                _ACTIONS.c.instance_uuid == instance_uuid,
+                _ACTIONS.c.request_id == request_id,
+                _ACTIONS.c.deleted == 0)
+            .order_by(_ACTIONS.c.id.desc()).limit(1)).mappings().first()
 
     def action_start(self, context: Any, values: dict[str, Any]
                      ) -> dict[str, Any]:
@@ -43,25 +50,21 @@ class ActionQueries(QueryMixin):
         columns = {k: v for k, v in values.items() if k in _ACTION_FIELDS}
         columns.setdefault('start_time', utcnow())
         with self.writer() as session:
-            row = models.InstanceAction(**columns)
-            session.add(row)
-            session.flush()
-            result = row_to_dict(row)
+            result = insert_row(session.connection(), _ACTIONS, columns)
         self._notify(context, 'instance.action', result)
         return result
 
     def action_apply(self, context: Any, values: dict[str, Any]) -> bool:
         """Store a child's action unless we hold it already."""
         with self.writer() as session:
-            return self._apply_action(session, values)
+            return self._apply_action(session.connection(), values)
 
-    def _apply_action(self, session: Any, values: dict[str, Any]) -> bool:
-        if self._action_row(session, values['instance_uuid'],
+    def _apply_action(self, conn: Any, values: dict[str, Any]) -> bool:
+        if self._action_row(conn, values['instance_uuid'],
                             values.get('request_id')) is not None:
             return False
-        session.add(models.InstanceAction(
-            **{k: v for k, v in values.items() if k in _ACTION_FIELDS}))
-        session.flush()
+        insert_row(conn, _ACTIONS, {k: v for k, v in values.items()
+                                      if k in _ACTION_FIELDS})
         return True
 
     def action_records_apply(self, records: list[tuple[Any, str,
@@ -72,12 +75,13 @@ class ActionQueries(QueryMixin):
         :meth:`action_apply` and :meth:`action_event_record` would."""
         events = []
         with self.writer() as session:
+            conn = session.connection()
             for context, kind, values in records:
                 if kind == 'action':
-                    self._apply_action(session, values)
+                    self._apply_action(conn, values)
                 elif kind == 'event':
                     events.append((context, self._record_event(
-                        session, context, values)))
+                        conn, context, values)))
                 else:
                     raise ValueError('unknown action record %r' % (kind,))
         for context, result in events:
@@ -98,11 +102,12 @@ class ActionQueries(QueryMixin):
     def action_get_by_request_id(self, context: Any, instance_uuid: str,
                                  request_id: str) -> dict[str, Any]:
         with self.reader() as session:
-            row = self._action_row(session, instance_uuid, request_id)
+            row = self._action_row(session.connection(), instance_uuid,
+                                   request_id)
             if row is None:
                 raise exception.InstanceActionNotFound(
                     request_id=request_id, instance_uuid=instance_uuid)
-            return row_to_dict(row)
+            return dict(row)
 
     def action_events_get(self, context: Any, action_id: int
                           ) -> list[dict[str, Any]]:
@@ -116,27 +121,25 @@ class ActionQueries(QueryMixin):
 
     # -- events ---------------------------------------------------------
 
-    def _event_values(self, session: Any, context: Any,
+    def _event_values(self, conn: Any, context: Any,
                       values: dict[str, Any]) -> dict[str, Any]:
         """Find or create the event's action; return the event's values
         with ``action_id``, ``instance_uuid`` and ``request_id``."""
         uuid = values['instance_uuid']
         request_id = values.get('request_id') or context.request_id
-        action = self._action_row(session, uuid, request_id)
+        action = self._action_row(conn, uuid, request_id)
         if action is None:
             # An event without a recorded action (a build rescheduled to
             # another host, a periodic task): keep it under its own
             # action rather than lose it.
-            action = models.InstanceAction(
-                action=values.get('action'), instance_uuid=uuid,
-                request_id=request_id, user_id=context.user_id,
-                project_id=context.project_id,
-                start_time=values.get('start_time') or utcnow())
-            session.add(action)
-            session.flush()
+            action = insert_row(conn, _ACTIONS, {
+                'action': values.get('action'), 'instance_uuid': uuid,
+                'request_id': request_id, 'user_id': context.user_id,
+                'project_id': context.project_id,
+                'start_time': values.get('start_time') or utcnow()})
         return dict({k: v for k, v in values.items() if k in _EVENT_FIELDS},
-                    action_id=action.id, instance_uuid=uuid,
-                    request_id=request_id, action=action.action)
+                    action_id=action['id'], instance_uuid=uuid,
+                    request_id=request_id, action=action['action'])
 
     def action_event_record(self, context: Any, values: dict[str, Any]
                             ) -> dict[str, Any]:
@@ -150,33 +153,31 @@ class ActionQueries(QueryMixin):
         a late copy of an event's start never undoes its finish.
         """
         with self.writer() as session:
-            result = self._record_event(session, context, values)
+            result = self._record_event(session.connection(), context,
+                                        values)
         self._notify(context, 'instance.action_event', result)
         return result
 
-    def _record_event(self, session: Any, context: Any,
+    def _record_event(self, conn: Any, context: Any,
                       values: dict[str, Any]) -> dict[str, Any]:
-        full = self._event_values(session, context, values)
-        row = session.scalars(
-            sa.select(models.InstanceActionEvent).where(
-                models.InstanceActionEvent.action_id
-                == full['action_id'],
-                models.InstanceActionEvent.event == full['event'],
-                models.InstanceActionEvent.deleted == 0)).first()
+        full = self._event_values(conn, context, values)
+        row = conn.execute(sa.select(_EVENTS).where(
+            _EVENTS.c.action_id == full['action_id'],
+            _EVENTS.c.event == full['event'],
+            _EVENTS.c.deleted == 0).limit(1)).mappings().first()
+        changes = {key: full[key] for key in _EVENT_FIELDS
+                   if full.get(key) is not None}
         if row is None:
-            row = models.InstanceActionEvent(
-                action_id=full['action_id'], event=full['event'])
-            session.add(row)
-        for key in _EVENT_FIELDS:
-            if full.get(key) is not None:
-                setattr(row, key, full[key])
+            result = insert_row(conn, _EVENTS, dict(
+                changes, action_id=full['action_id'], event=full['event']))
+        else:
+            changes['updated_at'] = utcnow()
+            conn.execute(_EVENTS.update().where(
+                _EVENTS.c.id == row['id']), changes)
+            result = dict(row, **changes)
         if (full.get('result') or '').lower() == 'error':
             # As in Nova: an action with a failed event says so.
-            action = session.get(models.InstanceAction,
-                                 full['action_id'])
-            if action is not None:
-                action.message = 'Error'
-        session.flush()
-        return dict(row_to_dict(row), instance_uuid=full[
-            'instance_uuid'], request_id=full['request_id'],
-            action=full['action'])
+            conn.execute(_ACTIONS.update().where(
+                _ACTIONS.c.id == full['action_id']).values(message='Error'))
+        return dict(result, instance_uuid=full['instance_uuid'],
+                    request_id=full['request_id'], action=full['action'])

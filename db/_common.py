@@ -13,7 +13,7 @@ from sqlalchemy.sql import expression
 from nova.db.models import utcnow
 
 __all__ = ['utcnow', 'filter_deleted', 'soft_delete', 'row_to_dict',
-           'QueryMixin', 'iso_text']
+           'table_of', 'insert_row', 'QueryMixin', 'iso_text']
 
 
 class QueryMixin:
@@ -44,6 +44,26 @@ def filter_deleted(stmt: Any, model: Any, read_deleted: str) -> Any:
 def soft_delete(row: Any) -> None:
     row.deleted = row.id
     row.deleted_at = utcnow()
+
+
+def table_of(model: Any) -> sa.Table:
+    """The table of a model, for Core statements."""
+    table = model.__table__
+    assert isinstance(table, sa.Table)
+    return table
+
+
+def insert_row(conn: Any, table: sa.Table,
+               values: dict[str, Any]) -> dict[str, Any]:
+    """Insert a row; returns every column of it as written (defaults
+    filled in, the new primary key included)."""
+    inserted = conn.execute(table.insert(), values)
+    written = inserted.last_inserted_params()
+    assert isinstance(written, dict)
+    primary_key = inserted.inserted_primary_key
+    assert primary_key is not None
+    return dict(dict.fromkeys(table.columns.keys()), **written,
+                id=primary_key[0])
 
 
 def row_to_dict(row: Any) -> dict[str, Any]:

@@ -14,9 +14,11 @@ from nova import exception
 from nova.db import models
 from nova.db._common import QueryMixin
 from nova.db._common import filter_deleted
+from nova.db._common import insert_row
 from nova.db._common import iso_text
 from nova.db._common import row_to_dict
 from nova.db._common import soft_delete
+from nova.db._common import table_of
 from nova.db._common import utcnow
 
 _EXACT_FILTERS = ('project_id', 'user_id', 'host', 'node', 'cell_name',
@@ -40,9 +42,6 @@ def _quick_outcome(held: tuple[int, int, int] | None,
         return 'stale', api_version
     return None
 
-
-# Side-table rows of instances, as _side_rows reads them.
-_SideRows = dict[str, dict[str, Any]]
 
 # Keys of an instance dict that live in other tables.
 _SIDE_KEYS = ('metadata', 'system_metadata', 'network_info')
@@ -78,24 +77,157 @@ API_OWNED_FIELDS = frozenset([
 API_OWNED_SYSTEM_METADATA = frozenset(['locked_reason'])
 
 
-def _no_side_rows() -> _SideRows:
-    return {'metadata': {}, 'system_metadata': {}, 'network_info': {}}
-
-
 def _without_api_owned(values: dict[str, Any],
                        system_metadata: dict[str, Any]) -> dict[str, Any]:
     """A child's values less what the API cell owns, so that a child's
     update sent before a rename (say) cannot undo it at the top;
-    ``system_metadata``: the top's rows, by key."""
+    ``system_metadata``: the top's rows, ``{key: (row id, value)}``."""
     values = {k: v for k, v in values.items() if k not in API_OWNED_FIELDS}
     if 'system_metadata' in values:
-        ours = {k: row.value for k, row in system_metadata.items()
+        ours = {k: value for k, (_id, value) in system_metadata.items()
                 if k in API_OWNED_SYSTEM_METADATA}
         sysmeta = {k: v for k, v in (values['system_metadata']
                                      or {}).items()
                    if k not in API_OWNED_SYSTEM_METADATA}
         values['system_metadata'] = dict(sysmeta, **ours)
     return values
+
+# -- writing, in Core statements ------------------------------------------
+#
+# The write paths read and write plain rows: the ORM's unit of work and
+# row loading cost more than the statements themselves, and a child's
+# update applied at the top is the commonest write of the whole tree.
+
+_INSTANCES = table_of(models.Instance)
+_META_TABLES = {'metadata': table_of(models.InstanceMetadata),
+                'system_metadata': table_of(models.InstanceSystemMetadata)}
+_CACHES = table_of(models.InstanceInfoCache)
+
+# One instance's side-table rows as a write reads them:
+# {'metadata': {uuid: {key: (row id, value)}}, 'system_metadata': ...,
+#  'network_info': {uuid: (row id, JSON text)}}.
+_SideState = dict[str, dict[str, Any]]
+
+
+def _empty_side() -> _SideState:
+    return {key: {} for key in _SIDE_KEYS}
+
+
+def _read_side(conn: Any, uuids: list[str],
+               keys: Iterable[str] = _SIDE_KEYS) -> _SideState:
+    """The live side-table rows of ``uuids`` for ``keys``, in one query."""
+    side = _empty_side()
+    keys = [k for k in _SIDE_KEYS if k in keys]
+    if not uuids or not keys:
+        return side
+    parts = []
+    for key in keys:
+        if key == 'network_info':
+            # A cache row is never soft-deleted while its instance lives.
+            parts.append(sa.select(
+                sa.literal(key).label('kind'), _CACHES.c.id,
+                _CACHES.c.instance_uuid, sa.literal('').label('key'),
+                _CACHES.c.network_info.label('value')).where(
+                _CACHES.c.instance_uuid.in_(uuids)))
+        else:
+            table = _META_TABLES[key]
+            parts.append(sa.select(
+                sa.literal(key).label('kind'), table.c.id,
+                table.c.instance_uuid, table.c.key,
+                sa.cast(table.c.value, sa.Text).label('value')).where(
+                table.c.instance_uuid.in_(uuids), table.c.deleted == 0))
+    stmt = parts[0] if len(parts) == 1 else sa.union_all(*parts)
+    for kind, row_id, uuid, key, value in conn.execute(stmt):
+        if kind == 'network_info':
+            side[kind][uuid] = (row_id, value)
+        else:
+            side[kind].setdefault(uuid, {})[key] = (row_id, value)
+    return side
+
+
+def _as_text(value: Any) -> str | None:
+    """A metadata value as its column stores it."""
+    return value if value is None or isinstance(value, str) else str(value)
+
+
+def _side_values(side: _SideState, uuid: str) -> dict[str, Any]:
+    """The side-table values of ``uuid`` as an instance dict holds them."""
+    cache = side['network_info'].get(uuid)
+    return {'metadata': {k: v for k, (_id, v)
+                         in side['metadata'].get(uuid, {}).items()},
+            'system_metadata': {k: v for k, (_id, v)
+                                in side['system_metadata'].get(uuid,
+                                                               {}).items()},
+            'network_info': orjson.loads(cache[1] or '[]') if cache
+            else []}
+
+
+class _SideWrites:
+    """Brings the side tables from what :func:`_read_side` read to what
+    :meth:`want` asks, in a few statements (:meth:`execute`); a later
+    :meth:`want` of the same instance and key replaces an earlier one."""
+
+    def __init__(self, side: _SideState) -> None:
+        self.side = side
+        self.wanted: dict[tuple[str, str], Any] = {}
+
+    def want(self, uuid: str, values: dict[str, Any]) -> None:
+        """The side values ``values`` holds (the keys present only)."""
+        for key in _SIDE_KEYS:
+            if key not in values:
+                continue
+            if key == 'network_info':
+                self.wanted[key, uuid] = json.dumps(values[key] or [])
+            else:
+                self.wanted[key, uuid] = {
+                    str(k): _as_text(v)
+                    for k, v in (values[key] or {}).items()}
+
+    def execute(self, conn: Any) -> None:
+        now = utcnow()
+        for key, table in _META_TABLES.items():
+            gone: list[int] = []
+            changed: list[dict[str, Any]] = []
+            added: list[dict[str, Any]] = []
+            for (kind, uuid), wanted in self.wanted.items():
+                if kind != key:
+                    continue
+                current = self.side[key].setdefault(uuid, {})
+                for name, (row_id, value) in list(current.items()):
+                    if name not in wanted:
+                        gone.append(row_id)
+                        del current[name]
+                    elif value != wanted[name]:
+                        changed.append({'b_id': row_id,
+                                        'b_value': wanted[name]})
+                        current[name] = (row_id, wanted[name])
+                for name, value in wanted.items():
+                    if name not in current:
+                        added.append({'instance_uuid': uuid, 'key': name,
+                                      'value': value, 'created_at': now})
+                        current[name] = (None, value)
+            if gone:
+                conn.execute(table.update().where(table.c.id.in_(gone))
+                             .values(deleted=table.c.id, deleted_at=now))
+            if changed:
+                conn.execute(table.update().where(
+                    table.c.id == sa.bindparam('b_id')).values(
+                    value=sa.bindparam('b_value'), updated_at=now), changed)
+            if added:
+                conn.execute(table.insert(), added)
+        for (kind, uuid), data in self.wanted.items():
+            if kind != 'network_info':
+                continue
+            cache = self.side[kind].get(uuid)
+            if cache is None:
+                conn.execute(_CACHES.insert(), {
+                    'instance_uuid': uuid, 'network_info': data,
+                    'created_at': now})
+            elif cache[1] != data:
+                conn.execute(_CACHES.update().where(
+                    _CACHES.c.id == cache[0]).values(network_info=data,
+                                                     updated_at=now))
+            self.side[kind][uuid] = (cache[0] if cache else None, data)
 
 
 class InstanceQueries(QueryMixin):
@@ -158,14 +290,13 @@ class InstanceQueries(QueryMixin):
                              ) -> dict[str, Any]:
         read_deleted = read_deleted or context.read_deleted
         with self.reader() as session:
-            stmt = filter_deleted(
-                sa.select(models.Instance).where(
-                    models.Instance.uuid == uuid),
-                models.Instance, read_deleted)
-            row = session.scalars(stmt).first()
+            conn = session.connection()
+            row = conn.execute(filter_deleted(
+                sa.select(_INSTANCES).where(_INSTANCES.c.uuid == uuid),
+                models.Instance, read_deleted)).mappings().first()
             if row is None:
                 raise exception.InstanceNotFound(instance_id=uuid)
-            return self._instance_dicts(session, [row])[0]
+            return dict(row, **_side_values(_read_side(conn, [uuid]), uuid))
 
     def instance_get_all_by_filters(self, context: Any,
                                     filters: dict[str, Any] | None = None,
@@ -265,63 +396,13 @@ class InstanceQueries(QueryMixin):
     # -- writing --------------------------------------------------------
 
     @staticmethod
-    def _side_rows(session: Any, uuids: list[str],
-                   keys: Iterable[str] = _SIDE_KEYS) -> _SideRows:
-        """The live side-table rows of ``uuids`` for ``keys``, a query
-        per table: ``{'metadata': {uuid: {key: row}}, 'system_metadata':
-        ..., 'network_info': {uuid: info cache row}}``."""
-        side = _no_side_rows()
-        if not uuids:
-            return side
-        for key, model in (('metadata', models.InstanceMetadata),
-                           ('system_metadata',
-                            models.InstanceSystemMetadata)):
-            if key not in keys:
-                continue
-            for m in session.scalars(sa.select(model).where(
-                    model.instance_uuid.in_(uuids), model.deleted == 0)):
-                side[key].setdefault(m.instance_uuid, {})[m.key] = m
-        if 'network_info' in keys:
-            Cache = models.InstanceInfoCache
-            for cache in session.scalars(sa.select(Cache).where(
-                    Cache.instance_uuid.in_(uuids))):
-                side['network_info'][cache.instance_uuid] = cache
-        return side
-
-    def _write_side_tables(self, session: Any, uuid: str,
-                           values: dict[str, Any],
-                           side: _SideRows | None = None) -> None:
-        """Make the side tables of ``uuid`` hold ``values``' (only the
-        keys present); ``side``: its rows, already read."""
-        if side is None:
-            side = self._side_rows(session, [uuid],
-                                   [k for k in _SIDE_KEYS if k in values])
-        for key, model in (('metadata', models.InstanceMetadata),
-                           ('system_metadata',
-                            models.InstanceSystemMetadata)):
-            if key not in values:
-                continue
-            wanted = values[key] or {}
-            current = side[key].setdefault(uuid, {})
-            for k, row in list(current.items()):
-                if k not in wanted:
-                    soft_delete(row)
-                    del current[k]
-                elif row.value != wanted[k]:
-                    row.value = wanted[k]
-            for k, v in wanted.items():
-                if k not in current:
-                    current[k] = model(instance_uuid=uuid, key=k, value=v)
-                    session.add(current[k])
-        if 'network_info' in values:
-            cache = side['network_info'].get(uuid)
-            data = json.dumps(values['network_info'] or [])
-            if cache is None:
-                side['network_info'][uuid] = models.InstanceInfoCache(
-                    instance_uuid=uuid, network_info=data)
-                session.add(side['network_info'][uuid])
-            elif cache.network_info != data:
-                cache.network_info = data
+    def _locked_row(conn: Any, uuid: str) -> dict[str, Any] | None:
+        """The live instance ``uuid``, locked until the transaction ends
+        (ignored on SQLite, whose writes are serialised anyway)."""
+        row = conn.execute(sa.select(_INSTANCES).where(
+            _INSTANCES.c.uuid == uuid,
+            _INSTANCES.c.deleted == 0).with_for_update()).mappings().first()
+        return None if row is None else dict(row)
 
     def instance_create(self, context: Any, values: dict[str, Any]
                         ) -> dict[str, Any]:
@@ -332,13 +413,13 @@ class InstanceQueries(QueryMixin):
             # new cell's first updates for stale ones.
             columns['sync_version'] = (values.get('sync_version') or 0) + 1
         with self.writer() as session:
-            row = models.Instance(**columns)
-            session.add(row)
-            session.flush()
-            self._write_side_tables(session, row.uuid, values,
-                                    _no_side_rows())
-            session.flush()
-            result = self._instance_dicts(session, [row])[0]
+            conn = session.connection()
+            result = insert_row(conn, _INSTANCES, columns)
+            uuid = str(result['uuid'])
+            writes = _SideWrites(_empty_side())
+            writes.want(uuid, values)
+            writes.execute(conn)
+        result.update(_side_values(writes.side, uuid))
         self._notify(context, 'instance.update', result)
         return result
 
@@ -355,15 +436,12 @@ class InstanceQueries(QueryMixin):
         ``bump_api_version`` numbers a change the API cell makes to the
         fields it owns.
         """
-        columns = {k: v for k, v in values.items() if k not in _SIDE_KEYS}
+        changes = {k: v for k, v in values.items() if k not in _SIDE_KEYS}
         with self.writer() as session:
+            conn = session.connection()
             # Locked: concurrent writers must not both pass the state
-            # check or number two changes alike (ignored on SQLite, whose
-            # writes are serialised anyway).
-            row = session.scalars(
-                sa.select(models.Instance).where(
-                    models.Instance.uuid == uuid,
-                    models.Instance.deleted == 0).with_for_update()).first()
+            # check or number two changes alike.
+            row = self._locked_row(conn, uuid)
             if row is None:
                 raise exception.InstanceNotFound(instance_id=uuid)
             for attr, expected in (('task_state', expected_task_state),
@@ -372,20 +450,22 @@ class InstanceQueries(QueryMixin):
                     continue
                 allowed = (expected if isinstance(expected, (list, tuple))
                            else [expected])
-                if getattr(row, attr) not in allowed:
+                if row[attr] not in allowed:
                     raise exception.InstanceInvalidState(
                         method='update', instance_uuid=uuid, attr=attr,
-                        state=getattr(row, attr))
-            for key, value in columns.items():
-                setattr(row, key, value)
+                        state=row[attr])
             if self.owns_instances:
-                row.sync_version = (row.sync_version or 0) + 1
+                changes['sync_version'] = (row['sync_version'] or 0) + 1
             if bump_api_version:
-                row.api_version = (row.api_version or 0) + 1
-            row.updated_at = utcnow()
-            self._write_side_tables(session, uuid, values)
-            session.flush()
-            result = self._instance_dicts(session, [row])[0]
+                changes['api_version'] = (row['api_version'] or 0) + 1
+            changes['updated_at'] = utcnow()
+            conn.execute(_INSTANCES.update().where(
+                _INSTANCES.c.id == row['id']), changes)
+            row.update(changes)
+            writes = _SideWrites(_read_side(conn, [uuid]))
+            writes.want(uuid, values)
+            writes.execute(conn)
+        result = dict(row, **_side_values(writes.side, uuid))
         self._notify(context, 'instance.update', result)
         return result
 
@@ -470,10 +550,10 @@ class InstanceQueries(QueryMixin):
                 held = {r.uuid: (r.deleted, r.sync_version or 0,
                                  r.api_version or 0)
                         for r in session.execute(sa.select(
-                            models.Instance.uuid, models.Instance.deleted,
-                            models.Instance.sync_version,
-                            models.Instance.api_version).where(
-                            models.Instance.uuid.in_(uuids)))}
+                            _INSTANCES.c.uuid, _INSTANCES.c.deleted,
+                            _INSTANCES.c.sync_version,
+                            _INSTANCES.c.api_version).where(
+                            _INSTANCES.c.uuid.in_(uuids)))}
             for index, values in enumerate(values_list):
                 results[index] = _quick_outcome(held.get(values['uuid']),
                                                 values)
@@ -481,62 +561,73 @@ class InstanceQueries(QueryMixin):
         if todo:
             with self.writer() as session:
                 applied = self._apply_many(
-                    session, [values_list[i] for i in todo], update_fields)
+                    session.connection(), [values_list[i] for i in todo],
+                    update_fields)
             for index, result in zip(todo, applied, strict=True):
                 results[index] = result
         return [r for r in results if r is not None]
 
-    def _apply_many(self, session: Any, values_list: list[dict[str, Any]],
-                    update_fields: frozenset[str] | None
-                    ) -> list[tuple[str, int]]:
+    @staticmethod
+    def _apply_many(conn: Any, values_list: list[dict[str, Any]],
+                    update_fields: frozenset[str]) -> list[tuple[str, int]]:
         """Apply each child's copy in ``values_list`` in this transaction:
-        the instances, then their side tables, each read in one query."""
+        every row read in two queries, written in a few more."""
         uuids = list({values['uuid'] for values in values_list})
         # FOR UPDATE: two updates of one instance applied at once must
         # not both pass the version check (MariaDB; SQLite ignores it).
-        rows = {row.uuid: row for row in session.scalars(
-            sa.select(models.Instance).where(
-                models.Instance.uuid.in_(uuids)).with_for_update())}
+        held = {r.uuid: [r.deleted, r.sync_version or 0, r.api_version or 0]
+                for r in conn.execute(sa.select(
+                    _INSTANCES.c.uuid, _INSTANCES.c.deleted,
+                    _INSTANCES.c.sync_version,
+                    _INSTANCES.c.api_version).where(
+                    _INSTANCES.c.uuid.in_(uuids)).with_for_update())}
+        # The top keeps its own metadata (API-owned): not read.
         keys = {k for values in values_list for k in _SIDE_KEYS
-                if k in values}
-        if update_fields is not None:
-            # The top keeps its own metadata (API-owned): not read.
-            keys -= {k for k in keys if k in API_OWNED_FIELDS}
-        side = self._side_rows(session, uuids, keys)
-        results = [self._apply_one(session, rows, side, values,
-                                   update_fields)
-                   for values in values_list]
-        session.flush()
-        return results
-
-    def _apply_one(self, session: Any, rows: dict[str, Any],
-                   side: _SideRows, values: dict[str, Any],
-                   update_fields: frozenset[str] | None) -> tuple[str, int]:
-        uuid = values['uuid']
-        columns = {k: v for k, v in values.items()
-                   if k not in _SIDE_KEYS and k not in ('id', 'deleted',
-                                                        'deleted_at')}
-        row = rows.get(uuid)
-        if row is None:
-            row = rows[uuid] = models.Instance(**columns)
-            session.add(row)
-            self._write_side_tables(session, uuid, values, side)
-            return 'created', values.get('api_version') or 0
-        api_version = row.api_version or 0
-        quick = _quick_outcome((row.deleted, row.sync_version or 0,
-                                api_version), values)
-        if quick is not None:
-            return quick
-        if update_fields is not None:
-            allowed = update_fields | {'sync_version', 'cell_name'}
+                if k in values and k not in API_OWNED_FIELDS}
+        side = _read_side(conn, uuids, keys)
+        writes = _SideWrites(side)
+        created: dict[str, dict[str, Any]] = {}
+        updated: dict[str, dict[str, Any]] = {}
+        allowed = update_fields | {'sync_version', 'cell_name'}
+        results = []
+        for values in values_list:
+            uuid = values['uuid']
+            columns = {k: v for k, v in values.items()
+                       if k not in _SIDE_KEYS and k not in ('id', 'deleted',
+                                                            'deleted_at')}
+            state = held.get(uuid)
+            if state is None:
+                created[uuid] = columns
+                held[uuid] = [0, values.get('sync_version') or 0,
+                              values.get('api_version') or 0]
+                writes.want(uuid, values)
+                results.append(('created', values.get('api_version') or 0))
+                continue
+            quick = _quick_outcome((state[0], state[1], state[2]), values)
+            if quick is not None:
+                results.append(quick)
+                continue
             columns = {k: v for k, v in columns.items() if k in allowed}
-            values = _without_api_owned(
+            state[1] = columns.get('sync_version') or 0
+            if uuid in created:
+                created[uuid].update(columns)
+            else:
+                updated.setdefault(uuid, {}).update(columns)
+            writes.want(uuid, _without_api_owned(
                 {k: v for k, v in values.items() if k in allowed},
-                side['system_metadata'].get(uuid, {}))
-        for key, value in columns.items():
-            setattr(row, key, value)
-        self._write_side_tables(session, uuid, values, side)
-        return 'updated', api_version
+                side['system_metadata'].get(uuid, {})))
+            results.append(('updated', state[2]))
+        for columns in created.values():
+            conn.execute(_INSTANCES.insert(), columns)
+        by_names: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for uuid, columns in updated.items():
+            by_names.setdefault(tuple(sorted(columns)), []).append(
+                dict(columns, b_uuid=uuid))
+        for params in by_names.values():
+            conn.execute(_INSTANCES.update().where(
+                _INSTANCES.c.uuid == sa.bindparam('b_uuid')), params)
+        writes.execute(conn)
+        return results
 
     def instance_apply_from_api(self, context: Any, uuid: str,
                                 values: dict[str, Any],
@@ -548,21 +639,20 @@ class InstanceQueries(QueryMixin):
         or a newer one), or ``missing`` (no live instance here).  It is
         not pushed back up: the top already has it.
         """
-        columns = {k: v for k, v in values.items() if k not in _SIDE_KEYS}
+        changes = {k: v for k, v in values.items() if k not in _SIDE_KEYS}
         with self.writer() as session:
-            row = session.scalars(sa.select(models.Instance).where(
-                models.Instance.uuid == uuid,
-                models.Instance.deleted == 0).with_for_update()).first()
+            conn = session.connection()
+            row = self._locked_row(conn, uuid)
             if row is None:
                 return 'missing'
-            if api_version <= (row.api_version or 0):
+            if api_version <= (row['api_version'] or 0):
                 return 'stale'
+            side = _read_side(conn, [uuid],
+                              [k for k in _SIDE_KEYS if k in values])
             if 'system_metadata' in values:
                 # Only the API cell's keys travel; None removes one.
-                model = models.InstanceSystemMetadata
-                current = {m.key: m.value for m in session.scalars(
-                    sa.select(model).where(model.instance_uuid == uuid,
-                                           model.deleted == 0))}
+                current = {k: v for k, (_id, v) in
+                           side['system_metadata'].get(uuid, {}).items()}
                 for key, value in values['system_metadata'].items():
                     if key not in API_OWNED_SYSTEM_METADATA:
                         continue
@@ -571,10 +661,12 @@ class InstanceQueries(QueryMixin):
                     else:
                         current[key] = value
                 values = dict(values, system_metadata=current)
-            for key, value in columns.items():
-                setattr(row, key, value)
-            row.api_version = api_version
-            self._write_side_tables(session, uuid, values)
+            changes['api_version'] = api_version
+            conn.execute(_INSTANCES.update().where(
+                _INSTANCES.c.id == row['id']), changes)
+            writes = _SideWrites(side)
+            writes.want(uuid, values)
+            writes.execute(conn)
             return 'updated'
 
     def instance_destroy_from_child(self, context: Any, uuid: str) -> bool:

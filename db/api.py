@@ -74,9 +74,15 @@ def create_engine(url: str, pool_size: int = 10, max_overflow: int = 20,
         event.listen(engine, 'connect', _sqlite_pragmas)
         return engine
     parsed, connect_args = _tls_switch(url)
+    # No rollback when a connection goes back to the pool: every use here
+    # goes through a SQLAlchemy Connection, which has already committed,
+    # rolled back or (closed with its transaction open) rolled back
+    # itself.  The pool's own ROLLBACK was a second round trip on every
+    # transaction of the tree.
     return sa.create_engine(parsed, pool_pre_ping=True, pool_recycle=3600,
                             pool_size=pool_size, max_overflow=max_overflow,
                             pool_timeout=pool_timeout,
+                            pool_reset_on_return=None,
                             connect_args=connect_args)
 
 

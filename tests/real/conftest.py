@@ -33,6 +33,8 @@ import uuid
 import pymysql
 import pytest
 
+from nova.db import migration
+
 CI = os.environ.get('CI', '').strip().lower() == 'true'
 
 MARIADB_HOST = '127.0.0.1'
@@ -151,6 +153,14 @@ def mariadb_url_factory(real_services: None
                 _drop_database(admin, name)
         finally:
             admin.close()
+
+
+@pytest.fixture
+def synced_url(mariadb_url_factory: Callable[..., str]) -> str:
+    """A fresh MariaDB database at the latest schema."""
+    url = mariadb_url_factory('nova_synced')
+    migration.db_sync(url)
+    return url
 
 
 def _rabbitmqctl(*args: str) -> None:

@@ -7,7 +7,6 @@ is checked on both.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from collections.abc import Iterator
 
 from alembic import command
@@ -19,13 +18,6 @@ from nova.db import api as db_api
 from nova.db import migration
 from nova.db import models
 from nova.tests.unit.db import migration_checks
-
-
-@pytest.fixture
-def synced_url(mariadb_url_factory: Callable[..., str]) -> str:
-    url = mariadb_url_factory('nova_migrations')
-    migration.db_sync(url)
-    return url
 
 
 @pytest.fixture

@@ -16,3 +16,14 @@ def db(tmp_path):
     database = db_api.Database(url)
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def top(tmp_path):
+    """The API cell's database on SQLite: it keeps copies of the
+    instances its children run."""
+    url = 'sqlite:///%s' % os.path.join(str(tmp_path), 'top.sqlite')
+    migration.db_sync(url)
+    database = db_api.Database(url, owns_instances=False)
+    yield database
+    database.dispose()

@@ -2,27 +2,15 @@
 copy of an instance reaches the top."""
 
 import datetime
-import os
 
 import pytest
 
 from nova import context as nova_context
 from nova import exception
-from nova.db import api as db_api
-from nova.db import migration
 
 UUID = '00000000-0000-4000-8000-0000000000b1'
 T0 = datetime.datetime(2026, 11, 1, 12, 0, 0)
 T1 = T0 + datetime.timedelta(seconds=5)
-
-
-@pytest.fixture
-def top(tmp_path):
-    url = 'sqlite:///%s' % os.path.join(str(tmp_path), 'top.sqlite')
-    migration.db_sync(url)
-    db = db_api.Database(url, owns_instances=False)
-    yield db
-    db.dispose()
 
 
 def _ctxt():
