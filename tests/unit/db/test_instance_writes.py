@@ -1,8 +1,6 @@
 """The instance and action write paths on SQLite (MariaDB:
 ``tests/real/test_db_writes.py``)."""
 
-
-
 from nova.tests.unit.db import write_checks
 
 
