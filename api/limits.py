@@ -70,7 +70,6 @@ class LimitsController:
             policy.authorize(self.enforcer, context, rules.USED_LIMITS_OTHER,
                              target={'project_id': project_id})
         ctxt: Any = context.elevated()
-        limits = self.quotas.get_limits(ctxt, project_id)
-        usage = self.quotas.get_usage(ctxt, project_id)
+        limits, usage = self.quotas.get_limits_and_usage(ctxt, project_id)
         return wsgi.Result({'limits': {
             'rate': [], 'absolute': absolute_limits(limits, usage)}})

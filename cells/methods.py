@@ -169,7 +169,7 @@ class BroadcastMethods(admin_methods.AdminBroadcastMethods):
         if not self._at_the_top():
             return
         if instances:
-            self._apply_from_child(message, instances)
+            self._apply_from_child(message, instances, resent=True)
         if deleted:
             done = self.manager.db.instances_destroy_from_child(
                 message.ctxt, deleted)
@@ -195,7 +195,8 @@ class BroadcastMethods(admin_methods.AdminBroadcastMethods):
             self.manager.db.action_records_apply(records)
 
     def _apply_from_child(self, message: Any,
-                          instances: list[objects.Instance]) -> None:
+                          instances: list[objects.Instance],
+                          resent: bool = False) -> None:
         cell_name = cells_utils.reverse_path(message.routing_path)
         values_list = []
         for instance in instances:
@@ -204,7 +205,8 @@ class BroadcastMethods(admin_methods.AdminBroadcastMethods):
             values_list.append(values)
         # On an instance the top knows, only what the child owns changes.
         results = self.manager.db.instances_apply_from_child(
-            message.ctxt, values_list, update_fields=CHILD_OWNED_FIELDS)
+            message.ctxt, values_list, update_fields=CHILD_OWNED_FIELDS,
+            resent=resent)
         for instance, (result, api_version) in zip(instances, results,
                                                    strict=True):
             self.manager.sync_stats[result] += 1

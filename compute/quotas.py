@@ -91,22 +91,35 @@ class QuotaEngine:
 
     def get_limits(self, ctxt: Any, project_id: str) -> dict[str, int]:
         """Every resource's limit for ``project_id``."""
+        return self._limits(self.db.quota_get_all_by_project(ctxt,
+                                                             project_id))
+
+    def _limits(self, own: dict[str, int]) -> dict[str, int]:
         limits = self.defaults()
-        own = self.db.quota_get_all_by_project(ctxt, project_id)
         limits.update({r: v for r, v in own.items() if r in limits})
         return limits
 
     def get_usage(self, ctxt: Any, project_id: str) -> dict[str, int]:
         """What the project uses of each resource (0 when not counted)."""
+        return self._usage(self.db.instance_usage_by_project(ctxt,
+                                                             project_id))
+
+    @staticmethod
+    def _usage(counted: dict[str, int]) -> dict[str, int]:
         usage = dict.fromkeys(RESOURCES, 0)
-        usage.update(self.db.instance_usage_by_project(ctxt, project_id))
+        usage.update(counted)
         return usage
+
+    def get_limits_and_usage(self, ctxt: Any, project_id: str
+                             ) -> tuple[dict[str, int], dict[str, int]]:
+        """:meth:`get_limits` and :meth:`get_usage`, read together."""
+        own, counted = self.db.quota_limits_and_usage(ctxt, project_id)
+        return self._limits(own), self._usage(counted)
 
     def get_detail(self, ctxt: Any,
                    project_id: str) -> dict[str, dict[str, int]]:
         """``{resource: {'limit', 'in_use', 'reserved'}}``."""
-        limits = self.get_limits(ctxt, project_id)
-        usage = self.get_usage(ctxt, project_id)
+        limits, usage = self.get_limits_and_usage(ctxt, project_id)
         return {r: {'limit': limits[r], 'in_use': usage[r], 'reserved': 0}
                 for r in RESOURCES}
 
@@ -155,8 +168,7 @@ class QuotaEngine:
         raises :class:`~nova.exception.TooManyInstances` when not even
         ``min_count`` fit.
         """
-        limits = self.get_limits(ctxt, project_id)
-        usage = self.get_usage(ctxt, project_id)
+        limits, usage = self.get_limits_and_usage(ctxt, project_id)
         requested: dict[str, Any] = _requested(flavor, max_count)
         overs = _over(limits, usage, requested)
         if not overs:
@@ -193,8 +205,7 @@ class QuotaEngine:
         """
         if not self.conf.quota.recheck_quota:
             return
-        limits = self.get_limits(ctxt, project_id)
-        usage = self.get_usage(ctxt, project_id)
+        limits, usage = self.get_limits_and_usage(ctxt, project_id)
         overs = [r for r in COUNTED if limits[r] != UNLIMITED
                  and usage[r] > limits[r]]
         if not overs:
@@ -223,8 +234,7 @@ class QuotaEngine:
                           - (old_flavor.memory_mb or 0))}
         if all(delta <= 0 for delta in deltas.values()):
             return
-        limits = self.get_limits(ctxt, project_id)
-        usage = self.get_usage(ctxt, project_id)
+        limits, usage = self.get_limits_and_usage(ctxt, project_id)
         overs = _over(limits, usage, deltas)
         if overs:
             raise _too_many(overs, deltas, limits, usage)

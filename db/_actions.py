@@ -19,6 +19,7 @@ from nova.db._common import QueryMixin
 from nova.db._common import insert_row
 from nova.db._common import row_to_dict
 from nova.db._common import table_of
+from nova.db._common import update_by_id
 from nova.db._common import utcnow
 
 _ACTION_FIELDS = ('action', 'instance_uuid', 'request_id', 'user_id',
@@ -27,6 +28,15 @@ _EVENT_FIELDS = ('event', 'start_time', 'finish_time', 'result',
                  'traceback', 'host', 'details')
 _ACTIONS = table_of(models.InstanceAction)
 _EVENTS = table_of(models.InstanceActionEvent)
+# Built once (see nova.db._common.insert_of).
+_ACTION_OF_REQUEST = sa.select(_ACTIONS).where(
+    _ACTIONS.c.instance_uuid == sa.bindparam('uuid'),
+    _ACTIONS.c.request_id == sa.bindparam('request_id'),
+    _ACTIONS.c.deleted == 0).order_by(_ACTIONS.c.id.desc()).limit(1)
+_EVENT_OF_ACTION = sa.select(_EVENTS).where(
+    _EVENTS.c.action_id == sa.bindparam('action_id'),
+    _EVENTS.c.event == sa.bindparam('event'),
+    _EVENTS.c.deleted == 0).limit(1)
 
 
 class ActionQueries(QueryMixin):
@@ -37,12 +47,9 @@ class ActionQueries(QueryMixin):
                     request_id: str | None) -> Any:
         """The newest live action of ``instance_uuid`` asked by
         ``request_id``, as a row mapping, or None."""
-        return conn.execute(
-            sa.select(_ACTIONS).where(
-                _ACTIONS.c.instance_uuid == instance_uuid,
-                _ACTIONS.c.request_id == request_id,
-                _ACTIONS.c.deleted == 0)
-            .order_by(_ACTIONS.c.id.desc()).limit(1)).mappings().first()
+        return conn.execute(_ACTION_OF_REQUEST, {
+            'uuid': instance_uuid,
+            'request_id': request_id}).mappings().first()
 
     def action_start(self, context: Any, values: dict[str, Any]
                      ) -> dict[str, Any]:
@@ -161,10 +168,9 @@ class ActionQueries(QueryMixin):
     def _record_event(self, conn: Any, context: Any,
                       values: dict[str, Any]) -> dict[str, Any]:
         full = self._event_values(conn, context, values)
-        row = conn.execute(sa.select(_EVENTS).where(
-            _EVENTS.c.action_id == full['action_id'],
-            _EVENTS.c.event == full['event'],
-            _EVENTS.c.deleted == 0).limit(1)).mappings().first()
+        row = conn.execute(_EVENT_OF_ACTION, {
+            'action_id': full['action_id'],
+            'event': full['event']}).mappings().first()
         changes = {key: full[key] for key in _EVENT_FIELDS
                    if full.get(key) is not None}
         if row is None:
@@ -172,12 +178,11 @@ class ActionQueries(QueryMixin):
                 changes, action_id=full['action_id'], event=full['event']))
         else:
             changes['updated_at'] = utcnow()
-            conn.execute(_EVENTS.update().where(
-                _EVENTS.c.id == row['id']), changes)
+            conn.execute(update_by_id(_EVENTS), dict(changes, b_id=row['id']))
             result = dict(row, **changes)
         if (full.get('result') or '').lower() == 'error':
             # As in Nova: an action with a failed event says so.
-            conn.execute(_ACTIONS.update().where(
-                _ACTIONS.c.id == full['action_id']).values(message='Error'))
+            conn.execute(update_by_id(_ACTIONS), {
+                'b_id': full['action_id'], 'message': 'Error'})
         return dict(result, instance_uuid=full['instance_uuid'],
                     request_id=full['request_id'], action=full['action'])

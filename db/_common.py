@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,7 +14,8 @@ from sqlalchemy.sql import expression
 from nova.db.models import utcnow
 
 __all__ = ['utcnow', 'filter_deleted', 'soft_delete', 'row_to_dict',
-           'table_of', 'insert_row', 'QueryMixin', 'iso_text']
+           'table_of', 'insert_of', 'insert_row', 'update_by_id',
+           'QueryMixin', 'iso_text']
 
 
 class QueryMixin:
@@ -53,11 +55,28 @@ def table_of(model: Any) -> sa.Table:
     return table
 
 
+# Statements the hot paths run are built once, with bound parameters:
+# building one and working out its cache key costs ~45 us, several times
+# what a built one costs (SQLAlchemy keeps a statement's cache key).
+
+@functools.cache
+def insert_of(table: sa.Table) -> sa.Insert:
+    """``INSERT INTO table``, its columns given by the parameters."""
+    return table.insert()
+
+
+@functools.cache
+def update_by_id(table: sa.Table) -> sa.Update:
+    """``UPDATE table ... WHERE id = :b_id``, the columns to set given by
+    the other parameters."""
+    return table.update().where(table.c.id == sa.bindparam('b_id'))
+
+
 def insert_row(conn: Any, table: sa.Table,
                values: dict[str, Any]) -> dict[str, Any]:
     """Insert a row; returns every column of it as written (defaults
     filled in, the new primary key included)."""
-    inserted = conn.execute(table.insert(), values)
+    inserted = conn.execute(insert_of(table), values)
     written = inserted.last_inserted_params()
     assert isinstance(written, dict)
     primary_key = inserted.inserted_primary_key

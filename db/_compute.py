@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import sqlalchemy as sa
@@ -9,8 +10,32 @@ import sqlalchemy as sa
 from nova import exception
 from nova.db import models
 from nova.db._common import QueryMixin
+from nova.db._common import insert_of
 from nova.db._common import row_to_dict
+from nova.db._common import table_of
+from nova.db._common import update_by_id
 from nova.db._common import utcnow
+
+_SERVICES = table_of(models.Service)
+_NODES = table_of(models.ComputeNode)
+# Built once (see nova.db._common.insert_of): the scheduler reads both on
+# every request, and a compute writes its node on every claim.
+_LIVE_NODES = sa.select(_NODES).where(_NODES.c.deleted == 0).order_by(
+    _NODES.c.id)
+_NODE_ID = sa.select(_NODES.c.id).where(
+    _NODES.c.host == sa.bindparam('host'),
+    _NODES.c.hypervisor_hostname == sa.bindparam('node'),
+    _NODES.c.deleted == 0)
+
+
+@functools.cache
+def _live_services(binary: bool, enabled_only: bool) -> sa.Select[Any]:
+    stmt = sa.select(_SERVICES).where(_SERVICES.c.deleted == 0)
+    if binary:
+        stmt = stmt.where(_SERVICES.c.binary == sa.bindparam('binary'))
+    if enabled_only:
+        stmt = stmt.where(_SERVICES.c.disabled.is_(False))
+    return stmt.order_by(_SERVICES.c.id)
 
 
 class ComputeQueries(QueryMixin):
@@ -36,14 +61,10 @@ class ComputeQueries(QueryMixin):
     def service_get_all(self, context: Any, binary: str | None = None,
                         include_disabled: bool = True
                         ) -> list[dict[str, Any]]:
-        stmt = sa.select(models.Service).where(models.Service.deleted == 0)
-        if binary is not None:
-            stmt = stmt.where(models.Service.binary == binary)
-        if not include_disabled:
-            stmt = stmt.where(models.Service.disabled.is_(False))
+        stmt = _live_services(binary is not None, not include_disabled)
         with self.reader() as session:
-            return [row_to_dict(r) for r in
-                    session.scalars(stmt.order_by(models.Service.id))]
+            return [dict(row) for row in session.connection().execute(
+                stmt, {'binary': binary}).mappings()]
 
     def service_get_by_host_and_binary(self, context: Any, host: str,
                                        binary: str) -> dict[str, Any]:
@@ -69,28 +90,27 @@ class ComputeQueries(QueryMixin):
             return row_to_dict(row)
 
     def compute_node_upsert(self, context: Any, host: str, node: str,
-                            values: dict[str, Any]) -> dict[str, Any]:
+                            values: dict[str, Any]) -> None:
         """Create or update the row of one hypervisor node."""
+        values = dict(values, updated_at=utcnow())
         with self.writer() as session:
-            row = session.scalars(sa.select(models.ComputeNode).where(
-                models.ComputeNode.host == host,
-                models.ComputeNode.hypervisor_hostname == node,
-                models.ComputeNode.deleted == 0)).first()
-            if row is None:
-                row = models.ComputeNode(host=host, hypervisor_hostname=node)
-                session.add(row)
-            for key, value in values.items():
-                setattr(row, key, value)
-            row.updated_at = utcnow()
-            session.flush()
-            return row_to_dict(row)
+            conn = session.connection()
+            # A plain read: an UPDATE that matches no row would lock the
+            # gap where the new row goes, and two computes starting at
+            # once would deadlock on their INSERTs.
+            node_id = conn.execute(_NODE_ID, {'host': host,
+                                              'node': node}).scalar()
+            if node_id is None:
+                conn.execute(insert_of(_NODES), dict(
+                    values, host=host, hypervisor_hostname=node))
+            else:
+                conn.execute(update_by_id(_NODES),
+                             dict(values, b_id=node_id))
 
     def compute_node_get_all(self, context: Any) -> list[dict[str, Any]]:
         with self.reader() as session:
-            stmt = (sa.select(models.ComputeNode)
-                    .where(models.ComputeNode.deleted == 0)
-                    .order_by(models.ComputeNode.id))
-            return [row_to_dict(r) for r in session.scalars(stmt)]
+            return [dict(row) for row in
+                    session.connection().execute(_LIVE_NODES).mappings()]
 
     def compute_node_get(self, context: Any,
                          compute_id: int) -> dict[str, Any]:

@@ -4,6 +4,7 @@ actions."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+import functools
 import json
 from typing import Any
 
@@ -14,11 +15,13 @@ from nova import exception
 from nova.db import models
 from nova.db._common import QueryMixin
 from nova.db._common import filter_deleted
+from nova.db._common import insert_of
 from nova.db._common import insert_row
 from nova.db._common import iso_text
 from nova.db._common import row_to_dict
 from nova.db._common import soft_delete
 from nova.db._common import table_of
+from nova.db._common import update_by_id
 from nova.db._common import utcnow
 
 _EXACT_FILTERS = ('project_id', 'user_id', 'host', 'node', 'cell_name',
@@ -113,13 +116,36 @@ def _empty_side() -> _SideState:
     return {key: {} for key in _SIDE_KEYS}
 
 
-def _read_side(conn: Any, uuids: list[str],
-               keys: Iterable[str] = _SIDE_KEYS) -> _SideState:
-    """The live side-table rows of ``uuids`` for ``keys``, in one query."""
-    side = _empty_side()
-    keys = [k for k in _SIDE_KEYS if k in keys]
-    if not uuids or not keys:
-        return side
+# The statements below are built once (see nova.db._common.insert_of).
+_UUIDS: sa.BindParameter[str] = sa.bindparam('uuids', expanding=True)
+_LOCKED_ROW = sa.select(_INSTANCES).where(
+    _INSTANCES.c.uuid == sa.bindparam('uuid'),
+    _INSTANCES.c.deleted == 0).with_for_update()
+# FOR UPDATE: two updates of one instance applied at once must not both
+# pass the version check (MariaDB; SQLite ignores it).
+_VERSIONS = sa.select(
+    _INSTANCES.c.uuid, _INSTANCES.c.deleted, _INSTANCES.c.sync_version,
+    _INSTANCES.c.api_version).where(_INSTANCES.c.uuid.in_(_UUIDS))
+_VERSIONS_LOCKED = _VERSIONS.with_for_update()
+_UPDATE_BY_UUID = _INSTANCES.update().where(
+    _INSTANCES.c.uuid == sa.bindparam('b_uuid'))
+_BY_UUID = {read_deleted: filter_deleted(
+    sa.select(_INSTANCES).where(_INSTANCES.c.uuid == sa.bindparam('uuid')),
+    models.Instance, read_deleted) for read_deleted in ('no', 'yes', 'only')}
+_SOFT_DELETE_IDS = {key: table.update().where(
+    table.c.id.in_(sa.bindparam('ids', expanding=True))).values(
+    deleted=table.c.id, deleted_at=sa.bindparam('now'))
+    for key, table in _META_TABLES.items()}
+_SET_VALUE = {key: table.update().where(
+    table.c.id == sa.bindparam('b_id')).values(
+    value=sa.bindparam('b_value'), updated_at=sa.bindparam('b_now'))
+    for key, table in _META_TABLES.items()}
+
+
+@functools.cache
+def _side_query(keys: tuple[str, ...]) -> Any:
+    """One query for the side-table rows of some instances (``uuids``):
+    ``(kind, row id, instance uuid, key, value)`` rows."""
     parts = []
     for key in keys:
         if key == 'network_info':
@@ -128,16 +154,26 @@ def _read_side(conn: Any, uuids: list[str],
                 sa.literal(key).label('kind'), _CACHES.c.id,
                 _CACHES.c.instance_uuid, sa.literal('').label('key'),
                 _CACHES.c.network_info.label('value')).where(
-                _CACHES.c.instance_uuid.in_(uuids)))
+                _CACHES.c.instance_uuid.in_(_UUIDS)))
         else:
             table = _META_TABLES[key]
             parts.append(sa.select(
                 sa.literal(key).label('kind'), table.c.id,
                 table.c.instance_uuid, table.c.key,
                 sa.cast(table.c.value, sa.Text).label('value')).where(
-                table.c.instance_uuid.in_(uuids), table.c.deleted == 0))
-    stmt = parts[0] if len(parts) == 1 else sa.union_all(*parts)
-    for kind, row_id, uuid, key, value in conn.execute(stmt):
+                table.c.instance_uuid.in_(_UUIDS), table.c.deleted == 0))
+    return parts[0] if len(parts) == 1 else sa.union_all(*parts)
+
+
+def _read_side(conn: Any, uuids: list[str],
+               keys: Iterable[str] = _SIDE_KEYS) -> _SideState:
+    """The live side-table rows of ``uuids`` for ``keys``, in one query."""
+    side = _empty_side()
+    wanted = tuple(k for k in _SIDE_KEYS if k in keys)
+    if not uuids or not wanted:
+        return side
+    for kind, row_id, uuid, key, value in conn.execute(
+            _side_query(wanted), {'uuids': uuids}):
         if kind == 'network_info':
             side[kind][uuid] = (row_id, value)
         else:
@@ -198,7 +234,7 @@ class _SideWrites:
                         gone.append(row_id)
                         del current[name]
                     elif value != wanted[name]:
-                        changed.append({'b_id': row_id,
+                        changed.append({'b_id': row_id, 'b_now': now,
                                         'b_value': wanted[name]})
                         current[name] = (row_id, wanted[name])
                 for name, value in wanted.items():
@@ -207,26 +243,24 @@ class _SideWrites:
                                       'value': value, 'created_at': now})
                         current[name] = (None, value)
             if gone:
-                conn.execute(table.update().where(table.c.id.in_(gone))
-                             .values(deleted=table.c.id, deleted_at=now))
+                conn.execute(_SOFT_DELETE_IDS[key], {'ids': gone,
+                                                     'now': now})
             if changed:
-                conn.execute(table.update().where(
-                    table.c.id == sa.bindparam('b_id')).values(
-                    value=sa.bindparam('b_value'), updated_at=now), changed)
+                conn.execute(_SET_VALUE[key], changed)
             if added:
-                conn.execute(table.insert(), added)
+                conn.execute(insert_of(table), added)
         for (kind, uuid), data in self.wanted.items():
             if kind != 'network_info':
                 continue
             cache = self.side[kind].get(uuid)
             if cache is None:
-                conn.execute(_CACHES.insert(), {
+                conn.execute(insert_of(_CACHES), {
                     'instance_uuid': uuid, 'network_info': data,
                     'created_at': now})
             elif cache[1] != data:
-                conn.execute(_CACHES.update().where(
-                    _CACHES.c.id == cache[0]).values(network_info=data,
-                                                     updated_at=now))
+                conn.execute(update_by_id(_CACHES), {
+                    'b_id': cache[0], 'network_info': data,
+                    'updated_at': now})
             self.side[kind][uuid] = (cache[0] if cache else None, data)
 
 
@@ -291,9 +325,8 @@ class InstanceQueries(QueryMixin):
         read_deleted = read_deleted or context.read_deleted
         with self.reader() as session:
             conn = session.connection()
-            row = conn.execute(filter_deleted(
-                sa.select(_INSTANCES).where(_INSTANCES.c.uuid == uuid),
-                models.Instance, read_deleted)).mappings().first()
+            row = conn.execute(_BY_UUID[read_deleted],
+                               {'uuid': uuid}).mappings().first()
             if row is None:
                 raise exception.InstanceNotFound(instance_id=uuid)
             return dict(row, **_side_values(_read_side(conn, [uuid]), uuid))
@@ -399,9 +432,7 @@ class InstanceQueries(QueryMixin):
     def _locked_row(conn: Any, uuid: str) -> dict[str, Any] | None:
         """The live instance ``uuid``, locked until the transaction ends
         (ignored on SQLite, whose writes are serialised anyway)."""
-        row = conn.execute(sa.select(_INSTANCES).where(
-            _INSTANCES.c.uuid == uuid,
-            _INSTANCES.c.deleted == 0).with_for_update()).mappings().first()
+        row = conn.execute(_LOCKED_ROW, {'uuid': uuid}).mappings().first()
         return None if row is None else dict(row)
 
     def instance_create(self, context: Any, values: dict[str, Any]
@@ -459,8 +490,8 @@ class InstanceQueries(QueryMixin):
             if bump_api_version:
                 changes['api_version'] = (row['api_version'] or 0) + 1
             changes['updated_at'] = utcnow()
-            conn.execute(_INSTANCES.update().where(
-                _INSTANCES.c.id == row['id']), changes)
+            conn.execute(update_by_id(_INSTANCES),
+                         dict(changes, b_id=row['id']))
             row.update(changes)
             writes = _SideWrites(_read_side(conn, [uuid]))
             writes.want(uuid, values)
@@ -533,27 +564,26 @@ class InstanceQueries(QueryMixin):
     def instances_apply_from_child(self, context: Any,
                                    values_list: list[dict[str, Any]],
                                    update_fields: frozenset[str] | None
-                                   = None) -> list[tuple[str, int]]:
-        """:meth:`instance_apply_from_child` for many instances at once.
+                                   = None, resent: bool = False
+                                   ) -> list[tuple[str, int]]:
+        """:meth:`instance_apply_from_child` for many instances at once,
+        in one transaction.
 
-        Copies the replica already holds (the bulk of what the heal task
-        re-sends) are recognised on a read, without taking a write lock;
-        the others are applied in one transaction.
+        ``resent``: the copies are a heal's or a sync's, which the replica
+        mostly holds already; those are recognised on a read first,
+        without taking a write lock.
         """
         if update_fields is None:
             update_fields = CHILD_OWNED_FIELDS
         uuids = [v['uuid'] for v in values_list]
         results: list[tuple[str, int] | None] = [None] * len(values_list)
         todo = list(range(len(values_list)))
-        if len(values_list) > 1:
+        if resent:
             with self.reader() as session:
                 held = {r.uuid: (r.deleted, r.sync_version or 0,
                                  r.api_version or 0)
-                        for r in session.execute(sa.select(
-                            _INSTANCES.c.uuid, _INSTANCES.c.deleted,
-                            _INSTANCES.c.sync_version,
-                            _INSTANCES.c.api_version).where(
-                            _INSTANCES.c.uuid.in_(uuids)))}
+                        for r in session.execute(_VERSIONS,
+                                                 {'uuids': uuids})}
             for index, values in enumerate(values_list):
                 results[index] = _quick_outcome(held.get(values['uuid']),
                                                 values)
@@ -573,14 +603,8 @@ class InstanceQueries(QueryMixin):
         """Apply each child's copy in ``values_list`` in this transaction:
         every row read in two queries, written in a few more."""
         uuids = list({values['uuid'] for values in values_list})
-        # FOR UPDATE: two updates of one instance applied at once must
-        # not both pass the version check (MariaDB; SQLite ignores it).
         held = {r.uuid: [r.deleted, r.sync_version or 0, r.api_version or 0]
-                for r in conn.execute(sa.select(
-                    _INSTANCES.c.uuid, _INSTANCES.c.deleted,
-                    _INSTANCES.c.sync_version,
-                    _INSTANCES.c.api_version).where(
-                    _INSTANCES.c.uuid.in_(uuids)).with_for_update())}
+                for r in conn.execute(_VERSIONS_LOCKED, {'uuids': uuids})}
         # The top keeps its own metadata (API-owned): not read.
         keys = {k for values in values_list for k in _SIDE_KEYS
                 if k in values and k not in API_OWNED_FIELDS}
@@ -618,14 +642,13 @@ class InstanceQueries(QueryMixin):
                 side['system_metadata'].get(uuid, {})))
             results.append(('updated', state[2]))
         for columns in created.values():
-            conn.execute(_INSTANCES.insert(), columns)
+            conn.execute(insert_of(_INSTANCES), columns)
         by_names: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for uuid, columns in updated.items():
             by_names.setdefault(tuple(sorted(columns)), []).append(
                 dict(columns, b_uuid=uuid))
         for params in by_names.values():
-            conn.execute(_INSTANCES.update().where(
-                _INSTANCES.c.uuid == sa.bindparam('b_uuid')), params)
+            conn.execute(_UPDATE_BY_UUID, params)
         writes.execute(conn)
         return results
 
@@ -662,8 +685,8 @@ class InstanceQueries(QueryMixin):
                         current[key] = value
                 values = dict(values, system_metadata=current)
             changes['api_version'] = api_version
-            conn.execute(_INSTANCES.update().where(
-                _INSTANCES.c.id == row['id']), changes)
+            conn.execute(update_by_id(_INSTANCES),
+                         dict(changes, b_id=row['id']))
             writes = _SideWrites(side)
             writes.want(uuid, values)
             writes.execute(conn)

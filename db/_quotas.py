@@ -8,6 +8,19 @@ import sqlalchemy as sa
 
 from nova.db import models
 from nova.db._common import QueryMixin
+from nova.db._common import table_of
+
+_QUOTAS = table_of(models.Quota)
+_INSTANCES = table_of(models.Instance)
+# Built once (see nova.db._common.insert_of): every boot reads both twice.
+_LIMITS = sa.select(_QUOTAS.c.resource, _QUOTAS.c.hard_limit).where(
+    _QUOTAS.c.project_id == sa.bindparam('project_id'))
+_USAGE = sa.select(
+    sa.func.count(_INSTANCES.c.id),
+    sa.func.coalesce(sa.func.sum(_INSTANCES.c.vcpus), 0),
+    sa.func.coalesce(sa.func.sum(_INSTANCES.c.memory_mb), 0),
+).where(_INSTANCES.c.project_id == sa.bindparam('project_id'),
+        _INSTANCES.c.deleted == 0)
 
 
 class QuotaQueries(QueryMixin):
@@ -16,11 +29,28 @@ class QuotaQueries(QueryMixin):
     def quota_get_all_by_project(self, context: Any,
                                  project_id: str) -> dict[str, int]:
         """The limits a project was given, by resource name."""
-        stmt = sa.select(models.Quota).where(
-            models.Quota.project_id == project_id)
         with self.reader() as session:
-            return {row.resource: row.hard_limit
-                    for row in session.scalars(stmt)}
+            return self._limits(session.connection(), project_id)
+
+    def quota_limits_and_usage(self, context: Any, project_id: str
+                               ) -> tuple[dict[str, int], dict[str, int]]:
+        """:meth:`quota_get_all_by_project` and
+        :meth:`instance_usage_by_project` in one read."""
+        with self.reader() as session:
+            conn = session.connection()
+            return (self._limits(conn, project_id),
+                    self._usage(conn, project_id))
+
+    @staticmethod
+    def _limits(conn: Any, project_id: str) -> dict[str, int]:
+        return dict(conn.execute(_LIMITS, {'project_id': project_id}).all())
+
+    @staticmethod
+    def _usage(conn: Any, project_id: str) -> dict[str, int]:
+        count, cores, ram = conn.execute(
+            _USAGE, {'project_id': project_id}).one()
+        return {'instances': int(count or 0), 'cores': int(cores or 0),
+                'ram': int(ram or 0)}
 
     def quota_set(self, context: Any, project_id: str,
                   limits: dict[str, int]) -> None:
@@ -52,13 +82,5 @@ class QuotaQueries(QueryMixin):
         Every instance that is not deleted counts, whatever its state: a
         failed build keeps its share until it is deleted.
         """
-        Instance = models.Instance
-        stmt = sa.select(
-            sa.func.count(Instance.id),
-            sa.func.coalesce(sa.func.sum(Instance.vcpus), 0),
-            sa.func.coalesce(sa.func.sum(Instance.memory_mb), 0),
-        ).where(Instance.project_id == project_id, Instance.deleted == 0)
         with self.reader() as session:
-            count, cores, ram = session.execute(stmt).one()
-        return {'instances': int(count or 0), 'cores': int(cores or 0),
-                'ram': int(ram or 0)}
+            return self._usage(session.connection(), project_id)

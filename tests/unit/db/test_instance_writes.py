@@ -14,3 +14,7 @@ def test_the_top_applies_a_childs_batch(top):
 
 def test_an_events_start_and_finish_make_one_row(db):
     write_checks.check_events(db)
+
+
+def test_a_nodes_row_is_written_once_and_updated(db):
+    write_checks.check_node_upsert(db)

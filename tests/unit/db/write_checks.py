@@ -1,4 +1,4 @@
-"""Checks of the instance and action write paths, shared by the SQLite
+"""Checks of the write paths (instances, actions, nodes), shared by the SQLite
 tests (``test_instance_writes.py``) and the MariaDB ones
 (``tests/real/test_db_writes.py``)."""
 
@@ -133,3 +133,17 @@ def check_events(db: Any) -> None:
     events = db.action_events_get(ctxt(), action['id'])
     assert [(e['event'], e['host'], e['result']) for e in events] == [
         ('build', 'h1', 'Success')]
+
+
+def check_node_upsert(db: Any) -> None:
+    """A node's row is created once, then updated, also with the same
+    figures (an update that changes nothing is not a missing row)."""
+    figures = {'vcpus': 8, 'memory_mb': 4096, 'local_gb': 100,
+               'vcpus_used': 1, 'running_vms': 1}
+    for used in (1, 2, 2):
+        db.compute_node_upsert(ctxt(), 'host1', 'node1',
+                               dict(figures, vcpus_used=used))
+    db.compute_node_upsert(ctxt(), 'host1', 'node2', figures)
+    nodes = db.compute_node_get_all(ctxt())
+    assert [(n['hypervisor_hostname'], n['vcpus_used']) for n in nodes] == [
+        ('node1', 2), ('node2', 1)]
