@@ -11,6 +11,25 @@ from nova import exception
 from nova.db import models
 from nova.db._common import QueryMixin
 from nova.db._common import row_to_dict
+from nova.db._common import table_of
+from nova.db._common import update_by_id
+from nova.db._common import utcnow
+
+_NETWORKS = table_of(models.Network)
+_FIXED_IPS = table_of(models.FixedIp)
+# Built once (see nova.db._common.insert_of): every build runs them.
+_FIRST_NETWORK = sa.select(_NETWORKS.c.id, _NETWORKS.c.label).where(
+    _NETWORKS.c.deleted == 0).order_by(_NETWORKS.c.id).limit(1)
+_HELD_ADDRESS = sa.select(_FIXED_IPS.c.address).where(
+    _FIXED_IPS.c.instance_uuid == sa.bindparam('uuid'),
+    _FIXED_IPS.c.network_id == sa.bindparam('network_id'),
+    _FIXED_IPS.c.deleted == 0).limit(1)
+# Locked: two builds must not take the same address.
+_LOWEST_FREE = sa.select(_FIXED_IPS.c.id, _FIXED_IPS.c.address).where(
+    _FIXED_IPS.c.network_id == sa.bindparam('network_id'),
+    _FIXED_IPS.c.allocated.is_(False), _FIXED_IPS.c.reserved.is_(False),
+    _FIXED_IPS.c.deleted == 0).order_by(_FIXED_IPS.c.id).limit(
+    1).with_for_update()
 
 
 class NetworkQueries(QueryMixin):
@@ -56,30 +75,41 @@ class NetworkQueries(QueryMixin):
 
     def fixed_ip_associate_free(self, context: Any, network_id: int,
                                 instance_uuid: str) -> str:
-        """Allocate the lowest free address of a network to an instance."""
-        FixedIp = models.FixedIp
+        """Allocate the lowest free address of a network to an instance
+        (the one it holds already, if any)."""
         with self.writer() as session:
-            existing = session.scalars(sa.select(FixedIp).where(
-                FixedIp.instance_uuid == instance_uuid,
-                FixedIp.network_id == network_id,
-                FixedIp.deleted == 0)).first()
-            if existing is not None:
-                return existing.address
-            row = session.scalars(
-                sa.select(FixedIp).where(
-                    FixedIp.network_id == network_id,
-                    FixedIp.allocated.is_(False),
-                    FixedIp.reserved.is_(False),
-                    FixedIp.deleted == 0)
-                .order_by(FixedIp.id).limit(1)
-                .with_for_update()).first()
-            if row is None:
+            return self._associate_free(session.connection(), network_id,
+                                        instance_uuid)
+
+    def fixed_ip_allocate(self, context: Any, instance_uuid: str
+                          ) -> tuple[dict[str, Any], str]:
+        """:meth:`fixed_ip_associate_free` on this cell's first network,
+        in one transaction: the network (``id``, ``label``) and the
+        address.  Raises NoValidHost when the cell has no network."""
+        with self.writer() as session:
+            conn = session.connection()
+            network = conn.execute(_FIRST_NETWORK).mappings().first()
+            if network is None:
                 raise exception.NoValidHost(
-                    reason='no free fixed IP left in network %s'
-                    % network_id)
-            row.allocated = True
-            row.instance_uuid = instance_uuid
-            return row.address
+                    reason='this cell has no network')
+            return dict(network), self._associate_free(
+                conn, network['id'], instance_uuid)
+
+    @staticmethod
+    def _associate_free(conn: Any, network_id: int,
+                        instance_uuid: str) -> str:
+        params = {'network_id': network_id, 'uuid': instance_uuid}
+        held = conn.execute(_HELD_ADDRESS, params).scalar()
+        if held is not None:
+            return str(held)
+        free = conn.execute(_LOWEST_FREE, params).first()
+        if free is None:
+            raise exception.NoValidHost(
+                reason='no free fixed IP left in network %s' % network_id)
+        conn.execute(update_by_id(_FIXED_IPS), {
+            'b_id': free.id, 'allocated': True,
+            'instance_uuid': instance_uuid, 'updated_at': utcnow()})
+        return str(free.address)
 
     def fixed_ip_disassociate_all(self, context: Any,
                                   instance_uuid: str) -> list[str]:

@@ -13,7 +13,6 @@ from oslo_log import log as logging
 import oslo_messaging
 
 from nova import context as nova_context
-from nova import exception
 from nova import service
 
 LOG = logging.getLogger(__name__)
@@ -46,17 +45,11 @@ class NetworkManager(service.Manager):
 
     def allocate_for_instance(self, context: Any, instance_uuid: str,
                               host: str) -> list[dict[str, Any]]:
-        networks = self.db.network_get_all(context)
-        if not networks:
-            raise exception.NoValidHost(reason='this cell has no network')
-        network_info = []
-        for network in networks[:1]:
-            address = self.db.fixed_ip_associate_free(
-                context, network['id'], instance_uuid)
-            network_info.append({
-                'label': network['label'], 'address': address,
-                'version': '4', 'mac': _mac_address(self._rng),
-                'network_id': str(network['id']), 'type': 'fixed'})
+        network, address = self.db.fixed_ip_allocate(context, instance_uuid)
+        network_info = [{
+            'label': network['label'], 'address': address,
+            'version': '4', 'mac': _mac_address(self._rng),
+            'network_id': str(network['id']), 'type': 'fixed'}]
         LOG.debug('Allocated %s to %s', network_info, instance_uuid)
         return network_info
 

@@ -34,3 +34,15 @@ def test_network_create_refuses_tiny_and_overlapping_networks(db):
         db.network_create(CTXT, 'b', '10.3.0.128/25')
     db.network_create(CTXT, 'c', '10.4.0.0/24')
     assert [n['label'] for n in db.network_get_all(CTXT)] == ['a', 'c']
+
+
+def test_an_allocation_takes_the_first_networks_lowest_free_address(db):
+    with pytest.raises(exception.NoValidHost):
+        db.fixed_ip_allocate(CTXT, 'uuid-1')
+    first = db.network_create(CTXT, 'first', '10.5.0.0/29')
+    db.network_create(CTXT, 'second', '10.6.0.0/29')
+    network, address = db.fixed_ip_allocate(CTXT, 'uuid-1')
+    assert (network, address) == ({'id': first['id'], 'label': 'first'},
+                                  '10.5.0.2')
+    assert db.fixed_ip_allocate(CTXT, 'uuid-1')[1] == '10.5.0.2'
+    assert db.fixed_ip_allocate(CTXT, 'uuid-2')[1] == '10.5.0.3'
