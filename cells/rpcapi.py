@@ -18,9 +18,6 @@ API version history:
   (what the instance's cell did, up); image_update_at_top,
   image_delete_at_top (images a compute host wrote, up to the
   registry).
-* 1.3 - changes_at_top: the instance updates, actions and events a
-  service of a child cell made within a few milliseconds, in one cast
-  (see :class:`nova.cells.sync.ChangePusher`).
 """
 
 from __future__ import annotations
@@ -37,12 +34,7 @@ LOG = logging.getLogger(__name__)
 
 
 class CellsAPI:
-    VERSION = '1.3'
-
-    # The nova-cells manager of this process, when there is one: casts
-    # then call it directly rather than go through the broker (see
-    # ChangePusher.deliver_locally).
-    local: Any = None
+    VERSION = '1.2'
 
     def __init__(self, conf: Any, transport: oslo_messaging.Transport
                  ) -> None:
@@ -56,9 +48,6 @@ class CellsAPI:
 
     def _cast(self, ctxt: Any, method: str, version: str = '1.0',
               **kwargs: Any) -> None:
-        if self.local is not None:
-            getattr(self.local, method)(ctxt, **kwargs)
-            return
         self.client.prepare(version=version).cast(ctxt, method, **kwargs)
 
     def build_instances(self, ctxt: Any, **build_inst_kwargs: Any) -> None:
@@ -171,14 +160,6 @@ class CellsAPI:
     def action_event_at_top(self, ctxt: Any,
                             event: objects.InstanceActionEvent) -> None:
         self._cast(ctxt, 'action_event_at_top', version='1.2', event=event)
-
-    def changes_at_top(self, ctxt: Any, instances: list[objects.Instance],
-                       action_records: list[dict[str, Any]]) -> None:
-        """Instance updates, actions and events (``{'kind': 'action' or
-        'event', 'record': the object, 'user_id': ..., 'project_id':
-        ...}``) to send up, in one cast."""
-        self._cast(ctxt, 'changes_at_top', version='1.3',
-                   instances=instances, action_records=action_records)
 
     def image_update_at_top(self, ctxt: Any, image_id: str,
                             values: dict[str, Any]) -> None:

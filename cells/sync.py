@@ -100,14 +100,10 @@ class UpdateBatcher:
     def add_action(self, ctxt: Any, kind: str, record: Any) -> None:
         """An action (``kind`` ``action``) or an action event (``event``)
         to send up."""
-        self.add_record(ctxt, {'kind': kind, 'record': record,
-                               'user_id': ctxt.user_id,
-                               'project_id': ctxt.project_id})
-
-    def add_record(self, ctxt: Any, record: ActionRecord) -> None:
-        """An action record, user and project included, to send up."""
         with self._lock:
-            self._records.append((ctxt, record))
+            self._records.append((ctxt, {
+                'kind': kind, 'record': record, 'user_id': ctxt.user_id,
+                'project_id': ctxt.project_id}))
             go_now = self._schedule()
         if go_now:
             self.flush()
@@ -163,66 +159,6 @@ class UpdateBatcher:
                         'action record(s) up; the heal task will resend '
                         'the instances', len(batch), len(records),
                         exc_info=True)
-
-
-def checked_record(record: Any) -> ActionRecord:
-    """``record`` if it is an action record, else CellMessageInvalid."""
-    kind = record.get('kind') if isinstance(record, dict) else None
-    obj = record.get('record') if isinstance(record, dict) else None
-    if not ((kind == 'action' and isinstance(obj, objects.InstanceAction))
-            or (kind == 'event'
-                and isinstance(obj, objects.InstanceActionEvent))):
-        raise exception.CellMessageInvalid(
-            reason='bad action record of kind %r' % (kind,))
-    return record
-
-
-class ChangePusher:
-    """The database listener of a child cell's services: every committed
-    change goes to the cell's nova-cells, on its way to the top.
-
-    Instance updates, actions and events are gathered as nova-cells
-    gathers them (an :class:`UpdateBatcher` with the same delay) and go
-    in one cast per batch; a deleted instance's pending update is dropped
-    and the deletion, faults and bandwidth go at once.  In the process of
-    nova-cells itself (:meth:`deliver_locally`) each change goes straight
-    to its manager, which batches it with the rest.
-    """
-
-    def __init__(self, cells_api: Any, delay: float) -> None:
-        self.cells_api = cells_api
-        self.batcher = UpdateBatcher(delay, self._send)
-
-    def deliver_locally(self, manager: Any) -> None:
-        self.flush()
-        self.cells_api.local = manager
-
-    def __call__(self, ctxt: Any, kind: str, values: dict[str, Any]) -> None:
-        if self.cells_api.local is not None:
-            self.cells_api.sync_listener(ctxt, kind, values)
-        elif kind == 'instance.update':
-            self.batcher.add(ctxt, objects.Instance.from_db(values))
-        elif kind == 'instance.action':
-            self.batcher.add_action(
-                ctxt, 'action', objects.InstanceAction.from_dict(values))
-        elif kind == 'instance.action_event':
-            self.batcher.add_action(
-                ctxt, 'event', objects.InstanceActionEvent.from_dict(values))
-        else:
-            if kind == 'instance.destroy':
-                self.batcher.discard(values['uuid'])
-            self.cells_api.sync_listener(ctxt, kind, values)
-
-    def _send(self, ctxt: Any, instances: list[objects.Instance],
-              records: list[ActionRecord]) -> None:
-        if len(instances) == 1 and not records:
-            self.cells_api.instance_update_at_top(ctxt, instances[0])
-        else:
-            self.cells_api.changes_at_top(ctxt, instances, records)
-
-    def flush(self) -> None:
-        """Send what is pending now (a service stopping)."""
-        self.batcher.flush()
 
 
 def _sync_version(instance: objects.Instance) -> int:

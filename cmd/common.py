@@ -26,7 +26,6 @@ from nova import rpc
 from nova import service
 from nova.cells import manager as cells_manager
 from nova.cells import rpcapi as cells_rpcapi
-from nova.cells import sync as cells_sync
 from nova.compute import flavors
 from nova.compute import images
 from nova.compute import manager as compute_manager
@@ -68,21 +67,8 @@ def make_database(conf: cfg.ConfigOpts,
     db = db_api.Database(database.connection, engine=engine,
                          owns_instances=not is_api_cell(conf))
     if is_child_cell(conf) and transport is not None:
-        db.add_listener(cells_sync.ChangePusher(
-            cells_rpcapi.CellsAPI(conf, transport),
-            conf.cells.instance_update_batch_delay))
+        db.add_listener(cells_rpcapi.CellsAPI(conf, transport).sync_listener)
     return db
-
-
-def _pushers(db: db_api.Database) -> list[cells_sync.ChangePusher]:
-    return [listener for listener in db.listeners
-            if isinstance(listener, cells_sync.ChangePusher)]
-
-
-def flush_changes(db: db_api.Database) -> None:
-    """Send the changes a child cell's services still hold (stopping)."""
-    for pusher in _pushers(db):
-        pusher.flush()
 
 
 class ApiService:
@@ -126,10 +112,6 @@ def build_service(conf: cfg.ConfigOpts, name: str, host: str,
     if name == 'cells':
         manager = cells_manager.CellsManager(conf, host, db, transport)
         topic = conf.cells.topic
-        # Its own changes (and those of the services sharing its process)
-        # need not go through the broker.
-        for pusher in _pushers(db):
-            pusher.deliver_locally(manager)
     elif name == 'scheduler':
         on_failure = (cells_rpcapi.CellsAPI(conf, transport)
                       .build_instances_failed if is_child_cell(conf)
@@ -215,10 +197,7 @@ def run_one(binary_name: str, argv: list[str] | None = None) -> int:
         transport = rpc.get_transport(conf)
         db = make_database(conf, transport)
         svc = build_service(conf, binary_name, conf.host, db, transport)
-        try:
-            return run_until_signalled([svc])
-        finally:
-            flush_changes(db)
+        return run_until_signalled([svc])
     except exception.InvalidCellConfig as error:
         return refuse_config(prog, error)
 
