@@ -204,8 +204,8 @@ class ComputeManager(service.Manager):
 
     def _build(self, context: Any, instance: objects.Instance, node: str,
                request_spec: dict[str, Any]) -> None:
-        # An instance deleted while it was being scheduled fails the first
-        # update (InstanceNotFound), and its claim is released.
+        # Deleted while it was being scheduled: claim nothing for it.
+        self.refresh(context, instance)
         self.tracker.claim(context, instance, node)
         instance = compute_utils.instance_update(
             self.db, context, instance, host=self.host, node=node,
