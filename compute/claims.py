@@ -75,23 +75,49 @@ class ResourceTracker:
         self._totals: dict[str, dict[str, Any]] = {}
         # node -> {(instance uuid, tag) -> usage}
         self._claims: dict[str, dict[ClaimKey, Usage]] = {}
+        # Counts the changes of _claims, so that a rebuild can tell its
+        # read of the database went stale meanwhile.
+        self._changes = 0
 
     # -- rebuilding from the database -----------------------------------
 
+    # Reads of the database a rebuild tries before leaving the claims as
+    # they are until its next run.
+    REBUILD_ATTEMPTS = 3
+
     def update_available_resource(self, context: Any) -> None:
-        """Rebuild usage from this host's instances and resizes; save it."""
-        claims = self._claims_from_db()
-        with self._lock:
-            self._claims = {}
-            for node in self.driver.get_available_nodes():
-                self._totals[node] = self.driver.get_available_resource(node)
-                self._claims[node] = {}
-            for (node, key), usage in claims.items():
-                if node in self._claims:
-                    self._claims[node][key] = usage
+        """Rebuild usage from this host's instances and resizes; save it.
+
+        The database is read outside the lock; a claim or release made
+        meanwhile makes that read stale (a build released after the read
+        would come back claimed), so the read is done again.
+        """
+        for _attempt in range(self.REBUILD_ATTEMPTS):
+            seen = self._changes
+            claims = self._claims_from_db()
+            with self._lock:
+                if self._changes == seen or not self._totals:
+                    self._rebuild(claims)
+                    nodes = list(self._totals)
+                    break
+        else:
+            LOG.debug('Claims of %s kept changing; rebuilt next time',
+                      self.host)
             nodes = list(self._totals)
         for node in nodes:
             self._save(context, node)
+
+    def _rebuild(self, claims: dict[tuple[str, ClaimKey], Usage]) -> None:
+        """Under the lock: the claims ``claims`` says, on the driver's
+        nodes."""
+        self._changes += 1
+        self._claims = {}
+        for node in self.driver.get_available_nodes():
+            self._totals[node] = self.driver.get_available_resource(node)
+            self._claims[node] = {}
+        for (node, key), usage in claims.items():
+            if node in self._claims:
+                self._claims[node][key] = usage
 
     def _claims_from_db(self) -> dict[tuple[str, ClaimKey], Usage]:
         """The claims the database implies: each instance where it runs,
@@ -152,6 +178,7 @@ class ResourceTracker:
                         reason='%s: need %d, free %d' % (
                             res, need[res], int(limit - used[res])))
             self._claims[node][key] = need
+            self._changes += 1
         self._save(context, node)
 
     def claim(self, context: Any, instance: Any, node: str) -> None:
@@ -175,6 +202,7 @@ class ResourceTracker:
                 if usage is not None:
                     claims[(instance_uuid, new)] = usage
                     changed.append(node)
+            self._changes += 1
         if not changed:
             LOG.warning('No %s claim of %s on %s to turn into %s', old,
                         instance_uuid, self.host, new)
@@ -194,6 +222,7 @@ class ResourceTracker:
                 for key in [k for k in claims if match(k)]:
                     del claims[key]
                     released.append(node)
+            self._changes += 1
         for node in sorted(set(released)):
             self._save(context, node)
 

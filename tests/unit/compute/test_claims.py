@@ -110,3 +110,31 @@ def test_claims_rebuilt_from_the_database(conf, db, status, on_source,
             continue
         usage = claims.usage_of(expected_usage[tag] or flavor)
         assert tracker._claims[host] == {(UUID, tag): usage}, host
+
+
+def test_a_release_during_a_rebuild_is_not_undone(conf, db, monkeypatch):
+    # The instance runs here as far as the database knows when the
+    # rebuild reads it; its deletion (and release) lands before the
+    # rebuild takes the lock.
+    tracker = _tracker(conf, db, 'host1')
+    instance = _instance()
+    db.instance_create(CTXT, {'uuid': UUID, 'host': 'host1',
+                              'node': 'host1', 'memory_mb': 512,
+                              'vcpus': 1, 'root_gb': 1, 'ephemeral_gb': 0,
+                              'flavor': json.dumps(TINY)})
+    tracker.claim(CTXT, instance, 'host1')
+    read = tracker._claims_from_db
+    reads = []
+
+    def read_then_delete():
+        claims_read = read()
+        if not reads:
+            db.instance_destroy(CTXT, UUID)
+            tracker.release(CTXT, instance)
+        reads.append(claims_read)
+        return claims_read
+
+    monkeypatch.setattr(tracker, '_claims_from_db', read_then_delete)
+    tracker.update_available_resource(CTXT)
+    assert len(reads) == 2
+    assert _used(db, 'host1') == (0, 0, 0)
