@@ -29,9 +29,9 @@ _NODE_ID = sa.select(_NODES.c.id).where(
 
 
 @functools.cache
-def _live_services(binary: bool, enabled_only: bool) -> sa.Select[Any]:
+def _live_services(by_binary: bool, enabled_only: bool) -> sa.Select[Any]:
     stmt = sa.select(_SERVICES).where(_SERVICES.c.deleted == 0)
-    if binary:
+    if by_binary:
         stmt = stmt.where(_SERVICES.c.binary == sa.bindparam('binary'))
     if enabled_only:
         stmt = stmt.where(_SERVICES.c.disabled.is_(False))

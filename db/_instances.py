@@ -121,11 +121,11 @@ _UUIDS: sa.BindParameter[str] = sa.bindparam('uuids', expanding=True)
 _LOCKED_ROW = sa.select(_INSTANCES).where(
     _INSTANCES.c.uuid == sa.bindparam('uuid'),
     _INSTANCES.c.deleted == 0).with_for_update()
-# FOR UPDATE: two updates of one instance applied at once must not both
-# pass the version check (MariaDB; SQLite ignores it).
 _VERSIONS = sa.select(
     _INSTANCES.c.uuid, _INSTANCES.c.deleted, _INSTANCES.c.sync_version,
     _INSTANCES.c.api_version).where(_INSTANCES.c.uuid.in_(_UUIDS))
+# FOR UPDATE: two updates of one instance applied at once must not both
+# pass the version check (MariaDB; SQLite ignores it).
 _VERSIONS_LOCKED = _VERSIONS.with_for_update()
 _UPDATE_BY_UUID = _INSTANCES.update().where(
     _INSTANCES.c.uuid == sa.bindparam('b_uuid'))

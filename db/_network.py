@@ -73,43 +73,32 @@ class NetworkQueries(QueryMixin):
                     .order_by(models.Network.id))
             return [row_to_dict(r) for r in session.scalars(stmt)]
 
-    def fixed_ip_associate_free(self, context: Any, network_id: int,
-                                instance_uuid: str) -> str:
-        """Allocate the lowest free address of a network to an instance
-        (the one it holds already, if any)."""
-        with self.writer() as session:
-            return self._associate_free(session.connection(), network_id,
-                                        instance_uuid)
-
     def fixed_ip_allocate(self, context: Any, instance_uuid: str
                           ) -> tuple[dict[str, Any], str]:
-        """:meth:`fixed_ip_associate_free` on this cell's first network,
-        in one transaction: the network (``id``, ``label``) and the
-        address.  Raises NoValidHost when the cell has no network."""
+        """Allocate the lowest free address of this cell's first network
+        to an instance (the one it holds already, if any), in one
+        transaction: the network (``id``, ``label``) and the address.
+        Raises NoValidHost when the cell has no network or the network no
+        free address."""
         with self.writer() as session:
             conn = session.connection()
             network = conn.execute(_FIRST_NETWORK).mappings().first()
             if network is None:
                 raise exception.NoValidHost(
                     reason='this cell has no network')
-            return dict(network), self._associate_free(
-                conn, network['id'], instance_uuid)
-
-    @staticmethod
-    def _associate_free(conn: Any, network_id: int,
-                        instance_uuid: str) -> str:
-        params = {'network_id': network_id, 'uuid': instance_uuid}
-        held = conn.execute(_HELD_ADDRESS, params).scalar()
-        if held is not None:
-            return str(held)
-        free = conn.execute(_LOWEST_FREE, params).first()
-        if free is None:
-            raise exception.NoValidHost(
-                reason='no free fixed IP left in network %s' % network_id)
-        conn.execute(update_by_id(_FIXED_IPS), {
-            'b_id': free.id, 'allocated': True,
-            'instance_uuid': instance_uuid, 'updated_at': utcnow()})
-        return str(free.address)
+            params = {'network_id': network['id'], 'uuid': instance_uuid}
+            held = conn.execute(_HELD_ADDRESS, params).scalar()
+            if held is not None:
+                return dict(network), str(held)
+            free = conn.execute(_LOWEST_FREE, params).first()
+            if free is None:
+                raise exception.NoValidHost(
+                    reason='no free fixed IP left in network %s'
+                    % network['id'])
+            conn.execute(update_by_id(_FIXED_IPS), {
+                'b_id': free.id, 'allocated': True,
+                'instance_uuid': instance_uuid, 'updated_at': utcnow()})
+            return dict(network), str(free.address)
 
     def fixed_ip_disassociate_all(self, context: Any,
                                   instance_uuid: str) -> list[str]:

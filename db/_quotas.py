@@ -30,7 +30,7 @@ class QuotaQueries(QueryMixin):
                                  project_id: str) -> dict[str, int]:
         """The limits a project was given, by resource name."""
         with self.reader() as session:
-            return self._limits(session.connection(), project_id)
+            return self._quota_limits(session.connection(), project_id)
 
     def quota_limits_and_usage(self, context: Any, project_id: str
                                ) -> tuple[dict[str, int], dict[str, int]]:
@@ -38,15 +38,15 @@ class QuotaQueries(QueryMixin):
         :meth:`instance_usage_by_project` in one read."""
         with self.reader() as session:
             conn = session.connection()
-            return (self._limits(conn, project_id),
-                    self._usage(conn, project_id))
+            return (self._quota_limits(conn, project_id),
+                    self._quota_usage(conn, project_id))
 
     @staticmethod
-    def _limits(conn: Any, project_id: str) -> dict[str, int]:
+    def _quota_limits(conn: Any, project_id: str) -> dict[str, int]:
         return dict(conn.execute(_LIMITS, {'project_id': project_id}).all())
 
     @staticmethod
-    def _usage(conn: Any, project_id: str) -> dict[str, int]:
+    def _quota_usage(conn: Any, project_id: str) -> dict[str, int]:
         count, cores, ram = conn.execute(
             _USAGE, {'project_id': project_id}).one()
         return {'instances': int(count or 0), 'cores': int(cores or 0),
@@ -83,4 +83,4 @@ class QuotaQueries(QueryMixin):
         failed build keeps its share until it is deleted.
         """
         with self.reader() as session:
-            return self._usage(session.connection(), project_id)
+            return self._quota_usage(session.connection(), project_id)

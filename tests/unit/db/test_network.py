@@ -13,17 +13,17 @@ def test_network_create_reserves_the_gateway(db):
     net = db.network_create(CTXT, 'private', '10.1.0.0/29')
     assert (net['label'], net['cidr'], net['gateway']) == (
         'private', '10.1.0.0/29', '10.1.0.1')
-    first = db.fixed_ip_associate_free(CTXT, net['id'], 'uuid-1')
+    first = db.fixed_ip_allocate(CTXT, 'uuid-1')[1]
     assert first == '10.1.0.2'
     # Asking again for the same instance gives the same address.
-    assert db.fixed_ip_associate_free(CTXT, net['id'], 'uuid-1') == first
-    taken = [db.fixed_ip_associate_free(CTXT, net['id'], 'uuid-%d' % n)
+    assert db.fixed_ip_allocate(CTXT, 'uuid-1')[1] == first
+    taken = [db.fixed_ip_allocate(CTXT, 'uuid-%d' % n)[1]
              for n in range(2, 6)]
     assert taken == ['10.1.0.%d' % n for n in range(3, 7)]
     with pytest.raises(exception.NoValidHost):
-        db.fixed_ip_associate_free(CTXT, net['id'], 'uuid-6')
+        db.fixed_ip_allocate(CTXT, 'uuid-6')[1]
     assert db.fixed_ip_disassociate_all(CTXT, 'uuid-1') == [first]
-    assert db.fixed_ip_associate_free(CTXT, net['id'], 'uuid-6') == first
+    assert db.fixed_ip_allocate(CTXT, 'uuid-6')[1] == first
 
 
 def test_network_create_refuses_tiny_and_overlapping_networks(db):
