@@ -11,6 +11,10 @@ import warnings
 # futurist imports eventlet when it is installed and eventlet warns that it
 # is deprecated; we never use it, so the warning only adds noise.
 warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
+# eventlet imports dnspython, whose DNSSEC module still names DSA, which
+# cryptography 51 deprecates on access: noise for the same reason.
+warnings.filterwarnings('ignore', message=r'DSA is deprecated',
+                        module=r'dns\.')
 
 from oslo_service import backend as _backend  # noqa: E402
 

@@ -8,10 +8,13 @@ non-admins: they answer 404, not 403, so their existence does not leak.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+import contextlib
 import secrets
 import string
 from typing import Any
 
+import orjson
 from oslo_log import log as logging
 from oslo_utils import timeutils
 
@@ -27,9 +30,14 @@ from nova.api import server_states
 from nova.api import validation
 from nova.api import wsgi
 from nova.api.schemas import servers as schemas
+from nova.api.views import cache as view_cache
 from nova.api.views import servers as views
 
 LOG = logging.getLogger(__name__)
+
+# A listing's query: context, search options, limit, marker.
+_Query = tuple[nova_context.RequestContext, dict[str, Any], int | None,
+               str | None]
 
 # Filters anyone may use; admins may use the rest of the query schema's.
 _USER_FILTERS = ('reservation_id', 'name', 'status', 'image', 'flavor', 'ip',
@@ -51,6 +59,18 @@ _PASSWORD_CHARS = ''.join(c for c in string.ascii_letters + string.digits
 PASSWORD_LENGTH = 12
 
 
+@contextlib.contextmanager
+def _marker_errors(marker: str | None) -> Iterator[None]:
+    """A listing's unknown marker is the client's error: 400."""
+    try:
+        yield
+    except exception.InstanceNotFound:
+        if marker is None:
+            raise
+        raise errors.BadRequest(
+            reason=f'marker [{marker}] not found') from None
+
+
 def generate_password(length: int = PASSWORD_LENGTH) -> str:
     """A random admin password without look-alike characters."""
     return ''.join(secrets.choice(_PASSWORD_CHARS) for _ in range(length))
@@ -63,49 +83,98 @@ class ServersController:
         self.compute_api = deps.compute_api
         self.enforcer = deps.enforcer
         self.max_limit = deps.conf.api.max_limit
+        self.rendered = view_cache.RenderedViews(
+            deps.conf.api.rendered_server_cache_size)
 
     # -- listing -----------------------------------------------------------
 
     def index(self, req: wsgi.ApiRequest) -> wsgi.Result:
         policy.authorize(self.enforcer, req.context, policy.SERVERS % 'index')
-        servers = self._list(req, 'index', views.BASIC_COLUMNS, ())
+        query = self._query(req, 'index')
+        servers = self._rows(query, views.BASIC_COLUMNS, ())
         render = views.Renderer(req)
         body = [render.basic(server) for server in servers]
-        return self._collection(req, 'servers', body, servers)
+        return self._collection(req, 'servers', body,
+                                [server['uuid'] for server in servers])
 
     def detail(self, req: wsgi.ApiRequest) -> wsgi.Result:
         policy.authorize(self.enforcer, req.context,
                          policy.SERVERS % 'detail')
-        servers = self._list(req, 'detail', views.DETAIL_COLUMNS,
-                             views.DETAIL_SIDE_TABLES)
+        query = self._query(req, 'detail')
         # Asked once per request, as Nova's extension did: the rule is
         # about the caller, and a listing holds one project's servers
         # (or, with all_tenants, an admin's view).
         show_host_attrs = self._show_host_attrs(req, req.context.project_id)
         render = views.Renderer(req, show_host_attrs)
-        body = [render.detail(server) for server in servers]
-        return self._collection(req, 'servers/detail', body, servers)
+        if query is None:
+            return self._collection(req, 'servers/detail', [], [])
+        if not self.rendered.size:
+            servers = self._rows(query, views.DETAIL_COLUMNS,
+                                 views.DETAIL_SIDE_TABLES)
+            return self._collection(
+                req, 'servers/detail',
+                [render.detail(server) for server in servers],
+                [server['uuid'] for server in servers])
+        uuids, body = self._rendered_detail(query, render)
+        return self._collection(req, 'servers/detail', body, uuids)
+
+    def _rendered_detail(self, query: _Query, render: views.Renderer
+                         ) -> tuple[list[str], list[orjson.Fragment]]:
+        """The detailed views of a page, rendered again only for the
+        servers whose revision moved since they were last rendered."""
+        context, search_opts, limit, marker = query
+        with _marker_errors(marker):
+            page = self.compute_api.get_revisions(
+                context, search_opts, limit=limit, marker=marker)
+        views_held = self.rendered.get_many(render.key, page)
+        missing = [uuid for (uuid, _rev), view in zip(page, views_held,
+                                                      strict=True)
+                   if view is None]
+        if len(missing) * 2 > len(page):
+            # Mostly new: read the page whole, as without the cache.
+            rows = self._rows(query, views.DETAIL_COLUMNS,
+                              views.DETAIL_SIDE_TABLES)
+            page = [(row['uuid'], row['revision']) for row in rows]
+            views_held = [None] * len(page)
+        elif missing:
+            rows = self._rows(
+                (context, dict(search_opts, uuid=missing), None, None),
+                views.DETAIL_COLUMNS, views.DETAIL_SIDE_TABLES)
+        else:
+            rows = []
+        fresh = [(row['uuid'], row['revision'],
+                  orjson.dumps(render.detail(row))) for row in rows]
+        self.rendered.put_many(render.key, fresh)
+        by_uuid = {uuid: view for uuid, _rev, view in fresh}
+        uuids, body = [], []
+        for (uuid, _rev), view in zip(page, views_held, strict=True):
+            if view is None:
+                # None: gone (or no longer matching) since the page read.
+                view = by_uuid.get(uuid)
+                if view is None:
+                    continue
+            uuids.append(uuid)
+            body.append(orjson.Fragment(view))
+        return uuids, body
 
     def _collection(self, req: wsgi.ApiRequest, collection: str,
-                    body: list[dict[str, Any]],
-                    servers: list[dict[str, Any]]) -> wsgi.Result:
+                    body: list[Any], uuids: list[str]) -> wsgi.Result:
         result: dict[str, Any] = {'servers': body}
-        next_links = common.collection_links(
-            req, collection, [server['uuid'] for server in servers],
-            self.max_limit)
+        next_links = common.collection_links(req, collection, uuids,
+                                             self.max_limit)
         if next_links:
             result['servers_links'] = next_links
         return wsgi.Result(result)
 
-    def _list(self, req: wsgi.ApiRequest, action: str,
-              columns: tuple[str, ...], side_tables: tuple[str, ...]
-              ) -> list[dict[str, Any]]:
+    def _query(self, req: wsgi.ApiRequest, action: str) -> _Query | None:
+        """What a listing asks the compute API for: the context, search
+        options, limit and marker; None when no server can match."""
         validation.validate_query(schemas.index_query,
                                   req.GET.dict_of_lists())
         context = req.context
         search_opts = self._search_opts(req)
         if search_opts is None:
-            return []
+            return None
         if common.parse_bool(search_opts.pop('all_tenants', False),
                              'all_tenants'):
             policy.authorize(self.enforcer, context,
@@ -119,15 +188,17 @@ class ServersController:
             search_opts.pop('tenant_id', None)
             search_opts['project_id'] = context.project_id
         limit, marker = common.limit_and_marker(req, self.max_limit)
-        try:
+        return context, search_opts, limit, marker
+
+    def _rows(self, query: _Query | None, columns: tuple[str, ...],
+              side_tables: tuple[str, ...]) -> list[dict[str, Any]]:
+        if query is None:
+            return []
+        context, search_opts, limit, marker = query
+        with _marker_errors(marker):
             return self.compute_api.get_all_rows(
                 context, search_opts, limit=limit, marker=marker,
                 columns=columns, expected_attrs=side_tables)
-        except exception.InstanceNotFound:
-            if marker is None:
-                raise
-            raise errors.BadRequest(
-                reason=f'marker [{marker}] not found') from None
 
     def _search_opts(self, req: wsgi.ApiRequest) -> dict[str, Any] | None:
         """Filters for ``compute_api.get_all``; None when none can match."""

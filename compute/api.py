@@ -123,6 +123,21 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
                 row['flavor'] = orjson.loads(row['flavor'])
         return rows
 
+    def get_revisions(self, context: Any,
+                      search_opts: dict[str, Any] | None = None,
+                      limit: int | None = None, marker: str | None = None
+                      ) -> list[tuple[str, int]]:
+        """The uuid and revision of each instance :meth:`get_all_rows`
+        would return, in its order: what a caller keeping rendered views
+        reads to know which of them are still current."""
+        filters = self._db_filters(context, search_opts or {})
+        if filters is None:
+            return []
+        rows = self.db.instance_get_all_by_filters(
+            context, filters, limit=limit, marker=marker,
+            columns=('revision',), expected_attrs=(), sort_dir='desc')
+        return [(row['uuid'], row['revision']) for row in rows]
+
     def _db_filters(self, context: Any, search_opts: dict[str, Any]
                     ) -> dict[str, Any] | None:
         """Database filters for the API's search options; None when no

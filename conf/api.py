@@ -50,6 +50,13 @@ Threads serving REST API requests.
                help="""
 Largest number of items a collection returns in one response.
 """),
+    cfg.IntOpt('rendered_server_cache_size',
+               default=20000, min=0,
+               help="""
+Servers whose rendered detailed view each API process keeps, to answer
+``GET /servers/detail`` without reading and rendering again the servers
+that did not change since (about 1.5 KiB each). 0 keeps none.
+"""),
 ]
 
 

@@ -129,6 +129,13 @@ _VERSIONS = sa.select(
 _VERSIONS_LOCKED = _VERSIONS.with_for_update()
 _UPDATE_BY_UUID = _INSTANCES.update().where(
     _INSTANCES.c.uuid == sa.bindparam('b_uuid'))
+# For a write of what an instance's view shows besides its row (a
+# fault): any write of the row draws a new revision by itself (the
+# column's onupdate).  The row's updated_at stays as it is.
+_NEW_REVISION = _INSTANCES.update().where(
+    _INSTANCES.c.uuid == sa.bindparam('b_uuid')).values(
+    revision=sa.bindparam('b_revision'),
+    updated_at=_INSTANCES.c.updated_at)
 _BY_UUID = {read_deleted: filter_deleted(
     sa.select(_INSTANCES).where(_INSTANCES.c.uuid == sa.bindparam('uuid')),
     models.Instance, read_deleted) for read_deleted in ('no', 'yes', 'only')}
@@ -490,6 +497,9 @@ class InstanceQueries(QueryMixin):
             if bump_api_version:
                 changes['api_version'] = (row['api_version'] or 0) + 1
             changes['updated_at'] = utcnow()
+            # Drawn here rather than by the column's onupdate, to be
+            # returned with the rest.
+            changes['revision'] = models.new_revision()
             conn.execute(update_by_id(_INSTANCES),
                          dict(changes, b_id=row['id']))
             row.update(changes)
@@ -725,6 +735,10 @@ class InstanceQueries(QueryMixin):
             session.add(row)
             session.flush()
             result = row_to_dict(row)
+            # The server's view shows its latest fault.
+            session.execute(_NEW_REVISION, {
+                'b_uuid': row.instance_uuid,
+                'b_revision': models.new_revision()})
         self._notify(context, 'instance.fault', result)
         return result
 

@@ -12,6 +12,7 @@ Every change here needs an alembic revision in ``db/migrations/versions``;
 from __future__ import annotations
 
 import datetime
+import secrets
 
 from sqlalchemy import BigInteger
 from sqlalchemy import Boolean
@@ -30,6 +31,12 @@ from sqlalchemy.orm import mapped_column
 
 def utcnow() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+
+
+def new_revision() -> int:
+    """A fresh ``instances.revision``: random, so that no two states of
+    one instance share one, even across a purge and a new row."""
+    return secrets.randbits(62)
 
 
 class Base(DeclarativeBase):
@@ -103,6 +110,12 @@ class Instance(SoftDeleteMixin, Base):
     # when it is newer than what it holds.
     api_version: Mapped[int] = mapped_column(Integer, default=0,
                                              nullable=False)
+    # Drawn anew on every write of the row, and by every write of what a
+    # server's view shows with it (metadata, info cache, faults): the API
+    # keeps a server's rendered view while this is unchanged.
+    revision: Mapped[int] = mapped_column(BigInteger, default=new_revision,
+                                          onupdate=new_revision,
+                                          nullable=False)
 
 
 class InstanceFault(TimestampMixin, Base):

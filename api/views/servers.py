@@ -26,7 +26,7 @@ DETAIL_COLUMNS = BASIC_COLUMNS + (
     'id', 'vm_state', 'task_state', 'power_state', 'project_id', 'user_id',
     'host', 'node', 'image_ref', 'flavor', 'created_at', 'updated_at',
     'access_ip_v4', 'key_name', 'availability_zone', 'launched_at',
-    'terminated_at', 'progress')
+    'terminated_at', 'progress', 'revision')
 DETAIL_SIDE_TABLES = ('metadata', 'network_info')
 
 _FAULT_STATUSES = ('ERROR', 'DELETED')
@@ -135,6 +135,10 @@ class Renderer:
                  show_host_attrs: bool = False) -> None:
         self.show_host_attrs = show_host_attrs
         self.is_admin = bool(req.context.is_admin)
+        # What a server's view takes from the request: views made with
+        # equal keys are interchangeable (see nova.api.views.cache).
+        self.key = (req.prefix_url(), req.prefix_url(strip_version=True),
+                    self.is_admin, show_host_attrs)
         self._servers = common.Links(req, COLLECTION)
         self._image_links = common.Links(req, 'images')
         self._flavor_links = common.Links(req, 'flavors')

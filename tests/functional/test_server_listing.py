@@ -10,6 +10,7 @@ import webob
 
 from nova import context as nova_context
 from nova.api import wsgi_app
+from nova.api.views import servers as views
 from nova.compute import images
 from nova.tests.functional import fixtures
 
@@ -18,12 +19,10 @@ OWNER = 'alice:p1'
 SERVERS = 7
 
 
-@pytest.fixture(scope='module')
-def listed(tmp_path_factory):
+def _listing_tree(path):
     """An API cell holding servers in various states, and its app."""
-    tree = fixtures.Tree(str(tmp_path_factory.mktemp('listing')),
-                         {'api': ('api', [])}, services={'api': ['cells']},
-                         registry='db').start()
+    tree = fixtures.Tree(path, {'api': ('api', [])},
+                         services={'api': ['cells']}, registry='db').start()
     api = tree.compute_api('api')
     db = tree.db('api')
     ctxt = nova_context.RequestContext('alice', 'p1')
@@ -51,7 +50,21 @@ def listed(tmp_path_factory):
                                  flavor, image, 'bobs')
     db.instance_create(ADMIN, other)
     app = wsgi_app.load_app(tree.confs['api'], api)
+    return tree, app, uuids
+
+
+@pytest.fixture(scope='module')
+def listed(tmp_path_factory):
+    tree, app, uuids = _listing_tree(str(tmp_path_factory.mktemp('listing')))
     yield app, uuids
+    tree.stop()
+
+
+@pytest.fixture
+def changing(tmp_path):
+    """:func:`listed`'s servers, for a test that changes them."""
+    tree, app, uuids = _listing_tree(str(tmp_path))
+    yield tree.db('api'), app, uuids
     tree.stop()
 
 
@@ -92,3 +105,64 @@ def test_listings_are_newest_first_and_page_with_markers(listed):
                  if link['rel'] == 'next']
         path = links[0][links[0].index('/servers'):] if links else None
     assert seen == newest_first
+
+
+def _child_copy(db, uuid, **changes):
+    """The child's next copy of a server, as its sync brings it up."""
+    held = db.instance_get_by_uuid(ADMIN, uuid)
+    return dict(uuid=uuid, sync_version=(held['sync_version'] or 0) + 1,
+                **changes)
+
+
+def test_a_listing_shows_each_change_and_renders_only_those(
+        changing, monkeypatch):
+    db, app, uuids = changing
+    rendered = []
+    render = views.Renderer.detail
+
+    def counting(self, values):
+        rendered.append(values['uuid'])
+        return render(self, values)
+
+    monkeypatch.setattr(views.Renderer, 'detail', counting)
+    first = _get(app, '/servers/detail')['servers']
+    assert len(rendered) == SERVERS
+    del rendered[:]
+    assert _get(app, '/servers/detail')['servers'] == first
+    assert rendered == []
+
+    # Each kind of write the API cell's copy takes: a child's state, its
+    # info cache, a deletion; then the API's own metadata change, a fault.
+    db.instances_apply_from_child(ADMIN, [
+        _child_copy(db, uuids[0], vm_state='stopped', power_state=4),
+        _child_copy(db, uuids[1], network_info=[{
+            'address': '10.0.9.9', 'label': 'private', 'version': 4,
+            'mac': 'fa:16:3e:00:09:09'}])])
+    db.instances_destroy_from_child(ADMIN, [uuids[4]])
+    _get(app, '/servers/detail')
+    assert sorted(rendered) == sorted(uuids[:2])
+    del rendered[:]
+    db.instance_update(ADMIN, uuids[2], {'metadata': {'role': 'db'}},
+                       bump_api_version=True)
+    db.instance_fault_create(ADMIN, {
+        'instance_uuid': uuids[3], 'code': 500, 'message': 'boom again',
+        'details': '', 'host': 'h3'})
+
+    servers = {s['id']: s for s in _get(app, '/servers/detail')['servers']}
+    assert sorted(rendered) == sorted(uuids[2:4])
+    assert set(servers) == set(uuids) - {uuids[4]}
+    assert servers[uuids[0]]['status'] == 'SHUTOFF'
+    assert servers[uuids[1]]['addresses']['private'][0]['addr'] == \
+        '10.0.9.9'
+    assert servers[uuids[2]]['metadata'] == {'role': 'db'}
+    assert servers[uuids[3]]['fault']['message'] == 'boom again'
+    for uuid, server in servers.items():
+        assert server == _get(app, '/servers/%s' % uuid)['server']
+
+    # Another caller's view of the same servers is its own (an admin's
+    # shows host attributes); a page of it is rendered for it.
+    del rendered[:]
+    page = _get(app, '/servers/detail?limit=2', 'admin:p1')['servers']
+    assert len(rendered) == 2
+    assert page[0]['OS-EXT-SRV-ATTR:host'] == 'h%d' % uuids.index(
+        page[0]['id'])

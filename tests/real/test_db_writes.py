@@ -4,6 +4,7 @@ connection it takes back."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Iterator
 
 import pymysql
@@ -11,6 +12,7 @@ import pytest
 
 from nova import exception
 from nova.db import api as db_api
+from nova.db import migration
 from nova.tests.unit.db import write_checks
 
 
@@ -44,6 +46,21 @@ def test_the_top_applies_a_childs_batch(url: str) -> None:
         write_checks.check_top_batches(top)
     finally:
         top.dispose()
+
+
+def test_every_write_of_a_view_draws_a_new_revision(
+        mariadb_url_factory: Callable[..., str]) -> None:
+    top_url, owner_url = (mariadb_url_factory('nova_top'),
+                          mariadb_url_factory('nova_owner'))
+    migration.db_sync(top_url)
+    migration.db_sync(owner_url)
+    top = db_api.Database(top_url, owns_instances=False)
+    owner = db_api.Database(owner_url)
+    try:
+        write_checks.check_revisions(top, owner)
+    finally:
+        top.dispose()
+        owner.dispose()
 
 
 def _open_transactions(thread_id: int) -> int:

@@ -155,11 +155,25 @@ class FakeComputeAPI(fake_server_actions.ServerActionsMixin,
                      limit: int | None = None, marker: str | None = None,
                      columns: Any = None, expected_attrs: Any = None
                      ) -> list[dict[str, Any]]:
-        return [server_views.values_of(i) for i in
-                self.get_all(context, search_opts, limit, marker)]
+        return [dict(server_views.values_of(i), revision=self._revision(i))
+                for i in self.get_all(context, search_opts, limit, marker)]
+
+    def get_revisions(self, context: Any, search_opts: dict[str, Any],
+                      limit: int | None = None, marker: str | None = None
+                      ) -> list[tuple[str, int]]:
+        return [(i.uuid, self._revision(i))
+                for i in self.get_all(context, search_opts, limit, marker)]
+
+    @staticmethod
+    def _revision(instance: objects.Instance) -> int:
+        # A digest of what the views read: it moves with every change, as
+        # the database's revision does.
+        return hash(repr(sorted(server_views.values_of(instance).items())))
 
     @staticmethod
     def _matches(instance: objects.Instance, opts: dict[str, Any]) -> bool:
+        if 'uuid' in opts and instance.uuid not in opts['uuid']:
+            return False
         if 'project_id' in opts and instance.project_id != opts['project_id']:
             return False
         if 'name' in opts and not re.search(opts['name'],

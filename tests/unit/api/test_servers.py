@@ -207,7 +207,17 @@ def test_detail_lists_full_views(call, compute):
     assert 'OS-EXT-STS:vm_state' in servers[0]
 
 
-def test_paging_with_limit_and_marker(call, compute):
+@pytest.mark.parametrize('cache_size', [0, 100])
+def test_paging_with_limit_and_marker(conf, compute, cache_size):
+    # With rendered views kept between requests, and without.
+    conf.set_override('rendered_server_cache_size', cache_size, group='api')
+    from nova.api import wsgi_app
+    from nova.tests.unit.api.conftest import request
+    app = wsgi_app.load_app(conf, compute)
+
+    def call(method, path):
+        return request(app, method, path)
+
     instances = list(reversed(_populate(compute, 5)))
     resp = call('GET', '/v2.1/servers/detail?limit=2')
     page = resp.json
@@ -256,8 +266,9 @@ def test_bad_limit_is_400(call, query):
         'Invalid input for query parameters limit.')
 
 
-def test_unknown_marker_is_400(call):
-    resp = call('GET', '/v2.1/servers?marker=missing')
+@pytest.mark.parametrize('path', ['/v2.1/servers', '/v2.1/servers/detail'])
+def test_unknown_marker_is_400(call, path):
+    resp = call('GET', path + '?marker=missing')
     assert resp.status_int == 400
     assert resp.json['badRequest']['message'] == 'marker [missing] not found'
 

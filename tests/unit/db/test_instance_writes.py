@@ -18,3 +18,7 @@ def test_an_events_start_and_finish_make_one_row(db):
 
 def test_a_nodes_row_is_written_once_and_updated(db):
     write_checks.check_node_upsert(db)
+
+
+def test_every_write_of_a_view_draws_a_new_revision(top, db):
+    write_checks.check_revisions(top, db)

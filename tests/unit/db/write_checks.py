@@ -147,3 +147,59 @@ def check_node_upsert(db: Any) -> None:
     nodes = db.compute_node_get_all(ctxt())
     assert [(n['hypervisor_hostname'], n['vcpus_used']) for n in nodes] == [
         ('node1', 2), ('node2', 1)]
+
+
+def _revision(db: Any, uuid: str) -> int:
+    with db.reader() as session:
+        return session.execute(sa.select(models.Instance.revision).where(
+            models.Instance.uuid == uuid)).scalar_one()
+
+
+def check_revisions(top: Any, owner: Any) -> None:
+    """Every write of what a server's view shows draws a new revision
+    (the API keeps rendered views while it stays), and what a write
+    returns carries the one it drew."""
+    seen: list[int] = []
+
+    def moved(db: Any, uuid: str) -> int:
+        revision = _revision(db, uuid)
+        assert revision not in seen, 'a write kept the revision'
+        seen.append(revision)
+        return revision
+
+    # The top: a child's copy, created then updated, side tables alone.
+    top.instances_apply_from_child(ctxt(), [_child(UUID_A, 1)])
+    moved(top, UUID_A)
+    top.instances_apply_from_child(ctxt(), [
+        _child(UUID_A, 2, vm_state='active')])
+    moved(top, UUID_A)
+    top.instances_apply_from_child(ctxt(), [
+        _child(UUID_A, 3, network_info=[{'address': '10.0.0.7'}])],
+        update_fields=frozenset(['network_info']))
+    moved(top, UUID_A)
+    # A copy the top holds already writes nothing, and keeps it.
+    held = _revision(top, UUID_A)
+    top.instances_apply_from_child(ctxt(), [_child(UUID_A, 3)], resent=True)
+    assert _revision(top, UUID_A) == held
+    # The API's own changes, metadata alone included.
+    updated = top.instance_update(ctxt(), UUID_A, {'metadata': {'k': 'v'}},
+                                  bump_api_version=True)
+    assert updated['revision'] == moved(top, UUID_A)
+    top.instance_fault_create(ctxt(), {
+        'instance_uuid': UUID_A, 'code': 500, 'message': 'boom',
+        'details': ''})
+    moved(top, UUID_A)
+    top.instances_destroy_from_child(ctxt(), [UUID_A])
+    moved(top, UUID_A)
+
+    # The cell that runs it: create, update, the API's change, destroy.
+    created = owner.instance_create(ctxt(), {
+        'uuid': UUID_B, 'project_id': 'p1', 'metadata': {'a': '1'}})
+    assert created['revision'] == moved(owner, UUID_B)
+    owner.instance_update(ctxt(), UUID_B, {'metadata': {'a': '2'}})
+    moved(owner, UUID_B)
+    assert owner.instance_apply_from_api(
+        ctxt(), UUID_B, {'display_name': 'renamed'}, 1) == 'updated'
+    moved(owner, UUID_B)
+    owner.instance_destroy(ctxt(), UUID_B)
+    moved(owner, UUID_B)
