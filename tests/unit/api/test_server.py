@@ -97,3 +97,34 @@ def test_start_twice_is_an_error():
     finally:
         server.stop()
         server.wait(timeout=10)
+
+
+def test_a_listing_sized_body_stays_in_memory(monkeypatch):
+    # waitress spills a response larger than its outbuf_overflow to a
+    # temporary file; a page of 1,000 detailed servers (~1.5 MiB) must
+    # not take that detour.
+    from waitress import buffers
+    spilled = []
+    newfile = buffers.TempfileBasedBuffer.newfile
+
+    def recording(self):
+        spilled.append(self)
+        return newfile(self)
+
+    monkeypatch.setattr(buffers.TempfileBasedBuffer, 'newfile', recording)
+    body = b'x' * (3 * 1024 * 1024)
+
+    def _large(environ, start_response):
+        start_response('200 OK', [('Content-Length', str(len(body)))])
+        return [body]
+
+    server = api_server.WSGIServer(_large, '127.0.0.1', 0, threads=1)
+    server.start()
+    try:
+        with urllib.request.urlopen(f'http://127.0.0.1:{server.port}/',
+                                    timeout=10) as resp:
+            assert resp.read() == body
+    finally:
+        server.stop()
+        server.wait(timeout=10)
+    assert spilled == []
