@@ -230,6 +230,10 @@ class KeyPairExists(Conflict):
     msg_fmt = "Key pair '%(key_name)s' already exists."
 
 
+class InstanceExists(Conflict):
+    msg_fmt = 'Instance %(name)s already exists.'
+
+
 class FlavorExists(Conflict):
     msg_fmt = 'Flavor with name %(name)s already exists.'
 

@@ -217,15 +217,17 @@ class CellsScheduler:
         db = self.manager.db
         local = []
         for instance in kwargs['instances']:
+            values = instance.to_db_values()
+            values.pop('cell_name', None)
             try:
+                row = db.instance_create(ctxt, values)
+            except exception.InstanceExists:
+                # A retry of a build this cell saw: go on with it, unless
+                # it was deleted meanwhile.
                 row = db.instance_get_by_uuid(ctxt, instance.uuid,
                                               read_deleted='yes')
                 if row['deleted']:
                     continue
-            except exception.InstanceNotFound:
-                values = instance.to_db_values()
-                values.pop('cell_name', None)
-                row = db.instance_create(ctxt, values)
             local.append(objects.Instance.from_db(row))
         if not local:
             return

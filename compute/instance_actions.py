@@ -74,12 +74,14 @@ class EventReporter:
         self.instance_uuid = instance_uuid
         self.host = host
         self.action = action
+        self._held: dict[str, Any] | None = None
 
     def _record(self, **values: Any) -> None:
         try:
-            self.db.action_event_record(self.context, dict(
+            # The finish updates the row the start wrote.
+            self._held = self.db.action_event_record(self.context, dict(
                 values, instance_uuid=self.instance_uuid, event=self.event,
-                host=self.host, action=self.action))
+                host=self.host, action=self.action), held=self._held)
         except Exception:
             LOG.warning('Cannot record event %s of instance %s', self.event,
                         self.instance_uuid, exc_info=True)

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from nova import exception
 from nova.db import models
 from nova.db._common import QueryMixin
+from nova.db._common import insert_of
 from nova.db._common import insert_row
 from nova.db._common import row_to_dict
 from nova.db._common import table_of
@@ -33,6 +34,15 @@ _ACTION_OF_REQUEST = sa.select(_ACTIONS).where(
     _ACTIONS.c.instance_uuid == sa.bindparam('uuid'),
     _ACTIONS.c.request_id == sa.bindparam('request_id'),
     _ACTIONS.c.deleted == 0).order_by(_ACTIONS.c.id.desc()).limit(1)
+# A batch's actions and events (see _RecordBatch): a superset of those
+# asked for, the newest action of a request last.
+_ACTIONS_OF_REQUESTS = sa.select(_ACTIONS).where(
+    _ACTIONS.c.instance_uuid.in_(sa.bindparam('uuids', expanding=True)),
+    _ACTIONS.c.request_id.in_(sa.bindparam('request_ids', expanding=True)),
+    _ACTIONS.c.deleted == 0).order_by(_ACTIONS.c.id)
+_EVENTS_OF_ACTIONS = sa.select(_EVENTS).where(
+    _EVENTS.c.action_id.in_(sa.bindparam('action_ids', expanding=True)),
+    _EVENTS.c.deleted == 0).order_by(_EVENTS.c.id.desc())
 _EVENT_OF_ACTION = sa.select(_EVENTS).where(
     _EVENTS.c.action_id == sa.bindparam('action_id'),
     _EVENTS.c.event == sa.bindparam('event'),
@@ -79,18 +89,16 @@ class ActionQueries(QueryMixin):
                              ) -> None:
         """Apply a child's actions and events in one transaction, in
         order: ``(context, 'action' or 'event', values)`` each, as
-        :meth:`action_apply` and :meth:`action_event_record` would."""
-        events = []
+        :meth:`action_apply` and :meth:`action_event_record` would.
+
+        The batch's actions and events are read in one query each, and
+        the several records of one event (its start and its finish) make
+        one write."""
+        for _context, kind, _values in records:
+            if kind not in ('action', 'event'):
+                raise ValueError('unknown action record %r' % (kind,))
         with self.writer() as session:
-            conn = session.connection()
-            for context, kind, values in records:
-                if kind == 'action':
-                    self._apply_action(conn, values)
-                elif kind == 'event':
-                    events.append((context, self._record_event(
-                        conn, context, values)))
-                else:
-                    raise ValueError('unknown action record %r' % (kind,))
+            events = _RecordBatch(session.connection(), records).apply()
         for context, result in events:
             self._notify(context, 'instance.action_event', result)
 
@@ -148,7 +156,8 @@ class ActionQueries(QueryMixin):
                     action_id=action['id'], instance_uuid=uuid,
                     request_id=request_id, action=action['action'])
 
-    def action_event_record(self, context: Any, values: dict[str, Any]
+    def action_event_record(self, context: Any, values: dict[str, Any],
+                            held: dict[str, Any] | None = None
                             ) -> dict[str, Any]:
         """Create or complete one event of an instance's action.
 
@@ -158,12 +167,33 @@ class ActionQueries(QueryMixin):
         ``result`` (``Success`` or ``Error``), ``traceback``, ``host``,
         ``details``.  Values that are None leave the stored ones alone, so
         a late copy of an event's start never undoes its finish.
+
+        ``held``: what recording the same event (its start) returned; its
+        row is then updated without being looked up.
         """
         with self.writer() as session:
-            result = self._record_event(session.connection(), context,
-                                        values)
+            conn = session.connection()
+            result = (self._update_held_event(conn, held, values)
+                      if held is not None else None)
+            if result is None:
+                result = self._record_event(conn, context, values)
         self._notify(context, 'instance.action_event', result)
         return result
+
+    @staticmethod
+    def _update_held_event(conn: Any, held: dict[str, Any],
+                           values: dict[str, Any]) -> dict[str, Any] | None:
+        """Update the event row ``held``; None when it is gone."""
+        changes = {key: values[key] for key in _EVENT_FIELDS
+                   if values.get(key) is not None and key != 'event'}
+        changes['updated_at'] = utcnow()
+        if not conn.execute(update_by_id(_EVENTS),
+                            dict(changes, b_id=held['id'])).rowcount:
+            return None
+        if (values.get('result') or '').lower() == 'error':
+            conn.execute(update_by_id(_ACTIONS), {
+                'b_id': held['action_id'], 'message': 'Error'})
+        return dict(held, **changes)
 
     def _record_event(self, conn: Any, context: Any,
                       values: dict[str, Any]) -> dict[str, Any]:
@@ -186,3 +216,114 @@ class ActionQueries(QueryMixin):
                 'b_id': full['action_id'], 'message': 'Error'})
         return dict(result, instance_uuid=full['instance_uuid'],
                     request_id=full['request_id'], action=full['action'])
+
+
+class _RecordBatch:
+    """A child's actions and events, applied in a few statements: the
+    actions of the batch's requests read at once, an action written as
+    each comes (its id is needed), then the events of those actions read
+    at once and each event written once with all its records merged."""
+
+    def __init__(self, conn: Any,
+                 records: list[tuple[Any, str, dict[str, Any]]]) -> None:
+        self.conn = conn
+        self.records = records
+        # (instance uuid, request id) -> the action row
+        self.actions: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def apply(self) -> list[tuple[Any, dict[str, Any]]]:
+        """Apply the batch; each event record's context and result."""
+        self._read_actions()
+        # Each event record as (context, event values, its action).
+        events = []
+        for context, kind, values in self.records:
+            if kind == 'action':
+                self._action(values['instance_uuid'],
+                             values.get('request_id'),
+                             {k: v for k, v in values.items()
+                              if k in _ACTION_FIELDS})
+                continue
+            request_id = values.get('request_id') or context.request_id
+            action = self._action(values['instance_uuid'], request_id, {
+                'action': values.get('action'),
+                'instance_uuid': values['instance_uuid'],
+                'request_id': request_id, 'user_id': context.user_id,
+                'project_id': context.project_id,
+                'start_time': values.get('start_time') or utcnow()})
+            events.append((context, values, action))
+        return self._write_events(events)
+
+    def _read_actions(self) -> None:
+        uuids = {v['instance_uuid'] for _c, _k, v in self.records}
+        request_ids = {v.get('request_id') or c.request_id
+                       for c, _k, v in self.records} - {None}
+        if not request_ids:
+            return
+        for row in self.conn.execute(_ACTIONS_OF_REQUESTS, {
+                'uuids': sorted(uuids),
+                'request_ids': sorted(request_ids)}).mappings():
+            self.actions[row['instance_uuid'], row['request_id']] = \
+                dict(row)
+
+    def _action(self, uuid: str, request_id: str | None,
+                values: dict[str, Any]) -> dict[str, Any]:
+        """The action of the request, written with ``values`` if none is
+        held.  Without a request id none is ever found (as a query for a
+        NULL request id finds none)."""
+        held = self.actions.get((uuid, request_id)) if request_id else None
+        if held is None:
+            held = insert_row(self.conn, _ACTIONS, values)
+            if request_id:
+                self.actions[uuid, request_id] = held
+        return held
+
+    def _write_events(self, events: list[tuple[Any, dict[str, Any],
+                                               dict[str, Any]]]
+                      ) -> list[tuple[Any, dict[str, Any]]]:
+        if not events:
+            return []
+        held: dict[tuple[int, str], dict[str, Any]] = {}
+        for row in self.conn.execute(_EVENTS_OF_ACTIONS, {
+                'action_ids': sorted({a['id'] for _c, _v, a in events})}
+                ).mappings():
+            # Ordered newest first: the oldest of duplicates wins.
+            held[row['action_id'], row['event']] = dict(row)
+        now = utcnow()
+        new: dict[tuple[int, str], dict[str, Any]] = {}
+        changed: dict[int, dict[str, Any]] = {}
+        failed: set[int] = set()
+        results = []
+        for context, values, action in events:
+            key = (action['id'], values['event'])
+            # Values that are None leave the stored ones alone.
+            changes = {k: values[k] for k in _EVENT_FIELDS
+                       if values.get(k) is not None}
+            row = held.get(key)
+            if row is None:
+                # Every field named: one INSERT for all new events.
+                row = new.setdefault(key, dict(
+                    dict.fromkeys(_EVENT_FIELDS), action_id=action['id'],
+                    event=values['event']))
+            else:
+                changed.setdefault(row['id'], {}).update(
+                    changes, updated_at=now)
+            row.update(changes)
+            if (values.get('result') or '').lower() == 'error':
+                # As in Nova: an action with a failed event says so.
+                failed.add(action['id'])
+            results.append((context, dict(
+                row, instance_uuid=action['instance_uuid'],
+                request_id=action['request_id'], action=action['action'])))
+        for statement, rows in (
+                (insert_of(_EVENTS), list(new.values())),
+                (update_by_id(_EVENTS),
+                 [dict(c, b_id=i) for i, c in changed.items()]),
+                (update_by_id(_ACTIONS),
+                 [{'b_id': i, 'message': 'Error'} for i in sorted(failed)])):
+            # One statement per set of columns written.
+            by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            for row in rows:
+                by_columns.setdefault(tuple(sorted(row)), []).append(row)
+            for params in by_columns.values():
+                self.conn.execute(statement, params)
+        return results

@@ -11,6 +11,14 @@ from nova.db import models
 from nova.db._common import QueryMixin
 from nova.db._common import row_to_dict
 from nova.db._common import soft_delete
+from nova.db._common import table_of
+
+_FLAVORS = table_of(models.Flavor)
+_SPECS = table_of(models.FlavorExtraSpec)
+_FLAVOR_BY_FLAVORID = sa.select(_FLAVORS).where(
+    _FLAVORS.c.flavorid == sa.bindparam('flavorid')).limit(1)
+_SPECS_OF_FLAVOR = sa.select(_SPECS.c.key, _SPECS.c.value).where(
+    _SPECS.c.flavor_id == sa.bindparam('flavor_id'))
 
 
 class FlavorQueries(QueryMixin):
@@ -55,9 +63,15 @@ class FlavorQueries(QueryMixin):
 
     def flavor_get_by_flavor_id(self, context: Any, flavorid: str
                                 ) -> dict[str, Any]:
+        # Read on every boot: plain statements built once.
         with self.reader() as session:
-            row = self._flavor_row(session, flavorid)
-            return self._flavor_dicts(session, [row])[0]
+            conn = session.connection()
+            row = conn.execute(_FLAVOR_BY_FLAVORID, {
+                'flavorid': str(flavorid)}).mappings().first()
+            if row is None:
+                raise exception.FlavorNotFound(flavor_id=flavorid)
+            return dict(row, extra_specs=dict(conn.execute(
+                _SPECS_OF_FLAVOR, {'flavor_id': row['id']}).all()))
 
     def flavor_get_all(self, context: Any, is_public: bool | None = None
                        ) -> list[dict[str, Any]]:

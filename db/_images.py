@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 import json
 from typing import Any
 
@@ -12,6 +13,7 @@ from nova.db import models
 from nova.db._common import QueryMixin
 from nova.db._common import row_to_dict
 from nova.db._common import soft_delete
+from nova.db._common import table_of
 
 # The order in which an image's status moves.
 _STATUS_ORDER = {'queued': 0, 'saving': 1, 'active': 2, 'killed': 2}
@@ -19,12 +21,22 @@ _IMAGE_FIELDS = ('name', 'status', 'is_public', 'owner', 'size', 'min_ram',
                  'min_disk', 'container_format', 'disk_format')
 
 
-def _image_dict(row: models.Image) -> dict[str, Any]:
-    values = row_to_dict(row)
+def _image_dict(row: Any) -> dict[str, Any]:
+    """An image's values: an ORM row or a row mapping."""
+    values = dict(row) if isinstance(row, Mapping) else row_to_dict(row)
     values.pop('id')
     values['id'] = values.pop('uuid')
-    values['properties'] = json.loads(row.properties or '{}')
+    values['properties'] = json.loads(values['properties'] or '{}')
     return values
+
+
+_IMAGES = table_of(models.Image)
+_IMAGE_BY_UUID = sa.select(_IMAGES).where(
+    _IMAGES.c.uuid == sa.bindparam('uuid'), _IMAGES.c.deleted == 0).limit(1)
+# What a non-admin may see: public images and its project's.
+_VISIBLE_IMAGE_BY_UUID = _IMAGE_BY_UUID.where(sa.or_(
+    _IMAGES.c.is_public.is_(True),
+    _IMAGES.c.owner == sa.bindparam('project_id')))
 
 
 class ImageQueries(QueryMixin):
@@ -57,8 +69,15 @@ class ImageQueries(QueryMixin):
             return _image_dict(row)
 
     def image_get(self, context: Any, image_id: str) -> dict[str, Any]:
+        # Read on every boot: plain statements built once.
+        stmt = _IMAGE_BY_UUID if context.is_admin else _VISIBLE_IMAGE_BY_UUID
         with self.reader() as session:
-            return _image_dict(self._live_image(session, context, image_id))
+            row = session.connection().execute(stmt, {
+                'uuid': image_id,
+                'project_id': context.project_id}).mappings().first()
+        if row is None:
+            raise exception.ImageNotFound(image_id=image_id)
+        return _image_dict(row)
 
     def image_get_all(self, context: Any) -> list[dict[str, Any]]:
         stmt = (sa.select(models.Image).where(models.Image.deleted == 0)

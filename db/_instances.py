@@ -444,19 +444,29 @@ class InstanceQueries(QueryMixin):
 
     def instance_create(self, context: Any, values: dict[str, Any]
                         ) -> dict[str, Any]:
+        """Create an instance; :class:`~nova.exception.InstanceExists`
+        when one (live or deleted) has its uuid."""
         columns = {k: v for k, v in values.items() if k not in _SIDE_KEYS}
         if self.owns_instances:
             # A build retried in another cell keeps counting from the
             # version its earlier cell reached, so the top never takes the
             # new cell's first updates for stale ones.
             columns['sync_version'] = (values.get('sync_version') or 0) + 1
-        with self.writer() as session:
-            conn = session.connection()
-            result = insert_row(conn, _INSTANCES, columns)
-            uuid = str(result['uuid'])
-            writes = _SideWrites(_empty_side())
-            writes.want(uuid, values)
-            writes.execute(conn)
+        try:
+            with self.writer() as session:
+                conn = session.connection()
+                result = insert_row(conn, _INSTANCES, columns)
+                uuid = str(result['uuid'])
+                writes = _SideWrites(_empty_side())
+                writes.want(uuid, values)
+                writes.execute(conn)
+        except sa.exc.IntegrityError:
+            with self.reader() as session:
+                if session.execute(_VERSIONS, {
+                        'uuids': [columns.get('uuid')]}).first():
+                    raise exception.InstanceExists(
+                        name=columns['uuid']) from None
+            raise
         result.update(_side_values(writes.side, uuid))
         self._notify(context, 'instance.update', result)
         return result

@@ -215,3 +215,53 @@ def test_a_compute_cell_reads_its_hosts_once_a_while_and_counts_between(
     clock.now += cells_scheduler.OWN_CAPACITIES_MAX_AGE
     sched.select(props)
     assert db.reads == 3
+
+
+class _HostScheduler:
+    def __init__(self):
+        self.builds = []
+
+    def build_instances(self, ctxt, instances, request_spec, fprops):
+        self.builds.append([i.uuid for i in instances])
+
+
+def test_a_build_here_creates_the_instance_once(db):
+    ctxt = nova_context.get_admin_context()
+    manager = FakeManager(_conf(), cells_state.CellStateManager(
+        _conf(), db=None, clock=Clock()))
+    manager.db = db
+    manager.scheduler_rpcapi = _HostScheduler()
+    scheduler = cells_scheduler.CellsScheduler(manager)
+    uuids = ['00000000-0000-4000-8000-00000000c00%d' % i for i in range(3)]
+
+    def build(*picked):
+        scheduler._build_here(ctxt, {'instances': [
+            objects.Instance(uuid=uuids[i], project_id='p1',
+                             vm_state='building', task_state='scheduling')
+            for i in picked]})
+
+    build(0, 1)
+    assert manager.scheduler_rpcapi.builds == [uuids[:2]]
+    # The same build again (a retry): the instance held goes on, a new
+    # one is created, one deleted meanwhile stays deleted.
+    db.instance_update(ctxt, uuids[0], {'display_name': 'kept'})
+    db.instance_destroy(ctxt, uuids[1])
+    build(0, 1, 2)
+    assert manager.scheduler_rpcapi.builds[-1] == [uuids[0], uuids[2]]
+    assert db.instance_get_by_uuid(ctxt, uuids[0])['display_name'] == 'kept'
+    assert len(db.instance_get_all_by_filters(ctxt, {})) == 2
+    # Only the deleted one in the build: nothing to hand on.
+    build(1)
+    assert len(manager.scheduler_rpcapi.builds) == 2
+
+
+def test_creating_an_instance_twice_is_refused(db):
+    ctxt = nova_context.get_admin_context()
+    values = {'uuid': '00000000-0000-4000-8000-00000000c0ff',
+              'project_id': 'p1', 'metadata': {'a': '1'}}
+    db.instance_create(ctxt, values)
+    with pytest.raises(exception.InstanceExists):
+        db.instance_create(ctxt, values)
+    db.instance_destroy(ctxt, values['uuid'])
+    with pytest.raises(exception.InstanceExists):
+        db.instance_create(ctxt, values)

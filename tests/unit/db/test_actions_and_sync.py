@@ -145,3 +145,46 @@ def test_an_older_bandwidth_reading_does_not_replace_a_newer_one(top):
     top.bw_usage_update(*args, 100, 10, 100, 10, last_refreshed=first)
     [row] = top.bw_usage_get_by_uuids(_ctxt(), ['u-1'], start)
     assert row['bw_in'] == 100
+
+
+def _statements(db):
+    """The SQL statements ``db`` sends, as they go."""
+    import sqlalchemy as sa
+    sent = []
+    sa.event.listen(db.engine, 'before_cursor_execute',
+                    lambda *args: sent.append(args[2].split()[0]))
+    return sent
+
+
+def test_a_batch_of_builds_takes_a_few_statements(top):
+    # Ten builds: the API's action of each is held; the child sends the
+    # start and the finish of each build's event, the finishes of the
+    # first five only in a later batch.
+    ctxt = _ctxt()
+    uuids = ['00000000-0000-4000-8000-%012d' % i for i in range(10)]
+    for n, uuid in enumerate(uuids):
+        top.action_start(ctxt, {'action': 'create', 'instance_uuid': uuid,
+                                'request_id': 'req-%d' % n})
+    event = 'compute__do_build_and_run_instance'
+
+    def record(n, **values):
+        return (ctxt, 'event', dict(values, instance_uuid=uuids[n],
+                                    request_id='req-%d' % n, event=event))
+
+    starts = [record(n, start_time=T0, host='h1') for n in range(10)]
+    finishes = [record(n, finish_time=T1, result='Success')
+                for n in range(10)]
+    sent = _statements(top)
+    top.action_records_apply(starts + finishes[5:])
+    # Actions and events read once each, new events written at once.
+    assert [s for s in sent if s != 'BEGIN'] == ['SELECT', 'SELECT',
+                                                 'INSERT']
+    del sent[:]
+    top.action_records_apply(finishes[:5])
+    assert [s for s in sent if s != 'BEGIN'] == ['SELECT', 'SELECT',
+                                                 'UPDATE']
+    for n, uuid in enumerate(uuids):
+        action = top.action_get_by_request_id(ctxt, uuid, 'req-%d' % n)
+        [done] = top.action_events_get(ctxt, action['id'])
+        assert (done['start_time'], done['finish_time'], done['host'],
+                done['result']) == (T0, T1, 'h1', 'Success')

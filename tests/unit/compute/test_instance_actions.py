@@ -1,0 +1,65 @@
+"""EventReporter: one event row per piece of work, started and
+finished."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from nova import context as nova_context
+from nova.compute import instance_actions
+from nova.db import models
+
+UUID = '00000000-0000-4000-8000-0000000000e1'
+
+
+def _ctxt():
+    return nova_context.RequestContext('u1', 'p1', request_id='req-e1')
+
+
+def _statements(db):
+    sent = []
+    sa.event.listen(db.engine, 'before_cursor_execute',
+                    lambda *args: sent.append(args[2].split()[0]))
+    return sent
+
+
+def _events(db):
+    action = db.action_get_by_request_id(_ctxt(), UUID, 'req-e1')
+    return action, db.action_events_get(_ctxt(), action['id'])
+
+
+def test_the_finish_updates_the_row_the_start_wrote(db):
+    sent = _statements(db)
+    with instance_actions.EventReporter(db, _ctxt(), 'compute_stop',
+                                        UUID, 'h1', action='stop'):
+        # The start looked for the action and the event, then wrote.
+        assert [s for s in sent if s != 'BEGIN'] == [
+            'SELECT', 'INSERT', 'SELECT', 'INSERT']
+        del sent[:]
+    assert [s for s in sent if s != 'BEGIN'] == ['UPDATE']
+    action, [event] = _events(db)
+    assert (action['action'], event['event'], event['host'],
+            event['result']) == ('stop', 'compute_stop', 'h1', 'Success')
+    assert event['start_time'] is not None
+    assert event['finish_time'] is not None
+
+
+def test_a_failure_is_recorded_on_the_event_and_its_action(db):
+    with pytest.raises(RuntimeError):
+        with instance_actions.EventReporter(db, _ctxt(), 'compute_stop',
+                                            UUID, 'h1', action='stop'):
+            raise RuntimeError('boom')
+    action, [event] = _events(db)
+    assert event['result'] == 'Error'
+    assert 'RuntimeError: boom' in event['traceback']
+    assert action['message'] == 'Error'
+
+
+def test_a_finish_whose_start_row_is_gone_is_recorded_anew(db):
+    with instance_actions.EventReporter(db, _ctxt(), 'compute_stop',
+                                        UUID, 'h1', action='stop'):
+        with db.writer() as session:
+            session.execute(sa.delete(models.InstanceActionEvent))
+    _action, [event] = _events(db)
+    assert (event['result'], event['start_time']) == ('Success', None)
