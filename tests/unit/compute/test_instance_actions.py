@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from nova import context as nova_context
 from nova.compute import instance_actions
 from nova.db import models
+from nova.tests.unit.db import statements
 
 UUID = '00000000-0000-4000-8000-0000000000e1'
 
@@ -17,27 +18,19 @@ def _ctxt():
     return nova_context.RequestContext('u1', 'p1', request_id='req-e1')
 
 
-def _statements(db):
-    sent = []
-    sa.event.listen(db.engine, 'before_cursor_execute',
-                    lambda *args: sent.append(args[2].split()[0]))
-    return sent
-
-
 def _events(db):
     action = db.action_get_by_request_id(_ctxt(), UUID, 'req-e1')
     return action, db.action_events_get(_ctxt(), action['id'])
 
 
 def test_the_finish_updates_the_row_the_start_wrote(db):
-    sent = _statements(db)
+    sent = statements.recorded(db)
     with instance_actions.EventReporter(db, _ctxt(), 'compute_stop',
                                         UUID, 'h1', action='stop'):
         # The start looked for the action and the event, then wrote.
-        assert [s for s in sent if s != 'BEGIN'] == [
-            'SELECT', 'INSERT', 'SELECT', 'INSERT']
+        assert sent == ['SELECT', 'INSERT', 'SELECT', 'INSERT']
         del sent[:]
-    assert [s for s in sent if s != 'BEGIN'] == ['UPDATE']
+    assert sent == ['UPDATE']
     action, [event] = _events(db)
     assert (action['action'], event['event'], event['host'],
             event['result']) == ('stop', 'compute_stop', 'h1', 'Success')

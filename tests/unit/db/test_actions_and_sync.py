@@ -7,6 +7,7 @@ import pytest
 
 from nova import context as nova_context
 from nova import exception
+from nova.tests.unit.db import statements
 
 UUID = '00000000-0000-4000-8000-0000000000b1'
 T0 = datetime.datetime(2026, 11, 1, 12, 0, 0)
@@ -147,15 +148,6 @@ def test_an_older_bandwidth_reading_does_not_replace_a_newer_one(top):
     assert row['bw_in'] == 100
 
 
-def _statements(db):
-    """The SQL statements ``db`` sends, as they go."""
-    import sqlalchemy as sa
-    sent = []
-    sa.event.listen(db.engine, 'before_cursor_execute',
-                    lambda *args: sent.append(args[2].split()[0]))
-    return sent
-
-
 def test_a_batch_of_builds_takes_a_few_statements(top):
     # Ten builds: the API's action of each is held; the child sends the
     # start and the finish of each build's event, the finishes of the
@@ -174,15 +166,13 @@ def test_a_batch_of_builds_takes_a_few_statements(top):
     starts = [record(n, start_time=T0, host='h1') for n in range(10)]
     finishes = [record(n, finish_time=T1, result='Success')
                 for n in range(10)]
-    sent = _statements(top)
+    sent = statements.recorded(top)
     top.action_records_apply(starts + finishes[5:])
     # Actions and events read once each, new events written at once.
-    assert [s for s in sent if s != 'BEGIN'] == ['SELECT', 'SELECT',
-                                                 'INSERT']
+    assert sent == ['SELECT', 'SELECT', 'INSERT']
     del sent[:]
     top.action_records_apply(finishes[:5])
-    assert [s for s in sent if s != 'BEGIN'] == ['SELECT', 'SELECT',
-                                                 'UPDATE']
+    assert sent == ['SELECT', 'SELECT', 'UPDATE']
     for n, uuid in enumerate(uuids):
         action = top.action_get_by_request_id(ctxt, uuid, 'req-%d' % n)
         [done] = top.action_events_get(ctxt, action['id'])
