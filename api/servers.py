@@ -130,32 +130,29 @@ class ServersController:
         missing = [uuid for (uuid, _rev), view in zip(page, views_held,
                                                       strict=True)
                    if view is None]
-        if len(missing) * 2 > len(page):
-            # Mostly new: read the page whole, as without the cache.
+        rows: list[dict[str, Any]] = []
+        if missing and len(missing) * 2 <= len(page):
+            rows = self._rows(
+                (context, dict(search_opts, uuid=missing), None, None),
+                views.DETAIL_COLUMNS, views.DETAIL_SIDE_TABLES)
+        if len(missing) * 2 > len(page) or len(rows) != len(missing):
+            # Mostly new, or one of them went (or stopped matching) since
+            # the page was read: the page read whole, as without the
+            # cache, so that it stays one consistent page.
             rows = self._rows(query, views.DETAIL_COLUMNS,
                               views.DETAIL_SIDE_TABLES)
             page = [(row['uuid'], row['revision']) for row in rows]
             views_held = [None] * len(page)
-        elif missing:
-            rows = self._rows(
-                (context, dict(search_opts, uuid=missing), None, None),
-                views.DETAIL_COLUMNS, views.DETAIL_SIDE_TABLES)
-        else:
-            rows = []
-        fresh = [(row['uuid'], row['revision'],
-                  orjson.dumps(render.detail(row))) for row in rows]
-        self.rendered.put_many(render.key, fresh)
-        by_uuid = {uuid: view for uuid, _rev, view in fresh}
-        uuids, body = [], []
-        for (uuid, _rev), view in zip(page, views_held, strict=True):
-            if view is None:
-                # None: gone (or no longer matching) since the page read.
-                view = by_uuid.get(uuid)
-                if view is None:
-                    continue
-            uuids.append(uuid)
-            body.append(orjson.Fragment(view))
-        return uuids, body
+        fresh = {row['uuid']: (row['revision'],
+                               orjson.dumps(render.detail(row)))
+                 for row in rows}
+        self.rendered.put_many(render.key, [
+            (uuid, revision, view)
+            for uuid, (revision, view) in fresh.items()])
+        body = [orjson.Fragment(view if view is not None
+                                else fresh[uuid][1])
+                for (uuid, _rev), view in zip(page, views_held, strict=True)]
+        return [uuid for uuid, _rev in page], body
 
     def _collection(self, req: wsgi.ApiRequest, collection: str,
                     body: list[Any], uuids: list[str]) -> wsgi.Result:

@@ -50,12 +50,13 @@ def _listing_tree(path):
                                  flavor, image, 'bobs')
     db.instance_create(ADMIN, other)
     app = wsgi_app.load_app(tree.confs['api'], api)
-    return tree, app, uuids
+    return tree, app, uuids, api
 
 
 @pytest.fixture(scope='module')
 def listed(tmp_path_factory):
-    tree, app, uuids = _listing_tree(str(tmp_path_factory.mktemp('listing')))
+    tree, app, uuids, _api = _listing_tree(
+        str(tmp_path_factory.mktemp('listing')))
     yield app, uuids
     tree.stop()
 
@@ -63,8 +64,8 @@ def listed(tmp_path_factory):
 @pytest.fixture
 def changing(tmp_path):
     """:func:`listed`'s servers, for a test that changes them."""
-    tree, app, uuids = _listing_tree(str(tmp_path))
-    yield tree.db('api'), app, uuids
+    tree, app, uuids, api = _listing_tree(str(tmp_path))
+    yield tree.db('api'), app, uuids, api
     tree.stop()
 
 
@@ -116,7 +117,7 @@ def _child_copy(db, uuid, **changes):
 
 def test_a_listing_shows_each_change_and_renders_only_those(
         changing, monkeypatch):
-    db, app, uuids = changing
+    db, app, uuids, _api = changing
     rendered = []
     render = views.Renderer.detail
 
@@ -166,3 +167,25 @@ def test_a_listing_shows_each_change_and_renders_only_those(
     assert len(rendered) == 2
     assert page[0]['OS-EXT-SRV-ATTR:host'] == 'h%d' % uuids.index(
         page[0]['id'])
+
+
+def test_a_server_gone_between_the_reads_of_a_listing(changing, monkeypatch):
+    # The listing reads the page's revisions, then the servers that
+    # changed; one deleted in between leaves the page whole, its next
+    # link included.
+    db, app, uuids, api = changing
+    _get(app, '/servers/detail?limit=3')
+    db.instance_update(ADMIN, uuids[6], {'metadata': {'role': 'db'}},
+                       bump_api_version=True)
+    get_revisions = api.get_revisions
+
+    def deleting_after(*args, **kwargs):
+        page = get_revisions(*args, **kwargs)
+        db.instances_destroy_from_child(ADMIN, [uuids[6]])
+        return page
+
+    monkeypatch.setattr(api, 'get_revisions', deleting_after)
+    body = _get(app, '/servers/detail?limit=3')
+    assert [s['id'] for s in body['servers']] == uuids[5:2:-1]
+    [link] = body['servers_links']
+    assert link['href'].endswith('marker=%s' % uuids[3])
