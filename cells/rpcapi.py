@@ -45,9 +45,22 @@ class CellsAPI:
         # A call that gathers from the tree answers after at most
         # call_timeout with whatever arrived; wait a little longer.
         self._gather_timeout = conf.cells.call_timeout + 5
+        # The nova-cells manager of this process, once deliver_to named
+        # it: casts then reach it without the broker.
+        self._local: Any = None
+
+    def deliver_to(self, manager: Any) -> None:
+        """Cast to ``manager``, nova-cells running in this process,
+        directly: for the changes nova-cells itself writes to the cell's
+        database (the instance a build creates), which went out to the
+        broker and straight back in."""
+        self._local = manager
 
     def _cast(self, ctxt: Any, method: str, version: str = '1.0',
               **kwargs: Any) -> None:
+        if self._local is not None:
+            getattr(self._local, method)(ctxt, **kwargs)
+            return
         self.client.prepare(version=version).cast(ctxt, method, **kwargs)
 
     def build_instances(self, ctxt: Any, **build_inst_kwargs: Any) -> None:

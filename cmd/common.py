@@ -112,6 +112,12 @@ def build_service(conf: cfg.ConfigOpts, name: str, host: str,
     if name == 'cells':
         manager = cells_manager.CellsManager(conf, host, db, transport)
         topic = conf.cells.topic
+        # The cell's database pushes its changes up through nova-cells:
+        # from this process, without the broker.
+        for listener in db.listeners:
+            client = getattr(listener, '__self__', None)
+            if isinstance(client, cells_rpcapi.CellsAPI):
+                client.deliver_to(manager)
     elif name == 'scheduler':
         on_failure = (cells_rpcapi.CellsAPI(conf, transport)
                       .build_instances_failed if is_child_cell(conf)

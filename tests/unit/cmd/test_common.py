@@ -7,7 +7,14 @@ import subprocess
 import sys
 import threading
 
+import oslo_messaging
+import pytest
+
+from nova import conf as nova_conf
+from nova import context as nova_context
+from nova import rpc
 from nova.cmd import common
+from nova.db import migration
 
 
 class _Service:
@@ -65,3 +72,49 @@ def test_a_daemon_refuses_a_bad_database_url_in_one_line(tmp_path):
     assert done.stderr.splitlines()[-1] == (
         "nova-cells: error: Invalid cell configuration: [database] "
         "connection: ssl_disabled must be true or false, not 'maybe'")
+
+
+def _child_conf(tmp_path):
+    conf = nova_conf.new_conf()
+    conf(args=[], default_config_files=[])
+    url = 'sqlite:///%s' % (tmp_path / 'child.sqlite')
+    migration.db_sync(url)
+    conf.set_override('connection', url, 'database')
+    conf.set_override('transport_url', 'inproc://direct-child')
+    conf.set_override('enable', True, 'cells')
+    conf.set_override('name', 'child', 'cells')
+    conf.set_override('cell_type', 'compute', 'cells')
+    return conf
+
+
+def test_nova_cells_takes_its_cells_changes_without_the_broker(
+        tmp_path, monkeypatch):
+    # A child cell's database pushes every change up through nova-cells;
+    # in nova-cells' own process that is a call, not a cast to itself.
+    conf = _child_conf(tmp_path)
+    transport = rpc.get_transport(conf)
+    db = common.make_database(conf, transport)
+    # Another process's handle on the same database: no nova-cells there.
+    elsewhere = common.make_database(conf, transport)
+    try:
+        svc = common.build_service(conf, 'cells', 'child', db, transport)
+        received = []
+        monkeypatch.setattr(svc.manager, 'instance_update_at_top',
+                            lambda ctxt, instance: received.append(
+                                instance.uuid))
+
+        def no_broker(*args, **kwargs):
+            raise AssertionError('cast through the broker')
+
+        monkeypatch.setattr(oslo_messaging.RPCClient, 'prepare', no_broker)
+        ctxt = nova_context.get_admin_context()
+        uuid = '00000000-0000-4000-8000-0000000000d1'
+        db.instance_create(ctxt, {'uuid': uuid, 'project_id': 'p1'})
+        assert received == [uuid]
+        with pytest.raises(AssertionError, match='broker'):
+            elsewhere.listeners[0](ctxt, 'instance.update',
+                                   db.instance_get_by_uuid(ctxt, uuid))
+    finally:
+        db.dispose()
+        elsewhere.dispose()
+        transport.cleanup()
