@@ -31,12 +31,12 @@ def _image_dict(row: Any) -> dict[str, Any]:
 
 
 _IMAGES = table_of(models.Image)
+# What a non-admin may see: public images and its project's.
+_VISIBLE = sa.or_(_IMAGES.c.is_public.is_(True),
+                  _IMAGES.c.owner == sa.bindparam('project_id'))
 _IMAGE_BY_UUID = sa.select(_IMAGES).where(
     _IMAGES.c.uuid == sa.bindparam('uuid'), _IMAGES.c.deleted == 0).limit(1)
-# What a non-admin may see: public images and its project's.
-_VISIBLE_IMAGE_BY_UUID = _IMAGE_BY_UUID.where(sa.or_(
-    _IMAGES.c.is_public.is_(True),
-    _IMAGES.c.owner == sa.bindparam('project_id')))
+_VISIBLE_IMAGE_BY_UUID = _IMAGE_BY_UUID.where(_VISIBLE)
 
 
 class ImageQueries(QueryMixin):
@@ -45,8 +45,7 @@ class ImageQueries(QueryMixin):
     def _visible(self, context: Any, stmt: Any) -> Any:
         if context.is_admin:
             return stmt
-        return stmt.where(sa.or_(models.Image.is_public.is_(True),
-                                 models.Image.owner == context.project_id))
+        return stmt.where(_VISIBLE).params(project_id=context.project_id)
 
     def _live_image(self, session: Any, context: Any, image_id: str) -> Any:
         stmt = sa.select(models.Image).where(models.Image.uuid == image_id,
