@@ -77,7 +77,8 @@ class CellsManager(admin.CellsAdminMixin, service.Manager):
         self._report_timer: threading.Timer | None = None
         self.healer = sync.Healer(conf, db, self.instances_sync_at_top)
         self.update_batcher = sync.UpdateBatcher(
-            conf.cells.instance_update_batch_delay, self._send_updates_up)
+            conf.cells.instance_update_batch_delay, self._send_updates_up,
+            hold=conf.cells.instance_update_batch_hold)
         self.build_timeouts = sync.BuildTimeouts(conf, db)
 
     def init_host(self) -> None:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Iterator
 import datetime
+import math
 import threading
 import time
 from typing import Any
@@ -59,12 +60,23 @@ class UpdateBatcher:
     An update holds the whole instance and the top applies the highest
     ``sync_version`` only, so of several updates to one instance only the
     newest needs to travel.  Actions and events all travel, in the order
-    they came.  Whatever comes when nothing was sent for ``delay`` seconds
-    goes at once; what follows within ``delay`` waits and goes together: a
-    quiet cell loses no time, and a busy one sends at most one message per
-    ``delay``.  A batch that cannot be sent is logged, as a lost message
-    would be: the heal task sends its instances again later; its actions
-    and events are lost, as they were when each went up on its own.
+    they came.
+
+    Two clocks decide when a batch goes:
+
+    * ``delay``: at least this long between two messages.  What comes
+      when nothing was sent for ``delay`` goes at once; what follows waits
+      for the rest of the delay and goes together.
+    * ``hold``: what no client waits for may wait this long for more to
+      travel with it: the update of an instance whose task is still in
+      progress (a build before it is ACTIVE or ERROR, say) and actions and
+      events.  An update that ends a task (``task_state`` back to None)
+      goes as soon as ``delay`` allows and takes everything held along.  A
+      build's steps then mostly travel as one update, the last one.
+
+    A batch that cannot be sent is logged, as a lost message would be: the
+    heal task sends its instances again later; its actions and events are
+    lost, as they were when each went up on its own.
     """
 
     # Instances per message, at most: a message stays a few hundred KiB.
@@ -73,18 +85,22 @@ class UpdateBatcher:
     # bytes).
     MAX_RECORDS = 500
 
-    def __init__(self, delay: float, send: SendUpdates,
+    def __init__(self, delay: float, send: SendUpdates, hold: float = 0.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
         """``send(ctxt, instances, records)``: the context of the change
         when the batch holds one, an admin context otherwise."""
         self.delay = delay
+        self.hold = hold
         self._send = send
         self._clock = clock
         self._lock = threading.Lock()
         self._pending: dict[str, tuple[Any, objects.Instance]] = {}
         self._records: list[tuple[Any, ActionRecord]] = []
         self._timer: threading.Timer | None = None
-        self._last_sent = float('-inf')
+        self._timer_at = math.inf
+        # When what is pending must go, at the latest.
+        self._due = math.inf
+        self._last_sent = -math.inf
         self.batches_sent = 0
 
     def add(self, ctxt: Any, instance: objects.Instance) -> None:
@@ -93,7 +109,8 @@ class UpdateBatcher:
             if held is None or (_sync_version(instance)
                                 >= _sync_version(held[1])):
                 self._pending[instance.uuid] = (ctxt, instance)
-            go_now = self._schedule()
+            go_now = self._schedule(self.hold if _in_progress(instance)
+                                    else 0.0)
         if go_now:
             self.flush()
 
@@ -104,20 +121,28 @@ class UpdateBatcher:
             self._records.append((ctxt, {
                 'kind': kind, 'record': record, 'user_id': ctxt.user_id,
                 'project_id': ctxt.project_id}))
-            go_now = self._schedule()
+            go_now = self._schedule(self.hold)
         if go_now:
             self.flush()
 
-    def _schedule(self) -> bool:
-        """Under the lock: whether to send now, or else make sure a send
-        is on its way."""
-        if self._timer is not None:
-            return False    # a batch is on its way
-        wait = self._last_sent + self.delay - self._clock()
-        if wait <= 0:
+    def _schedule(self, may_wait: float) -> bool:
+        """Under the lock, for a change that may wait ``may_wait`` seconds:
+        whether to send now, or else make sure a send is on its way in
+        time."""
+        now = self._clock()
+        self._due = min(self._due, now + may_wait)
+        at = max(self._due, self._last_sent + self.delay)
+        if at <= now:
             return True
-        self._timer = threading.Timer(wait, self.flush)
+        if self._timer is not None:
+            if self._timer_at <= at:
+                return False    # a batch is on its way in time
+            # Too late for this change: a flush that already fired sends
+            # it anyway, one that did not is replaced.
+            self._timer.cancel()
+        self._timer = threading.Timer(at - now, self.flush)
         self._timer.daemon = True
+        self._timer_at = at
         self._timer.start()
         return False
 
@@ -136,6 +161,7 @@ class UpdateBatcher:
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
+            self._timer_at = self._due = math.inf
             if batch or records:
                 self._last_sent = self._clock()
         while batch or records:
@@ -159,6 +185,13 @@ class UpdateBatcher:
                         'action record(s) up; the heal task will resend '
                         'the instances', len(batch), len(records),
                         exc_info=True)
+
+
+def _in_progress(instance: objects.Instance) -> bool:
+    """Whether a task of the instance is under way (no client waits for
+    its steps: they wait for its end)."""
+    return (instance.obj_attr_is_set('task_state')
+            and instance.task_state is not None)
 
 
 def _sync_version(instance: objects.Instance) -> int:

@@ -131,16 +131,43 @@ Related options:
 Seconds between two messages of changes (instance updates, actions and
 their events) a child cell's nova-cells sends up.
 
-A change that comes when none was sent for this long goes at once; the
-ones that follow wait for the rest of this delay and go together, in one
-message.  Each update carries the whole instance, so only the newest of
-several updates to one instance travels: a burst of builds costs the
-parents a few messages and database transactions instead of one per
-change.
+A change that comes when none was sent for this long goes at once
+(unless ``instance_update_batch_hold`` lets it wait); the ones that
+follow wait for the rest of this delay and go together, in one message.
+Each update carries the whole instance, so only the newest of several
+updates to one instance travels: a burst of builds costs the parents a
+few messages and database transactions instead of one per change.
 
 Possible values:
 
 * 0: send every update up on its own, as it comes.
+
+Related options:
+
+* ``instance_update_batch_hold``
+"""),
+    cfg.FloatOpt('instance_update_batch_hold',
+                 default=1.0, min=0.0, max=60.0,
+                 help="""
+Seconds a change no client waits for may be held back in a child cell so
+that later changes travel up with it.
+
+Such changes are the updates of an instance whose task is still in
+progress (a build before it is ACTIVE or ERROR, a resize before it
+settles) and instance actions and their events.  An update that ends a
+task (the instance's task state back to none) goes as soon as
+``instance_update_batch_delay`` allows and takes every held change along,
+so the steps of a build mostly reach the parents as one update: its last.
+The parents see a task's intermediate states up to this much later.
+
+Possible values:
+
+* 0: hold nothing; every change goes within
+  ``instance_update_batch_delay``.
+
+Related options:
+
+* ``instance_update_batch_delay``
 """),
     cfg.IntOpt('instance_update_num_instances',
                default=500, min=1,

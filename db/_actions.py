@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from nova import exception
+from nova.db import _retry
 from nova.db import models
 from nova.db._common import QueryMixin
 from nova.db._common import insert_of
@@ -61,6 +62,7 @@ class ActionQueries(QueryMixin):
             'uuid': instance_uuid,
             'request_id': request_id}).mappings().first()
 
+    @_retry.retry_on_deadlock
     def action_start(self, context: Any, values: dict[str, Any]
                      ) -> dict[str, Any]:
         """Record that an action on an instance started."""
@@ -71,6 +73,7 @@ class ActionQueries(QueryMixin):
         self._notify(context, 'instance.action', result)
         return result
 
+    @_retry.retry_on_deadlock
     def action_apply(self, context: Any, values: dict[str, Any]) -> bool:
         """Store a child's action unless we hold it already."""
         with self.writer() as session:
@@ -84,6 +87,7 @@ class ActionQueries(QueryMixin):
                                       if k in _ACTION_FIELDS})
         return True
 
+    @_retry.retry_on_deadlock
     def action_records_apply(self, records: list[tuple[Any, str,
                                                        dict[str, Any]]]
                              ) -> None:
@@ -156,6 +160,7 @@ class ActionQueries(QueryMixin):
                     action_id=action['id'], instance_uuid=uuid,
                     request_id=request_id, action=action['action'])
 
+    @_retry.retry_on_deadlock
     def action_event_record(self, context: Any, values: dict[str, Any],
                             held: dict[str, Any] | None = None
                             ) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from nova.db import _retry
 from nova.db import models
 from nova.db._common import QueryMixin
 from nova.db._common import row_to_dict
@@ -15,6 +16,7 @@ from nova.db._common import row_to_dict
 class BandwidthQueries(QueryMixin):
     """Mixed into :class:`nova.db.api.Database`."""
 
+    @_retry.retry_on_deadlock
     def bw_usage_update(self, context: Any, uuid: str, mac: str,
                         start_period: datetime.datetime, bw_in: int,
                         bw_out: int, last_ctr_in: int, last_ctr_out: int,

@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from nova import exception
+from nova.db import _retry
 from nova.db import models
 from nova.db._common import QueryMixin
 from nova.db._common import row_to_dict
@@ -23,6 +24,7 @@ class CellQueries(QueryMixin):
         return session.scalars(sa.select(models.Cell).where(
             models.Cell.name == name, models.Cell.deleted == 0)).first()
 
+    @_retry.retry_on_deadlock
     def cell_create(self, context: Any, values: dict[str, Any]
                     ) -> dict[str, Any]:
         values = {k: v for k, v in values.items() if k in _CELL_FIELDS}
@@ -34,6 +36,7 @@ class CellQueries(QueryMixin):
             session.flush()
             return row_to_dict(row)
 
+    @_retry.retry_on_deadlock
     def cell_update(self, context: Any, name: str, values: dict[str, Any]
                     ) -> dict[str, Any]:
         with self.writer() as session:
@@ -50,6 +53,7 @@ class CellQueries(QueryMixin):
             session.flush()
             return row_to_dict(row)
 
+    @_retry.retry_on_deadlock
     def cell_delete(self, context: Any, name: str) -> None:
         with self.writer() as session:
             row = self._live_cell(session, name)

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from nova import exception
+from nova.db import _retry
 from nova.db import models
 from nova.db._common import QueryMixin
 from nova.db._common import insert_of
@@ -41,6 +42,7 @@ def _live_services(by_binary: bool, enabled_only: bool) -> sa.Select[Any]:
 class ComputeQueries(QueryMixin):
     """Mixed into :class:`nova.db.api.Database`."""
 
+    @_retry.retry_on_deadlock
     def service_report(self, context: Any, host: str, binary: str,
                        topic: str) -> dict[str, Any]:
         """Create or refresh the heartbeat row of a running service."""
@@ -78,6 +80,7 @@ class ComputeQueries(QueryMixin):
                                                    binary=binary)
             return row_to_dict(row)
 
+    @_retry.retry_on_deadlock
     def service_update(self, context: Any, service_id: int,
                        values: dict[str, Any]) -> dict[str, Any]:
         with self.writer() as session:
@@ -89,6 +92,7 @@ class ComputeQueries(QueryMixin):
             session.flush()
             return row_to_dict(row)
 
+    @_retry.retry_on_deadlock
     def compute_node_upsert(self, context: Any, host: str, node: str,
                             values: dict[str, Any]) -> None:
         """Create or update the row of one hypervisor node."""

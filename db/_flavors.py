@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from nova import exception
+from nova.db import _retry
 from nova.db import models
 from nova.db._common import QueryMixin
 from nova.db._common import row_to_dict
@@ -40,6 +41,7 @@ class FlavorQueries(QueryMixin):
             result.append(values)
         return result
 
+    @_retry.retry_on_deadlock
     def flavor_create(self, context: Any, values: dict[str, Any]
                       ) -> dict[str, Any]:
         values = dict(values)
@@ -82,6 +84,7 @@ class FlavorQueries(QueryMixin):
         with self.reader() as session:
             return self._flavor_dicts(session, list(session.scalars(stmt)))
 
+    @_retry.retry_on_deadlock
     def flavor_destroy(self, context: Any, flavorid: str) -> None:
         with self.writer() as session:
             row = self._flavor_row(session, flavorid)
@@ -96,6 +99,7 @@ class FlavorQueries(QueryMixin):
             raise exception.FlavorNotFound(flavor_id=flavorid)
         return row
 
+    @_retry.retry_on_deadlock
     def flavor_extra_specs_update(self, context: Any, flavorid: str,
                                   specs: dict[str, Any]) -> dict[str, Any]:
         """Create or change extra specs; returns all of the flavor's."""
@@ -113,6 +117,7 @@ class FlavorQueries(QueryMixin):
             session.flush()
             return self._flavor_dicts(session, [row])[0]['extra_specs']
 
+    @_retry.retry_on_deadlock
     def flavor_extra_spec_delete(self, context: Any, flavorid: str,
                                  key: str) -> None:
         with self.writer() as session:
@@ -127,6 +132,7 @@ class FlavorQueries(QueryMixin):
 
     # -- key pairs ------------------------------------------------------
 
+    @_retry.retry_on_deadlock
     def key_pair_create(self, context: Any, values: dict[str, Any]
                         ) -> dict[str, Any]:
         with self.writer() as session:
@@ -163,6 +169,7 @@ class FlavorQueries(QueryMixin):
                     .order_by(models.KeyPair.name))
             return [row_to_dict(r) for r in session.scalars(stmt)]
 
+    @_retry.retry_on_deadlock
     def key_pair_destroy(self, context: Any, user_id: str, name: str
                          ) -> None:
         with self.writer() as session:

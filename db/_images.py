@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from nova import exception
+from nova.db import _retry
 from nova.db import models
 from nova.db._common import QueryMixin
 from nova.db._common import row_to_dict
@@ -55,6 +56,7 @@ class ImageQueries(QueryMixin):
             raise exception.ImageNotFound(image_id=image_id)
         return row
 
+    @_retry.retry_on_deadlock
     def image_create(self, context: Any, values: dict[str, Any]
                      ) -> dict[str, Any]:
         """Register an image; ``values['id']`` is its uuid."""
@@ -86,6 +88,7 @@ class ImageQueries(QueryMixin):
             return [_image_dict(r) for r in
                     session.scalars(self._visible(context, stmt))]
 
+    @_retry.retry_on_deadlock
     def image_update(self, context: Any, image_id: str,
                      values: dict[str, Any],
                      forward_only: bool = False) -> dict[str, Any]:
@@ -106,6 +109,7 @@ class ImageQueries(QueryMixin):
             session.flush()
             return _image_dict(row)
 
+    @_retry.retry_on_deadlock
     def image_destroy(self, context: Any, image_id: str) -> None:
         with self.writer() as session:
             row = self._live_image(session, context, image_id)

@@ -12,6 +12,7 @@ import orjson
 import sqlalchemy as sa
 
 from nova import exception
+from nova.db import _retry
 from nova.db import models
 from nova.db._common import QueryMixin
 from nova.db._common import filter_deleted
@@ -442,6 +443,7 @@ class InstanceQueries(QueryMixin):
         row = conn.execute(_LOCKED_ROW, {'uuid': uuid}).mappings().first()
         return None if row is None else dict(row)
 
+    @_retry.retry_on_deadlock
     def instance_create(self, context: Any, values: dict[str, Any]
                         ) -> dict[str, Any]:
         """Create an instance; :class:`~nova.exception.InstanceExists`
@@ -471,6 +473,7 @@ class InstanceQueries(QueryMixin):
         self._notify(context, 'instance.update', result)
         return result
 
+    @_retry.retry_on_deadlock
     def instance_update(self, context: Any, uuid: str,
                         values: dict[str, Any],
                         expected_task_state: Any = None,
@@ -520,6 +523,7 @@ class InstanceQueries(QueryMixin):
         self._notify(context, 'instance.update', result)
         return result
 
+    @_retry.retry_on_deadlock
     def instance_destroy(self, context: Any, uuid: str) -> dict[str, Any]:
         """Soft-delete an instance; the row stays as a tombstone."""
         with self.writer() as session:
@@ -545,6 +549,7 @@ class InstanceQueries(QueryMixin):
         self._notify(context, 'instance.destroy', result)
         return result
 
+    @_retry.retry_on_deadlock
     def instance_purge(self, context: Any, uuid: str) -> None:
         """Remove every trace of an instance from this database, telling
         no listener: for a build that moves on to another cell."""
@@ -581,6 +586,7 @@ class InstanceQueries(QueryMixin):
         return self.instances_apply_from_child(context, [values],
                                                update_fields)[0]
 
+    @_retry.retry_on_deadlock
     def instances_apply_from_child(self, context: Any,
                                    values_list: list[dict[str, Any]],
                                    update_fields: frozenset[str] | None
@@ -672,6 +678,7 @@ class InstanceQueries(QueryMixin):
         writes.execute(conn)
         return results
 
+    @_retry.retry_on_deadlock
     def instance_apply_from_api(self, context: Any, uuid: str,
                                 values: dict[str, Any],
                                 api_version: int) -> str:
@@ -716,6 +723,7 @@ class InstanceQueries(QueryMixin):
         """Tombstone the replica of an instance a child deleted."""
         return bool(self.instances_destroy_from_child(context, [uuid]))
 
+    @_retry.retry_on_deadlock
     def instances_destroy_from_child(self, context: Any,
                                      uuids: list[str]) -> list[str]:
         """Tombstone many replicas; returns the uuids that were live."""
@@ -738,6 +746,7 @@ class InstanceQueries(QueryMixin):
 
     # -- faults ---------------------------------------------------------
 
+    @_retry.retry_on_deadlock
     def instance_fault_create(self, context: Any, values: dict[str, Any]
                               ) -> dict[str, Any]:
         with self.writer() as session:

@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from nova import exception
+from nova.db import _retry
 from nova.db import models
 from nova.db._common import QueryMixin
 from nova.db._common import row_to_dict
@@ -19,6 +20,7 @@ IN_PROGRESS = ('pre-migrating', 'migrating', 'post-migrating', 'finished',
 class MigrationQueries(QueryMixin):
     """Mixed into :class:`nova.db.api.Database`."""
 
+    @_retry.retry_on_deadlock
     def migration_create(self, context: Any, values: dict[str, Any]
                          ) -> dict[str, Any]:
         with self.writer() as session:
@@ -36,6 +38,7 @@ class MigrationQueries(QueryMixin):
                     'Migration %s could not be found.' % migration_id)
             return row_to_dict(row)
 
+    @_retry.retry_on_deadlock
     def migration_update(self, context: Any, migration_id: int,
                          values: dict[str, Any]) -> dict[str, Any]:
         with self.writer() as session:

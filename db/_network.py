@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from nova import exception
+from nova.db import _retry
 from nova.db import models
 from nova.db._common import QueryMixin
 from nova.db._common import row_to_dict
@@ -35,6 +36,7 @@ _LOWEST_FREE = sa.select(_FIXED_IPS.c.id, _FIXED_IPS.c.address).where(
 class NetworkQueries(QueryMixin):
     """Mixed into :class:`nova.db.api.Database`."""
 
+    @_retry.retry_on_deadlock
     def network_create(self, context: Any, label: str, cidr: str
                        ) -> dict[str, Any]:
         """Create a network and one fixed IP row per usable address (its
@@ -73,6 +75,7 @@ class NetworkQueries(QueryMixin):
                     .order_by(models.Network.id))
             return [row_to_dict(r) for r in session.scalars(stmt)]
 
+    @_retry.retry_on_deadlock
     def fixed_ip_allocate(self, context: Any, instance_uuid: str
                           ) -> tuple[dict[str, Any], str]:
         """Allocate the lowest free address of this cell's first network
@@ -100,6 +103,7 @@ class NetworkQueries(QueryMixin):
                 'instance_uuid': instance_uuid, 'updated_at': utcnow()})
             return dict(network), str(free.address)
 
+    @_retry.retry_on_deadlock
     def fixed_ip_disassociate_all(self, context: Any,
                                   instance_uuid: str) -> list[str]:
         FixedIp = models.FixedIp

@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from nova.db import _retry
 from nova.db import models
 from nova.db._common import QueryMixin
 from nova.db._common import table_of
@@ -52,6 +53,7 @@ class QuotaQueries(QueryMixin):
         return {'instances': int(count or 0), 'cores': int(cores or 0),
                 'ram': int(ram or 0)}
 
+    @_retry.retry_on_deadlock
     def quota_set(self, context: Any, project_id: str,
                   limits: dict[str, int]) -> None:
         """Create or change the limits of a project, all at once."""
@@ -68,6 +70,7 @@ class QuotaQueries(QueryMixin):
                 else:
                     row.hard_limit = limit
 
+    @_retry.retry_on_deadlock
     def quota_destroy_all_by_project(self, context: Any,
                                      project_id: str) -> None:
         """Forget a project's limits: it goes back to the defaults."""

@@ -30,7 +30,8 @@ def sync_tree(tree_factory):
     tree = tree_factory(
         services={'api': ['cells']},
         overrides={c: {('heal_interval', 'cells'): 3600.0,
-                       ('instance_update_batch_delay', 'cells'): 0.0}
+                       ('instance_update_batch_delay', 'cells'): 0.0,
+                       ('instance_update_batch_hold', 'cells'): 0.0}
                    for c in ('cell1', 'cell2')})
     tree.wait_for_capacities('api', ['cell1', 'cell2'])
     return tree
@@ -275,7 +276,8 @@ def test_a_build_failed_everywhere_stays_in_error_at_the_top(
     tree.wait_for_capacities('api', ['cell1', 'cell2'])
     held = [_hold_upward(tree, c) for c in ('cell1', 'cell2')]
     for faults in held:
-        faults.methods = ('instance_update_at_top', 'instances_sync_at_top')
+        faults.methods = ('instance_update_at_top', 'changes_at_top',
+                          'instances_sync_at_top')
     api = tree.compute_api()
     ctxt = nova_context.RequestContext('admin', 'admin', is_admin=True)
     [instance], _ = api.create(ctxt, api.flavor_get(ctxt, '1'), IMAGE,

@@ -72,7 +72,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         'setting of the shared server: opt-in); every '
                         'daemon pools up to 30 connections, and a boot '
                         'burst on the 3-cell tree alone can open ~100')
+    parser.add_argument('--set', action='append', default=[],
+                        metavar='SECTION.OPTION=VALUE',
+                        help='a nova.conf setting for every daemon of '
+                        'the deployments, over the benchmark\'s own '
+                        '(repeatable; named in the report): to compare '
+                        'settings, run once with and once without')
     args = parser.parse_args(argv)
+    try:
+        args.settings = _settings(args.set)
+    except ValueError as exc:
+        parser.error(str(exc))
     chosen = [n.strip() for n in args.only.split(',') if n.strip()]
     skip = {n.strip() for n in args.skip.split(',') if n.strip()}
     bad = [n for n in chosen + list(skip) if n not in ALL]
@@ -80,6 +90,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.error(f'unknown benchmark(s) {bad}; choose from {ALL}')
     args.chosen = [n for n in ALL if n in chosen and n not in skip]
     return args
+
+
+def _settings(items: list[str]) -> deploy.Overrides:
+    """``--set`` values as {section: {option: value}}."""
+    settings: deploy.Overrides = {}
+    for item in items:
+        name, sep, value = item.partition('=')
+        section, dot, option = name.strip().rpartition('.')
+        if not sep or not dot or not section or not option:
+            raise ValueError(f'--set {item!r}: expected '
+                             'SECTION.OPTION=VALUE')
+        settings.setdefault(section, {})[option] = value.strip()
+    return settings
 
 
 def _terminate(signum: int, _frame: Any) -> None:
@@ -117,6 +140,10 @@ def main(argv: list[str] | None = None) -> int:
         ctx.shared['scale_cells'] = args.scale_cells
     ctx.shared['profile'] = args.profile
     report = report_mod.Report(outdir, 'quick' if args.quick else 'full')
+    for section, options in args.settings.items():
+        deploy.ALWAYS.setdefault(section, {}).update(options)
+        report.notes += [f'set [{section}] {k} = {v}'
+                         for k, v in options.items()]
     common.say(f'results in {outdir}; running {", ".join(args.chosen)}')
     try:
         deploy.launcher.Backends().check()

@@ -10,8 +10,8 @@ A = '00000000-0000-4000-8000-00000000000a'
 B = '00000000-0000-4000-8000-00000000000b'
 
 
-def _instance(uuid, version):
-    return objects.Instance(uuid=uuid, sync_version=version)
+def _instance(uuid, version, **fields):
+    return objects.Instance(uuid=uuid, sync_version=version, **fields)
 
 
 class Recorder:
@@ -31,9 +31,9 @@ class Recorder:
         self.sent.set()
 
 
-def _busy_batcher(send, delay=3600.0):
+def _busy_batcher(send, delay=3600.0, hold=0.0):
     """A batcher that has just sent something: what comes next waits."""
-    batcher = sync.UpdateBatcher(delay, send)
+    batcher = sync.UpdateBatcher(delay, send, hold=hold)
     batcher.add(nova_context.RequestContext('u', 'p'),
                 _instance('00000000-0000-4000-8000-0000000000ff', 1))
     assert len(send.batches) == 1
@@ -139,3 +139,45 @@ def test_a_lone_event_goes_with_its_own_context_and_many_are_bounded():
     batcher.flush()
     assert [len(r) for r in send.records] == [
         1, sync.UpdateBatcher.MAX_RECORDS, 1]
+
+
+def test_the_steps_of_a_task_wait_for_its_end_and_go_with_it():
+    send = Recorder()
+    batcher = sync.UpdateBatcher(0.0, send, hold=3600.0)
+    ctxt = nova_context.RequestContext('u', 'p')
+    # A build's steps and its event: no client waits for them.
+    batcher.add(ctxt, _instance(A, 1, task_state='scheduling'))
+    batcher.add_action(ctxt, 'event', 'start-a')
+    batcher.add(ctxt, _instance(A, 2, task_state='spawning'))
+    batcher.add(ctxt, _instance(B, 1, task_state='networking'))
+    assert send.batches == []
+    # Another instance's build ends: everything goes, at once.
+    batcher.add(ctxt, _instance(A, 3, task_state=None, vm_state='active'))
+    [(_ctxt, instances)] = send.batches
+    assert sorted(instances) == [(A, 3), (B, 1)]
+    assert send.records == [[('event', 'start-a', 'u')]]
+
+
+def test_a_held_step_goes_when_the_hold_is_over():
+    send = Recorder()
+    batcher = sync.UpdateBatcher(0.0, send, hold=0.2)
+    ctxt = nova_context.RequestContext('u', 'p')
+    batcher.add(ctxt, _instance(A, 1, task_state='spawning'))
+    assert send.batches == []
+    assert send.sent.wait(5)
+    assert send.batches[0][1] == [(A, 1)]
+    # The timer sent it: nothing is left to send twice.
+    batcher.flush()
+    assert len(send.batches) == 1
+
+
+def test_the_end_of_a_task_still_keeps_the_delay_between_messages():
+    send = Recorder()
+    batcher = _busy_batcher(send, delay=0.2, hold=3600.0)
+    ctxt = nova_context.RequestContext('u', 'p')
+    batcher.add(ctxt, _instance(A, 1, task_state='spawning'))
+    batcher.add(ctxt, _instance(B, 1, task_state=None))
+    # The task's end brings the send forward from the hold to the delay.
+    assert send.batches == []
+    assert send.sent.wait(5)
+    assert sorted(send.batches[0][1]) == [(A, 1), (B, 1)]
