@@ -48,7 +48,7 @@ class CellsManager(admin.CellsAdminMixin, service.Manager):
     """The nova-cells endpoint; operator calls live in
     :class:`nova.cells.admin.CellsAdminMixin`."""
 
-    target = oslo_messaging.Target(version='1.2')
+    target = oslo_messaging.Target(version='1.3')
 
     def __init__(self, conf: Any, host: str, db: Any,
                  transport: oslo_messaging.Transport,
@@ -298,6 +298,25 @@ class CellsManager(admin.CellsAdminMixin, service.Manager):
     def action_event_at_top(self, ctxt: Any,
                             event: objects.InstanceActionEvent) -> None:
         self.update_batcher.add_action(ctxt, 'event', event)
+
+    def changes_at_top(self, ctxt: Any, instances: list[objects.Instance],
+                       action_records: list[dict[str, Any]]) -> None:
+        """A batch from a service of this cell (see ``sync.ChangePusher``),
+        into the batches going up.  What is not an instance or an action
+        record is logged and dropped; the rest goes."""
+        for instance in instances:
+            if isinstance(instance, objects.Instance):
+                self.instance_update_at_top(ctxt, instance)
+            else:
+                LOG.error('Dropped an instance update that is a %s',
+                          type(instance).__name__)
+        for record in action_records:
+            try:
+                self.update_batcher.add_record(ctxt,
+                                               sync.checked_record(record))
+            except exception.CellMessageInvalid as error:
+                LOG.error('Dropped an action record: %s',
+                          error.format_message())
 
     def image_update_at_top(self, ctxt: Any, image_id: str,
                             values: dict[str, Any]) -> None:

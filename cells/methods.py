@@ -49,13 +49,8 @@ def _action_record(ctxt: Any, record: dict[str, Any]
                    ) -> tuple[Any, str, dict[str, Any]]:
     """(context, kind, values) of an action record sent up: the context
     of the request that made it, should its action be created here."""
-    kind = record.get('kind') if isinstance(record, dict) else None
-    obj = record.get('record') if isinstance(record, dict) else None
-    if not ((kind == 'action' and isinstance(obj, objects.InstanceAction))
-            or (kind == 'event'
-                and isinstance(obj, objects.InstanceActionEvent))):
-        raise exception.CellMessageInvalid(
-            reason='bad action record of kind %r' % (kind,))
+    record = sync.checked_record(record)
+    kind, obj = record['kind'], record['record']
     values = _naive(obj.to_dict())
     owner = nova_context.RequestContext(
         user_id=record.get('user_id'), project_id=record.get('project_id'),

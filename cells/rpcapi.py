@@ -18,6 +18,9 @@ API version history:
   (what the instance's cell did, up); image_update_at_top,
   image_delete_at_top (images a compute host wrote, up to the
   registry).
+* 1.3 - changes_at_top: the instance updates, actions and events a
+  service of a child cell made, gathered into one cast (see
+  :class:`nova.cells.sync.ChangePusher`).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ LOG = logging.getLogger(__name__)
 
 
 class CellsAPI:
-    VERSION = '1.2'
+    VERSION = '1.3'
 
     def __init__(self, conf: Any, transport: oslo_messaging.Transport
                  ) -> None:
@@ -173,6 +176,14 @@ class CellsAPI:
     def action_event_at_top(self, ctxt: Any,
                             event: objects.InstanceActionEvent) -> None:
         self._cast(ctxt, 'action_event_at_top', version='1.2', event=event)
+
+    def changes_at_top(self, ctxt: Any, instances: list[objects.Instance],
+                       action_records: list[dict[str, Any]]) -> None:
+        """Instance updates and action records (``{'kind': 'action' or
+        'event', 'record': the object, 'user_id': ..., 'project_id':
+        ...}``) to send up, in one cast."""
+        self._cast(ctxt, 'changes_at_top', version='1.3',
+                   instances=instances, action_records=action_records)
 
     def image_update_at_top(self, ctxt: Any, image_id: str,
                             values: dict[str, Any]) -> None:

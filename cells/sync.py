@@ -13,7 +13,9 @@ when newer.  A message can still be lost, so this module repairs:
 * :func:`sync_instances` re-sends every matching instance at once (the
   ``sync_instances`` broadcast, e.g. from ``os-cells/sync_instances``).
 * :class:`UpdateBatcher` gathers the updates a child sends up for a few
-  milliseconds and sends the newest of each instance in one message.
+  milliseconds and sends the newest of each instance in one message;
+  :class:`ChangePusher` does the same between a child's services and its
+  nova-cells.
 * :class:`BuildTimeouts` puts instances stuck building for longer than
   ``instance_build_timeout`` in ERROR with a fault.
 """
@@ -116,11 +118,15 @@ class UpdateBatcher:
 
     def add_action(self, ctxt: Any, kind: str, record: Any) -> None:
         """An action (``kind`` ``action``) or an action event (``event``)
-        to send up."""
+        to send up, made by the request of ``ctxt``."""
+        self.add_record(ctxt, {'kind': kind, 'record': record,
+                               'user_id': ctxt.user_id,
+                               'project_id': ctxt.project_id})
+
+    def add_record(self, ctxt: Any, record: ActionRecord) -> None:
+        """An action record, its user and project included, to send up."""
         with self._lock:
-            self._records.append((ctxt, {
-                'kind': kind, 'record': record, 'user_id': ctxt.user_id,
-                'project_id': ctxt.project_id}))
+            self._records.append((ctxt, record))
             go_now = self._schedule(self.hold)
         if go_now:
             self.flush()
@@ -185,6 +191,70 @@ class UpdateBatcher:
                         'action record(s) up; the heal task will resend '
                         'the instances', len(batch), len(records),
                         exc_info=True)
+
+
+def checked_record(record: Any) -> ActionRecord:
+    """``record`` if it is an action record, else CellMessageInvalid."""
+    kind = record.get('kind') if isinstance(record, dict) else None
+    obj = record.get('record') if isinstance(record, dict) else None
+    if not ((kind == 'action' and isinstance(obj, objects.InstanceAction))
+            or (kind == 'event'
+                and isinstance(obj, objects.InstanceActionEvent))):
+        raise exception.CellMessageInvalid(
+            reason='bad action record of kind %r' % (kind,))
+    return record
+
+
+class ChangePusher:
+    """The database listener of a child cell's services: every committed
+    change goes to the cell's nova-cells, on its way to the top.
+
+    Instance updates, actions and events are gathered as nova-cells
+    gathers them (an :class:`UpdateBatcher` with the same delay and hold)
+    and go in one cast per batch: a build's steps and events mostly make
+    one message, sent when the build ends.  A deletion drops the pending
+    update of its instance and goes at once, as do faults and bandwidth
+    usage.  In the process of nova-cells itself (:meth:`deliver_to`) every
+    change goes straight to its manager, which batches it with the rest.
+    """
+
+    def __init__(self, cells_api: Any, delay: float, hold: float) -> None:
+        self.cells_api = cells_api
+        self.batcher = UpdateBatcher(delay, self._send, hold=hold)
+        self._direct = False
+
+    def deliver_to(self, manager: Any) -> None:
+        """Hand every change to ``manager``, this process's nova-cells."""
+        self.cells_api.deliver_to(manager)
+        self._direct = True
+        self.flush()
+
+    def __call__(self, ctxt: Any, kind: str, values: dict[str, Any]) -> None:
+        if self._direct:
+            self.cells_api.sync_listener(ctxt, kind, values)
+        elif kind == 'instance.update':
+            self.batcher.add(ctxt, objects.Instance.from_db(values))
+        elif kind == 'instance.action':
+            self.batcher.add_action(
+                ctxt, 'action', objects.InstanceAction.from_dict(values))
+        elif kind == 'instance.action_event':
+            self.batcher.add_action(
+                ctxt, 'event', objects.InstanceActionEvent.from_dict(values))
+        else:
+            if kind == 'instance.destroy':
+                self.batcher.discard(values['uuid'])
+            self.cells_api.sync_listener(ctxt, kind, values)
+
+    def _send(self, ctxt: Any, instances: list[objects.Instance],
+              records: list[ActionRecord]) -> None:
+        if len(instances) == 1 and not records:
+            self.cells_api.instance_update_at_top(ctxt, instances[0])
+        else:
+            self.cells_api.changes_at_top(ctxt, instances, records)
+
+    def flush(self) -> None:
+        """Send what is pending now (the service is stopping)."""
+        self.batcher.flush()
 
 
 def _in_progress(instance: objects.Instance) -> bool:

@@ -66,6 +66,7 @@ class CellRuntime:
     def stop(self) -> None:
         rpc.concurrently([common.stopper(s) for s in self._started])
         self._started = []
+        common.flush_changes(self.db)
         self.transport.cleanup()
         self.db.dispose()
 

@@ -26,6 +26,7 @@ from nova import rpc
 from nova import service
 from nova.cells import manager as cells_manager
 from nova.cells import rpcapi as cells_rpcapi
+from nova.cells import sync as cells_sync
 from nova.compute import flavors
 from nova.compute import images
 from nova.compute import manager as compute_manager
@@ -67,8 +68,22 @@ def make_database(conf: cfg.ConfigOpts,
     db = db_api.Database(database.connection, engine=engine,
                          owns_instances=not is_api_cell(conf))
     if is_child_cell(conf) and transport is not None:
-        db.add_listener(cells_rpcapi.CellsAPI(conf, transport).sync_listener)
+        db.add_listener(cells_sync.ChangePusher(
+            cells_rpcapi.CellsAPI(conf, transport),
+            conf.cells.instance_update_batch_delay,
+            conf.cells.instance_update_batch_hold))
     return db
+
+
+def _pushers(db: db_api.Database) -> list[cells_sync.ChangePusher]:
+    return [listener for listener in db.listeners
+            if isinstance(listener, cells_sync.ChangePusher)]
+
+
+def flush_changes(db: db_api.Database) -> None:
+    """Send the changes a child cell's services still hold (stopping)."""
+    for pusher in _pushers(db):
+        pusher.flush()
 
 
 class ApiService:
@@ -114,10 +129,8 @@ def build_service(conf: cfg.ConfigOpts, name: str, host: str,
         topic = conf.cells.topic
         # The cell's database pushes its changes up through nova-cells:
         # from this process, without the broker.
-        for listener in db.listeners:
-            client = getattr(listener, '__self__', None)
-            if isinstance(client, cells_rpcapi.CellsAPI):
-                client.deliver_to(manager)
+        for pusher in _pushers(db):
+            pusher.deliver_to(manager)
     elif name == 'scheduler':
         on_failure = (cells_rpcapi.CellsAPI(conf, transport)
                       .build_instances_failed if is_child_cell(conf)
@@ -203,7 +216,10 @@ def run_one(binary_name: str, argv: list[str] | None = None) -> int:
         transport = rpc.get_transport(conf)
         db = make_database(conf, transport)
         svc = build_service(conf, binary_name, conf.host, db, transport)
-        return run_until_signalled([svc])
+        try:
+            return run_until_signalled([svc])
+        finally:
+            flush_changes(db)
     except exception.InvalidCellConfig as error:
         return refuse_config(prog, error)
 
