@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 import functools
+import random
+import time
 from typing import Any
 from typing import TypeVar
 
@@ -38,17 +40,38 @@ def is_deadlock(error: BaseException) -> bool:
     return bool(args) and args[0] == ER_LOCK_DEADLOCK
 
 
+# A short random pause before each new run, longer after each loss.
+_FIRST_PAUSE = 0.02
+_PAUSE = tenacity.wait_random_exponential(multiplier=_FIRST_PAUSE, max=0.5)
+
+
 def _log(state: tenacity.RetryCallState) -> None:
-    LOG.info('%s was a deadlock victim; running it again (attempt %d of '
-             '%d)', getattr(state.fn, '__qualname__', state.fn),
-             state.attempt_number + 1, ATTEMPTS)
+    LOG.info('%s was a deadlock victim again; running it again (attempt '
+             '%d of %d)', getattr(state.fn, '__qualname__', state.fn),
+             state.attempt_number + 2, ATTEMPTS)
 
 
 def retry_on_deadlock(func: F) -> F:
-    """Run ``func`` again when its transaction loses a deadlock."""
-    retrying = tenacity.retry(
+    """Run ``func`` again when its transaction loses a deadlock.
+
+    The first run is a plain call; tenacity takes over only after a
+    deadlock, so the common case pays nothing for it.
+    """
+    again = tenacity.retry(
         retry=tenacity.retry_if_exception(is_deadlock),
-        stop=tenacity.stop_after_attempt(ATTEMPTS),
-        wait=tenacity.wait_random_exponential(multiplier=0.02, max=0.5),
-        before_sleep=_log, reraise=True)
-    return functools.wraps(func)(retrying(func))  # type: ignore[return-value]
+        stop=tenacity.stop_after_attempt(ATTEMPTS - 1),
+        wait=_PAUSE, before_sleep=_log, reraise=True)(func)
+
+    @functools.wraps(func)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except sa.exc.DBAPIError as error:
+            if not is_deadlock(error):
+                raise
+            LOG.info('%s was a deadlock victim; running it again',
+                     func.__qualname__)
+        time.sleep(random.uniform(0, _FIRST_PAUSE))
+        return again(*args, **kwargs)
+
+    return run  # type: ignore[return-value]

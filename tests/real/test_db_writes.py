@@ -6,9 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from collections.abc import Iterator
+import threading
+import time
 
 import pymysql
 import pytest
+import sqlalchemy as sa
 
 from nova import exception
 from nova.db import api as db_api
@@ -107,3 +110,69 @@ def test_a_pooled_connection_comes_back_with_no_transaction(
     with single.reader() as session:
         assert session.connection().exec_driver_sql(
             'SELECT CONNECTION_ID()').scalar() == thread_id
+
+
+def _waiting_for_a_lock() -> bool:
+    admin = pymysql.connect(host='127.0.0.1', user='root', password='',
+                            autocommit=True)
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM information_schema."
+                           "innodb_trx WHERE trx_state = 'LOCK WAIT'")
+            return int(cursor.fetchone()[0]) > 0
+    finally:
+        admin.close()
+
+
+def test_a_childs_batch_that_loses_a_deadlock_is_applied_again(
+        url: str) -> None:
+    top = db_api.Database(url, owns_instances=False)
+    ctxt = write_checks.ctxt()
+    a, b = write_checks.UUID_A, write_checks.UUID_B     # a sorts first
+    top.instances_apply_from_child(ctxt, [write_checks._child(a, 1),
+                                          write_checks._child(b, 1)])
+    locking = []
+    sa.event.listen(top.engine, 'before_cursor_execute',
+                    lambda _c, _cur, statement, *_a: locking.append(1)
+                    if statement.rstrip().endswith('FOR UPDATE') else None)
+    # Another client holds b and has written a lot: InnoDB rolls back the
+    # lighter transaction of the two, the batch's.
+    other = pymysql.connect(host='127.0.0.1', user='root', password='',
+                            database=sa.engine.make_url(url).database)
+    result: list[object] = []
+    try:
+        with other.cursor() as cursor:
+            cursor.execute('BEGIN')
+            cursor.executemany(
+                'INSERT INTO instance_system_metadata (instance_uuid, '
+                '`key`, value, deleted) VALUES (%s, %s, %s, 0)',
+                [(b, 'k%d' % i, 'v') for i in range(50)])
+            cursor.execute('UPDATE instances SET progress = 1 '
+                           'WHERE uuid = %s', (b,))
+            # The batch locks a, then waits for b ...
+            worker = threading.Thread(target=lambda: result.append(
+                top.instances_apply_from_child(ctxt, [
+                    write_checks._child(a, 2, vm_state='active'),
+                    write_checks._child(b, 2, vm_state='active')])))
+            worker.start()
+            deadline = time.monotonic() + 10
+            while not _waiting_for_a_lock():
+                assert time.monotonic() < deadline, 'the batch never waited'
+                time.sleep(0.01)
+            # ... and this client wants a: a deadlock.
+            cursor.execute('UPDATE instances SET progress = 2 '
+                           'WHERE uuid = %s', (a,))
+        other.commit()
+        worker.join(10)
+    finally:
+        other.close()
+        top.dispose()
+    assert result == [[('updated', 0), ('updated', 0)]]
+    assert len(locking) == 2        # rolled back once, then applied
+    top = db_api.Database(url, owns_instances=False)
+    try:
+        for uuid in (a, b):
+            row = top.instance_get_by_uuid(ctxt, uuid)
+            assert (row['vm_state'], row['sync_version']) == ('active', 2)
+    finally:
+        top.dispose()
