@@ -204,15 +204,15 @@ class ComputeManager(service.Manager):
 
     def _build(self, context: Any, instance: objects.Instance, node: str,
                request_spec: dict[str, Any]) -> None:
-        # Deleted while it was being scheduled: claim nothing for it.
-        self.refresh(context, instance)
-        self.tracker.claim(context, instance, node)
+        # Deleted while it was being scheduled: this raises
+        # InstanceNotFound and nothing is claimed for it.
         instance = compute_utils.instance_update(
             self.db, context, instance, host=self.host, node=node,
             availability_zone=(instance.availability_zone
                                or self.tracker.availability_zone),
             task_state=task_states.NETWORKING,
             expected_task_state=[task_states.SCHEDULING, None])
+        self.tracker.claim(context, instance, node)
         network_info = self.network_api.allocate_for_instance(
             context, instance.uuid, self.host)
         instance = compute_utils.instance_update(
