@@ -209,18 +209,20 @@ class ChangePusher:
     """The database listener of a child cell's services: every committed
     change goes to the cell's nova-cells, on its way to the top.
 
-    Instance updates, actions and events are gathered as nova-cells
-    gathers them (an :class:`UpdateBatcher` with the same delay and hold)
-    and go in one cast per batch: a build's steps and events mostly make
-    one message, sent when the build ends.  A deletion drops the pending
-    update of its instance and goes at once, as do faults and bandwidth
-    usage.  In the process of nova-cells itself (:meth:`deliver_to`) every
-    change goes straight to its manager, which batches it with the rest.
+    Instance updates, actions and events are held as nova-cells holds
+    them (an :class:`UpdateBatcher` with the same hold) and go in one cast
+    when an update ends a task: a build's steps and events mostly make one
+    message, sent when the build ends.  That update goes at once, with no
+    delay added to nova-cells' own: what a client waits for is not kept
+    waiting twice.  A deletion drops the pending update of its instance
+    and goes at once, as do faults and bandwidth usage.  In the process of
+    nova-cells itself (:meth:`deliver_to`) every change goes straight to
+    its manager, which batches it with the rest.
     """
 
-    def __init__(self, cells_api: Any, delay: float, hold: float) -> None:
+    def __init__(self, cells_api: Any, hold: float) -> None:
         self.cells_api = cells_api
-        self.batcher = UpdateBatcher(delay, self._send, hold=hold)
+        self.batcher = UpdateBatcher(0.0, self._send, hold=hold)
         self._direct = False
 
     def deliver_to(self, manager: Any) -> None:

@@ -70,7 +70,6 @@ def make_database(conf: cfg.ConfigOpts,
     if is_child_cell(conf) and transport is not None:
         db.add_listener(cells_sync.ChangePusher(
             cells_rpcapi.CellsAPI(conf, transport),
-            conf.cells.instance_update_batch_delay,
             conf.cells.instance_update_batch_hold))
     return db
 

@@ -158,7 +158,9 @@ settles) and instance actions and their events.  An update that ends a
 task (the instance's task state back to none) goes as soon as
 ``instance_update_batch_delay`` allows and takes every held change along,
 so the steps of a build mostly reach the parents as one update: its last.
-The parents see a task's intermediate states up to this much later.
+The parents see a task's intermediate states up to this much later.  The
+cell's other services (compute, scheduler, network) hold the same changes
+before they cast them to its nova-cells.
 
 Possible values:
 

@@ -55,7 +55,7 @@ def _event(uuid, name, finished=False):
 
 def _pusher(hold=3600.0):
     client = CellsClient()
-    return sync.ChangePusher(client, 0.0, hold), client
+    return sync.ChangePusher(client, hold), client
 
 
 def test_a_builds_steps_and_events_go_as_one_cast_when_it_ends():
