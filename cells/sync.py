@@ -50,9 +50,11 @@ SendBatch = Callable[[Any, list[objects.Instance], list[str]], None]
 # user and project of the request that made it: ``{'kind': 'action' or
 # 'event', 'record': the object, 'user_id': ..., 'project_id': ...}``.
 ActionRecord = dict[str, Any]
+# What a batcher holds of an instance: the object, or (in a service's
+# pusher) its database row, made an object only if it travels.
+Change = objects.Instance | dict[str, Any]
 # Sends a batch up: (context, instances, action records).
-SendUpdates = Callable[[Any, list[objects.Instance], list[ActionRecord]],
-                       None]
+SendUpdates = Callable[[Any, list[Any], list[ActionRecord]], None]
 
 
 class UpdateBatcher:
@@ -96,7 +98,7 @@ class UpdateBatcher:
         self._send = send
         self._clock = clock
         self._lock = threading.Lock()
-        self._pending: dict[str, tuple[Any, objects.Instance]] = {}
+        self._pending: dict[str, tuple[Any, Change]] = {}
         self._records: list[tuple[Any, ActionRecord]] = []
         self._timer: threading.Timer | None = None
         self._timer_at = math.inf
@@ -105,12 +107,13 @@ class UpdateBatcher:
         self._last_sent = -math.inf
         self.batches_sent = 0
 
-    def add(self, ctxt: Any, instance: objects.Instance) -> None:
+    def add(self, ctxt: Any, instance: Change) -> None:
         with self._lock:
-            held = self._pending.get(instance.uuid)
+            uuid = _field(instance, 'uuid')
+            held = self._pending.get(uuid)
             if held is None or (_sync_version(instance)
                                 >= _sync_version(held[1])):
-                self._pending[instance.uuid] = (ctxt, instance)
+                self._pending[uuid] = (ctxt, instance)
             go_now = self._schedule(self.hold if _in_progress(instance)
                                     else 0.0)
         if go_now:
@@ -176,7 +179,7 @@ class UpdateBatcher:
             batch = batch[self.MAX_BATCH:]
             records = records[self.MAX_RECORDS:]
 
-    def _send_safely(self, batch: list[tuple[Any, objects.Instance]],
+    def _send_safely(self, batch: list[tuple[Any, Change]],
                      records: list[tuple[Any, ActionRecord]]) -> None:
         contexts = [ctxt for ctxt, _ in batch] + [
             ctxt for ctxt, _ in records]
@@ -235,7 +238,8 @@ class ChangePusher:
         if self._direct:
             self.cells_api.sync_listener(ctxt, kind, values)
         elif kind == 'instance.update':
-            self.batcher.add(ctxt, objects.Instance.from_db(values))
+            # Of several rows of an instance only the newest travels.
+            self.batcher.add(ctxt, values)
         elif kind == 'instance.action':
             self.batcher.add_action(
                 ctxt, 'action', objects.InstanceAction.from_dict(values))
@@ -247,8 +251,9 @@ class ChangePusher:
                 self.batcher.discard(values['uuid'])
             self.cells_api.sync_listener(ctxt, kind, values)
 
-    def _send(self, ctxt: Any, instances: list[objects.Instance],
+    def _send(self, ctxt: Any, rows: list[dict[str, Any]],
               records: list[ActionRecord]) -> None:
+        instances = [objects.Instance.from_db(row) for row in rows]
         if len(instances) == 1 and not records:
             self.cells_api.instance_update_at_top(ctxt, instances[0])
         else:
@@ -259,17 +264,20 @@ class ChangePusher:
         self.batcher.flush()
 
 
-def _in_progress(instance: objects.Instance) -> bool:
+def _field(change: Change, name: str) -> Any:
+    if isinstance(change, dict):
+        return change.get(name)
+    return getattr(change, name) if change.obj_attr_is_set(name) else None
+
+
+def _in_progress(instance: Change) -> bool:
     """Whether a task of the instance is under way (no client waits for
     its steps: they wait for its end)."""
-    return (instance.obj_attr_is_set('task_state')
-            and instance.task_state is not None)
+    return _field(instance, 'task_state') is not None
 
 
-def _sync_version(instance: objects.Instance) -> int:
-    if instance.obj_attr_is_set('sync_version'):
-        return instance.sync_version or 0
-    return 0
+def _sync_version(instance: Change) -> int:
+    return _field(instance, 'sync_version') or 0
 
 
 def _now() -> datetime.datetime:

@@ -129,3 +129,17 @@ def test_nova_cells_takes_a_batch_and_drops_what_is_not_a_change():
          'not a record'])
     batcher.flush()
     assert sent == [([A], ['build'])]
+
+
+def test_only_the_row_that_travels_is_made_an_instance(monkeypatch):
+    made = []
+    real = objects.Instance.from_db
+    monkeypatch.setattr(objects.Instance, 'from_db', classmethod(
+        lambda cls, row: made.append(row['sync_version']) or real(row)))
+    pusher, client = _pusher()
+    ctxt = nova_context.RequestContext('u1', 'p1')
+    for version, task_state in ((1, 'networking'), (2, 'spawning'),
+                                (3, None)):
+        pusher(ctxt, 'instance.update', _row(A, version, task_state))
+    assert client.casts == [('instance_update_at_top', [(A, None)], [])]
+    assert made == [3]
