@@ -147,23 +147,26 @@ class CellsManager(admin.CellsAdminMixin, service.Manager):
         with self._report_lock:
             self._report_timer = None
         try:
-            self.report_to_parents()
+            # Room changed; what the cell can do did not.
+            self.report_to_parents(capabilities=False)
         except Exception:
             LOG.warning('Capacity report failed', exc_info=True)
 
-    def report_to_parents(self) -> None:
-        """Tell every parent our capabilities and capacities."""
+    def report_to_parents(self, capabilities: bool = True) -> None:
+        """Tell every parent our capacities, and our capabilities too
+        unless ``capabilities`` is false."""
         parents = self.state.get_parent_cells()
         if not parents:
             return
         ctxt = nova_context.get_admin_context()
-        capabilities = self.state.get_our_capabilities()
-        capacities = self.state.get_our_capacities()
+        reports = [('update_capacities',
+                    {'capacities': self.state.get_our_capacities()})]
+        if capabilities:
+            reports.insert(0, ('update_capabilities', {
+                'capabilities': self.state.get_our_capabilities()}))
         for parent in parents:
             target = cells_utils.path_join(self.our_name, parent.name)
-            for method, kwargs in (
-                    ('update_capabilities', {'capabilities': capabilities}),
-                    ('update_capacities', {'capacities': capacities})):
+            for method, kwargs in reports:
                 try:
                     self.msg_runner.targeted(
                         ctxt, target, method,

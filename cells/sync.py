@@ -238,8 +238,9 @@ class ChangePusher:
         if self._direct:
             self.cells_api.sync_listener(ctxt, kind, values)
         elif kind == 'instance.update':
-            # Of several rows of an instance only the newest travels.
-            self.batcher.add(ctxt, values)
+            # Of several rows of an instance only the newest travels; a
+            # copy, as the writer's caller gets the same dict.
+            self.batcher.add(ctxt, dict(values))
         elif kind == 'instance.action':
             self.batcher.add_action(
                 ctxt, 'action', objects.InstanceAction.from_dict(values))
