@@ -177,8 +177,13 @@ class BroadcastMethods(admin_methods.AdminBroadcastMethods):
         (see ``sync.UpdateBatcher``)."""
         if not self._at_the_top():
             return
-        if instances:
-            self._apply_from_child(message, instances)
+        good = [i for i in instances if isinstance(i, objects.Instance)]
+        if len(good) < len(instances):
+            LOG.error('Dropped %d instance update(s) from %s that are no '
+                      'instances', len(instances) - len(good),
+                      message.routing_path)
+        if good:
+            self._apply_from_child(message, good)
         records = []
         for record in action_records:
             try:

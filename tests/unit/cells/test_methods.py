@@ -57,3 +57,14 @@ def test_a_lone_event_from_a_child_not_upgraded_is_applied_alike(db):
     assert (action['action'], action['user_id']) == ('stop', 'u2')
     [stored] = db.action_events_get(ctxt, action['id'])
     assert stored['event'] == 'compute_stop_instance'
+
+
+def test_an_instance_update_that_is_no_instance_is_dropped_alone(db):
+    good = objects.Instance.from_db({
+        'uuid': UUID, 'project_id': 'p1', 'user_id': 'u1',
+        'sync_version': 1, 'vm_state': 'active', 'task_state': None,
+        'metadata': {}, 'system_metadata': {}, 'network_info': []})
+    _top(db).changes_at_top(_message(), [{'uuid': 'not an object'}, good],
+                            [])
+    row = db.instance_get_by_uuid(nova_context.get_admin_context(), UUID)
+    assert (row['vm_state'], row['cell_name']) == ('active', 'cell1!api')
