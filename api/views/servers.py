@@ -195,7 +195,10 @@ class Renderer:
             'image': self._image(server),
             'flavor': self._flavor(server),
             'created': common.isotime(server.get('created_at')),
-            'updated': common.isotime(server.get('updated_at')),
+            # A row never updated since its creation has no updated_at;
+            # Nova shows the creation time then, never null.
+            'updated': common.isotime(server.get('updated_at')
+                                      or server.get('created_at')),
             'addresses': addresses(server),
             'accessIPv4': _get(server, 'access_ip_v4', ''),
             'accessIPv6': '',

@@ -65,6 +65,19 @@ def test_show_detail_view(call, compute):
     assert not [k for k in server if k.startswith('OS-EXT-SRV-ATTR')]
 
 
+def test_a_server_never_updated_shows_its_creation_time_as_updated(
+        call, compute):
+    inst = compute.add_instance(vm_state=vm_states.BUILDING,
+                                task_state=task_states.SCHEDULING,
+                                updated_at=None)
+    shown = call('GET', f'/v2.1/servers/{inst.uuid}').json['server']
+    listed = call('GET', '/v2.1/servers/detail').json['servers'][0]
+    for server in (shown, listed):
+        assert server['status'] == 'BUILD'
+        assert server['updated'] == server['created'] == \
+            '2024-01-31T12:00:01Z'
+
+
 def test_admin_sees_host_attributes(call, compute):
     inst = compute.add_instance()
     server = call('GET', f'/v2.1/servers/{inst.uuid}',
