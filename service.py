@@ -35,6 +35,10 @@ class Manager:
         self.conf = conf
         self.host = host
 
+    def rpc_endpoints(self) -> list[object]:
+        """The objects whose methods the service's RPC server serves."""
+        return [self]
+
     def init_host(self) -> None:
         """Called once before the service starts consuming messages."""
 
@@ -53,7 +57,6 @@ class Service:
                  topic: str, manager: Manager,
                  transport: oslo_messaging.Transport,
                  db: Any = None,
-                 endpoints: list[Any] | None = None,
                  exchange: str | None = None) -> None:
         self.conf = conf
         self.host = host
@@ -62,7 +65,6 @@ class Service:
         self.manager = manager
         self.transport = transport
         self.db = db
-        self._extra_endpoints = endpoints or []
         self._exchange = exchange
         self._rpc_servers: list[oslo_messaging.MessageHandlingServer] = []
         self._worker: periodics.PeriodicWorker | None = None
@@ -82,7 +84,7 @@ class Service:
                                          self.conf.database.retry_interval)
             self._report_state()
         self.manager.init_host()
-        endpoints = [self.manager] + self._extra_endpoints
+        endpoints = self.manager.rpc_endpoints()
         for target in self._rpc_targets():
             server = rpc.get_server(self.transport, target, endpoints)
             server.start()

@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from nova import exception
+from nova import host_views
 from nova.api import common
 from nova.api import deps as api_deps
 from nova.api import operator_policies as rules
 from nova.api import policy
 from nova.api import wsgi
-from nova.compute import host_api as compute_host_api
 
 _DETAIL_FIELDS = ('vcpus', 'memory_mb', 'local_gb', 'vcpus_used',
                   'memory_mb_used', 'local_gb_used', 'hypervisor_type',
@@ -87,4 +87,4 @@ class HypervisorsController:
     def statistics(self, req: wsgi.ApiRequest) -> wsgi.Result:
         nodes = self.host_api.compute_node_get_all(self._authorize(req))
         return wsgi.Result({'hypervisor_statistics':
-                            compute_host_api.statistics(nodes)})
+                            host_views.statistics(nodes)})

@@ -1,10 +1,10 @@
 """What nova-cells does for operators: neighbours, the tree, hosts.
 
-:class:`CellsAdminMixin` is part of :class:`nova.cells.manager.
-CellsManager`; it answers the ``os-cells`` API (neighbour cells and their
-capacities, adding, changing and removing neighbours, forcing a sync),
-the host views of ``os-services`` and ``os-hypervisors`` that target one
-cell, and ``nova-manage cell tree``.
+:class:`CellsAdmin` is an RPC endpoint of nova-cells beside
+:class:`nova.cells.manager.CellsManager`; it answers the ``os-cells`` API
+(neighbour cells and their capacities, adding, changing and removing
+neighbours, forcing a sync), the host views of ``os-services`` and
+``os-hypervisors`` that target one cell, and ``nova-manage cell tree``.
 
 A neighbour's transport URL holds its broker password: it is stored, and
 used to reach the cell, but it never leaves this module.  Everything
@@ -17,14 +17,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from oslo_config import cfg
 from oslo_log import log as logging
 import oslo_messaging
 
+from nova import cell_paths
 from nova import context as nova_context
 from nova import exception
+from nova import host_views
+from nova.cells import messaging
 from nova.cells import state as cells_state
-from nova.cells import utils as cells_utils
-from nova.compute import host_api
+from nova.db import api as db_api
 
 LOG = logging.getLogger(__name__)
 
@@ -95,16 +98,27 @@ def describe_transport(conf: Any, url: str | None) -> dict[str, Any]:
             'rpc_port': first.port, 'rpc_virtual_host': parsed.virtual_host}
 
 
-class CellsAdminMixin:
-    """Operator calls of :class:`~nova.cells.manager.CellsManager`."""
+class CellsAdmin:
+    """The operator calls of nova-cells (its RPC endpoint, beside the
+    manager's).
 
-    # Provided by CellsManager.
-    conf: Any
-    db: Any
-    our_name: str
-    state: cells_state.CellStateManager
-    msg_runner: Any
-    ask_children_to_report: Callable[[], None]
+    ``on_neighbours_changed`` runs after a neighbour is added, changed or
+    removed, once the cell state has been reloaded.
+    """
+
+    # The version of nova.cells.rpcapi.CellsAPI, as the manager's.
+    target = oslo_messaging.Target(version='1.3')
+
+    def __init__(self, conf: cfg.ConfigOpts, db: db_api.Database,
+                 state: cells_state.CellStateManager,
+                 runner: messaging.MessageRunner,
+                 on_neighbours_changed: Callable[[], None]) -> None:
+        self.conf = conf
+        self.db = db
+        self.state = state
+        self.msg_runner = runner
+        self.our_name: str = conf.cells.name
+        self._on_neighbours_changed = on_neighbours_changed
 
     # -- neighbours -----------------------------------------------------
 
@@ -156,7 +170,7 @@ class CellsAdminMixin:
         # Take the change into account now rather than at the next
         # db_check_interval, and have a new child report at once.
         self.state.reload()
-        self.ask_children_to_report()
+        self._on_neighbours_changed()
 
     @_expected
     def cell_create(self, ctxt: Any, values: dict[str, Any]
@@ -224,6 +238,7 @@ class CellsAdminMixin:
                    kwargs: dict[str, Any]) -> Any:
         response = self.msg_runner.targeted(ctxt, cell_path, method, kwargs,
                                             'down', need_response=True)
+        assert response is not None     # it waits for one
         return response.value_or_raise()
 
     @_expected
@@ -231,7 +246,7 @@ class CellsAdminMixin:
                        params_to_update: dict[str, Any]) -> dict[str, Any]:
         """Change a service of the cell ``host_name`` (``path@host``)
         names; returns it as that cell describes it."""
-        cell_path, host = cells_utils.split_cell_and_item(host_name)
+        cell_path, host = cell_paths.split_cell_and_item(host_name)
         if not host:
             raise exception.HostBinaryNotFound(host=host_name,
                                                binary=binary)
@@ -245,7 +260,7 @@ class CellsAdminMixin:
     def compute_node_get(self, ctxt: Any, compute_id: str
                          ) -> dict[str, Any]:
         """One compute node, ``compute_id`` being ``path@id``."""
-        cell_path, item = cells_utils.split_cell_and_item(compute_id)
+        cell_path, item = cell_paths.split_cell_and_item(compute_id)
         if not item or not item.isdigit():
             raise exception.ComputeHostNotFound(host=compute_id)
         return self._call_cell(ctxt, cell_path, 'compute_node_get',
@@ -257,7 +272,7 @@ class CellsAdminMixin:
         """This cell as ``nova-manage cell tree`` shows it."""
         ctxt = nova_context.get_admin_context()
         capacities = self.state.get_our_capacities()
-        computes = [host_api.describe_service(self.conf, row) for row in
+        computes = [host_views.describe_service(self.conf, row) for row in
                     self.db.service_get_all(ctxt, binary='nova-compute')]
         now = self.state.clock()
         children = []

@@ -12,29 +12,32 @@ services of neighbour cells (inter-cell messages, see
 from __future__ import annotations
 
 import collections
+from collections.abc import Callable
 import threading
 import time
 from typing import Any
 
+from oslo_config import cfg
 from oslo_log import log as logging
 import oslo_messaging
 
+from nova import cell_paths
 from nova import context as nova_context
 from nova import exception
+from nova import instance_changes
 from nova import objects
 from nova import rpc
 from nova import service
 from nova.cells import admin
+from nova.cells import admin_methods
 from nova.cells import messaging
 from nova.cells import methods
 from nova.cells import rpc_driver
 from nova.cells import scheduler as cells_scheduler
 from nova.cells import state as cells_state
 from nova.cells import sync
-from nova.cells import utils as cells_utils
-from nova.compute import api as compute_api
-from nova.compute import utils as compute_utils
 from nova.compute import vm_states
+from nova.db.api import Database
 from nova.scheduler import rpcapi as scheduler_rpcapi
 
 LOG = logging.getLogger(__name__)
@@ -44,34 +47,51 @@ LOG = logging.getLogger(__name__)
 REPORT_DELAY = 1.0
 
 
-class CellsManager(admin.CellsAdminMixin, service.Manager):
-    """The nova-cells endpoint; operator calls live in
-    :class:`nova.cells.admin.CellsAdminMixin`."""
+class CellsManager(service.Manager):
+    """The nova-cells endpoint; operator calls are answered by its
+    :attr:`admin` endpoint (:class:`nova.cells.admin.CellsAdmin`).
+
+    ``compute_api`` is this cell's compute API
+    (:class:`nova.compute.api.API`), which runs the instance actions a
+    parent sends; ``transport`` is this cell's broker.
+    """
 
     target = oslo_messaging.Target(version='1.3')
 
-    def __init__(self, conf: Any, host: str, db: Any,
+    def __init__(self, conf: cfg.ConfigOpts, host: str, db: Database,
                  transport: oslo_messaging.Transport,
+                 compute_api: methods.CellComputeAPI,
                  transports: rpc.TransportCache | None = None,
-                 clock: Any = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic) -> None:
         super().__init__(conf, host)
         self.db = db
         self.our_name = conf.cells.name
         self.state = cells_state.CellStateManager(conf, db, clock=clock)
         self.driver = rpc_driver.CellsRPCDriver(
             conf, transport, transports or rpc.TransportCache(conf), host)
-        self.msg_runner = messaging.MessageRunner(
-            conf, self.state, self.driver,
-            handlers={messaging.TARGETED: methods.TargetedMethods(self),
-                      messaging.BROADCAST: methods.BroadcastMethods(self)},
-            clock=clock)
-        # Actions reach this cell checked by the API cell, which owns the
-        # lock; the state rules run again here, against our own data.
-        self.compute_api = compute_api.API(conf, db, transport,
-                                           enforce_locks=False)
-        self.scheduler_rpcapi = scheduler_rpcapi.SchedulerAPI(transport)
-        self.scheduler = cells_scheduler.CellsScheduler(self)
+        self.msg_runner = messaging.MessageRunner(conf, self.state,
+                                                  self.driver, clock=clock)
+        self.scheduler = cells_scheduler.CellsScheduler(
+            conf, db, self.state, self.msg_runner,
+            scheduler_rpcapi.SchedulerAPI(transport))
+        self.admin = admin.CellsAdmin(
+            conf, db, self.state, self.msg_runner,
+            on_neighbours_changed=self.ask_children_to_report)
+        # What became of the instance updates applied here, by outcome.
         self.sync_stats: collections.Counter[str] = collections.Counter()
+        # Actions reach this cell checked by the API cell, which owns the
+        # lock; compute_api runs the state rules again, on our own data.
+        self.msg_runner.add_handlers(
+            messaging.TARGETED,
+            methods.TargetedMethods(conf, db, self.state, self, compute_api,
+                                    self.sync_stats, self.scheduler),
+            admin_methods.AdminTargetedMethods(conf, db, self.report_soon))
+        self.msg_runner.add_handlers(
+            messaging.BROADCAST,
+            methods.BroadcastMethods(conf, db, self.state, self,
+                                     compute_api, self.sync_stats,
+                                     self.msg_runner),
+            admin_methods.AdminBroadcastMethods(self.admin.describe_for_tree))
         self.state.on_change.append(self._neighbour_changed)
         self._report_lock = threading.Lock()
         self._report_timer: threading.Timer | None = None
@@ -80,6 +100,9 @@ class CellsManager(admin.CellsAdminMixin, service.Manager):
             conf.cells.instance_update_batch_delay, self._send_updates_up,
             hold=conf.cells.instance_update_batch_hold)
         self.build_timeouts = sync.BuildTimeouts(conf, db)
+
+    def rpc_endpoints(self) -> list[object]:
+        return [self, self.admin]
 
     def init_host(self) -> None:
         self.state.reload()
@@ -165,7 +188,7 @@ class CellsManager(admin.CellsAdminMixin, service.Manager):
             reports.insert(0, ('update_capabilities', {
                 'capabilities': self.state.get_our_capabilities()}))
         for parent in parents:
-            target = cells_utils.path_join(self.our_name, parent.name)
+            target = cell_paths.path_join(self.our_name, parent.name)
             for method, kwargs in reports:
                 try:
                     self.msg_runner.targeted(
@@ -198,13 +221,13 @@ class CellsManager(admin.CellsAdminMixin, service.Manager):
                 row = self.db.instance_get_by_uuid(ctxt, instance.uuid)
             except exception.InstanceNotFound:
                 continue    # deleted meanwhile: nothing left to build
-            compute_utils.add_instance_fault(
+            instance_changes.add_instance_fault(
                 self.db, ctxt, instance.uuid, exception.CellBuildFailed(
                     cell=self.our_name, reason=reason))
             if cell_build is None:
-                compute_utils.instance_update(self.db, ctxt, instance,
-                                              vm_state=vm_states.ERROR,
-                                              task_state=None)
+                instance_changes.instance_update(self.db, ctxt, instance,
+                                                 vm_state=vm_states.ERROR,
+                                                 task_state=None)
                 continue
             self.db.instance_purge(ctxt, instance.uuid)
             retried.append(objects.Instance.from_db(row))
@@ -267,14 +290,6 @@ class CellsManager(admin.CellsAdminMixin, service.Manager):
         self.msg_runner.targeted(
             ctxt, instance.cell_name, 'instance_update_from_api',
             {'instance': instance, 'admin_state_reset': admin_state_reset})
-
-    def sync_instances(self, ctxt: Any, project_id: str | None = None,
-                       updated_since: str | None = None,
-                       deleted: bool = False) -> None:
-        self.msg_runner.broadcast(
-            ctxt, 'sync_instances',
-            {'project_id': project_id, 'updated_since': updated_since,
-             'deleted': deleted}, 'down', run_locally=False)
 
     def bw_usage_update_at_top(self, ctxt: Any,
                                bw_usage: dict[str, Any]) -> None:

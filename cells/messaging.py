@@ -34,10 +34,10 @@ from oslo_log import log as logging
 from oslo_messaging._drivers import common as driver_common
 from oslo_utils import uuidutils
 
+from nova import cell_paths
 from nova import context as nova_context
 from nova import exception
 from nova import rpc
-from nova.cells import utils as cells_utils
 
 LOG = logging.getLogger(__name__)
 
@@ -113,8 +113,8 @@ class Response:
 
     def __repr__(self) -> str:
         return '<Response from %s%s>' % (self.cell_name,
-                                          ' (failure)' if self.failure
-                                          else '')
+                                         ' (failure)' if self.failure
+                                         else '')
 
 
 class BroadcastResult:
@@ -207,8 +207,8 @@ class _BaseMessage:
     def _forward(self, cell: Any, fanout: bool = False) -> None:
         data = (dict(self.wire) if self.wire is not None
                 else self.to_primitive())
-        data['routing_path'] = cells_utils.path_join(self.routing_path,
-                                                     cell.name)
+        data['routing_path'] = cell_paths.path_join(self.routing_path,
+                                                    cell.name)
         data['hop_count'] = self.hop_count + 1
         data['response_timeout'] = (self.response_timeout
                                     * _NEXT_HOP_WAIT_SHARE)
@@ -239,8 +239,13 @@ class _BaseMessage:
             'up' if self.direction == 'down' else 'down',
             uuid=self.uuid, target_cell=target_path,
             response_kind=response_kind,
-            max_hop_count=target_path.count(cells_utils.PATH_CELL_SEP))
+            max_hop_count=target_path.count(cell_paths.PATH_CELL_SEP))
         reply.process()
+
+
+# What a handler of nova.cells.methods receives first: the message that
+# reached this cell, with its context and routing path.
+Message = _BaseMessage
 
 
 class _TargetedMessage(_BaseMessage):
@@ -262,8 +267,8 @@ class _TargetedMessage(_BaseMessage):
         """The neighbour to forward to, or None when the target is here."""
         if self.target_cell == self.routing_path:
             return None
-        here = self.routing_path.split(cells_utils.PATH_CELL_SEP)
-        target = self.target_cell.split(cells_utils.PATH_CELL_SEP)
+        here = self.routing_path.split(cell_paths.PATH_CELL_SEP)
+        target = self.target_cell.split(cell_paths.PATH_CELL_SEP)
         if len(target) <= len(here) or target[:len(here)] != here:
             raise exception.CellRoutingInconsistency(
                 reason='target cell %s is not reachable from %s'
@@ -311,12 +316,12 @@ class _TargetedMessage(_BaseMessage):
                 raise response.value
             if response.failure:
                 LOG.warning('%s from %s failed in %s: %s', self.method_name,
-                            cells_utils.reverse_path(self.routing_path),
+                            cell_paths.reverse_path(self.routing_path),
                             self.routing_path, response.value)
             return None
         if self.is_origin:
             return response
-        self._respond(cells_utils.reverse_path(self.routing_path),
+        self._respond(cell_paths.reverse_path(self.routing_path),
                       response.to_primitive(self.runner.serializer),
                       TARGETED)
         return None
@@ -387,14 +392,14 @@ class _BroadcastMessage(_BaseMessage):
         return None
 
     def _path_of(self, neighbour: str) -> str:
-        path = cells_utils.path_join(self.routing_path, neighbour)
+        path = cell_paths.path_join(self.routing_path, neighbour)
         return path if self.direction == 'down' else \
-            cells_utils.reverse_path(path)
+            cell_paths.reverse_path(path)
 
     def _reply(self, responses: list[Response], missing: list[str]) -> None:
-        previous = self.routing_path.split(cells_utils.PATH_CELL_SEP)[-2]
+        previous = self.routing_path.split(cell_paths.PATH_CELL_SEP)[-2]
         self._respond(
-            cells_utils.path_join(self.runner.our_name, previous),
+            cell_paths.path_join(self.runner.our_name, previous),
             {'responses': [r.to_primitive(self.runner.serializer)
                            for r in responses],
              'missing': missing}, BROADCAST)
@@ -428,12 +433,12 @@ class _ResponseMessage(_TargetedMessage):
             return
         if next_hop is None:
             responder = self.routing_path.split(
-                cells_utils.PATH_CELL_SEP)[0]
+                cell_paths.PATH_CELL_SEP)[0]
             self.runner.deliver(self.uuid, responder,
                                 self.method_kwargs['payload'],
                                 self.response_kind)
             return
-        final = self.target_cell == cells_utils.path_join(
+        final = self.target_cell == cell_paths.path_join(
             self.routing_path, next_hop.name)
         self._forward(next_hop, fanout=final)
 
@@ -458,7 +463,8 @@ class MessageRunner:
     """Creates, routes and answers the messages of one cell.
 
     ``handlers`` maps a message type to an object whose public methods
-    are the messages it accepts (see :mod:`nova.cells.methods`).
+    are the messages it accepts (see :mod:`nova.cells.methods`); more
+    come with :meth:`add_handlers`.
     """
 
     def __init__(self, conf: Any, state: Any, driver: Any = None,
@@ -467,7 +473,9 @@ class MessageRunner:
         self.conf = conf
         self.state = state
         self.driver = driver
-        self.handlers = handlers or {}
+        self.handlers: dict[str, list[Any]] = {}
+        for message_type, handler_obj in (handlers or {}).items():
+            self.add_handlers(message_type, handler_obj)
         self.clock = clock
         self.serializer = rpc.get_serializer()
         self.our_name = conf.cells.name
@@ -485,15 +493,19 @@ class MessageRunner:
 
     # -- handlers -------------------------------------------------------
 
+    def add_handlers(self, message_type: str, *handler_objs: Any) -> None:
+        """Accept the public methods of ``handler_objs`` as messages of
+        ``message_type``; the first object with the method answers."""
+        self.handlers.setdefault(message_type, []).extend(handler_objs)
+
     def handler_for(self, message_type: str, method_name: str) -> Any:
-        handler_obj = self.handlers.get(message_type)
-        func = (getattr(handler_obj, method_name, None)
-                if handler_obj is not None and not method_name.startswith(
-                    '_') else None)
-        if func is None or not callable(func):
-            raise exception.CellMessageInvalid(
-                reason='unknown %s method %s' % (message_type, method_name))
-        return func
+        if not method_name.startswith('_'):
+            for handler_obj in self.handlers.get(message_type, ()):
+                func = getattr(handler_obj, method_name, None)
+                if callable(func):
+                    return func
+        raise exception.CellMessageInvalid(
+            reason='unknown %s method %s' % (message_type, method_name))
 
     # -- waiting for responses ------------------------------------------
 
@@ -613,13 +625,13 @@ class MessageRunner:
         if kind == TARGETED:
             payload: Any = Response(path, error, True).to_primitive(
                 self.serializer)
-            target = cells_utils.reverse_path(path)
+            target = cell_paths.reverse_path(path)
         elif kind == BROADCAST:
             payload = {'responses': [Response(path, error, True)
                                      .to_primitive(self.serializer)],
                        'missing': []}
-            previous = path.split(cells_utils.PATH_CELL_SEP)[-2:]
-            target = cells_utils.path_join(*reversed(previous))
+            previous = path.split(cell_paths.PATH_CELL_SEP)[-2:]
+            target = cell_paths.path_join(*reversed(previous))
         else:
             return
         try:

@@ -3,26 +3,35 @@
 Public methods of :class:`TargetedMethods` and :class:`BroadcastMethods`
 are the messages a cell accepts; each takes the message first, then the
 message's keyword arguments.  Anything else is rejected by the runner.
+Their collaborators come in through their constructors; what they ask of
+the nova-cells service itself is :class:`CellsService`.
 """
 
 from __future__ import annotations
 
+import collections
 import datetime
 from typing import Any
+from typing import Protocol
 
+from oslo_config import cfg
 from oslo_log import log as logging
 from oslo_utils import timeutils
 
+from nova import cell_paths
 from nova import context as nova_context
 from nova import exception
+from nova import host_views
 from nova import objects
-from nova.cells import admin_methods
+from nova.cells import messaging
+from nova.cells import scheduler as cells_scheduler
+from nova.cells import state as cells_state
 from nova.cells import sync
-from nova.cells import utils as cells_utils
-from nova.compute import host_api
-from nova.objects.instance import API_OWNED_FIELDS
-from nova.objects.instance import API_OWNED_SYSTEM_METADATA
-from nova.objects.instance import CHILD_OWNED_FIELDS
+from nova.cells.messaging import Message
+from nova.db.api import Database
+from nova.ownership import API_OWNED_FIELDS
+from nova.ownership import API_OWNED_SYSTEM_METADATA
+from nova.ownership import CHILD_OWNED_FIELDS
 
 LOG = logging.getLogger(__name__)
 
@@ -59,33 +68,78 @@ def _action_record(ctxt: Any, record: dict[str, Any]
     return owner, str(kind), values
 
 
-class TargetedMethods(admin_methods.AdminTargetedMethods):
-    def __init__(self, manager: Any) -> None:
-        self.manager = manager
+class CellsService(Protocol):
+    """What the handlers ask of the nova-cells service that runs them
+    (:class:`nova.cells.manager.CellsManager`)."""
 
-    def build_instances(self, message: Any,
+    def report_soon(self) -> None: ...
+
+    def report_to_parents(self, capabilities: bool = True) -> None: ...
+
+    def instance_update_from_api(self, ctxt: Any,
+                                 instance: objects.Instance,
+                                 admin_state_reset: bool = False
+                                 ) -> None: ...
+
+    def instances_sync_at_top(self, ctxt: Any,
+                              instances: list[objects.Instance],
+                              deleted: list[str]) -> None: ...
+
+
+class CellComputeAPI(Protocol):
+    """This cell's compute API (:class:`nova.compute.api.API`): it runs
+    the instance actions a parent sends (:data:`COMPUTE_API_METHODS`)."""
+
+    def delete(self, context: Any, instance: objects.Instance) -> None: ...
+
+
+class _Handlers:
+    def __init__(self, conf: cfg.ConfigOpts, db: Database,
+                 state: cells_state.CellStateManager,
+                 service: CellsService,
+                 compute_api: CellComputeAPI,
+                 sync_stats: collections.Counter[str]) -> None:
+        self.conf = conf
+        self.db = db
+        self.state = state
+        self.service = service
+        self.compute_api = compute_api
+        # What became of the instance updates this cell applied.
+        self.sync_stats = sync_stats
+
+
+class TargetedMethods(_Handlers):
+    def __init__(self, conf: cfg.ConfigOpts, db: Database,
+                 state: cells_state.CellStateManager,
+                 service: CellsService, compute_api: CellComputeAPI,
+                 sync_stats: collections.Counter[str],
+                 scheduler: cells_scheduler.CellsScheduler) -> None:
+        super().__init__(conf, db, state, service, compute_api, sync_stats)
+        self.scheduler = scheduler
+
+    def build_instances(self, message: Message,
                         build_inst_kwargs: dict[str, Any]) -> None:
-        self.manager.scheduler.build_instances(
+        self.scheduler.build_instances(
             message.ctxt, build_inst_kwargs, our_path=message.routing_path)
 
-    def build_instances_failed(self, message: Any,
+    def build_instances_failed(self, message: Message,
                                build_inst_kwargs: dict[str, Any],
                                failed_cell: str, reason: str) -> None:
-        self.manager.scheduler.build_failed(message.ctxt, build_inst_kwargs,
-                                            failed_cell, reason)
+        self.scheduler.build_failed(message.ctxt, build_inst_kwargs,
+                                    failed_cell, reason)
 
-    def run_compute_api_method(self, message: Any,
+    def run_compute_api_method(self, message: Message,
                                method_info: dict[str, Any]) -> Any:
         method = method_info.get('method')
         if method not in COMPUTE_API_METHODS:
             raise exception.CellMessageInvalid(
                 reason='compute API method %r is not allowed' % method)
         ctxt = message.ctxt
-        db = self.manager.db
+        db = self.db
         uuid = method_info['instance_uuid']
         instance = objects.Instance.from_db(db.instance_get_by_uuid(ctxt,
                                                                     uuid))
-        func = getattr(self.manager.compute_api, method)
+        func = getattr(self.compute_api, method)
         try:
             return func(ctxt, instance, *method_info.get('method_args', []),
                         **method_info.get('method_kwargs', {}))
@@ -102,11 +156,11 @@ class TargetedMethods(admin_methods.AdminTargetedMethods):
                 pass
             raise
 
-    def instance_update_from_api(self, message: Any,
+    def instance_update_from_api(self, message: Message,
                                  instance: objects.Instance,
                                  admin_state_reset: bool = False) -> None:
         """Take the API cell's change of an instance we run."""
-        db = self.manager.db
+        db = self.db
         ctxt = message.ctxt
         if admin_state_reset:
             # An administrator overrides what the instance is; that is a
@@ -126,38 +180,43 @@ class TargetedMethods(admin_methods.AdminTargetedMethods):
                 for key in API_OWNED_SYSTEM_METADATA}
         result = db.instance_apply_from_api(ctxt, instance.uuid, values,
                                             instance.api_version)
-        self.manager.sync_stats['from_api_' + result] += 1
+        self.sync_stats['from_api_' + result] += 1
 
-    def ping(self, message: Any, payload: Any = None) -> Any:
+    def ping(self, message: Message, payload: Any = None) -> Any:
         """Answer with what was sent: reachability checks and benchmarks
         of the routing itself."""
         return payload
 
-    def update_capabilities(self, message: Any, cell_name: str,
+    def update_capabilities(self, message: Message, cell_name: str,
                             capabilities: dict[str, list[str]]) -> None:
-        self.manager.state.update_cell_capabilities(cell_name, capabilities)
+        self.state.update_cell_capabilities(cell_name, capabilities)
 
-    def update_capacities(self, message: Any, cell_name: str,
+    def update_capacities(self, message: Message, cell_name: str,
                           capacities: dict[str, Any]) -> None:
-        self.manager.state.update_cell_capacities(cell_name, capacities)
+        self.state.update_cell_capacities(cell_name, capacities)
         # Our own totals include this child's: pass the change up.
-        self.manager.report_soon()
+        self.service.report_soon()
 
 
-class BroadcastMethods(admin_methods.AdminBroadcastMethods):
-    def __init__(self, manager: Any) -> None:
-        self.manager = manager
+class BroadcastMethods(_Handlers):
+    def __init__(self, conf: cfg.ConfigOpts, db: Database,
+                 state: cells_state.CellStateManager,
+                 service: CellsService, compute_api: CellComputeAPI,
+                 sync_stats: collections.Counter[str],
+                 runner: messaging.MessageRunner) -> None:
+        super().__init__(conf, db, state, service, compute_api, sync_stats)
+        self.runner = runner
 
     def _at_the_top(self) -> bool:
-        return self.manager.state.is_top()
+        return self.state.is_top()
 
-    def instance_update_at_top(self, message: Any,
+    def instance_update_at_top(self, message: Message,
                                instance: objects.Instance) -> None:
         if not self._at_the_top():
             return
         self._apply_from_child(message, [instance])
 
-    def instances_sync_at_top(self, message: Any,
+    def instances_sync_at_top(self, message: Message,
                               instances: list[objects.Instance],
                               deleted: list[str]) -> None:
         """A page of instances re-sent by a child's heal or sync."""
@@ -166,11 +225,11 @@ class BroadcastMethods(admin_methods.AdminBroadcastMethods):
         if instances:
             self._apply_from_child(message, instances, resent=True)
         if deleted:
-            done = self.manager.db.instances_destroy_from_child(
+            done = self.db.instances_destroy_from_child(
                 message.ctxt, deleted)
-            self.manager.sync_stats['destroyed'] += len(done)
+            self.sync_stats['destroyed'] += len(done)
 
-    def changes_at_top(self, message: Any,
+    def changes_at_top(self, message: Message,
                        instances: list[objects.Instance],
                        action_records: list[dict[str, Any]]) -> None:
         """A child's batch: instance updates, actions and their events
@@ -192,24 +251,24 @@ class BroadcastMethods(admin_methods.AdminBroadcastMethods):
                 LOG.error('Dropped an action record from %s: %s',
                           message.routing_path, error.format_message())
         if records:
-            self.manager.db.action_records_apply(records)
+            self.db.action_records_apply(records)
 
-    def _apply_from_child(self, message: Any,
+    def _apply_from_child(self, message: Message,
                           instances: list[objects.Instance],
                           resent: bool = False) -> None:
-        cell_name = cells_utils.reverse_path(message.routing_path)
+        cell_name = cell_paths.reverse_path(message.routing_path)
         values_list = []
         for instance in instances:
             values = instance.to_db_values()
             values['cell_name'] = cell_name
             values_list.append(values)
         # On an instance the top knows, only what the child owns changes.
-        results = self.manager.db.instances_apply_from_child(
+        results = self.db.instances_apply_from_child(
             message.ctxt, values_list, update_fields=CHILD_OWNED_FIELDS,
             resent=resent)
         for instance, (result, api_version) in zip(instances, results,
                                                    strict=True):
-            self.manager.sync_stats[result] += 1
+            self.sync_stats[result] += 1
             if result == 'deleted' and not instance.deleted:
                 self._delete_in_cell(message.ctxt, cell_name, instance)
             elif result in ('updated', 'same') and \
@@ -223,7 +282,7 @@ class BroadcastMethods(admin_methods.AdminBroadcastMethods):
         # Deleted here before its cell was known: delete it there too.
         LOG.info('Instance %s was deleted at the top; deleting it in %s',
                  instance.uuid, cell_name)
-        self.manager.msg_runner.targeted(
+        self.runner.targeted(
             ctxt, cell_name, 'run_compute_api_method',
             {'method_info': {'method': 'delete',
                              'instance_uuid': instance.uuid,
@@ -232,20 +291,20 @@ class BroadcastMethods(admin_methods.AdminBroadcastMethods):
     def _resend_api_fields(self, ctxt: Any, uuid: str) -> None:
         try:
             current = objects.Instance.from_db(
-                self.manager.db.instance_get_by_uuid(ctxt, uuid))
+                self.db.instance_get_by_uuid(ctxt, uuid))
         except exception.InstanceNotFound:
             return
-        self.manager.sync_stats['api_fields_resent'] += 1
-        self.manager.instance_update_from_api(ctxt, current)
+        self.sync_stats['api_fields_resent'] += 1
+        self.service.instance_update_from_api(ctxt, current)
 
-    def instance_destroy_at_top(self, message: Any,
+    def instance_destroy_at_top(self, message: Message,
                                 instance: objects.Instance) -> None:
         if not self._at_the_top():
             return
-        self.manager.db.instance_destroy_from_child(message.ctxt,
-                                                    instance.uuid)
+        self.db.instance_destroy_from_child(message.ctxt,
+                                            instance.uuid)
 
-    def instance_fault_create_at_top(self, message: Any,
+    def instance_fault_create_at_top(self, message: Message,
                                      instance_fault: dict[str, Any]) -> None:
         if not self._at_the_top():
             return
@@ -255,60 +314,60 @@ class BroadcastMethods(admin_methods.AdminBroadcastMethods):
         if values.get('created_at'):
             values['created_at'] = timeutils.normalize_time(
                 timeutils.parse_isotime(values['created_at']))
-        self.manager.db.instance_fault_create(message.ctxt, values)
+        self.db.instance_fault_create(message.ctxt, values)
 
     # Children now send actions and events in changes_at_top; these two
     # take them from children not upgraded yet, the same way.
 
-    def instance_action_at_top(self, message: Any,
+    def instance_action_at_top(self, message: Message,
                                action: objects.InstanceAction) -> None:
         self._one_action_record(message, 'action', action)
 
-    def action_event_at_top(self, message: Any,
+    def action_event_at_top(self, message: Message,
                             event: objects.InstanceActionEvent) -> None:
         self._one_action_record(message, 'event', event)
 
-    def _one_action_record(self, message: Any, kind: str,
+    def _one_action_record(self, message: Message, kind: str,
                            record: Any) -> None:
         self.changes_at_top(message, [], [{
             'kind': kind, 'record': record,
             'user_id': message.ctxt.user_id,
             'project_id': message.ctxt.project_id}])
 
-    def image_update_at_top(self, message: Any, image_id: str,
+    def image_update_at_top(self, message: Message, image_id: str,
                             values: dict[str, Any]) -> None:
         if not self._at_the_top():
             return
         try:
             # Updates travel independently: a late "saving" must not undo
             # "active".
-            self.manager.db.image_update(message.ctxt.elevated(), image_id,
-                                         values, forward_only=True)
+            self.db.image_update(message.ctxt.elevated(), image_id,
+                                 values, forward_only=True)
         except exception.ImageNotFound:
             LOG.debug('Image %s is not registered here', image_id)
 
-    def image_delete_at_top(self, message: Any, image_id: str) -> None:
+    def image_delete_at_top(self, message: Message, image_id: str) -> None:
         if not self._at_the_top():
             return
         try:
-            self.manager.db.image_destroy(message.ctxt.elevated(), image_id)
+            self.db.image_destroy(message.ctxt.elevated(), image_id)
         except exception.ImageNotFound:
             pass
 
-    def instance_delete_everywhere(self, message: Any,
+    def instance_delete_everywhere(self, message: Message,
                                    instance: objects.Instance,
                                    delete_type: str) -> None:
         if self._at_the_top():
             return
         try:
             local = objects.Instance.from_db(
-                self.manager.db.instance_get_by_uuid(message.ctxt,
-                                                     instance.uuid))
+                self.db.instance_get_by_uuid(message.ctxt,
+                                             instance.uuid))
         except exception.InstanceNotFound:
             return
-        self.manager.compute_api.delete(message.ctxt, local)
+        self.compute_api.delete(message.ctxt, local)
 
-    def sync_instances(self, message: Any, project_id: str | None = None,
+    def sync_instances(self, message: Message, project_id: str | None = None,
                        updated_since: str | None = None,
                        deleted: bool = False) -> None:
         if self._at_the_top():
@@ -316,13 +375,12 @@ class BroadcastMethods(admin_methods.AdminBroadcastMethods):
         since = (timeutils.normalize_time(
             timeutils.parse_isotime(updated_since))
             if updated_since else None)
-        manager = self.manager
         sync.sync_instances(
-            manager.db, manager.instances_sync_at_top,
-            manager.conf.cells.instance_update_sync_database_limit,
+            self.db, self.service.instances_sync_at_top,
+            self.conf.cells.instance_update_sync_database_limit,
             project_id=project_id, updated_since=since, deleted=deleted)
 
-    def bw_usage_update_at_top(self, message: Any,
+    def bw_usage_update_at_top(self, message: Message,
                                bw_usage: dict[str, Any]) -> None:
         if not self._at_the_top():
             return
@@ -331,25 +389,25 @@ class BroadcastMethods(admin_methods.AdminBroadcastMethods):
             if usage.get(key):
                 usage[key] = timeutils.normalize_time(
                     timeutils.parse_isotime(usage[key]))
-        if self.manager.db.bw_usage_update(message.ctxt, **usage,
-                                           newer_only=True) is None:
+        if self.db.bw_usage_update(message.ctxt, **usage,
+                                   newer_only=True) is None:
             LOG.debug('Dropped a stale bandwidth reading for %s',
                       usage.get('uuid'))
 
-    def ping(self, message: Any, payload: Any = None) -> Any:
+    def ping(self, message: Message, payload: Any = None) -> Any:
         """Every cell answers with what was sent."""
         return payload
 
-    def announce_capabilities(self, message: Any) -> None:
-        self.manager.report_to_parents()
+    def announce_capabilities(self, message: Message) -> None:
+        self.service.report_to_parents()
 
-    def service_get_all(self, message: Any,
+    def service_get_all(self, message: Message,
                         filters: dict[str, Any] | None = None
                         ) -> list[dict[str, Any]]:
         binary = (filters or {}).get('binary')
-        return [host_api.describe_service(self.manager.conf, row) for row in
-                self.manager.db.service_get_all(message.ctxt, binary=binary)]
+        return [host_views.describe_service(self.conf, row) for row in
+                self.db.service_get_all(message.ctxt, binary=binary)]
 
-    def compute_node_get_all(self, message: Any) -> list[dict[str, Any]]:
-        return host_api.describe_compute_nodes(
-            self.manager.conf, self.manager.db, message.ctxt)
+    def compute_node_get_all(self, message: Message) -> list[dict[str, Any]]:
+        return host_views.describe_compute_nodes(
+            self.conf, self.db, message.ctxt)

@@ -24,21 +24,26 @@ the build there.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 import random
 import time
 from typing import Any
+from typing import Protocol
 
+from oslo_config import cfg
 from oslo_log import log as logging
 from oslo_utils import importutils
 
+from nova import cell_paths
 from nova import exception
+from nova import instance_changes
 from nova import objects
+from nova.cells import messaging
 from nova.cells import state as cells_state
-from nova.cells import utils as cells_utils
 from nova.cells import weights as cell_weights
 from nova.cells.weights import cell_weights as shipped_weights
-from nova.compute import utils as compute_utils
 from nova.compute import vm_states
+from nova.db.api import Database
 
 LOG = logging.getLogger(__name__)
 
@@ -75,12 +80,34 @@ def consume(cell: cells_state.CellState, flavor: objects.Flavor) -> None:
 OWN_CAPACITIES_MAX_AGE = 1.0
 
 
+class HostScheduler(Protocol):
+    """The host scheduler of this cell (its
+    :class:`nova.scheduler.rpcapi.SchedulerAPI`)."""
+
+    def build_instances(self, ctxt: Any, instances: list[objects.Instance],
+                        request_spec: dict[str, Any],
+                        filter_properties: dict[str, Any]) -> None: ...
+
+
 class CellsScheduler:
-    def __init__(self, manager: Any, rng: random.Random | None = None,
-                 sleep: Any = time.sleep) -> None:
-        self.manager = manager
-        self.conf = manager.conf
-        self.state = manager.state
+    """Chooses the cell of each build that reaches this cell.
+
+    ``runner`` sends builds and failures to the other cells,
+    ``host_scheduler`` takes the builds this cell runs itself.
+    """
+
+    def __init__(self, conf: cfg.ConfigOpts, db: Database,
+                 state: cells_state.CellStateManager,
+                 runner: messaging.MessageRunner,
+                 host_scheduler: HostScheduler,
+                 rng: random.Random | None = None,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.conf = conf
+        self.db = db
+        self.state = state
+        self.runner = runner
+        self.host_scheduler = host_scheduler
+        self.our_name: str = conf.cells.name
         self.rng = rng or random.Random()
         self.sleep = sleep
         self.filters = [cls() for cls in
@@ -131,7 +158,7 @@ class CellsScheduler:
                 raw = cell_weights.normalized(raw)
             multiplier = weigher.multiplier()
             totals = [t + multiplier * r for t, r in zip(totals, raw,
-                                                           strict=True)]
+                                                         strict=True)]
         return totals
 
     def select(self, props: dict[str, Any], fresh: bool = False
@@ -144,7 +171,7 @@ class CellsScheduler:
         weights = self._weigh(cells, props)
         best = max(weights)
         cell = self.rng.choice([c for c, w in zip(cells, weights,
-                                                   strict=True)
+                                                  strict=True)
                                 if w == best])
         consume(cell, props['instance_type'])
         return cell
@@ -168,10 +195,10 @@ class CellsScheduler:
         if route:
             # Each hop of a build is a new message from the cell above, so
             # our path from the top is that cell's path plus our name.
-            our_path = cells_utils.path_join(route[-1],
-                                             self.manager.our_name)
+            our_path = cell_paths.path_join(route[-1],
+                                            self.our_name)
         else:
-            our_path = our_path or self.manager.our_name
+            our_path = our_path or self.our_name
         route.append(our_path)
         props = self._filter_properties(ctxt, build_inst_kwargs, our_path)
         retries = self.conf.cells.scheduler_retries
@@ -193,7 +220,7 @@ class CellsScheduler:
         self._dispatch_or_fail_over(ctxt, cell, build_inst_kwargs)
 
     def _dispatch_or_fail_over(self, ctxt: Any, cell: cells_state.CellState,
-                             kwargs: dict[str, Any]) -> None:
+                               kwargs: dict[str, Any]) -> None:
         try:
             self._dispatch(ctxt, cell, kwargs)
         except Exception as error:
@@ -209,12 +236,12 @@ class CellsScheduler:
             self._build_here(ctxt, kwargs)
             return
         LOG.debug('Sending %s to cell %s', _uuids(kwargs), cell.name)
-        self.manager.msg_runner.targeted(
-            ctxt, cells_utils.path_join(self.manager.our_name, cell.name),
+        self.runner.targeted(
+            ctxt, cell_paths.path_join(self.our_name, cell.name),
             'build_instances', {'build_inst_kwargs': kwargs})
 
     def _build_here(self, ctxt: Any, kwargs: dict[str, Any]) -> None:
-        db = self.manager.db
+        db = self.db
         local = []
         for instance in kwargs['instances']:
             values = instance.to_db_values()
@@ -237,7 +264,7 @@ class CellsScheduler:
         fprops['cell_build'] = {k: v for k, v in kwargs.items()
                                 if k not in ('instances',
                                              'filter_properties')}
-        self.manager.scheduler_rpcapi.build_instances(
+        self.host_scheduler.build_instances(
             ctxt, local, kwargs.get('request_spec') or {}, fprops)
 
     # -- failures -------------------------------------------------------
@@ -250,7 +277,7 @@ class CellsScheduler:
         name when our own hosts failed).
         """
         fprops = build_inst_kwargs.setdefault('filter_properties', {})
-        route = fprops.get('cell_route') or [self.manager.our_name]
+        route = fprops.get('cell_route') or [self.our_name]
         our_path = route[-1]
         excluded = fprops.setdefault('cell_excluded', {})
         excluded.setdefault(our_path, []).append(failed_cell)
@@ -274,12 +301,12 @@ class CellsScheduler:
         if route and route[-1] == our_path:
             route.pop()
         if route:
-            parent = route[-1].rsplit(cells_utils.PATH_CELL_SEP, 1)[-1]
-            self.manager.msg_runner.targeted(
-                ctxt, cells_utils.path_join(self.manager.our_name, parent),
+            parent = route[-1].rsplit(cell_paths.PATH_CELL_SEP, 1)[-1]
+            self.runner.targeted(
+                ctxt, cell_paths.path_join(self.our_name, parent),
                 'build_instances_failed',
                 {'build_inst_kwargs': kwargs,
-                 'failed_cell': self.manager.our_name,
+                 'failed_cell': self.our_name,
                  'reason': reason or str(error)}, direction='up')
             return
         self._fail(ctxt, kwargs['instances'], error, reason)
@@ -294,18 +321,18 @@ class CellsScheduler:
         for instance in instances:
             if self.state.is_top():
                 try:
-                    compute_utils.add_instance_fault(
-                        self.manager.db, ctxt, instance.uuid,
+                    instance_changes.add_instance_fault(
+                        self.db, ctxt, instance.uuid,
                         exception.NoCellsAvailable(message))
                     # Past every version a cell that tried it reached:
                     # their updates still on the way are stale now.
-                    held = self.manager.db.instance_get_by_uuid(
+                    held = self.db.instance_get_by_uuid(
                         ctxt, instance.uuid)['sync_version'] or 0
                     version = max(held, instance.sync_version or 0) + 1
                     # It lives in no cell now: a delete must not be
                     # sent to the last cell that tried it.
-                    compute_utils.instance_update(
-                        self.manager.db, ctxt, instance,
+                    instance_changes.instance_update(
+                        self.db, ctxt, instance,
                         vm_state=vm_states.ERROR, task_state=None,
                         cell_name=None, sync_version=version)
                 except exception.InstanceNotFound:
@@ -316,12 +343,12 @@ class CellsScheduler:
             instance.vm_state = vm_states.ERROR
             instance.task_state = None
             instance.sync_version = (instance.sync_version or 0) + 1
-            self.manager.msg_runner.broadcast(
+            self.runner.broadcast(
                 ctxt, 'instance_fault_create_at_top',
                 {'instance_fault': {'instance_uuid': instance.uuid,
                                     'code': 500, 'message': message[:255]}},
                 'up', run_locally=False)
-            self.manager.msg_runner.broadcast(
+            self.runner.broadcast(
                 ctxt, 'instance_update_at_top', {'instance': instance},
                 'up', run_locally=False)
 

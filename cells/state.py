@@ -19,6 +19,8 @@ from oslo_log import log as logging
 
 from nova import context as nova_context
 from nova import exception
+from nova import servicegroup
+from nova.conf import cells as cells_conf
 
 LOG = logging.getLogger(__name__)
 
@@ -54,19 +56,6 @@ class CellState:
         return '<CellState %s%s>' % (self.name, ' (me)' if self.is_me else '')
 
 
-def parse_capabilities(entries: list[str]) -> dict[str, set[str]]:
-    """``['hypervisor=kvm;xen', 'os=linux']`` -> {key: {values}}."""
-    caps: dict[str, set[str]] = {}
-    for entry in entries:
-        key, sep, values = entry.partition('=')
-        if not sep or not key.strip():
-            raise exception.InvalidCellConfig(
-                reason='capability %r is not key=value1;value2' % entry)
-        caps.setdefault(key.strip(), set()).update(
-            v.strip() for v in values.split(';') if v.strip())
-    return caps
-
-
 def units_by_mb(free_per_host: list[int], sizes: list[int],
                 reserve_percent: float) -> dict[str, int]:
     """How many instances of each size fit, host by host."""
@@ -90,7 +79,7 @@ class CellStateManager:
         self.clock = clock
         self._lock = threading.RLock()
         self.my_cell_state = CellState(conf.cells.name, is_me=True)
-        self.my_cell_state.capabilities = parse_capabilities(
+        self.my_cell_state.capabilities = cells_conf.parse_capabilities(
             conf.cells.capabilities)
         self.parent_cells: dict[str, CellState] = {}
         self.child_cells: dict[str, CellState] = {}
@@ -191,7 +180,6 @@ class CellStateManager:
 
     def compute_own_capacities(self) -> dict[str, Any]:
         """Free RAM and disk of this cell's enabled, up compute nodes."""
-        from nova.scheduler import host_manager
         ctxt = nova_context.get_admin_context()
         services = {s['host']: s for s in self.db.service_get_all(
             ctxt, binary='nova-compute')}
@@ -199,7 +187,7 @@ class CellStateManager:
         for node in self.db.compute_node_get_all(ctxt):
             service = services.get(node['host'])
             if (service is None or service['disabled']
-                    or not host_manager.service_is_up(
+                    or not servicegroup.service_is_up(
                         service, self.conf.service_down_time)):
                 continue
             ram.append(max(0, node['memory_mb'] - node['memory_mb_used']))

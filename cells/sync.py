@@ -35,8 +35,8 @@ from oslo_utils import timeutils
 
 from nova import context as nova_context
 from nova import exception
+from nova import instance_changes
 from nova import objects
-from nova.compute import utils as compute_utils
 from nova.compute import vm_states
 
 LOG = logging.getLogger(__name__)
@@ -402,15 +402,15 @@ class BuildTimeouts:
             error = exception.InstanceBuildTimeout(uuid=instance.uuid,
                                                    timeout=timeout)
             try:
-                compute_utils.instance_update(
+                instance_changes.instance_update(
                     self.db, ctxt, instance, vm_state=vm_states.ERROR,
                     task_state=None,
                     expected_task_state=row['task_state'])
             except (exception.InstanceNotFound,
                     exception.InstanceInvalidState):
                 continue    # it moved on meanwhile
-            compute_utils.add_instance_fault(self.db, ctxt, instance.uuid,
-                                             error)
+            instance_changes.add_instance_fault(self.db, ctxt, instance.uuid,
+                                                error)
             LOG.warning('%s', error.format_message())
             timed_out.append(instance.uuid)
             if self.on_timeout is not None:

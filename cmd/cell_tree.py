@@ -27,11 +27,11 @@ from typing import Any
 from oslo_config import cfg
 import oslo_messaging
 
+from nova import cell_paths
 from nova import context
 from nova import exception
 from nova import rpc
 from nova.cells import rpcapi as cells_rpcapi
-from nova.cells import utils as cells_utils
 
 
 def add_parser(actions: Any) -> None:
@@ -69,7 +69,7 @@ def _lines(tree: dict[str, Any], path: str, prefix: str,
     children = info['children']
     for index, child in enumerate(children):
         last = index == len(children) - 1
-        child_path = cells_utils.path_join(path, child['name'])
+        child_path = cell_paths.path_join(path, child['name'])
         head = prefix + ('`-- ' if last else '|-- ') + child['name'] + '  '
         if child_path in tree['failed']:
             lines.append(head + 'ERROR: ' + tree['failed'][child_path])

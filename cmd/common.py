@@ -27,6 +27,7 @@ from nova import service
 from nova.cells import manager as cells_manager
 from nova.cells import rpcapi as cells_rpcapi
 from nova.cells import sync as cells_sync
+from nova.compute import api as compute_api
 from nova.compute import flavors
 from nova.compute import images
 from nova.compute import manager as compute_manager
@@ -124,7 +125,9 @@ def build_service(conf: cfg.ConfigOpts, name: str, host: str,
         return ApiService(conf, db, transport)
     manager: service.Manager
     if name == 'cells':
-        manager = cells_manager.CellsManager(conf, host, db, transport)
+        manager = cells_manager.CellsManager(
+            conf, host, db, transport,
+            compute_api.API(conf, db, transport, enforce_locks=False))
         topic = conf.cells.topic
         # The cell's database pushes its changes up through nova-cells:
         # from this process, without the broker.

@@ -28,7 +28,9 @@ from oslo_log import log as logging
 from oslo_utils import uuidutils
 
 from nova import exception
+from nova import instance_changes
 from nova import objects
+from nova import ownership
 from nova.compute import api_actions
 from nova.compute import api_global
 from nova.compute import checks
@@ -39,9 +41,7 @@ from nova.compute import power_state
 from nova.compute import quotas
 from nova.compute import rpcapi as compute_rpcapi
 from nova.compute import task_states
-from nova.compute import utils as compute_utils
 from nova.compute import vm_states
-from nova.db import api as db_api
 from nova.scheduler import rpcapi as scheduler_rpcapi
 
 LOG = logging.getLogger(__name__)
@@ -250,7 +250,7 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
             display_name=display_name,
             hostname=display_name.lower().replace(' ', '-')[:63],
             image_ref=image.id,
-            **compute_utils.flavor_values(flavor),
+            **instance_changes.flavor_values(flavor),
             vm_state=vm_states.BUILDING,
             task_state=task_states.SCHEDULING,
             power_state=power_state.NOSTATE,
@@ -294,7 +294,7 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
             # The source host still holds the old copy: confirm first, as
             # Nova does, so it is freed too.
             self._confirm_resize_here(context, instance)
-        instance = compute_utils.instance_update(
+        instance = instance_changes.instance_update(
             self.db, context, instance, task_state=task_states.DELETING)
         self.compute_rpcapi.terminate_instance(context, instance)
 
@@ -341,10 +341,10 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
 
     def _save_api_owned(self, ctxt: Any, instance: objects.Instance,
                         updates: dict[str, Any]) -> objects.Instance:
-        assert set(updates) <= set(db_api.API_OWNED_FIELDS) | {
+        assert set(updates) <= set(ownership.API_OWNED_FIELDS) | {
             'system_metadata'}
-        return compute_utils.instance_update(self.db, ctxt, instance,
-                                             **updates)
+        return instance_changes.instance_update(self.db, ctxt, instance,
+                                                **updates)
 
     # -- the steps of every action --------------------------------------
 
@@ -371,7 +371,7 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
         ``action`` and deliver the work (see :meth:`_deliver`)."""
         self._check_cell(instance)
         if updates:
-            instance = compute_utils.instance_update(
+            instance = instance_changes.instance_update(
                 self.db, ctxt, instance,
                 expected_task_state=[instance.task_state], **updates)
         self._record_action(ctxt, instance, action)

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING
 from typing import Any
 
 from nova import exception
+from nova import instance_changes
 from nova import objects
 from nova.compute import checks
 from nova.compute import images
 from nova.compute import instance_actions as actions
 from nova.compute import task_states
-from nova.compute import utils as compute_utils
 from nova.compute import vm_states
 
 # Task states a reboot may interrupt (Nova's list).
@@ -211,7 +211,7 @@ class ServerActionsMixin:
         is_owner = instance.project_id == ctxt.project_id
         if instance.locked and is_owner:
             return
-        sysmeta = compute_utils.system_metadata_with(
+        sysmeta = instance_changes.system_metadata_with(
             instance, remove=('locked_reason',))
         if reason:
             sysmeta['locked_reason'] = reason
@@ -226,7 +226,7 @@ class ServerActionsMixin:
         self._record_action(ctxt, instance, actions.UNLOCK)
         self._save_api_owned(ctxt, instance, {
             'locked': False, 'locked_by': None,
-            'system_metadata': compute_utils.system_metadata_with(
+            'system_metadata': instance_changes.system_metadata_with(
                 instance, remove=('locked_reason',))})
 
     # -- rebuild --------------------------------------------------------
@@ -310,7 +310,7 @@ class ServerActionsMixin:
             instance, 'resize', vm_state=[vm_states.ACTIVE,
                                           vm_states.STOPPED])
         checks.check_instance_host(instance)
-        sysmeta = compute_utils.system_metadata_with(
+        sysmeta = instance_changes.system_metadata_with(
             instance, old_vm_state=instance.vm_state)
         self._act(ctxt, instance, actions.RESIZE, 'resize_to_flavor',
                   {'flavor': flavor},
@@ -363,8 +363,8 @@ class ServerActionsMixin:
             migration = self.db.migration_get_by_instance_and_status(
                 ctxt, instance.uuid, 'finished')
         except exception.MigrationNotFoundByStatus:
-            compute_utils.instance_update(self.db, ctxt, instance,
-                                          task_state=None)
+            instance_changes.instance_update(self.db, ctxt, instance,
+                                             task_state=None)
             raise
         self.db.migration_update(ctxt, migration['id'],
                                  {'status': 'reverting'})

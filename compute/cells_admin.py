@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nova.cells import state as cells_state
+from nova.conf import cells as cells_conf
 
 
 class CellsAdminAPI:
@@ -23,7 +23,7 @@ class CellsAdminAPI:
 
     def info(self) -> dict[str, Any]:
         """This cell's name and capabilities (from its configuration)."""
-        capabilities = cells_state.parse_capabilities(
+        capabilities = cells_conf.parse_capabilities(
             self.conf.cells.capabilities)
         return {'name': self.conf.cells.name,
                 'capabilities': {k: ';'.join(sorted(v))

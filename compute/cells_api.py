@@ -18,14 +18,14 @@ from typing import Any
 from oslo_log import log as logging
 
 from nova import exception
+from nova import instance_changes
 from nova import objects
 from nova.cells import rpcapi as cells_rpcapi
 from nova.compute import api as compute_api
 from nova.compute import cells_admin
 from nova.compute import host_api
 from nova.compute import task_states
-from nova.compute import utils as compute_utils
-from nova.objects.instance import API_OWNED_FIELDS
+from nova.ownership import API_OWNED_FIELDS
 
 LOG = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ class ComputeCellsAPI(compute_api.API):
                                                          'hard')
             return
         cell_name = instance.cell_name
-        instance = compute_utils.instance_update(
+        instance = instance_changes.instance_update(
             self.db, context, instance, task_state=task_states.DELETING)
         self.cells_rpcapi.run_compute_api_method(
             context, cell_name,
@@ -115,7 +115,7 @@ class ComputeCellsAPI(compute_api.API):
     def reset_state(self, context: Any, instance: objects.Instance,
                     vm_state: str) -> objects.Instance:
         """An administrator's override of an instance's state."""
-        updated = compute_utils.instance_update(
+        updated = instance_changes.instance_update(
             self.db, context, instance, vm_state=vm_state, task_state=None)
         self.cells_rpcapi.instance_update_from_api(context, updated,
                                                    admin_state_reset=True)

@@ -16,10 +16,10 @@ from oslo_utils import timeutils
 
 from nova import context as nova_context
 from nova import exception
+from nova import instance_changes
 from nova import objects
 from nova.compute import power_state
 from nova.compute import task_states
-from nova.compute import utils as compute_utils
 from nova.compute import vm_states
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ def shelve(mgr: ComputeManager, ctxt: Any, instance: objects.Instance,
             task_state=(task_states.SHELVING_OFFLOADING if offload
                         else None),
             power_state=mgr.driver.get_power_state(instance),
-            system_metadata=compute_utils.system_metadata_with(
+            system_metadata=instance_changes.system_metadata_with(
                 instance, shelved_at=_now().isoformat(),
                 shelved_image_id=image_id, shelved_host=mgr.host),
             expected_task_state=task_states.SHELVING_IMAGE_UPLOADING)
@@ -158,7 +158,7 @@ def unshelve(mgr: ComputeManager, ctxt: Any, instance: objects.Instance,
         mgr.update(ctxt, instance, vm_state=vm_states.ACTIVE,
                    task_state=None,
                    power_state=mgr.driver.get_power_state(instance),
-                   system_metadata=compute_utils.system_metadata_with(
+                   system_metadata=instance_changes.system_metadata_with(
                        instance, remove=_SHELVED_KEYS),
                    expected_task_state=[task_states.UNSHELVING,
                                         task_states.SPAWNING])

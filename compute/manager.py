@@ -25,6 +25,7 @@ from oslo_utils import timeutils
 
 from nova import context as nova_context
 from nova import exception
+from nova import instance_changes
 from nova import objects
 from nova import service
 from nova.cells import rpcapi as cells_rpcapi
@@ -36,7 +37,6 @@ from nova.compute import power
 from nova.compute import resize
 from nova.compute import rpcapi as compute_rpcapi
 from nova.compute import task_states
-from nova.compute import utils as compute_utils
 from nova.compute import vm_states
 from nova.network import rpcapi as network_rpcapi
 from nova.scheduler import rpcapi as scheduler_rpcapi
@@ -88,8 +88,8 @@ class ComputeManager(service.Manager):
 
     def update(self, ctxt: Any, instance: objects.Instance,
                **values: Any) -> objects.Instance:
-        return compute_utils.instance_update(self.db, ctxt, instance,
-                                             **values)
+        return instance_changes.instance_update(self.db, ctxt, instance,
+                                                **values)
 
     def refresh(self, ctxt: Any, instance: objects.Instance,
                 expected_task_state: Any = ...) -> objects.Instance:
@@ -154,9 +154,9 @@ class ComputeManager(service.Manager):
         if error_vm_state is not None:
             values['vm_state'] = error_vm_state
         try:
-            compute_utils.add_instance_fault(self.db, ctxt, instance.uuid,
-                                             error, host=self.host,
-                                             with_traceback=True)
+            instance_changes.add_instance_fault(self.db, ctxt, instance.uuid,
+                                                error, host=self.host,
+                                                with_traceback=True)
             self.update(ctxt, instance, **values)
         except exception.InstanceNotFound:
             pass
@@ -206,7 +206,7 @@ class ComputeManager(service.Manager):
                request_spec: dict[str, Any]) -> None:
         # Deleted while it was being scheduled: this raises
         # InstanceNotFound and nothing is claimed for it.
-        instance = compute_utils.instance_update(
+        instance = instance_changes.instance_update(
             self.db, context, instance, host=self.host, node=node,
             availability_zone=(instance.availability_zone
                                or self.tracker.availability_zone),
@@ -215,7 +215,7 @@ class ComputeManager(service.Manager):
         self.tracker.claim(context, instance, node)
         network_info = self.network_api.allocate_for_instance(
             context, instance.uuid, self.host)
-        instance = compute_utils.instance_update(
+        instance = instance_changes.instance_update(
             self.db, context, instance, task_state=task_states.SPAWNING,
             network_info=network_info,
             expected_task_state=task_states.NETWORKING)
@@ -223,7 +223,7 @@ class ComputeManager(service.Manager):
         self.driver.spawn(context, instance, node, network_info,
                           objects.ImageMeta.from_dict(image) if image
                           else None)
-        compute_utils.instance_update(
+        instance_changes.instance_update(
             self.db, context, instance, vm_state=vm_states.ACTIVE,
             task_state=None, power_state=self.driver.get_power_state(
                 instance),
@@ -248,7 +248,7 @@ class ComputeManager(service.Manager):
         """Hand a failed build back to the scheduler, which tries another
         host or, past ``[filter_scheduler] max_attempts``, gives up."""
         retry = filter_properties.setdefault('retry', {'num_attempts': 1,
-                                                        'hosts': []})
+                                                       'hosts': []})
         retry['hosts'].append(self.host)
         retry['exc_reason'] = (error.format_message()
                                if isinstance(error, exception.NovaException)
@@ -256,7 +256,7 @@ class ComputeManager(service.Manager):
         LOG.warning('Build of %s failed on %s: %s', instance.uuid,
                     self.host, error)
         try:
-            instance = compute_utils.instance_update(
+            instance = instance_changes.instance_update(
                 self.db, context, instance, host=None, node=None,
                 task_state=task_states.SCHEDULING)
         except exception.InstanceNotFound:

@@ -22,12 +22,12 @@ from typing import Any
 
 from oslo_log import log as logging
 
+from nova import instance_changes
 from nova import objects
 from nova.compute import claims
 from nova.compute import images
 from nova.compute import power_state
 from nova.compute import task_states
-from nova.compute import utils as compute_utils
 from nova.compute import vm_states
 
 if TYPE_CHECKING:
@@ -145,7 +145,7 @@ def finish_resize(mgr: ComputeManager, ctxt: Any,
         mgr.db.migration_update(ctxt, migration_id, {'status': 'finished'})
         mgr.update(ctxt, instance, host=mgr.host,
                    node=migration['dest_node'],
-                   **compute_utils.flavor_values(new_flavor),
+                   **instance_changes.flavor_values(new_flavor),
                    vm_state=vm_states.RESIZED, task_state=None,
                    power_state=mgr.driver.get_power_state(instance),
                    expected_task_state=task_states.RESIZE_FINISH)
@@ -169,7 +169,7 @@ def confirm_resize(mgr: ComputeManager, ctxt: Any,
                              if instance.power_state == power_state.SHUTDOWN
                              else vm_states.ACTIVE),
                    task_state=None,
-                   system_metadata=compute_utils.system_metadata_with(
+                   system_metadata=instance_changes.system_metadata_with(
                        instance, remove=('old_vm_state',)),
                    expected_vm_state=vm_states.RESIZED,
                    expected_task_state=[None])
@@ -208,10 +208,10 @@ def finish_revert_resize(mgr: ComputeManager, ctxt: Any,
         mgr.db.migration_update(ctxt, migration_id, {'status': 'reverted'})
         mgr.update(ctxt, instance, host=mgr.host,
                    node=migration['source_node'],
-                   **compute_utils.flavor_values(
+                   **instance_changes.flavor_values(
                        _flavor(migration, 'old_flavor')),
                    vm_state=old_vm_state, task_state=None,
                    power_state=mgr.driver.get_power_state(instance),
-                   system_metadata=compute_utils.system_metadata_with(
+                   system_metadata=instance_changes.system_metadata_with(
                        instance, remove=('old_vm_state',)),
                    expected_task_state=task_states.RESIZE_REVERTING)

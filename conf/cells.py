@@ -2,6 +2,7 @@
 
 from oslo_config import cfg
 
+from nova import exception
 from nova.conf._utils import register_group_opts
 
 cells_group = cfg.OptGroup('cells', title='Cells options', help="""
@@ -284,3 +285,16 @@ def register_opts(conf: cfg.ConfigOpts) -> None:
 
 def list_opts():
     return [(cells_group.name, cells_opts)]
+
+
+def parse_capabilities(entries: list[str]) -> dict[str, set[str]]:
+    """``['hypervisor=kvm;xen', 'os=linux']`` -> {key: {values}}."""
+    caps: dict[str, set[str]] = {}
+    for entry in entries:
+        key, sep, values = entry.partition('=')
+        if not sep or not key.strip():
+            raise exception.InvalidCellConfig(
+                reason='capability %r is not key=value1;value2' % entry)
+        caps.setdefault(key.strip(), set()).update(
+            v.strip() for v in values.split(';') if v.strip())
+    return caps

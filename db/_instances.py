@@ -24,6 +24,9 @@ from nova.db._common import soft_delete
 from nova.db._common import table_of
 from nova.db._common import update_by_id
 from nova.db._common import utcnow
+from nova.ownership import API_OWNED_FIELDS
+from nova.ownership import API_OWNED_SYSTEM_METADATA
+from nova.ownership import CHILD_OWNED_FIELDS
 
 _EXACT_FILTERS = ('project_id', 'user_id', 'host', 'node', 'cell_name',
                   'reservation_id', 'availability_zone', 'image_ref',
@@ -53,32 +56,6 @@ SIDE_ATTRS = frozenset(_SIDE_KEYS)
 # The info cache column a listing joins in, under this label.
 _JOINED_CACHE = '_info_cache_network_info'
 
-# Field authority.  An instance lives in two places: the cell that runs it
-# (its *owner*) and the API cell's replica.  Each field has one authority:
-#
-# * The owner decides what the instance *is*: its states, where it runs,
-#   its flavor and image (a resize or rebuild happens there), its
-#   addresses.  The top takes these from the owner's updates, in
-#   ``sync_version`` order, and never changes them itself (except an
-#   administrator's state reset, which it sends down to the owner).
-# * The API cell decides what users *call* it: name, description,
-#   metadata, access address, lock (and the lock's reason, a system
-#   metadata key).  The owner takes these from the API's updates, in
-#   ``api_version`` order, and never changes them itself.
-# * Everything else is set once at creation (uuid, owner project and user,
-#   key, user data, reservation) and never changes.
-CHILD_OWNED_FIELDS = frozenset([
-    'vm_state', 'task_state', 'power_state', 'host', 'node',
-    'availability_zone', 'launched_at', 'terminated_at', 'progress',
-    'network_info', 'system_metadata', 'flavor',
-    'instance_type_id', 'memory_mb', 'vcpus', 'root_gb', 'ephemeral_gb',
-    'image_ref', 'updated_at',
-])
-API_OWNED_FIELDS = frozenset([
-    'display_name', 'display_description', 'access_ip_v4', 'metadata',
-    'locked', 'locked_by',
-])
-API_OWNED_SYSTEM_METADATA = frozenset(['locked_reason'])
 
 
 def _without_api_owned(values: dict[str, Any],

@@ -36,11 +36,6 @@ from nova.db import _quotas
 
 LOG = logging.getLogger(__name__)
 
-# Which cell owns which instance fields: see nova.db._instances.
-API_OWNED_FIELDS = _instances.API_OWNED_FIELDS
-API_OWNED_SYSTEM_METADATA = _instances.API_OWNED_SYSTEM_METADATA
-
-
 def _regexp(pattern: str, value: str | None) -> bool:
     if value is None:
         return False

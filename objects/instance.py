@@ -26,13 +26,7 @@ _COLUMN_FIELDS = (
 )
 _SIDE_FIELDS = ('metadata', 'system_metadata', 'network_info')
 
-# Field authority: see nova.db._instances, where the database enforces it.
-from nova.db._instances import API_OWNED_FIELDS  # noqa: E402
-from nova.db._instances import API_OWNED_SYSTEM_METADATA  # noqa: E402
-from nova.db._instances import CHILD_OWNED_FIELDS  # noqa: E402
-
-__all__ = ['API_OWNED_FIELDS', 'API_OWNED_SYSTEM_METADATA',
-           'CHILD_OWNED_FIELDS', 'Instance', 'InstanceFault']
+__all__ = ['Instance', 'InstanceFault']
 
 
 @base.NovaObjectRegistry.register

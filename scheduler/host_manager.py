@@ -7,7 +7,7 @@ from typing import Any
 
 from nova.servicegroup import service_is_up
 
-__all__ = ['HostState', 'HostManager', 'service_is_up']
+__all__ = ['HostState', 'HostManager']
 
 
 @dataclasses.dataclass

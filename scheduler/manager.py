@@ -17,12 +17,12 @@ from oslo_log import log as logging
 import oslo_messaging
 
 from nova import exception
+from nova import instance_changes
 from nova import objects
 from nova import service
 from nova.compute import instance_actions
 from nova.compute import rpcapi as compute_rpcapi
 from nova.compute import task_states
-from nova.compute import utils as compute_utils
 from nova.compute import vm_states
 from nova.scheduler import host_manager
 from nova.scheduler import weights
@@ -135,11 +135,11 @@ class SchedulerManager(service.Manager):
                    error: Exception) -> None:
         for instance in instances:
             try:
-                compute_utils.add_instance_fault(self.db, context,
-                                                 instance.uuid, error)
-                compute_utils.instance_update(self.db, context, instance,
-                                              vm_state=vm_states.ERROR,
-                                              task_state=None)
+                instance_changes.add_instance_fault(self.db, context,
+                                                    instance.uuid, error)
+                instance_changes.instance_update(self.db, context, instance,
+                                                 vm_state=vm_states.ERROR,
+                                                 task_state=None)
             except exception.InstanceNotFound:
                 pass
 
@@ -161,8 +161,8 @@ class SchedulerManager(service.Manager):
             LOG.warning('No valid host for %s of %s: %s', event,
                         instance.uuid, error)
             try:
-                compute_utils.add_instance_fault(self.db, context,
-                                                 instance.uuid, error)
+                instance_changes.add_instance_fault(self.db, context,
+                                                    instance.uuid, error)
             except exception.InstanceNotFound:
                 pass
             return None
@@ -170,7 +170,7 @@ class SchedulerManager(service.Manager):
     def _settle(self, context: Any, instance: objects.Instance,
                 expected_task_state: str, **values: Any) -> None:
         try:
-            compute_utils.instance_update(
+            instance_changes.instance_update(
                 self.db, context, instance, task_state=None,
                 expected_task_state=expected_task_state, **values)
         except (exception.InstanceNotFound, exception.InstanceInvalidState):

@@ -28,7 +28,7 @@ from typing import Any
 
 from nova import context as nova_context
 from nova.compute import images
-from nova.objects.instance import CHILD_OWNED_FIELDS
+from nova.ownership import CHILD_OWNED_FIELDS
 from nova.tests.faults import FaultyDelivery
 from nova.tests.functional import fixtures
 

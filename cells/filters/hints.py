@@ -8,9 +8,9 @@ from typing import Any
 
 from oslo_log import log as logging
 
+from nova import cell_paths
 from nova.cells import filters
 from nova.cells import state as cells_state
-from nova.cells import utils as cells_utils
 
 LOG = logging.getLogger(__name__)
 
@@ -42,11 +42,11 @@ class TargetCellFilter(filters.BaseCellFilter):
         our_path = filter_properties['our_path']
         if target == our_path:
             return [c for c in cells if c.is_me]
-        prefix = our_path + cells_utils.PATH_CELL_SEP
+        prefix = our_path + cell_paths.PATH_CELL_SEP
         if not str(target).startswith(prefix):
             LOG.warning('target_cell %s is not below %s', target, our_path)
             return []
-        child = str(target)[len(prefix):].split(cells_utils.PATH_CELL_SEP)[0]
+        child = str(target)[len(prefix):].split(cell_paths.PATH_CELL_SEP)[0]
         return [c for c in cells if not c.is_me and c.name == child]
 
 

@@ -10,7 +10,7 @@ import pytest
 from nova import context as nova_context
 from nova.compute import images
 from nova.compute import vm_states
-from nova.objects.instance import CHILD_OWNED_FIELDS
+from nova.ownership import CHILD_OWNED_FIELDS
 from nova.tests.faults import FaultyDelivery
 from nova.tests.functional.fixtures import wait_for
 
@@ -109,7 +109,7 @@ def test_resize_then_revert_delivered_backwards_ends_in_the_final_state(
 
     wait_for(lambda: _in_sync(sync_tree, 'cell1', uuid), 5,
              what=lambda: 'sync: %s' % _differences(sync_tree, 'cell1',
-                                                     uuid))
+                                                    uuid))
     top = _top(sync_tree, uuid)
     assert (top['vm_state'], top['task_state'], top['memory_mb']) == (
         'active', None, 512)
@@ -187,7 +187,8 @@ def test_forced_sync_repairs_every_cell(sync_tree):
     sync_tree.db('cell2').instance_update(ADMIN, uuid, {'progress': 42})
     wait_for(lambda: faults.counts['dropped'] == 1, 5, what='dropped')
     faults.uninstall(sync_tree.cells_manager('cell2'))
-    sync_tree.cells_manager('api').sync_instances(ADMIN, project_id='admin')
+    sync_tree.cells_manager('api').admin.sync_instances(
+        ADMIN, project_id='admin')
     wait_for(lambda: _top(sync_tree, uuid)['progress'] == 42, 5,
              what='forced sync')
 

@@ -149,11 +149,13 @@ def cells_driver(args: argparse.Namespace) -> int:
     from nova import rpc
     from nova.cells import manager as cells_manager
     from nova.cmd import common
+    from nova.compute import api as compute_api
     conf = _conf(args.config)
     transport = rpc.get_transport(conf)
     db = common.make_database(conf, transport)
-    manager = cells_manager.CellsManager(conf, 'bench-driver', db,
-                                         transport)
+    manager = cells_manager.CellsManager(
+        conf, 'bench-driver', db, transport,
+        compute_api.API(conf, db, transport, enforce_locks=False))
     manager.init_host()
     runner = manager.msg_runner
     ctxt = nova_context.get_admin_context()

@@ -56,17 +56,21 @@ def test_unparsable_urls_are_described_as_empty(conf):
     assert admin.describe_transport(conf, None)['rpc_host'] is None
 
 
-def test_rpc_client_and_manager_agree():
-    assert cells_rpcapi.CellsAPI.VERSION == \
-        cells_manager.CellsManager.target.version
+def test_rpc_client_and_endpoints_agree():
+    endpoints = (cells_manager.CellsManager, admin.CellsAdmin)
+    for endpoint in endpoints:
+        assert cells_rpcapi.CellsAPI.VERSION == endpoint.target.version
     # A database listener, and where the client delivers: no RPC calls.
     skip = {'sync_listener', 'deliver_to'}
     for name, _func in inspect.getmembers(cells_rpcapi.CellsAPI,
                                           inspect.isfunction):
         if name.startswith('_') or name in skip:
             continue
-        assert callable(getattr(cells_manager.CellsManager, name, None)), (
-            'CellsManager has no %s' % name)
+        # Exactly one endpoint serves each call: a second one would be
+        # shadowed by the first.
+        serving = [e.__name__ for e in endpoints
+                   if callable(getattr(e, name, None))]
+        assert len(serving) == 1, (name, serving)
 
 
 class _Recorder:

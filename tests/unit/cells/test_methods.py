@@ -14,10 +14,9 @@ T0 = datetime.datetime(2026, 11, 1, 12, 0, 0)
 
 
 def _top(db):
-    manager = types.SimpleNamespace(
-        db=db, sync_stats=collections.Counter(),
-        state=types.SimpleNamespace(is_top=lambda: True))
-    return methods.BroadcastMethods(manager)
+    return methods.BroadcastMethods(
+        None, db, types.SimpleNamespace(is_top=lambda: True), None, None,
+        collections.Counter(), None)
 
 
 def _message():

@@ -10,6 +10,7 @@ from nova import exception
 from nova import objects
 from nova.cells import scheduler as cells_scheduler
 from nova.cells import state as cells_state
+from nova.conf import cells as cells_conf
 
 
 class Clock:
@@ -18,13 +19,6 @@ class Clock:
 
     def __call__(self):
         return self.now
-
-
-class FakeManager:
-    def __init__(self, conf, state):
-        self.conf = conf
-        self.state = state
-        self.our_name = conf.cells.name
 
 
 def _conf(overrides=None):
@@ -60,7 +54,7 @@ def _scheduler(children, conf=None, clock=None):
             cell.last_seen = clock()
         cell.capabilities = spec.get('caps', {})
         state.child_cells[name] = cell
-    return cells_scheduler.CellsScheduler(FakeManager(conf, state),
+    return cells_scheduler.CellsScheduler(conf, None, state, None, None,
                                           rng=random.Random(1)), clock
 
 
@@ -162,11 +156,11 @@ def test_units_by_mb_counts_host_by_host_minus_the_reserve():
 @pytest.mark.parametrize('entry', ['novalue', '=x', ''])
 def test_bad_capabilities_are_refused(entry):
     with pytest.raises(exception.InvalidCellConfig):
-        cells_state.parse_capabilities([entry])
+        cells_conf.parse_capabilities([entry])
 
 
 def test_capabilities_parse_into_sets():
-    assert cells_state.parse_capabilities(
+    assert cells_conf.parse_capabilities(
         ['hypervisor=kvm;xen', 'os=linux']) == {
             'hypervisor': {'kvm', 'xen'}, 'os': {'linux'}}
 
@@ -190,8 +184,8 @@ class _ComputeCellDB:
 
 def test_a_compute_cell_reads_its_hosts_once_a_while_and_counts_between(
         monkeypatch):
-    from nova.scheduler import host_manager
-    monkeypatch.setattr(host_manager, 'service_is_up', lambda *a: True)
+    from nova import servicegroup
+    monkeypatch.setattr(servicegroup, 'service_is_up', lambda *a: True)
     conf = _conf({('cell_type', 'cells'): 'compute',
                   ('name', 'cells'): 'leaf',
                   ('reserve_percent', 'cells'): 0.0})
@@ -227,11 +221,11 @@ class _HostScheduler:
 
 def test_a_build_here_creates_the_instance_once(db):
     ctxt = nova_context.get_admin_context()
-    manager = FakeManager(_conf(), cells_state.CellStateManager(
-        _conf(), db=None, clock=Clock()))
-    manager.db = db
-    manager.scheduler_rpcapi = _HostScheduler()
-    scheduler = cells_scheduler.CellsScheduler(manager)
+    conf = _conf()
+    host_scheduler = _HostScheduler()
+    scheduler = cells_scheduler.CellsScheduler(
+        conf, db, cells_state.CellStateManager(conf, db=None, clock=Clock()),
+        None, host_scheduler)
     uuids = ['00000000-0000-4000-8000-00000000c00%d' % i for i in range(3)]
 
     def build(*picked):
@@ -241,18 +235,18 @@ def test_a_build_here_creates_the_instance_once(db):
             for i in picked]})
 
     build(0, 1)
-    assert manager.scheduler_rpcapi.builds == [uuids[:2]]
+    assert host_scheduler.builds == [uuids[:2]]
     # The same build again (a retry): the instance held goes on, a new
     # one is created, one deleted meanwhile stays deleted.
     db.instance_update(ctxt, uuids[0], {'display_name': 'kept'})
     db.instance_destroy(ctxt, uuids[1])
     build(0, 1, 2)
-    assert manager.scheduler_rpcapi.builds[-1] == [uuids[0], uuids[2]]
+    assert host_scheduler.builds[-1] == [uuids[0], uuids[2]]
     assert db.instance_get_by_uuid(ctxt, uuids[0])['display_name'] == 'kept'
     assert len(db.instance_get_all_by_filters(ctxt, {})) == 2
     # Only the deleted one in the build: nothing to hand on.
     build(1)
-    assert len(manager.scheduler_rpcapi.builds) == 2
+    assert len(host_scheduler.builds) == 2
 
 
 def test_creating_an_instance_twice_is_refused(db):

@@ -1,4 +1,5 @@
-"""Small helpers shared by the compute API and manager."""
+"""What several services do to an instance: save its changes, record why
+an operation failed, the columns that follow its flavor."""
 
 from __future__ import annotations
 

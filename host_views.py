@@ -1,0 +1,118 @@
+"""How a cell describes its own hosts: services and compute nodes as the
+operator APIs show them (``os-services``, ``os-hypervisors``).
+
+Each cell describes what it holds: it alone knows its availability zone and
+how long its services may stay silent.  The API cell's host views
+(:mod:`nova.compute.host_api`) and nova-cells (answering for its cell)
+both render through here.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from nova import exception
+from nova import servicegroup
+
+COMPUTE_BINARY = 'nova-compute'
+
+# Summed by ``os-hypervisors/statistics``.
+STATISTICS_KEYS = ('vcpus', 'memory_mb', 'local_gb', 'vcpus_used',
+                   'memory_mb_used', 'local_gb_used', 'free_ram_mb',
+                   'free_disk_gb', 'current_workload', 'running_vms',
+                   'disk_available_least')
+
+
+def _naive_isotime(value: datetime.datetime | str | None) -> str | None:
+    """``2024-01-31T12:00:00.000000``, as Nova shows service times."""
+    if value is None or isinstance(value, str):
+        return value
+    if value.tzinfo is not None:
+        value = value.astimezone(datetime.UTC).replace(tzinfo=None)
+    return value.strftime('%Y-%m-%dT%H:%M:%S.%f')
+
+
+def describe_service(conf: Any, row: dict[str, Any]) -> dict[str, Any]:
+    """A service row as the API shows it, judged by its own cell."""
+    zone = (conf.default_availability_zone
+            if row['binary'] == COMPUTE_BINARY
+            else conf.internal_service_availability_zone)
+    return {
+        'id': row['id'], 'host': row['host'], 'binary': row['binary'],
+        'topic': row.get('topic'),
+        'disabled': bool(row['disabled']),
+        'disabled_reason': row.get('disabled_reason'),
+        'forced_down': bool(row.get('forced_down')),
+        'updated_at': _naive_isotime(row.get('updated_at')
+                                     or row.get('created_at')),
+        'availability_zone': zone,
+        'up': servicegroup.service_is_up(row, conf.service_down_time),
+    }
+
+
+def describe_compute_node(conf: Any, node: dict[str, Any],
+                          service: dict[str, Any] | None
+                          ) -> dict[str, Any]:
+    """A compute node as ``os-hypervisors`` shows it."""
+    free_ram = node.get('free_ram_mb')
+    free_disk = node.get('free_disk_gb')
+    if free_ram is None:
+        free_ram = node['memory_mb'] - node['memory_mb_used']
+    if free_disk is None:
+        free_disk = node['local_gb'] - node['local_gb_used']
+    described = service and describe_service(conf, service)
+    return {
+        'id': node['id'],
+        'hypervisor_hostname': node['hypervisor_hostname'],
+        'hypervisor_type': node.get('hypervisor_type') or 'fake',
+        'hypervisor_version': node.get('hypervisor_version') or 0,
+        'host': node['host'], 'host_ip': None,
+        'vcpus': node['vcpus'], 'vcpus_used': node['vcpus_used'],
+        'memory_mb': node['memory_mb'],
+        'memory_mb_used': node['memory_mb_used'],
+        'local_gb': node['local_gb'], 'local_gb_used': node['local_gb_used'],
+        'free_ram_mb': free_ram, 'free_disk_gb': free_disk,
+        'disk_available_least': free_disk,
+        'current_workload': 0,
+        'running_vms': node.get('running_vms') or 0,
+        'cpu_info': node.get('cpu_info') or '',
+        'service': {
+            'id': described['id'] if described else None,
+            'host': node['host'],
+            'disabled': described['disabled'] if described else True,
+            'disabled_reason': (described['disabled_reason']
+                                if described else None),
+            'up': described['up'] if described else False,
+        },
+    }
+
+
+def describe_compute_nodes(conf: Any, db: Any,
+                           ctxt: Any) -> list[dict[str, Any]]:
+    """Every compute node of a cell, with its compute service."""
+    services = {s['host']: s for s in
+                db.service_get_all(ctxt, binary=COMPUTE_BINARY)}
+    return [describe_compute_node(conf, node, services.get(node['host']))
+            for node in db.compute_node_get_all(ctxt)]
+
+
+def describe_compute_node_by_id(conf: Any, db: Any, ctxt: Any,
+                                compute_id: str) -> dict[str, Any]:
+    """One compute node of a cell, with its compute service; raises
+    ComputeHostNotFound."""
+    if not str(compute_id).isdigit():
+        raise exception.ComputeHostNotFound(host=compute_id)
+    node = db.compute_node_get(ctxt, int(compute_id))
+    services = db.service_get_all(ctxt, binary=COMPUTE_BINARY)
+    service = next((s for s in services if s['host'] == node['host']),
+                   None)
+    return describe_compute_node(conf, node, service)
+
+
+def statistics(nodes: list[dict[str, Any]]) -> dict[str, int]:
+    """The totals ``os-hypervisors/statistics`` shows."""
+    stats = {key: sum(int(node.get(key) or 0) for node in nodes)
+             for key in STATISTICS_KEYS}
+    stats['count'] = len(nodes)
+    return stats
