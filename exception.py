@@ -288,7 +288,3 @@ class ServiceUnavailable(NovaException):
 class NotSupported(NovaException):
     msg_fmt = '%(reason)s'
     code = 501
-
-
-class DBNotAllowed(NovaException):
-    msg_fmt = '%(binary)s attempted direct database access.'

@@ -144,7 +144,7 @@ class CellsAPI:
         """Send the API cell's change of an instance down to its cell.
 
         Without ``admin_state_reset`` only the fields the API owns travel
-        (see ``nova.objects.instance.API_OWNED_FIELDS``); with it, the
+        (see ``nova.ownership.API_OWNED_FIELDS``); with it, the
         administrator's vm_state also does.
         """
         self._cast(ctxt, 'instance_update_from_api', instance=instance,

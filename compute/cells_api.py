@@ -98,19 +98,7 @@ class ComputeCellsAPI(compute_api.API):
             {'method': 'delete', 'instance_uuid': instance.uuid,
              'method_args': [], 'method_kwargs': {}})
 
-    # -- fields the API cell owns (see nova.objects.instance) -----------
-
-    def update_api_owned_fields(self, context: Any,
-                                instance: objects.Instance,
-                                values: dict[str, Any]) -> objects.Instance:
-        """Change name, description, metadata or lock here, numbered, and
-        send the change to the instance's cell."""
-        unknown = set(values) - API_OWNED_FIELDS
-        if unknown:
-            raise exception.InvalidInput(
-                reason='not owned by the API cell: %s'
-                % ', '.join(sorted(unknown)))
-        return self._save_api_owned(context, instance, values)
+    # -- an administrator's override ------------------------------------
 
     def reset_state(self, context: Any, instance: objects.Instance,
                     vm_state: str) -> objects.Instance:

@@ -54,9 +54,9 @@ class ComputeManager(service.Manager):
         super().__init__(conf, host)
         self.db = db
         self.driver = driver or virt_driver.load_compute_driver(conf, host)
-        self.network_api = network_rpcapi.NetworkAPI(
+        self.network_rpcapi = network_rpcapi.NetworkAPI(
             transport, timeout=conf.rpc_response_timeout)
-        self.scheduler_api = scheduler_rpcapi.SchedulerAPI(transport)
+        self.scheduler_rpcapi = scheduler_rpcapi.SchedulerAPI(transport)
         self.compute_rpcapi = compute_rpcapi.ComputeAPI(transport)
         self.tracker = claims.ResourceTracker(conf, host, self.driver, db)
         in_child_cell = (conf.cells.enable
@@ -213,7 +213,7 @@ class ComputeManager(service.Manager):
             task_state=task_states.NETWORKING,
             expected_task_state=[task_states.SCHEDULING, None])
         self.tracker.claim(context, instance, node)
-        network_info = self.network_api.allocate_for_instance(
+        network_info = self.network_rpcapi.allocate_for_instance(
             context, instance.uuid, self.host)
         instance = instance_changes.instance_update(
             self.db, context, instance, task_state=task_states.SPAWNING,
@@ -236,7 +236,7 @@ class ComputeManager(service.Manager):
         self.tracker.release(context, instance)
         try:
             self.driver.destroy(context, instance)
-            self.network_api.deallocate_for_instance(context, instance.uuid)
+            self.network_rpcapi.deallocate_for_instance(context, instance.uuid)
         except Exception:
             LOG.warning('Cleanup of the failed build of %s failed',
                         instance.uuid, exc_info=True)
@@ -265,8 +265,8 @@ class ComputeManager(service.Manager):
             # The scheduler is asked all the same: a build is never left
             # waiting for a timeout because one write failed.
             LOG.exception('Cannot mark %s for rescheduling', instance.uuid)
-        self.scheduler_api.build_instances(context, [instance], request_spec,
-                                           filter_properties)
+        self.scheduler_rpcapi.build_instances(context, [instance],
+                                              request_spec, filter_properties)
 
     # -- delete ---------------------------------------------------------
 
@@ -276,7 +276,7 @@ class ComputeManager(service.Manager):
                 self.db, context, 'compute_terminate_instance',
                 instance.uuid, self.host, action=instance_actions.DELETE):
             self.driver.destroy(context, instance)
-            self.network_api.deallocate_for_instance(context, instance.uuid)
+            self.network_rpcapi.deallocate_for_instance(context, instance.uuid)
             self.tracker.release(context, instance)
             try:
                 self.db.instance_destroy(context, instance.uuid)

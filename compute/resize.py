@@ -93,8 +93,8 @@ def _reschedule(mgr: ComputeManager, ctxt: Any, instance: objects.Instance,
     retry = props.setdefault('retry', {'num_attempts': 1, 'hosts': []})
     retry['hosts'] = list(retry.get('hosts', [])) + [mgr.host]
     retry['exc_reason'] = str(error)[:200]
-    mgr.scheduler_api.prep_resize(ctxt, instance, flavor, request_spec,
-                                  props)
+    mgr.scheduler_rpcapi.prep_resize(ctxt, instance, flavor, request_spec,
+                                     props)
 
 
 def resize_instance(mgr: ComputeManager, ctxt: Any,

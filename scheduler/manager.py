@@ -57,7 +57,7 @@ class SchedulerManager(service.Manager):
         self.host_manager = host_manager.HostManager(conf, db)
         self.filters = [cls() for cls in DEFAULT_FILTERS]
         self.weighers = [weights.RAMWeigher()]
-        self.compute_api = compute_rpcapi.ComputeAPI(transport)
+        self.compute_rpcapi = compute_rpcapi.ComputeAPI(transport)
 
     def select_destinations(self, context: Any, spec: dict[str, Any],
                             num_instances: int
@@ -125,7 +125,7 @@ class SchedulerManager(service.Manager):
                                   exception.NoValidHost(reason=str(error)))
             return
         for instance, host in zip(instances, hosts, strict=True):
-            self.compute_api.build_and_run_instance(
+            self.compute_rpcapi.build_and_run_instance(
                 context, host.host, instance, host.nodename, request_spec,
                 self._next_attempt(filter_properties))
 
@@ -193,8 +193,8 @@ class SchedulerManager(service.Manager):
             return
         props = self._next_attempt(filter_properties)
         props['request_spec'] = request_spec
-        self.compute_api.prep_resize(context, host.host, instance, flavor,
-                                     host.nodename, props)
+        self.compute_rpcapi.prep_resize(context, host.host, instance, flavor,
+                                        host.nodename, props)
 
     def unshelve_instance(self, context: Any, instance: objects.Instance,
                           image: objects.ImageMeta | None,
@@ -210,5 +210,5 @@ class SchedulerManager(service.Manager):
             return
         props = self._next_attempt(filter_properties)
         props['request_spec'] = request_spec
-        self.compute_api.unshelve_instance(context, host.host, instance,
-                                           image, host.nodename, props)
+        self.compute_rpcapi.unshelve_instance(context, host.host, instance,
+                                              image, host.nodename, props)

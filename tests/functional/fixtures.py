@@ -7,10 +7,8 @@ Neighbours are written to a JSON ``cells_config`` file per cell.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import json
 import os
-import time
 from typing import Any
 import uuid
 
@@ -21,25 +19,7 @@ from nova.cmd import all as nova_all
 from nova.compute import flavors
 from nova.compute import images
 from nova.db import migration
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 10.0,
-             interval: float = 0.02,
-             what: str | Callable[[], str] = 'condition') -> Any:
-    """Poll until ``predicate`` returns something true; return it.
-
-    ``what`` names the condition in the failure message; a callable is
-    called then, to say what is still wrong.
-    """
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError('timed out after %ss waiting for %s' % (
-                timeout, what() if callable(what) else what))
-        time.sleep(interval)
+from nova.tests.polling import wait_for  # noqa: F401 (the tests' import)
 
 
 class Tree:

@@ -202,18 +202,18 @@ def test_api_owned_fields_go_down_in_order_and_are_not_taken_back(
         directions=('down',), methods=('instance_update_from_api',))
     faults.hold = True
     instance = cells_api.get(ctxt, uuid)
-    cells_api.update_api_owned_fields(ctxt, instance,
-                                      {'display_name': 'first'})
-    cells_api.update_api_owned_fields(ctxt, instance,
-                                      {'display_name': 'second',
-                                       'metadata': {'k': 'v'}})
-    wait_for(lambda: len(faults.held) == 2, 5, what='2 held')
+    instance = cells_api.update_instance(ctxt, instance,
+                                         {'display_name': 'first'})
+    instance = cells_api.update_instance(ctxt, instance,
+                                         {'display_name': 'second'})
+    cells_api.update_instance_metadata(ctxt, instance, {'k': 'v'})
+    wait_for(lambda: len(faults.held) == 3, 5, what='3 held')
     faults.release('reverse')
     wait_for(lambda: _child(sync_tree, 'cell1', uuid)['display_name']
              == 'second', 5, what='rename below')
     child = _child(sync_tree, 'cell1', uuid)
     assert child['metadata'] == {'k': 'v'}
-    assert child['api_version'] == 2
+    assert child['api_version'] == 3
 
     # A change in the child pushes its whole view up; the top keeps its
     # own name.

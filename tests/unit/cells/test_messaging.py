@@ -1,7 +1,6 @@
 """Routing of inter-cell messages over an in-memory wire."""
 
 import threading
-import time
 
 import pytest
 
@@ -10,6 +9,8 @@ from nova import context as nova_context
 from nova import exception
 from nova.cells import messaging
 from nova.cells import state as cells_state
+from nova.tests.polling import record_waits
+from nova.tests.polling import wait_for
 
 
 class Wire:
@@ -118,12 +119,12 @@ def test_cell_with_two_parents_reaches_both():
 @pytest.mark.parametrize('target', ['api!nope', 'api!c1!nope', 'other!c1',
                                     'api!c1!gc1!deeper'])
 def test_unreachable_target_is_a_typed_routing_error(target):
+    # The error comes back as the answer: were it lost, the caller would
+    # get a CellTimeout instead.
     runners, _, calls = build(TREE)
-    started = time.monotonic()
     with pytest.raises(exception.CellRoutingInconsistency):
         runners['api'].targeted(CTXT, target, 'whoami', {},
                                 need_response=True).value_or_raise()
-    assert time.monotonic() - started < 1.0
     assert calls == []
 
 
@@ -190,11 +191,11 @@ def test_broadcast_without_run_locally_skips_the_origin():
 def test_broadcast_with_a_dead_cell_returns_the_others_and_names_it():
     runners, wire, _ = build(TREE, call_timeout=1)
     wire.cut.add('wire://gc1')
-    started = time.monotonic()
+    waits = record_waits(runners['api'])
     result = runners['api'].broadcast(CTXT, 'whoami', {}, 'down',
                                       need_response=True)
-    elapsed = time.monotonic() - started
-    assert elapsed < 1.5
+    # The caller waited once, no longer than call_timeout.
+    assert waits == [1.0]
     assert sorted(r.value for r in result) == sorted(
         ['api', 'c1', 'c2', 'c3', 'c4', 'gc2', 'gc3', 'shared'])
     assert result.missing == ['api!c1!gc1']
@@ -219,9 +220,7 @@ def test_late_reply_is_counted_not_mistaken():
         runner.targeted(CTXT, 'api!c1', 'whoami', {}, need_response=True,
                         timeout=0.3)
     gate.set()
-    deadline = time.monotonic() + 3
-    while runner.late_replies == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_for(lambda: runner.late_replies, 3, what='the late reply')
     assert runner.late_replies == 1
 
 

@@ -15,13 +15,13 @@ def test_a_build_of_a_deleted_instance_holds_nothing_and_stops(
     manager = compute_manager.ComputeManager(conf, 'host1', db, transport)
     manager.tracker.update_available_resource(CTXT)
     rescheduled = []
-    monkeypatch.setattr(manager.scheduler_api, 'build_instances',
+    monkeypatch.setattr(manager.scheduler_rpcapi, 'build_instances',
                         lambda *args, **kwargs: rescheduled.append(args))
     # No nova-network here: what the build asks of it is noted.
     network_calls = []
     for method in ('allocate_for_instance', 'deallocate_for_instance'):
         monkeypatch.setattr(
-            manager.network_api, method,
+            manager.network_rpcapi, method,
             lambda ctxt, uuid, *args, _name=method: network_calls.append(
                 (_name, uuid)))
     instance = objects.Instance.from_db(db.instance_create(CTXT, {
