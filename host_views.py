@@ -14,6 +14,8 @@ from typing import Any
 
 from nova import exception
 from nova import servicegroup
+from nova.context import RequestContext
+from nova.db.api import Database
 
 COMPUTE_BINARY = 'nova-compute'
 
@@ -88,8 +90,8 @@ def describe_compute_node(conf: Any, node: dict[str, Any],
     }
 
 
-def describe_compute_nodes(conf: Any, db: Any,
-                           ctxt: Any) -> list[dict[str, Any]]:
+def describe_compute_nodes(conf: Any, db: Database,
+                           ctxt: RequestContext) -> list[dict[str, Any]]:
     """Every compute node of a cell, with its compute service."""
     services = {s['host']: s for s in
                 db.service_get_all(ctxt, binary=COMPUTE_BINARY)}
@@ -97,7 +99,7 @@ def describe_compute_nodes(conf: Any, db: Any,
             for node in db.compute_node_get_all(ctxt)]
 
 
-def describe_compute_node_by_id(conf: Any, db: Any, ctxt: Any,
+def describe_compute_node_by_id(conf: Any, db: Database, ctxt: RequestContext,
                                 compute_id: str) -> dict[str, Any]:
     """One compute node of a cell, with its compute service; raises
     ComputeHostNotFound."""

@@ -8,10 +8,13 @@ import traceback
 from typing import Any
 
 from nova import objects
+from nova.context import RequestContext
+from nova.db.api import Database
 
 
-def instance_update(db: Any, context: Any, instance: objects.Instance,
-                    **values: Any) -> objects.Instance:
+def instance_update(db: Database, context: RequestContext,
+                    instance: objects.Instance, **values: Any
+                    ) -> objects.Instance:
     """Save ``values`` on an instance and return its new state.
 
     ``expected_task_state`` and ``expected_vm_state`` (a value or a list)
@@ -44,9 +47,10 @@ def flavor_values(flavor: objects.Flavor) -> dict[str, Any]:
             'ephemeral_gb': flavor.ephemeral_gb}
 
 
-def add_instance_fault(db: Any, context: Any, instance_uuid: str,
-                       error: BaseException, host: str | None = None,
-                       with_traceback: bool = False) -> None:
+def add_instance_fault(db: Database, context: RequestContext,
+                       instance_uuid: str, error: BaseException,
+                       host: str | None = None, with_traceback: bool = False
+                       ) -> None:
     """Record why an operation on an instance failed."""
     code = getattr(error, 'code', 500)
     message = (error.format_message() if hasattr(error, 'format_message')

@@ -20,6 +20,7 @@ import oslo_messaging
 
 from nova import context as nova_context
 from nova import rpc
+from nova.db.api import Database
 
 LOG = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ class Service:
     def __init__(self, conf: cfg.ConfigOpts, host: str, binary: str,
                  topic: str, manager: Manager,
                  transport: oslo_messaging.Transport,
-                 db: Any = None,
+                 db: Database | None = None,
                  exchange: str | None = None) -> None:
         self.conf = conf
         self.host = host
@@ -111,6 +112,7 @@ class Service:
         self._worker_thread.start()
 
     def _report_state(self) -> None:
+        assert self.db is not None      # started only with a database
         try:
             self.db.service_report(nova_context.get_admin_context(),
                                    self.host, self.binary, self.topic)

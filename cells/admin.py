@@ -27,6 +27,7 @@ from nova import exception
 from nova import host_views
 from nova.cells import messaging
 from nova.cells import state as cells_state
+from nova.context import RequestContext
 from nova.db import api as db_api
 
 LOG = logging.getLogger(__name__)
@@ -147,7 +148,8 @@ class CellsAdmin:
             cell.last_seen = known.last_seen
         return self._describe_cell(cell, row.get('id'))
 
-    def get_cell_info_for_neighbors(self, ctxt: Any) -> list[dict[str, Any]]:
+    def get_cell_info_for_neighbors(self, ctxt: RequestContext
+                                    ) -> list[dict[str, Any]]:
         """Every neighbour (children first) as this cell sees it."""
         cells = (sorted(self.state.get_child_cells(), key=lambda c: c.name)
                  + sorted(self.state.get_parent_cells(),
@@ -155,7 +157,7 @@ class CellsAdmin:
         return [self._describe_cell(cell) for cell in cells]
 
     @_expected
-    def cell_get(self, ctxt: Any, cell_name: str) -> dict[str, Any]:
+    def cell_get(self, ctxt: RequestContext, cell_name: str) -> dict[str, Any]:
         cell = (self.state.get_child_cell(cell_name)
                 or self.state.get_parent_cell(cell_name))
         if cell is None:
@@ -173,7 +175,7 @@ class CellsAdmin:
         self._on_neighbours_changed()
 
     @_expected
-    def cell_create(self, ctxt: Any, values: dict[str, Any]
+    def cell_create(self, ctxt: RequestContext, values: dict[str, Any]
                     ) -> dict[str, Any]:
         """Add a neighbour; ``values`` has ``name``, ``is_parent`` and the
         broker fields of ``os-cells``."""
@@ -187,7 +189,7 @@ class CellsAdmin:
         return self._describe_row(row)
 
     @_expected
-    def cell_update(self, ctxt: Any, cell_name: str,
+    def cell_update(self, ctxt: RequestContext, cell_name: str,
                     values: dict[str, Any]) -> dict[str, Any]:
         """Change a neighbour; broker fields not given are kept."""
         self._check_registry_writable()
@@ -204,7 +206,7 @@ class CellsAdmin:
         return self._describe_row(row)
 
     @_expected
-    def cell_delete(self, ctxt: Any, cell_name: str) -> int:
+    def cell_delete(self, ctxt: RequestContext, cell_name: str) -> int:
         """Remove a neighbour; returns how many were removed (1)."""
         self._check_registry_writable()
         self.db.cell_delete(ctxt, cell_name)
@@ -213,7 +215,7 @@ class CellsAdmin:
         return 1
 
     @_expected
-    def get_capacities(self, ctxt: Any,
+    def get_capacities(self, ctxt: RequestContext,
                        cell_name: str | None = None) -> dict[str, Any]:
         """Our capacities (the whole subtree), or one child's."""
         if not cell_name or cell_name == self.our_name:
@@ -223,9 +225,10 @@ class CellsAdmin:
             raise exception.CellNotFound(cell_name=cell_name)
         return child.capacities
 
-    def sync_instances(self, ctxt: Any, project_id: str | None = None,
-                       updated_since: str | None = None,
-                       deleted: bool = False) -> None:
+    def sync_instances(self, ctxt: RequestContext,
+                       project_id: str | None = None,
+                       updated_since: str | None = None, deleted: bool = False
+                       ) -> None:
         """Have every cell below push its instances up again."""
         self.msg_runner.broadcast(
             ctxt, 'sync_instances',
@@ -234,7 +237,7 @@ class CellsAdmin:
 
     # -- hosts of one cell ----------------------------------------------
 
-    def _call_cell(self, ctxt: Any, cell_path: str, method: str,
+    def _call_cell(self, ctxt: RequestContext, cell_path: str, method: str,
                    kwargs: dict[str, Any]) -> Any:
         response = self.msg_runner.targeted(ctxt, cell_path, method, kwargs,
                                             'down', need_response=True)
@@ -242,7 +245,7 @@ class CellsAdmin:
         return response.value_or_raise()
 
     @_expected
-    def service_update(self, ctxt: Any, host_name: str, binary: str,
+    def service_update(self, ctxt: RequestContext, host_name: str, binary: str,
                        params_to_update: dict[str, Any]) -> dict[str, Any]:
         """Change a service of the cell ``host_name`` (``path@host``)
         names; returns it as that cell describes it."""
@@ -257,7 +260,7 @@ class CellsAdmin:
                                 'params_to_update': values})
 
     @_expected
-    def compute_node_get(self, ctxt: Any, compute_id: str
+    def compute_node_get(self, ctxt: RequestContext, compute_id: str
                          ) -> dict[str, Any]:
         """One compute node, ``compute_id`` being ``path@id``."""
         cell_path, item = cell_paths.split_cell_and_item(compute_id)
@@ -296,7 +299,7 @@ class CellsAdmin:
                                     if s['up'] and not s['disabled']),
         }
 
-    def get_cell_tree(self, ctxt: Any) -> dict[str, Any]:
+    def get_cell_tree(self, ctxt: RequestContext) -> dict[str, Any]:
         """Every cell from here down, keyed by routing path.
 
         ``{'cells': {path: info}, 'failed': {path: reason},

@@ -37,6 +37,7 @@ from nova.cells import scheduler as cells_scheduler
 from nova.cells import state as cells_state
 from nova.cells import sync
 from nova.compute import vm_states
+from nova.context import RequestContext
 from nova.db.api import Database
 from nova.scheduler import rpcapi as scheduler_rpcapi
 
@@ -200,11 +201,11 @@ class CellsManager(service.Manager):
 
     # -- RPC from the services of this cell -----------------------------
 
-    def build_instances(self, ctxt: Any,
+    def build_instances(self, ctxt: RequestContext,
                         build_inst_kwargs: dict[str, Any]) -> None:
         self.scheduler.build_instances(ctxt, build_inst_kwargs)
 
-    def build_instances_failed(self, ctxt: Any,
+    def build_instances_failed(self, ctxt: RequestContext,
                                instances: list[objects.Instance],
                                request_spec: dict[str, Any],
                                filter_properties: dict[str, Any],
@@ -238,7 +239,7 @@ class CellsManager(service.Manager):
                       filter_properties=filter_properties)
         self.scheduler.build_failed(ctxt, kwargs, self.our_name, reason)
 
-    def instance_update_at_top(self, ctxt: Any,
+    def instance_update_at_top(self, ctxt: RequestContext,
                                instance: objects.Instance) -> None:
         self.update_batcher.add(ctxt, instance)
         if instance.obj_attr_is_set('task_state') and \
@@ -246,7 +247,7 @@ class CellsManager(service.Manager):
             # A build, resize or delete just settled: room changed.
             self.report_soon()
 
-    def _send_updates_up(self, ctxt: Any,
+    def _send_updates_up(self, ctxt: RequestContext,
                          instances: list[objects.Instance],
                          records: list[sync.ActionRecord]) -> None:
         if len(instances) == 1 and not records:
@@ -259,7 +260,7 @@ class CellsManager(service.Manager):
                                        'action_records': records}, 'up',
                                       run_locally=False)
 
-    def instances_sync_at_top(self, ctxt: Any,
+    def instances_sync_at_top(self, ctxt: RequestContext,
                               instances: list[objects.Instance],
                               deleted: list[str]) -> None:
         """Send a page of instances up in one message (heal, sync)."""
@@ -268,7 +269,7 @@ class CellsManager(service.Manager):
                                    'deleted': deleted}, 'up',
                                   run_locally=False)
 
-    def instance_destroy_at_top(self, ctxt: Any,
+    def instance_destroy_at_top(self, ctxt: RequestContext,
                                 instance: objects.Instance) -> None:
         self.update_batcher.discard(instance.uuid)
         self.msg_runner.broadcast(ctxt, 'instance_destroy_at_top',
@@ -276,13 +277,13 @@ class CellsManager(service.Manager):
                                   run_locally=False)
         self.report_soon()
 
-    def instance_fault_create_at_top(self, ctxt: Any,
+    def instance_fault_create_at_top(self, ctxt: RequestContext,
                                      instance_fault: dict[str, Any]) -> None:
         self.msg_runner.broadcast(ctxt, 'instance_fault_create_at_top',
                                   {'instance_fault': instance_fault}, 'up',
                                   run_locally=False)
 
-    def instance_update_from_api(self, ctxt: Any,
+    def instance_update_from_api(self, ctxt: RequestContext,
                                  instance: objects.Instance,
                                  admin_state_reset: bool = False) -> None:
         if not instance.cell_name:
@@ -291,13 +292,13 @@ class CellsManager(service.Manager):
             ctxt, instance.cell_name, 'instance_update_from_api',
             {'instance': instance, 'admin_state_reset': admin_state_reset})
 
-    def bw_usage_update_at_top(self, ctxt: Any,
+    def bw_usage_update_at_top(self, ctxt: RequestContext,
                                bw_usage: dict[str, Any]) -> None:
         self.msg_runner.broadcast(ctxt, 'bw_usage_update_at_top',
                                   {'bw_usage': bw_usage}, 'up',
                                   run_locally=False)
 
-    def run_compute_api_method(self, ctxt: Any, cell_name: str,
+    def run_compute_api_method(self, ctxt: RequestContext, cell_name: str,
                                method_info: dict[str, Any],
                                call: bool = False) -> Any:
         response = self.msg_runner.targeted(
@@ -305,19 +306,20 @@ class CellsManager(service.Manager):
             {'method_info': method_info}, 'down', need_response=call)
         return response.value_or_raise() if response is not None else None
 
-    def _up(self, ctxt: Any, method: str, **kwargs: Any) -> None:
+    def _up(self, ctxt: RequestContext, method: str, **kwargs: Any) -> None:
         self.msg_runner.broadcast(ctxt, method, kwargs, 'up',
                                   run_locally=False)
 
-    def instance_action_at_top(self, ctxt: Any,
+    def instance_action_at_top(self, ctxt: RequestContext,
                                action: objects.InstanceAction) -> None:
         self.update_batcher.add_action(ctxt, 'action', action)
 
-    def action_event_at_top(self, ctxt: Any,
+    def action_event_at_top(self, ctxt: RequestContext,
                             event: objects.InstanceActionEvent) -> None:
         self.update_batcher.add_action(ctxt, 'event', event)
 
-    def changes_at_top(self, ctxt: Any, instances: list[objects.Instance],
+    def changes_at_top(self, ctxt: RequestContext,
+                       instances: list[objects.Instance],
                        action_records: list[dict[str, Any]]) -> None:
         """A batch from a service of this cell (see ``sync.ChangePusher``),
         into the batches going up.  What is not an instance or an action
@@ -336,15 +338,15 @@ class CellsManager(service.Manager):
                 LOG.error('Dropped an action record: %s',
                           error.format_message())
 
-    def image_update_at_top(self, ctxt: Any, image_id: str,
+    def image_update_at_top(self, ctxt: RequestContext, image_id: str,
                             values: dict[str, Any]) -> None:
         self._up(ctxt, 'image_update_at_top', image_id=image_id,
                  values=values)
 
-    def image_delete_at_top(self, ctxt: Any, image_id: str) -> None:
+    def image_delete_at_top(self, ctxt: RequestContext, image_id: str) -> None:
         self._up(ctxt, 'image_delete_at_top', image_id=image_id)
 
-    def instance_delete_everywhere(self, ctxt: Any,
+    def instance_delete_everywhere(self, ctxt: RequestContext,
                                    instance: objects.Instance,
                                    delete_type: str) -> None:
         self.msg_runner.broadcast(ctxt, 'instance_delete_everywhere',
@@ -354,7 +356,7 @@ class CellsManager(service.Manager):
 
     # -- the tree, as seen from here ------------------------------------
 
-    def _gather(self, ctxt: Any, method: str,
+    def _gather(self, ctxt: RequestContext, method: str,
                 kwargs: dict[str, Any]) -> tuple[list[Any], list[str]]:
         result = self.msg_runner.broadcast(ctxt, method, kwargs, 'down',
                                            need_response=True)
@@ -370,7 +372,7 @@ class CellsManager(service.Manager):
                 items.append(dict(item, cell_path=response.cell_name))
         return items, result.missing
 
-    def service_get_all(self, ctxt: Any,
+    def service_get_all(self, ctxt: RequestContext,
                         filters: dict[str, Any] | None = None
                         ) -> dict[str, Any]:
         """Services of every cell, each with its ``cell_path``, and the
@@ -379,6 +381,6 @@ class CellsManager(service.Manager):
                                       {'filters': filters or {}})
         return {'services': items, 'missing': missing}
 
-    def compute_node_get_all(self, ctxt: Any) -> dict[str, Any]:
+    def compute_node_get_all(self, ctxt: RequestContext) -> dict[str, Any]:
         items, missing = self._gather(ctxt, 'compute_node_get_all', {})
         return {'compute_nodes': items, 'missing': missing}

@@ -38,6 +38,7 @@ from nova import cell_paths
 from nova import context as nova_context
 from nova import exception
 from nova import rpc
+from nova.context import RequestContext
 
 LOG = logging.getLogger(__name__)
 
@@ -154,11 +155,11 @@ class _Waiter:
 class _BaseMessage:
     message_type = ''
 
-    def __init__(self, runner: MessageRunner, ctxt: Any, method_name: str,
-                 method_kwargs: dict[str, Any], direction: str,
-                 need_response: bool = False, uuid: str | None = None,
-                 routing_path: str | None = None, hop_count: int = 0,
-                 max_hop_count: int | None = None,
+    def __init__(self, runner: MessageRunner, ctxt: RequestContext,
+                 method_name: str, method_kwargs: dict[str, Any],
+                 direction: str, need_response: bool = False,
+                 uuid: str | None = None, routing_path: str | None = None,
+                 hop_count: int = 0, max_hop_count: int | None = None,
                  response_timeout: float | None = None,
                  wire: dict[str, Any] | None = None) -> None:
         """``wire``: the message as it was received, forwarded as it is
@@ -251,9 +252,9 @@ Message = _BaseMessage
 class _TargetedMessage(_BaseMessage):
     message_type = TARGETED
 
-    def __init__(self, runner: MessageRunner, ctxt: Any, method_name: str,
-                 method_kwargs: dict[str, Any], direction: str,
-                 target_cell: str, **kwargs: Any) -> None:
+    def __init__(self, runner: MessageRunner, ctxt: RequestContext,
+                 method_name: str, method_kwargs: dict[str, Any],
+                 direction: str, target_cell: str, **kwargs: Any) -> None:
         super().__init__(runner, ctxt, method_name, method_kwargs,
                          direction, **kwargs)
         self.target_cell = target_cell
@@ -330,9 +331,10 @@ class _TargetedMessage(_BaseMessage):
 class _BroadcastMessage(_BaseMessage):
     message_type = BROADCAST
 
-    def __init__(self, runner: MessageRunner, ctxt: Any, method_name: str,
-                 method_kwargs: dict[str, Any], direction: str,
-                 run_locally: bool = True, **kwargs: Any) -> None:
+    def __init__(self, runner: MessageRunner, ctxt: RequestContext,
+                 method_name: str, method_kwargs: dict[str, Any],
+                 direction: str, run_locally: bool = True, **kwargs: Any
+                 ) -> None:
         super().__init__(runner, ctxt, method_name, method_kwargs,
                          direction, **kwargs)
         self.run_locally = run_locally
@@ -408,10 +410,10 @@ class _BroadcastMessage(_BaseMessage):
 class _ResponseMessage(_TargetedMessage):
     message_type = RESPONSE
 
-    def __init__(self, runner: MessageRunner, ctxt: Any, method_name: str,
-                 method_kwargs: dict[str, Any], direction: str,
-                 target_cell: str, response_kind: str = TARGETED,
-                 **kwargs: Any) -> None:
+    def __init__(self, runner: MessageRunner, ctxt: RequestContext,
+                 method_name: str, method_kwargs: dict[str, Any],
+                 direction: str, target_cell: str,
+                 response_kind: str = TARGETED, **kwargs: Any) -> None:
         super().__init__(runner, ctxt, method_name, method_kwargs,
                          direction, target_cell, **kwargs)
         self.response_kind = response_kind
@@ -644,9 +646,9 @@ class MessageRunner:
 
     # -- outgoing -------------------------------------------------------
 
-    def targeted(self, ctxt: Any, target_cell: str, method_name: str,
-                 method_kwargs: dict[str, Any], direction: str = 'down',
-                 need_response: bool = False,
+    def targeted(self, ctxt: RequestContext, target_cell: str,
+                 method_name: str, method_kwargs: dict[str, Any],
+                 direction: str = 'down', need_response: bool = False,
                  timeout: float | None = None) -> Response | None:
         message = _TargetedMessage(self, ctxt, method_name, method_kwargs,
                                    direction, target_cell,
@@ -654,7 +656,7 @@ class MessageRunner:
                                    response_timeout=timeout)
         return message.process()
 
-    def broadcast(self, ctxt: Any, method_name: str,
+    def broadcast(self, ctxt: RequestContext, method_name: str,
                   method_kwargs: dict[str, Any], direction: str,
                   run_locally: bool = True, need_response: bool = False,
                   timeout: float | None = None) -> BroadcastResult | None:

@@ -28,6 +28,7 @@ from nova.cells import scheduler as cells_scheduler
 from nova.cells import state as cells_state
 from nova.cells import sync
 from nova.cells.messaging import Message
+from nova.context import RequestContext
 from nova.db.api import Database
 from nova.ownership import API_OWNED_FIELDS
 from nova.ownership import API_OWNED_SYSTEM_METADATA
@@ -54,7 +55,7 @@ def _naive(values: dict[str, Any]) -> dict[str, Any]:
             for k, v in values.items()}
 
 
-def _action_record(ctxt: Any, record: dict[str, Any]
+def _action_record(ctxt: RequestContext, record: dict[str, Any]
                    ) -> tuple[Any, str, dict[str, Any]]:
     """(context, kind, values) of an action record sent up: the context
     of the request that made it, should its action be created here."""
@@ -76,12 +77,12 @@ class CellsService(Protocol):
 
     def report_to_parents(self, capabilities: bool = True) -> None: ...
 
-    def instance_update_from_api(self, ctxt: Any,
+    def instance_update_from_api(self, ctxt: RequestContext,
                                  instance: objects.Instance,
                                  admin_state_reset: bool = False
                                  ) -> None: ...
 
-    def instances_sync_at_top(self, ctxt: Any,
+    def instances_sync_at_top(self, ctxt: RequestContext,
                               instances: list[objects.Instance],
                               deleted: list[str]) -> None: ...
 
@@ -90,7 +91,8 @@ class CellComputeAPI(Protocol):
     """This cell's compute API (:class:`nova.compute.api.API`): it runs
     the instance actions a parent sends (:data:`COMPUTE_API_METHODS`)."""
 
-    def delete(self, context: Any, instance: objects.Instance) -> None: ...
+    def delete(self, context: RequestContext, instance: objects.Instance
+               ) -> None: ...
 
 
 class _Handlers:
@@ -277,7 +279,7 @@ class BroadcastMethods(_Handlers):
                 # it had the instance): send it the current one.
                 self._resend_api_fields(message.ctxt, instance.uuid)
 
-    def _delete_in_cell(self, ctxt: Any, cell_name: str,
+    def _delete_in_cell(self, ctxt: RequestContext, cell_name: str,
                         instance: objects.Instance) -> None:
         # Deleted here before its cell was known: delete it there too.
         LOG.info('Instance %s was deleted at the top; deleting it in %s',
@@ -288,7 +290,7 @@ class BroadcastMethods(_Handlers):
                              'instance_uuid': instance.uuid,
                              'method_args': [], 'method_kwargs': {}}})
 
-    def _resend_api_fields(self, ctxt: Any, uuid: str) -> None:
+    def _resend_api_fields(self, ctxt: RequestContext, uuid: str) -> None:
         try:
             current = objects.Instance.from_db(
                 self.db.instance_get_by_uuid(ctxt, uuid))

@@ -15,6 +15,7 @@ from oslo_log import log as logging
 import oslo_messaging
 
 from nova import rpc
+from nova.context import RequestContext
 
 LOG = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ class InterCellRPCEndpoint:
     def __init__(self, runner: Any) -> None:
         self.runner = runner
 
-    def process_message(self, ctxt: Any, message: Any) -> None:
+    def process_message(self, ctxt: RequestContext, message: Any) -> None:
         # The request context travels inside the message.
         self.runner.process_incoming(message)
 
@@ -86,8 +87,9 @@ class CellsRPCDriver:
                 del self._clients[key]
         self.transports.forget(url)
 
-    def send_message_to_cell(self, cell: Any, message_type: str, ctxt: Any,
-                             message: dict[str, Any], fanout: bool) -> None:
+    def send_message_to_cell(self, cell: Any, message_type: str,
+                             ctxt: RequestContext, message: dict[str, Any],
+                             fanout: bool) -> None:
         if not cell.transport_url:
             raise ValueError('cell %s has no transport URL' % cell.name)
         self._client(cell.transport_url, message_type, fanout).cast(

@@ -32,6 +32,7 @@ import oslo_messaging
 
 from nova import objects
 from nova import rpc
+from nova.context import RequestContext
 
 LOG = logging.getLogger(__name__)
 
@@ -59,19 +60,20 @@ class CellsAPI:
         broker and straight back in."""
         self._local = manager
 
-    def _cast(self, ctxt: Any, method: str, version: str = '1.0',
+    def _cast(self, ctxt: RequestContext, method: str, version: str = '1.0',
               **kwargs: Any) -> None:
         if self._local is not None:
             getattr(self._local, method)(ctxt, **kwargs)
             return
         self.client.prepare(version=version).cast(ctxt, method, **kwargs)
 
-    def build_instances(self, ctxt: Any, **build_inst_kwargs: Any) -> None:
+    def build_instances(self, ctxt: RequestContext, **build_inst_kwargs: Any
+                        ) -> None:
         """Schedule and build instances somewhere in the tree below."""
         self._cast(ctxt, 'build_instances',
                    build_inst_kwargs=build_inst_kwargs)
 
-    def build_instances_failed(self, ctxt: Any,
+    def build_instances_failed(self, ctxt: RequestContext,
                                instances: list[objects.Instance],
                                request_spec: dict[str, Any],
                                filter_properties: dict[str, Any],
@@ -84,15 +86,15 @@ class CellsAPI:
                    request_spec=request_spec,
                    filter_properties=filter_properties, reason=reason)
 
-    def instance_update_at_top(self, ctxt: Any,
+    def instance_update_at_top(self, ctxt: RequestContext,
                                instance: objects.Instance) -> None:
         self._cast(ctxt, 'instance_update_at_top', instance=instance)
 
-    def instance_destroy_at_top(self, ctxt: Any,
+    def instance_destroy_at_top(self, ctxt: RequestContext,
                                 instance: objects.Instance) -> None:
         self._cast(ctxt, 'instance_destroy_at_top', instance=instance)
 
-    def instance_fault_create_at_top(self, ctxt: Any,
+    def instance_fault_create_at_top(self, ctxt: RequestContext,
                                      instance_fault: dict[str, Any]) -> None:
         fault = {k: v for k, v in instance_fault.items()
                  if k in ('instance_uuid', 'code', 'message', 'details',
@@ -104,7 +106,7 @@ class CellsAPI:
         self._cast(ctxt, 'instance_fault_create_at_top',
                    instance_fault=fault)
 
-    def run_compute_api_method(self, ctxt: Any, cell_name: str,
+    def run_compute_api_method(self, ctxt: RequestContext, cell_name: str,
                                method_info: dict[str, Any],
                                call: bool = False) -> Any:
         """Run a compute API method on an instance in its own cell."""
@@ -117,13 +119,13 @@ class CellsAPI:
                    method_info=method_info, call=False)
         return None
 
-    def instance_delete_everywhere(self, ctxt: Any,
+    def instance_delete_everywhere(self, ctxt: RequestContext,
                                    instance: objects.Instance,
                                    delete_type: str) -> None:
         self._cast(ctxt, 'instance_delete_everywhere', instance=instance,
                    delete_type=delete_type)
 
-    def service_get_all(self, ctxt: Any,
+    def service_get_all(self, ctxt: RequestContext,
                         filters: dict[str, Any] | None = None
                         ) -> dict[str, Any]:
         """Services of the whole tree: ``{'services': [...], 'missing':
@@ -133,12 +135,12 @@ class CellsAPI:
             version='1.0', timeout=self._gather_timeout).call(
             ctxt, 'service_get_all', filters=filters or {})
 
-    def compute_node_get_all(self, ctxt: Any) -> dict[str, Any]:
+    def compute_node_get_all(self, ctxt: RequestContext) -> dict[str, Any]:
         return self.client.prepare(
             version='1.0', timeout=self._gather_timeout).call(
             ctxt, 'compute_node_get_all')
 
-    def instance_update_from_api(self, ctxt: Any,
+    def instance_update_from_api(self, ctxt: RequestContext,
                                  instance: objects.Instance,
                                  admin_state_reset: bool = False) -> None:
         """Send the API cell's change of an instance down to its cell.
@@ -150,14 +152,15 @@ class CellsAPI:
         self._cast(ctxt, 'instance_update_from_api', instance=instance,
                    admin_state_reset=admin_state_reset)
 
-    def sync_instances(self, ctxt: Any, project_id: str | None = None,
-                       updated_since: str | None = None,
-                       deleted: bool = False) -> None:
+    def sync_instances(self, ctxt: RequestContext,
+                       project_id: str | None = None,
+                       updated_since: str | None = None, deleted: bool = False
+                       ) -> None:
         """Have every cell below re-send its instances to the top."""
         self._cast(ctxt, 'sync_instances', project_id=project_id,
                    updated_since=updated_since, deleted=deleted)
 
-    def bw_usage_update_at_top(self, ctxt: Any,
+    def bw_usage_update_at_top(self, ctxt: RequestContext,
                                bw_usage: dict[str, Any]) -> None:
         usage = dict(bw_usage)
         for key in ('start_period', 'last_refreshed'):
@@ -168,16 +171,17 @@ class CellsAPI:
         usage.pop('updated_at', None)
         self._cast(ctxt, 'bw_usage_update_at_top', bw_usage=usage)
 
-    def instance_action_at_top(self, ctxt: Any,
+    def instance_action_at_top(self, ctxt: RequestContext,
                                action: objects.InstanceAction) -> None:
         self._cast(ctxt, 'instance_action_at_top', version='1.2',
                    action=action)
 
-    def action_event_at_top(self, ctxt: Any,
+    def action_event_at_top(self, ctxt: RequestContext,
                             event: objects.InstanceActionEvent) -> None:
         self._cast(ctxt, 'action_event_at_top', version='1.2', event=event)
 
-    def changes_at_top(self, ctxt: Any, instances: list[objects.Instance],
+    def changes_at_top(self, ctxt: RequestContext,
+                       instances: list[objects.Instance],
                        action_records: list[dict[str, Any]]) -> None:
         """Instance updates and action records (``{'kind': 'action' or
         'event', 'record': the object, 'user_id': ..., 'project_id':
@@ -185,16 +189,16 @@ class CellsAPI:
         self._cast(ctxt, 'changes_at_top', version='1.3',
                    instances=instances, action_records=action_records)
 
-    def image_update_at_top(self, ctxt: Any, image_id: str,
+    def image_update_at_top(self, ctxt: RequestContext, image_id: str,
                             values: dict[str, Any]) -> None:
         self._cast(ctxt, 'image_update_at_top', version='1.2',
                    image_id=image_id, values=values)
 
-    def image_delete_at_top(self, ctxt: Any, image_id: str) -> None:
+    def image_delete_at_top(self, ctxt: RequestContext, image_id: str) -> None:
         self._cast(ctxt, 'image_delete_at_top', version='1.2',
                    image_id=image_id)
 
-    def sync_listener(self, ctxt: Any, kind: str,
+    def sync_listener(self, ctxt: RequestContext, kind: str,
                       values: dict[str, Any]) -> None:
         """Database listener of a child cell: push each change up."""
         if kind == 'instance.action':
@@ -216,49 +220,50 @@ class CellsAPI:
 
     # -- 1.1: operator calls --------------------------------------------
 
-    def _call(self, ctxt: Any, method: str, timeout: float | None = None,
-              **kwargs: Any) -> Any:
+    def _call(self, ctxt: RequestContext, method: str,
+              timeout: float | None = None, **kwargs: Any) -> Any:
         cctxt = self.client.prepare(version='1.1', timeout=timeout)
         return cctxt.call(ctxt, method, **kwargs)
 
-    def get_cell_info_for_neighbors(self, ctxt: Any) -> list[dict[str, Any]]:
+    def get_cell_info_for_neighbors(self, ctxt: RequestContext
+                                    ) -> list[dict[str, Any]]:
         """The neighbour cells, described without broker passwords."""
         return self._call(ctxt, 'get_cell_info_for_neighbors')
 
-    def cell_get(self, ctxt: Any, cell_name: str) -> dict[str, Any]:
+    def cell_get(self, ctxt: RequestContext, cell_name: str) -> dict[str, Any]:
         return self._call(ctxt, 'cell_get', cell_name=cell_name)
 
-    def cell_create(self, ctxt: Any, values: dict[str, Any]
+    def cell_create(self, ctxt: RequestContext, values: dict[str, Any]
                     ) -> dict[str, Any]:
         """Add a neighbour (``name``, ``is_parent``, broker fields)."""
         return self._call(ctxt, 'cell_create', values=values)
 
-    def cell_update(self, ctxt: Any, cell_name: str,
+    def cell_update(self, ctxt: RequestContext, cell_name: str,
                     values: dict[str, Any]) -> dict[str, Any]:
         return self._call(ctxt, 'cell_update', cell_name=cell_name,
                           values=values)
 
-    def cell_delete(self, ctxt: Any, cell_name: str) -> int:
+    def cell_delete(self, ctxt: RequestContext, cell_name: str) -> int:
         return self._call(ctxt, 'cell_delete', cell_name=cell_name)
 
-    def get_capacities(self, ctxt: Any, cell_name: str | None = None
+    def get_capacities(self, ctxt: RequestContext, cell_name: str | None = None
                        ) -> dict[str, Any]:
         """Our capacities (the subtree), or those of one child."""
         return self._call(ctxt, 'get_capacities', cell_name=cell_name)
 
-    def service_update(self, ctxt: Any, host_name: str, binary: str,
+    def service_update(self, ctxt: RequestContext, host_name: str, binary: str,
                        params_to_update: dict[str, Any]) -> dict[str, Any]:
         """Change a service in its own cell (``host_name`` is
         ``cell_path@host``)."""
         return self._call(ctxt, 'service_update', host_name=host_name,
                           binary=binary, params_to_update=params_to_update)
 
-    def compute_node_get(self, ctxt: Any, compute_id: str
+    def compute_node_get(self, ctxt: RequestContext, compute_id: str
                          ) -> dict[str, Any]:
         """One compute node (``compute_id`` is ``cell_path@id``)."""
         return self._call(ctxt, 'compute_node_get', compute_id=compute_id)
 
-    def get_cell_tree(self, ctxt: Any, timeout: float | None = None
+    def get_cell_tree(self, ctxt: RequestContext, timeout: float | None = None
                       ) -> dict[str, Any]:
         """Every cell from here down; see ``CellsManager.get_cell_tree``."""
         return self._call(ctxt, 'get_cell_tree',

@@ -43,6 +43,7 @@ from nova.cells import state as cells_state
 from nova.cells import weights as cell_weights
 from nova.cells.weights import cell_weights as shipped_weights
 from nova.compute import vm_states
+from nova.context import RequestContext
 from nova.db.api import Database
 
 LOG = logging.getLogger(__name__)
@@ -84,7 +85,8 @@ class HostScheduler(Protocol):
     """The host scheduler of this cell (its
     :class:`nova.scheduler.rpcapi.SchedulerAPI`)."""
 
-    def build_instances(self, ctxt: Any, instances: list[objects.Instance],
+    def build_instances(self, ctxt: RequestContext,
+                        instances: list[objects.Instance],
                         request_spec: dict[str, Any],
                         filter_properties: dict[str, Any]) -> None: ...
 
@@ -176,7 +178,7 @@ class CellsScheduler:
         consume(cell, props['instance_type'])
         return cell
 
-    def _filter_properties(self, ctxt: Any, kwargs: dict[str, Any],
+    def _filter_properties(self, ctxt: RequestContext, kwargs: dict[str, Any],
                            our_path: str) -> dict[str, Any]:
         props = dict(kwargs.get('filter_properties') or {})
         props.update(context=ctxt, our_path=our_path,
@@ -187,7 +189,8 @@ class CellsScheduler:
 
     # -- building -------------------------------------------------------
 
-    def build_instances(self, ctxt: Any, build_inst_kwargs: dict[str, Any],
+    def build_instances(self, ctxt: RequestContext,
+                        build_inst_kwargs: dict[str, Any],
                         our_path: str | None = None) -> None:
         """Schedule a build received from above (or from our own API)."""
         fprops = build_inst_kwargs.setdefault('filter_properties', {})
@@ -219,7 +222,8 @@ class CellsScheduler:
             return
         self._dispatch_or_fail_over(ctxt, cell, build_inst_kwargs)
 
-    def _dispatch_or_fail_over(self, ctxt: Any, cell: cells_state.CellState,
+    def _dispatch_or_fail_over(self, ctxt: RequestContext,
+                               cell: cells_state.CellState,
                                kwargs: dict[str, Any]) -> None:
         try:
             self._dispatch(ctxt, cell, kwargs)
@@ -230,7 +234,7 @@ class CellsScheduler:
                           cell.name)
             self.build_failed(ctxt, kwargs, cell.name, str(error))
 
-    def _dispatch(self, ctxt: Any, cell: cells_state.CellState,
+    def _dispatch(self, ctxt: RequestContext, cell: cells_state.CellState,
                   kwargs: dict[str, Any]) -> None:
         if cell.is_me:
             self._build_here(ctxt, kwargs)
@@ -240,7 +244,8 @@ class CellsScheduler:
             ctxt, cell_paths.path_join(self.our_name, cell.name),
             'build_instances', {'build_inst_kwargs': kwargs})
 
-    def _build_here(self, ctxt: Any, kwargs: dict[str, Any]) -> None:
+    def _build_here(self, ctxt: RequestContext, kwargs: dict[str, Any]
+                    ) -> None:
         db = self.db
         local = []
         for instance in kwargs['instances']:
@@ -269,8 +274,9 @@ class CellsScheduler:
 
     # -- failures -------------------------------------------------------
 
-    def build_failed(self, ctxt: Any, build_inst_kwargs: dict[str, Any],
-                     failed_cell: str, reason: str) -> None:
+    def build_failed(self, ctxt: RequestContext,
+                     build_inst_kwargs: dict[str, Any], failed_cell: str,
+                     reason: str) -> None:
         """A cell we sent a build to (or our own hosts) could not build.
 
         ``failed_cell`` is the name of that cell as seen from here (our own
@@ -292,7 +298,7 @@ class CellsScheduler:
             return
         self._dispatch_or_fail_over(ctxt, cell, build_inst_kwargs)
 
-    def _give_up_here(self, ctxt: Any, kwargs: dict[str, Any],
+    def _give_up_here(self, ctxt: RequestContext, kwargs: dict[str, Any],
                       our_path: str, error: Exception,
                       reason: str | None = None) -> None:
         """No cell below us can build: hand the build back to our parent,
@@ -311,7 +317,7 @@ class CellsScheduler:
             return
         self._fail(ctxt, kwargs['instances'], error, reason)
 
-    def _fail(self, ctxt: Any, instances: list[objects.Instance],
+    def _fail(self, ctxt: RequestContext, instances: list[objects.Instance],
               error: Exception, reason: str | None) -> None:
         message = str(error)
         if reason:

@@ -21,6 +21,7 @@ from nova import context as nova_context
 from nova import exception
 from nova import servicegroup
 from nova.conf import cells as cells_conf
+from nova.db.api import Database
 
 LOG = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ def units_by_mb(free_per_host: list[int], sizes: list[int],
 class CellStateManager:
     """Neighbours of this cell, reloaded from the DB or a JSON file."""
 
-    def __init__(self, conf: Any, db: Any,
+    def __init__(self, conf: Any, db: Database,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.conf = conf
         self.db = db

@@ -38,6 +38,8 @@ from nova import exception
 from nova import instance_changes
 from nova import objects
 from nova.compute import vm_states
+from nova.context import RequestContext
+from nova.db.api import Database
 
 LOG = logging.getLogger(__name__)
 
@@ -107,7 +109,7 @@ class UpdateBatcher:
         self._last_sent = -math.inf
         self.batches_sent = 0
 
-    def add(self, ctxt: Any, instance: Change) -> None:
+    def add(self, ctxt: RequestContext, instance: Change) -> None:
         with self._lock:
             uuid = _field(instance, 'uuid')
             held = self._pending.get(uuid)
@@ -119,14 +121,14 @@ class UpdateBatcher:
         if go_now:
             self.flush()
 
-    def add_action(self, ctxt: Any, kind: str, record: Any) -> None:
+    def add_action(self, ctxt: RequestContext, kind: str, record: Any) -> None:
         """An action (``kind`` ``action``) or an action event (``event``)
         to send up, made by the request of ``ctxt``."""
         self.add_record(ctxt, {'kind': kind, 'record': record,
                                'user_id': ctxt.user_id,
                                'project_id': ctxt.project_id})
 
-    def add_record(self, ctxt: Any, record: ActionRecord) -> None:
+    def add_record(self, ctxt: RequestContext, record: ActionRecord) -> None:
         """An action record, its user and project included, to send up."""
         with self._lock:
             self._records.append((ctxt, record))
@@ -234,7 +236,8 @@ class ChangePusher:
         self._direct = True
         self.flush()
 
-    def __call__(self, ctxt: Any, kind: str, values: dict[str, Any]) -> None:
+    def __call__(self, ctxt: RequestContext, kind: str, values: dict[str, Any]
+                 ) -> None:
         if self._direct:
             self.cells_api.sync_listener(ctxt, kind, values)
         elif kind == 'instance.update':
@@ -252,7 +255,7 @@ class ChangePusher:
                 self.batcher.discard(values['uuid'])
             self.cells_api.sync_listener(ctxt, kind, values)
 
-    def _send(self, ctxt: Any, rows: list[dict[str, Any]],
+    def _send(self, ctxt: RequestContext, rows: list[dict[str, Any]],
               records: list[ActionRecord]) -> None:
         instances = [objects.Instance.from_db(row) for row in rows]
         if len(instances) == 1 and not records:
@@ -285,7 +288,7 @@ def _now() -> datetime.datetime:
     return timeutils.utcnow().replace(tzinfo=None)
 
 
-def iter_pages(db: Any, filters: dict[str, Any], page_size: int,
+def iter_pages(db: Database, filters: dict[str, Any], page_size: int,
                marker: str | None = None
                ) -> Iterator[list[dict[str, Any]]]:
     """Pages of instance rows matching ``filters`` (deleted ones too)."""
@@ -301,7 +304,7 @@ def iter_pages(db: Any, filters: dict[str, Any], page_size: int,
         marker = page[-1]['uuid']
 
 
-def send_page(send_batch: SendBatch, ctxt: Any,
+def send_page(send_batch: SendBatch, ctxt: RequestContext,
               rows: list[dict[str, Any]]) -> None:
     live = [objects.Instance.from_db(r) for r in rows if not r['deleted']]
     deleted = [r['uuid'] for r in rows if r['deleted']]
@@ -312,7 +315,7 @@ class Healer:
     """Re-sends recently changed instances to the top, a bounded number
     per run, a page per message."""
 
-    def __init__(self, conf: Any, db: Any, send_batch: SendBatch,
+    def __init__(self, conf: Any, db: Database, send_batch: SendBatch,
                  now: Callable[[], datetime.datetime] = _now) -> None:
         self.conf = conf
         self.db = db
@@ -349,7 +352,7 @@ class Healer:
         return sent
 
 
-def sync_instances(db: Any, send_batch: SendBatch, page_size: int,
+def sync_instances(db: Database, send_batch: SendBatch, page_size: int,
                    project_id: str | None = None,
                    updated_since: datetime.datetime | None = None,
                    deleted: bool = False) -> int:
@@ -375,7 +378,7 @@ def sync_instances(db: Any, send_batch: SendBatch, page_size: int,
 class BuildTimeouts:
     """Puts instances building for too long in ERROR with a fault."""
 
-    def __init__(self, conf: Any, db: Any,
+    def __init__(self, conf: Any, db: Database,
                  on_timeout: Callable[[Any, objects.Instance], None]
                  | None = None,
                  now: Callable[[], datetime.datetime] = _now) -> None:

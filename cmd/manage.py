@@ -56,6 +56,7 @@ from nova import context
 from nova import exception
 from nova.cmd import cell_tree
 import nova.conf
+from nova.context import RequestContext
 from nova.db import api as db_api
 from nova.db import migration
 
@@ -304,7 +305,7 @@ def cmd_cell_update(args: argparse.Namespace, conf: cfg.ConfigOpts) -> None:
     if all(getattr(args, option) is None for option in changes):
         raise UsageError('nothing to update: give at least one option')
 
-    def update(db: db_api.Database, ctxt: Any) -> None:
+    def update(db: db_api.Database, ctxt: RequestContext) -> None:
         current = db.cell_get(ctxt, name)
         values: dict[str, Any] = {}
         url = transport_url_from_args(args, current['transport_url'])

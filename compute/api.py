@@ -42,6 +42,8 @@ from nova.compute import quotas
 from nova.compute import rpcapi as compute_rpcapi
 from nova.compute import task_states
 from nova.compute import vm_states
+from nova.context import RequestContext
+from nova.db.api import Database
 from nova.scheduler import rpcapi as scheduler_rpcapi
 
 LOG = logging.getLogger(__name__)
@@ -67,7 +69,7 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
     the parent owning the lock, so it turns this off.
     """
 
-    def __init__(self, conf: Any, db: Any, transport: Any,
+    def __init__(self, conf: Any, db: Database, transport: Any,
                  enforce_locks: bool = True) -> None:
         self.conf = conf
         self.db = db
@@ -79,19 +81,20 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
         self.quotas = quotas.QuotaEngine(conf, db)
         # Operator views of services, hypervisors and zones; the API cell
         # replaces it with one that asks the whole tree.
-        self.host_api: host_api.HostAPI = host_api.HostAPI(conf, db)
+        self.host_api: host_api.Hosts = host_api.HostAPI(conf, db)
         # os-cells: only an API cell of a cells deployment has one.
         self.cells_admin: Any = None
 
     # -- reads ----------------------------------------------------------
 
-    def get(self, context: Any, instance_uuid: str) -> objects.Instance:
+    def get(self, context: RequestContext, instance_uuid: str
+            ) -> objects.Instance:
         row = self.db.instance_get_by_uuid(context, instance_uuid)
         faults = self.db.instance_faults_get(context, [instance_uuid])
         latest = faults[instance_uuid][0] if faults[instance_uuid] else None
         return objects.Instance.from_db(row, fault=latest)
 
-    def get_all_rows(self, context: Any,
+    def get_all_rows(self, context: RequestContext,
                      search_opts: dict[str, Any] | None = None,
                      limit: int | None = None, marker: str | None = None,
                      columns: Iterable[str] | None = None,
@@ -118,12 +121,12 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
         faults = (self.db.instance_faults_get(context, errored)
                   if errored else {})
         for row in rows:
-            row['fault'] = (faults.get(row['uuid']) or [None])[0]
+            row['fault'] = next(iter(faults.get(row['uuid']) or ()), None)
             if isinstance(row.get('flavor'), str):
                 row['flavor'] = orjson.loads(row['flavor'])
         return rows
 
-    def get_revisions(self, context: Any,
+    def get_revisions(self, context: RequestContext,
                       search_opts: dict[str, Any] | None = None,
                       limit: int | None = None, marker: str | None = None
                       ) -> list[tuple[str, int]]:
@@ -138,7 +141,7 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
             columns=('revision',), expected_attrs=(), sort_dir='desc')
         return [(row['uuid'], row['revision']) for row in rows]
 
-    def _db_filters(self, context: Any, search_opts: dict[str, Any]
+    def _db_filters(self, context: RequestContext, search_opts: dict[str, Any]
                     ) -> dict[str, Any] | None:
         """Database filters for the API's search options; None when no
         instance can match."""
@@ -155,12 +158,12 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
             filters['instance_type_id'] = flavor.id
         return filters
 
-    def get_instance_actions(self, ctxt: Any, instance_uuid: str
+    def get_instance_actions(self, ctxt: RequestContext, instance_uuid: str
                              ) -> list[dict[str, Any]]:
         """The actions asked of an instance, newest first."""
         return self.db.actions_get(ctxt, instance_uuid)
 
-    def get_instance_action(self, ctxt: Any, instance_uuid: str,
+    def get_instance_action(self, ctxt: RequestContext, instance_uuid: str,
                             request_id: str) -> dict[str, Any]:
         """One action with its ``events`` (newest first), or
         InstanceActionNotFound."""
@@ -171,9 +174,9 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
 
     # -- create ---------------------------------------------------------
 
-    def create(self, context: Any, flavor: objects.Flavor, image_href: str,
-               display_name: str, *, min_count: int = 1, max_count: int = 1,
-               key_name: str | None = None,
+    def create(self, context: RequestContext, flavor: objects.Flavor,
+               image_href: str, display_name: str, *, min_count: int = 1,
+               max_count: int = 1, key_name: str | None = None,
                metadata: dict[str, str] | None = None,
                user_data: str | None = None,
                availability_zone: str | None = None,
@@ -228,7 +231,7 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
         self._schedule(context, instances, request_spec, filter_properties)
         return instances, reservation_id
 
-    def _bootable_image(self, context: Any, image_href: str,
+    def _bootable_image(self, context: RequestContext, image_href: str,
                         flavor: objects.Flavor) -> objects.ImageMeta:
         """The registry's image, checked against the flavor."""
         image = objects.ImageMeta.from_dict(self.image_get(context,
@@ -241,7 +244,7 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
             raise exception.FlavorDiskTooSmall()
         return image
 
-    def _instance_values(self, context: Any, flavor: objects.Flavor,
+    def _instance_values(self, context: RequestContext, flavor: objects.Flavor,
                          image: objects.ImageMeta, display_name: str,
                          **extra: Any) -> dict[str, Any]:
         return dict(
@@ -259,7 +262,8 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
             **{k: v for k, v in extra.items() if k != 'metadata'},
             metadata=extra.get('metadata') or {})
 
-    def _schedule(self, context: Any, instances: list[objects.Instance],
+    def _schedule(self, context: RequestContext,
+                  instances: list[objects.Instance],
                   request_spec: dict[str, Any],
                   filter_properties: dict[str, Any]) -> None:
         self.scheduler_rpcapi.build_instances(context, instances,
@@ -268,14 +272,16 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
 
     # -- delete ---------------------------------------------------------
 
-    def delete(self, context: Any, instance: objects.Instance) -> None:
+    def delete(self, context: RequestContext, instance: objects.Instance
+               ) -> None:
         """Delete an instance in any state: at once when it has no host
         yet, else on its host."""
         self._check_lock(context, instance)
         self._record_action(context, instance, instance_actions.DELETE)
         self._delete(context, instance)
 
-    def force_delete(self, context: Any, instance: objects.Instance) -> None:
+    def force_delete(self, context: RequestContext, instance: objects.Instance
+                     ) -> None:
         """Delete an instance whatever its vm and task states.
 
         Without soft delete (``reclaim_instance_interval``) there is
@@ -283,7 +289,8 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
         """
         self.delete(context, instance)
 
-    def _delete(self, context: Any, instance: objects.Instance) -> None:
+    def _delete(self, context: RequestContext, instance: objects.Instance
+                ) -> None:
         if not instance.host:
             try:
                 self.db.instance_destroy(context, instance.uuid)
@@ -300,7 +307,7 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
 
     # -- fields the API owns --------------------------------------------
 
-    def update_instance(self, ctxt: Any, instance: objects.Instance,
+    def update_instance(self, ctxt: RequestContext, instance: objects.Instance,
                         updates: dict[str, Any]) -> objects.Instance:
         """Change display fields (``display_name`` for a rename,
         ``display_description``, ``access_ip_v4``); returns the instance.
@@ -311,7 +318,7 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
                 reason='cannot update %s' % ', '.join(sorted(unknown)))
         return self._save_api_owned(ctxt, instance, dict(updates))
 
-    def update_instance_metadata(self, ctxt: Any,
+    def update_instance_metadata(self, ctxt: RequestContext,
                                  instance: objects.Instance,
                                  metadata: dict[str, str],
                                  delete: bool = False) -> dict[str, Any]:
@@ -326,7 +333,7 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
         saved = self._save_api_owned(ctxt, instance, {'metadata': new})
         return dict(saved.metadata)
 
-    def delete_instance_metadata(self, ctxt: Any,
+    def delete_instance_metadata(self, ctxt: RequestContext,
                                  instance: objects.Instance,
                                  key: str) -> None:
         self._check_lock(ctxt, instance)
@@ -339,7 +346,7 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
         remaining = {k: v for k, v in instance.metadata.items() if k != key}
         self._save_api_owned(ctxt, instance, {'metadata': remaining})
 
-    def _save_api_owned(self, ctxt: Any, instance: objects.Instance,
+    def _save_api_owned(self, ctxt: RequestContext, instance: objects.Instance,
                         updates: dict[str, Any]) -> objects.Instance:
         assert set(updates) <= set(ownership.API_OWNED_FIELDS) | {
             'system_metadata'}
@@ -348,24 +355,24 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
 
     # -- the steps of every action --------------------------------------
 
-    def _check_lock(self, ctxt: Any, instance: objects.Instance) -> None:
+    def _check_lock(self, ctxt: RequestContext, instance: objects.Instance
+                    ) -> None:
         if self.enforce_locks:
             checks.check_instance_lock(ctxt, instance)
 
     def _check_cell(self, instance: objects.Instance) -> None:
         """The instance can be reached (always, in a cell that owns it)."""
 
-    def _record_action(self, ctxt: Any, instance: objects.Instance,
+    def _record_action(self, ctxt: RequestContext, instance: objects.Instance,
                        action: str) -> None:
         self.db.action_start(ctxt, {
             'action': action, 'instance_uuid': instance.uuid,
             'request_id': ctxt.request_id, 'user_id': ctxt.user_id,
             'project_id': ctxt.project_id})
 
-    def _act(self, ctxt: Any, instance: objects.Instance, action: str,
-             method: str, kwargs: dict[str, Any],
-             here: Callable[[objects.Instance], Any],
-             **updates: Any) -> Any:
+    def _act(self, ctxt: RequestContext, instance: objects.Instance,
+             action: str, method: str, kwargs: dict[str, Any],
+             here: Callable[[objects.Instance], Any], **updates: Any) -> Any:
         """Start an action that passed its checks: save ``updates`` (the
         new task state) unless the task state moved meanwhile, record
         ``action`` and deliver the work (see :meth:`_deliver`)."""
@@ -378,8 +385,8 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
         return self._deliver(ctxt, instance, method, kwargs,
                              lambda: here(instance))
 
-    def _deliver(self, ctxt: Any, instance: objects.Instance, method: str,
-                 kwargs: dict[str, Any], here: Callable[[], Any],
+    def _deliver(self, ctxt: RequestContext, instance: objects.Instance,
+                 method: str, kwargs: dict[str, Any], here: Callable[[], Any],
                  call: bool = False) -> Any:
         """Carry out a checked action.
 

@@ -24,6 +24,8 @@ from nova.compute import images
 from nova.compute import instance_actions as actions
 from nova.compute import task_states
 from nova.compute import vm_states
+from nova.context import RequestContext
+from nova.db.api import Database
 
 # Task states a reboot may interrupt (Nova's list).
 _REBOOT_FROM = [None, task_states.REBOOTING, task_states.REBOOT_PENDING,
@@ -46,41 +48,46 @@ def generate_password(length: int = 12) -> str:
 class ServerActionsMixin:
     if TYPE_CHECKING:
         conf: Any
-        db: Any
+        db: Database
         compute_rpcapi: Any
         scheduler_rpcapi: Any
         quotas: Any
 
-        def _check_lock(self, ctxt: Any,
+        def _check_lock(self, ctxt: RequestContext,
                         instance: objects.Instance) -> None: ...
 
-        def _act(self, ctxt: Any, instance: objects.Instance, action: str,
-                 method: str, kwargs: dict[str, Any],
-                 here: Callable[[objects.Instance], Any],
-                 **updates: Any) -> Any: ...
+        def _act(self, ctxt: RequestContext, instance: objects.Instance,
+                 action: str, method: str, kwargs: dict[str, Any],
+                 here: Callable[[objects.Instance], Any], **updates: Any
+                 ) -> Any: ...
 
-        def _deliver(self, ctxt: Any, instance: objects.Instance,
+        def _deliver(self, ctxt: RequestContext, instance: objects.Instance,
                      method: str, kwargs: dict[str, Any],
                      here: Callable[[], Any], call: bool = False) -> Any: ...
 
-        def _record_action(self, ctxt: Any, instance: objects.Instance,
-                           action: str) -> None: ...
+        def _record_action(self, ctxt: RequestContext,
+                           instance: objects.Instance, action: str
+                           ) -> None: ...
 
-        def _save_api_owned(self, ctxt: Any, instance: objects.Instance,
-                            updates: dict[str, Any]) -> objects.Instance: ...
+        def _save_api_owned(self, ctxt: RequestContext,
+                            instance: objects.Instance, updates: dict[str, Any]
+                            ) -> objects.Instance: ...
 
-        def image_get(self, ctxt: Any, image_id: str) -> dict[str, Any]: ...
+        def image_get(self, ctxt: RequestContext, image_id: str
+                      ) -> dict[str, Any]: ...
 
-        def image_delete(self, ctxt: Any, image_id: str) -> None: ...
+        def image_delete(self, ctxt: RequestContext, image_id: str
+                         ) -> None: ...
 
-        def flavor_get(self, ctxt: Any, flavorid: str) -> objects.Flavor: ...
+        def flavor_get(self, ctxt: RequestContext, flavorid: str
+                       ) -> objects.Flavor: ...
 
-        def _new_image(self, ctxt: Any, instance: objects.Instance,
+        def _new_image(self, ctxt: RequestContext, instance: objects.Instance,
                        name: str, extra_properties: dict[str, Any] | None
                        ) -> objects.ImageMeta: ...
 
-    def _simple(self, ctxt: Any, instance: objects.Instance, method: str,
-                action: str, vm_state: list[str], task_state: str,
+    def _simple(self, ctxt: RequestContext, instance: objects.Instance,
+                method: str, action: str, vm_state: list[str], task_state: str,
                 cast: Callable[[Any, objects.Instance], None]) -> None:
         """An action with no argument: lock and state checks, a new task
         state, a cast to the instance's host."""
@@ -92,7 +99,7 @@ class ServerActionsMixin:
 
     # -- power ----------------------------------------------------------
 
-    def reboot(self, ctxt: Any, instance: objects.Instance,
+    def reboot(self, ctxt: RequestContext, instance: objects.Instance,
                reboot_type: str) -> None:
         """Reboot: ``SOFT`` (running instances) or ``HARD``."""
         if reboot_type not in ('SOFT', 'HARD'):
@@ -120,7 +127,7 @@ class ServerActionsMixin:
                   task_state=(task_states.REBOOTING if soft
                               else task_states.REBOOTING_HARD))
 
-    def stop(self, ctxt: Any, instance: objects.Instance) -> None:
+    def stop(self, ctxt: RequestContext, instance: objects.Instance) -> None:
         self._check_lock(ctxt, instance)
         checks.check_instance_state(
             instance, 'stop', vm_state=[vm_states.ACTIVE, vm_states.ERROR])
@@ -129,34 +136,36 @@ class ServerActionsMixin:
                   lambda inst: self.compute_rpcapi.stop_instance(ctxt, inst),
                   task_state=task_states.POWERING_OFF, progress=0)
 
-    def start(self, ctxt: Any, instance: objects.Instance) -> None:
+    def start(self, ctxt: RequestContext, instance: objects.Instance) -> None:
         self._simple(ctxt, instance, 'start', actions.START,
                      [vm_states.STOPPED], task_states.POWERING_ON,
                      self.compute_rpcapi.start_instance)
 
-    def pause(self, ctxt: Any, instance: objects.Instance) -> None:
+    def pause(self, ctxt: RequestContext, instance: objects.Instance) -> None:
         self._simple(ctxt, instance, 'pause', actions.PAUSE,
                      [vm_states.ACTIVE], task_states.PAUSING,
                      self.compute_rpcapi.pause_instance)
 
-    def unpause(self, ctxt: Any, instance: objects.Instance) -> None:
+    def unpause(self, ctxt: RequestContext, instance: objects.Instance
+                ) -> None:
         self._simple(ctxt, instance, 'unpause', actions.UNPAUSE,
                      [vm_states.PAUSED], task_states.UNPAUSING,
                      self.compute_rpcapi.unpause_instance)
 
-    def suspend(self, ctxt: Any, instance: objects.Instance) -> None:
+    def suspend(self, ctxt: RequestContext, instance: objects.Instance
+                ) -> None:
         self._simple(ctxt, instance, 'suspend', actions.SUSPEND,
                      [vm_states.ACTIVE], task_states.SUSPENDING,
                      self.compute_rpcapi.suspend_instance)
 
-    def resume(self, ctxt: Any, instance: objects.Instance) -> None:
+    def resume(self, ctxt: RequestContext, instance: objects.Instance) -> None:
         self._simple(ctxt, instance, 'resume', actions.RESUME,
                      [vm_states.SUSPENDED], task_states.RESUMING,
                      self.compute_rpcapi.resume_instance)
 
     # -- rescue and console ---------------------------------------------
 
-    def rescue(self, ctxt: Any, instance: objects.Instance,
+    def rescue(self, ctxt: RequestContext, instance: objects.Instance,
                rescue_password: str | None = None,
                rescue_image_ref: str | None = None) -> str:
         """Boot the instance from a rescue image (default: its own);
@@ -172,8 +181,8 @@ class ServerActionsMixin:
         self.rescue_with_image(ctxt, instance, password, image)
         return password
 
-    def rescue_with_image(self, ctxt: Any, instance: objects.Instance,
-                          rescue_password: str,
+    def rescue_with_image(self, ctxt: RequestContext,
+                          instance: objects.Instance, rescue_password: str,
                           rescue_image: objects.ImageMeta | None) -> None:
         self._check_lock(ctxt, instance)
         checks.check_instance_state(
@@ -187,12 +196,14 @@ class ServerActionsMixin:
                       ctxt, inst, rescue_password, rescue_image),
                   task_state=task_states.RESCUING)
 
-    def unrescue(self, ctxt: Any, instance: objects.Instance) -> None:
+    def unrescue(self, ctxt: RequestContext, instance: objects.Instance
+                 ) -> None:
         self._simple(ctxt, instance, 'unrescue', actions.UNRESCUE,
                      [vm_states.RESCUED], task_states.UNRESCUING,
                      self.compute_rpcapi.unrescue_instance)
 
-    def get_console_output(self, ctxt: Any, instance: objects.Instance,
+    def get_console_output(self, ctxt: RequestContext,
+                           instance: objects.Instance,
                            tail_length: int | None = None) -> str:
         """The console log (its last ``tail_length`` lines)."""
         checks.check_instance_host(instance)
@@ -204,7 +215,7 @@ class ServerActionsMixin:
 
     # -- lock -----------------------------------------------------------
 
-    def lock(self, ctxt: Any, instance: objects.Instance,
+    def lock(self, ctxt: RequestContext, instance: objects.Instance,
              reason: str | None = None) -> None:
         """Lock against actions by non-admins.  An owner's lock records
         ``owner``, anyone else's ``admin`` (who then holds it)."""
@@ -220,7 +231,7 @@ class ServerActionsMixin:
             'locked': True, 'locked_by': 'owner' if is_owner else 'admin',
             'system_metadata': sysmeta})
 
-    def unlock(self, ctxt: Any, instance: objects.Instance) -> None:
+    def unlock(self, ctxt: RequestContext, instance: objects.Instance) -> None:
         """Unlock.  Whether a caller may lift an admin's lock is the
         policy's call (``unlock_override``), not this method's."""
         self._record_action(ctxt, instance, actions.UNLOCK)
@@ -231,9 +242,10 @@ class ServerActionsMixin:
 
     # -- rebuild --------------------------------------------------------
 
-    def rebuild(self, ctxt: Any, instance: objects.Instance, image_href: str,
-                admin_password: str | None = None, name: str | None = None,
-                metadata: dict[str, str] | None = None) -> None:
+    def rebuild(self, ctxt: RequestContext, instance: objects.Instance,
+                image_href: str, admin_password: str | None = None,
+                name: str | None = None, metadata: dict[str, str] | None = None
+                ) -> None:
         """Rebuild from ``image_href`` (ImageNotFound when unknown)."""
         self._check_lock(ctxt, instance)
         checks.check_instance_state(
@@ -251,7 +263,8 @@ class ServerActionsMixin:
         self.rebuild_from_image(ctxt, instance, image, admin_password, name,
                                 metadata)
 
-    def rebuild_from_image(self, ctxt: Any, instance: objects.Instance,
+    def rebuild_from_image(self, ctxt: RequestContext,
+                           instance: objects.Instance,
                            image: objects.ImageMeta,
                            admin_password: str | None = None,
                            name: str | None = None,
@@ -278,7 +291,7 @@ class ServerActionsMixin:
 
     # -- resize ---------------------------------------------------------
 
-    def resize(self, ctxt: Any, instance: objects.Instance,
+    def resize(self, ctxt: RequestContext, instance: objects.Instance,
                flavor_id: str) -> None:
         """Resize to flavor ``flavor_id``: to VERIFY_RESIZE (vm state
         ``resized``), then :meth:`confirm_resize` or
@@ -303,8 +316,9 @@ class ServerActionsMixin:
                                      new)
         self.resize_to_flavor(ctxt, instance, new)
 
-    def resize_to_flavor(self, ctxt: Any, instance: objects.Instance,
-                         flavor: objects.Flavor) -> None:
+    def resize_to_flavor(self, ctxt: RequestContext,
+                         instance: objects.Instance, flavor: objects.Flavor
+                         ) -> None:
         self._check_lock(ctxt, instance)
         checks.check_instance_state(
             instance, 'resize', vm_state=[vm_states.ACTIVE,
@@ -318,8 +332,9 @@ class ServerActionsMixin:
                   task_state=task_states.RESIZE_PREP, progress=0,
                   system_metadata=sysmeta)
 
-    def _schedule_resize(self, ctxt: Any, instance: objects.Instance,
-                         flavor: objects.Flavor) -> None:
+    def _schedule_resize(self, ctxt: RequestContext,
+                         instance: objects.Instance, flavor: objects.Flavor
+                         ) -> None:
         request_spec = {
             'image': images.image_spec_from_instance(instance),
             'instance_type': flavor, 'num_instances': 1,
@@ -331,7 +346,8 @@ class ServerActionsMixin:
             ctxt, instance, flavor, request_spec,
             {'ignore_hosts': ignore, 'instance_type': flavor})
 
-    def confirm_resize(self, ctxt: Any, instance: objects.Instance) -> None:
+    def confirm_resize(self, ctxt: RequestContext, instance: objects.Instance
+                       ) -> None:
         """Keep the new flavor; the source host frees the old one."""
         self._check_lock(ctxt, instance)
         checks.check_instance_state(instance, 'confirm_resize',
@@ -339,7 +355,7 @@ class ServerActionsMixin:
         self._act(ctxt, instance, actions.CONFIRM_RESIZE, 'confirm_resize',
                   {}, lambda inst: self._confirm_resize_here(ctxt, inst))
 
-    def _confirm_resize_here(self, ctxt: Any,
+    def _confirm_resize_here(self, ctxt: RequestContext,
                              instance: objects.Instance) -> None:
         migration = self.db.migration_get_by_instance_and_status(
             ctxt, instance.uuid, 'finished')
@@ -348,7 +364,8 @@ class ServerActionsMixin:
         self.compute_rpcapi.confirm_resize(
             ctxt, migration['source_compute'], instance, migration['id'])
 
-    def revert_resize(self, ctxt: Any, instance: objects.Instance) -> None:
+    def revert_resize(self, ctxt: RequestContext, instance: objects.Instance
+                      ) -> None:
         """Go back to the old flavor on the source host."""
         self._check_lock(ctxt, instance)
         checks.check_instance_state(instance, 'revert_resize',
@@ -357,7 +374,7 @@ class ServerActionsMixin:
                   {}, lambda inst: self._revert_resize_here(ctxt, inst),
                   task_state=task_states.RESIZE_REVERTING)
 
-    def _revert_resize_here(self, ctxt: Any,
+    def _revert_resize_here(self, ctxt: RequestContext,
                             instance: objects.Instance) -> None:
         try:
             migration = self.db.migration_get_by_instance_and_status(
@@ -373,8 +390,8 @@ class ServerActionsMixin:
 
     # -- snapshot and shelve --------------------------------------------
 
-    def snapshot(self, ctxt: Any, instance: objects.Instance, name: str,
-                 extra_properties: dict[str, Any] | None = None
+    def snapshot(self, ctxt: RequestContext, instance: objects.Instance,
+                 name: str, extra_properties: dict[str, Any] | None = None
                  ) -> dict[str, Any]:
         """Snapshot into a new image of the registry, returned at once
         (``queued``); it turns ``active`` when the upload is done."""
@@ -388,8 +405,9 @@ class ServerActionsMixin:
             raise
         return self.image_get(ctxt, image.id)
 
-    def snapshot_to_image(self, ctxt: Any, instance: objects.Instance,
-                          image: objects.ImageMeta) -> None:
+    def snapshot_to_image(self, ctxt: RequestContext,
+                          instance: objects.Instance, image: objects.ImageMeta
+                          ) -> None:
         # No lock check, as in Nova: a lock guards against changes.
         checks.check_instance_state(instance, 'snapshot',
                                     vm_state=_SNAPSHOT_FROM)
@@ -400,7 +418,7 @@ class ServerActionsMixin:
                       ctxt, inst, image.id),
                   task_state=task_states.IMAGE_SNAPSHOT_PENDING)
 
-    def shelve(self, ctxt: Any, instance: objects.Instance) -> None:
+    def shelve(self, ctxt: RequestContext, instance: objects.Instance) -> None:
         """Stop the instance and keep it as an image; with
         ``shelved_offload_time`` 0 its host is freed at once."""
         self._check_lock(ctxt, instance)
@@ -414,7 +432,7 @@ class ServerActionsMixin:
             self.image_delete(ctxt, image.id)
             raise
 
-    def shelve_to_image(self, ctxt: Any, instance: objects.Instance,
+    def shelve_to_image(self, ctxt: RequestContext, instance: objects.Instance,
                         image: objects.ImageMeta) -> None:
         self._check_lock(ctxt, instance)
         checks.check_instance_state(instance, 'shelve',
@@ -426,7 +444,8 @@ class ServerActionsMixin:
                       ctxt, inst, image.id),
                   task_state=task_states.SHELVING)
 
-    def unshelve(self, ctxt: Any, instance: objects.Instance) -> None:
+    def unshelve(self, ctxt: RequestContext, instance: objects.Instance
+                 ) -> None:
         """Bring a shelved instance back, scheduling it again when it was
         offloaded."""
         self._check_lock(ctxt, instance)
@@ -443,7 +462,8 @@ class ServerActionsMixin:
                 pass    # boot from the instance's own image instead
         self.unshelve_from_image(ctxt, instance, image)
 
-    def unshelve_from_image(self, ctxt: Any, instance: objects.Instance,
+    def unshelve_from_image(self, ctxt: RequestContext,
+                            instance: objects.Instance,
                             image: objects.ImageMeta | None) -> None:
         self._check_lock(ctxt, instance)
         checks.check_instance_state(
@@ -454,7 +474,7 @@ class ServerActionsMixin:
                   lambda inst: self._unshelve_here(ctxt, inst, image),
                   task_state=task_states.UNSHELVING)
 
-    def _unshelve_here(self, ctxt: Any, instance: objects.Instance,
+    def _unshelve_here(self, ctxt: RequestContext, instance: objects.Instance,
                        image: objects.ImageMeta | None) -> None:
         if instance.host:
             self.compute_rpcapi.unshelve_instance(

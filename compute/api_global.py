@@ -22,6 +22,8 @@ from oslo_utils import uuidutils
 from nova import exception
 from nova import objects
 from nova.compute import images
+from nova.context import RequestContext
+from nova.db.api import Database
 
 _KEYPAIR_NAME = re.compile(r'^[a-zA-Z0-9 _.@-]{1,255}$')
 _FLAVOR_FIELDS = ('name', 'flavorid', 'memory_mb', 'vcpus', 'root_gb',
@@ -65,19 +67,19 @@ def generate_key_pair() -> tuple[str, str]:
 class GlobalDataMixin:
     if TYPE_CHECKING:
         conf: Any
-        db: Any
+        db: Database
 
     # -- images ---------------------------------------------------------
 
-    def image_get_all(self, ctxt: Any) -> list[dict[str, Any]]:
+    def image_get_all(self, ctxt: RequestContext) -> list[dict[str, Any]]:
         """Images visible to the caller (public ones and its project's),
         newest first."""
         return self.db.image_get_all(ctxt)
 
-    def image_get(self, ctxt: Any, image_id: str) -> dict[str, Any]:
+    def image_get(self, ctxt: RequestContext, image_id: str) -> dict[str, Any]:
         return self.db.image_get(ctxt, image_id)
 
-    def image_create(self, ctxt: Any, values: dict[str, Any]
+    def image_create(self, ctxt: RequestContext, values: dict[str, Any]
                      ) -> dict[str, Any]:
         """Register an image: ``name``, ``status`` (default ``active``),
         ``is_public``, ``min_ram``, ``min_disk``, ``properties``, ...;
@@ -91,7 +93,7 @@ class GlobalDataMixin:
         values.setdefault('min_disk', 0)
         return self.db.image_create(ctxt, values)
 
-    def image_delete(self, ctxt: Any, image_id: str) -> None:
+    def image_delete(self, ctxt: RequestContext, image_id: str) -> None:
         """Delete an image the caller owns (any, for an admin)."""
         image = self.db.image_get(ctxt, image_id)
         if not ctxt.is_admin and image['owner'] != ctxt.project_id:
@@ -99,8 +101,8 @@ class GlobalDataMixin:
                 'Image %s belongs to another project.' % image_id)
         self.db.image_destroy(ctxt, image_id)
 
-    def _new_image(self, ctxt: Any, instance: objects.Instance, name: str,
-                   extra_properties: dict[str, Any] | None
+    def _new_image(self, ctxt: RequestContext, instance: objects.Instance,
+                   name: str, extra_properties: dict[str, Any] | None
                    ) -> objects.ImageMeta:
         """Register the (queued) image a snapshot or shelve will fill."""
         values = images.snapshot_values(
@@ -110,7 +112,7 @@ class GlobalDataMixin:
 
     # -- key pairs ------------------------------------------------------
 
-    def keypair_create(self, ctxt: Any, user_id: str, name: str,
+    def keypair_create(self, ctxt: RequestContext, user_id: str, name: str,
                        public_key: str | None = None
                        ) -> tuple[dict[str, Any], str | None]:
         """Import ``public_key``, or generate a pair; returns the key pair
@@ -129,28 +131,30 @@ class GlobalDataMixin:
             'fingerprint': _fingerprint(public_key), 'type': 'ssh'})
         return keypair, private_key
 
-    def keypair_get_all(self, ctxt: Any, user_id: str
+    def keypair_get_all(self, ctxt: RequestContext, user_id: str
                         ) -> list[dict[str, Any]]:
         return self.db.key_pair_get_all_by_user(ctxt, user_id)
 
-    def keypair_get(self, ctxt: Any, user_id: str, name: str
+    def keypair_get(self, ctxt: RequestContext, user_id: str, name: str
                     ) -> dict[str, Any]:
         return self.db.key_pair_get(ctxt, user_id, name)
 
-    def keypair_delete(self, ctxt: Any, user_id: str, name: str) -> None:
+    def keypair_delete(self, ctxt: RequestContext, user_id: str, name: str
+                       ) -> None:
         self.db.key_pair_destroy(ctxt, user_id, name)
 
     # -- flavors --------------------------------------------------------
 
-    def flavor_get_all(self, context: Any) -> list[objects.Flavor]:
+    def flavor_get_all(self, context: RequestContext) -> list[objects.Flavor]:
         return [objects.Flavor.from_db(f)
                 for f in self.db.flavor_get_all(context)]
 
-    def flavor_get(self, context: Any, flavorid: str) -> objects.Flavor:
+    def flavor_get(self, context: RequestContext, flavorid: str
+                   ) -> objects.Flavor:
         return objects.Flavor.from_db(
             self.db.flavor_get_by_flavor_id(context, flavorid))
 
-    def flavor_create(self, ctxt: Any, values: dict[str, Any]
+    def flavor_create(self, ctxt: RequestContext, values: dict[str, Any]
                       ) -> objects.Flavor:
         """Create a flavor (``flavorid`` None or ``auto``: a new uuid);
         FlavorExists or FlavorIdExists when the name or id is taken."""
@@ -174,17 +178,17 @@ class GlobalDataMixin:
             raise exception.InvalidInput(reason='a flavor needs a name')
         return objects.Flavor.from_db(self.db.flavor_create(ctxt, values))
 
-    def flavor_delete(self, ctxt: Any, flavorid: str) -> None:
+    def flavor_delete(self, ctxt: RequestContext, flavorid: str) -> None:
         """Delete a flavor; instances built with it keep their copy."""
         self.db.flavor_destroy(ctxt, flavorid)
 
-    def flavor_extra_specs_update(self, ctxt: Any, flavorid: str,
+    def flavor_extra_specs_update(self, ctxt: RequestContext, flavorid: str,
                                   specs: dict[str, Any]) -> dict[str, Any]:
         """Create or change extra specs; returns all of the flavor's."""
         return self.db.flavor_extra_specs_update(
             ctxt, flavorid, {str(k): None if v is None else str(v)
                              for k, v in specs.items()})
 
-    def flavor_extra_spec_delete(self, ctxt: Any, flavorid: str,
+    def flavor_extra_spec_delete(self, ctxt: RequestContext, flavorid: str,
                                  key: str) -> None:
         self.db.flavor_extra_spec_delete(ctxt, flavorid, key)

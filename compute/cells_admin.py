@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from nova.conf import cells as cells_conf
+from nova.context import RequestContext
 
 
 class CellsAdminAPI:
@@ -29,28 +30,28 @@ class CellsAdminAPI:
                 'capabilities': {k: ';'.join(sorted(v))
                                  for k, v in capabilities.items()}}
 
-    def neighbours(self, ctxt: Any) -> list[dict[str, Any]]:
+    def neighbours(self, ctxt: RequestContext) -> list[dict[str, Any]]:
         return self.cells_rpcapi.get_cell_info_for_neighbors(ctxt)
 
-    def cell_get(self, ctxt: Any, name: str) -> dict[str, Any]:
+    def cell_get(self, ctxt: RequestContext, name: str) -> dict[str, Any]:
         return self.cells_rpcapi.cell_get(ctxt, name)
 
-    def cell_create(self, ctxt: Any, values: dict[str, Any]
+    def cell_create(self, ctxt: RequestContext, values: dict[str, Any]
                     ) -> dict[str, Any]:
         return self.cells_rpcapi.cell_create(ctxt, values)
 
-    def cell_update(self, ctxt: Any, name: str,
+    def cell_update(self, ctxt: RequestContext, name: str,
                     values: dict[str, Any]) -> dict[str, Any]:
         return self.cells_rpcapi.cell_update(ctxt, name, values)
 
-    def cell_delete(self, ctxt: Any, name: str) -> int:
+    def cell_delete(self, ctxt: RequestContext, name: str) -> int:
         return self.cells_rpcapi.cell_delete(ctxt, name)
 
-    def capacities(self, ctxt: Any,
+    def capacities(self, ctxt: RequestContext,
                    name: str | None = None) -> dict[str, Any]:
         return self.cells_rpcapi.get_capacities(ctxt, cell_name=name)
 
-    def sync_instances(self, ctxt: Any, project_id: str | None,
+    def sync_instances(self, ctxt: RequestContext, project_id: str | None,
                        updated_since: str | None, deleted: bool) -> None:
         self.cells_rpcapi.sync_instances(ctxt, project_id=project_id,
                                          updated_since=updated_since,

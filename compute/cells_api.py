@@ -25,13 +25,15 @@ from nova.compute import api as compute_api
 from nova.compute import cells_admin
 from nova.compute import host_api
 from nova.compute import task_states
+from nova.context import RequestContext
+from nova.db.api import Database
 from nova.ownership import API_OWNED_FIELDS
 
 LOG = logging.getLogger(__name__)
 
 
 class ComputeCellsAPI(compute_api.API):
-    def __init__(self, conf: Any, db: Any, transport: Any,
+    def __init__(self, conf: Any, db: Database, transport: Any,
                  enforce_locks: bool = True) -> None:
         super().__init__(conf, db, transport, enforce_locks=enforce_locks)
         self.cells_rpcapi = cells_rpcapi.CellsAPI(conf, transport)
@@ -39,7 +41,8 @@ class ComputeCellsAPI(compute_api.API):
         self.cells_admin = cells_admin.CellsAdminAPI(conf,
                                                      self.cells_rpcapi)
 
-    def _schedule(self, context: Any, instances: list[objects.Instance],
+    def _schedule(self, context: RequestContext,
+                  instances: list[objects.Instance],
                   request_spec: dict[str, Any],
                   filter_properties: dict[str, Any]) -> None:
         self.cells_rpcapi.build_instances(
@@ -52,8 +55,8 @@ class ComputeCellsAPI(compute_api.API):
         if not instance.cell_name:
             raise exception.InstanceUnknownCell(instance_uuid=instance.uuid)
 
-    def _deliver(self, ctxt: Any, instance: objects.Instance, method: str,
-                 kwargs: dict[str, Any], here: Callable[[], Any],
+    def _deliver(self, ctxt: RequestContext, instance: objects.Instance,
+                 method: str, kwargs: dict[str, Any], here: Callable[[], Any],
                  call: bool = False) -> Any:
         cell_name = instance.cell_name
         if not cell_name:
@@ -63,7 +66,7 @@ class ComputeCellsAPI(compute_api.API):
             {'method': method, 'instance_uuid': instance.uuid,
              'method_args': [], 'method_kwargs': kwargs}, call=call)
 
-    def _save_api_owned(self, ctxt: Any, instance: objects.Instance,
+    def _save_api_owned(self, ctxt: RequestContext, instance: objects.Instance,
                         updates: dict[str, Any]) -> objects.Instance:
         """Save a change of fields this cell owns, numbered
         (``api_version``), and send it to the instance's cell."""
@@ -77,7 +80,8 @@ class ComputeCellsAPI(compute_api.API):
             self.cells_rpcapi.instance_update_from_api(ctxt, saved)
         return saved
 
-    def _delete(self, context: Any, instance: objects.Instance) -> None:
+    def _delete(self, context: RequestContext, instance: objects.Instance
+                ) -> None:
         if not instance.cell_name:
             # Not in a cell yet: tombstone it here (no later update can
             # bring it back) and tell every cell to drop it.  A cell it
@@ -100,7 +104,7 @@ class ComputeCellsAPI(compute_api.API):
 
     # -- an administrator's override ------------------------------------
 
-    def reset_state(self, context: Any, instance: objects.Instance,
+    def reset_state(self, context: RequestContext, instance: objects.Instance,
                     vm_state: str) -> objects.Instance:
         """An administrator's override of an instance's state."""
         updated = instance_changes.instance_update(

@@ -14,10 +14,10 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from nova import exception
 from nova import objects
+from nova.context import RequestContext
 
 # ``task_state`` default: no task may be running on the instance.
 NO_TASK: tuple[str | None, ...] = (None,)
@@ -49,7 +49,8 @@ def check_instance_state(instance: objects.Instance, method: str,
             state=instance.vm_state)
 
 
-def check_instance_lock(ctxt: Any, instance: objects.Instance) -> None:
+def check_instance_lock(ctxt: RequestContext, instance: objects.Instance
+                        ) -> None:
     """A locked instance takes actions from admins only."""
     if instance.locked and not ctxt.is_admin:
         raise exception.InstanceIsLocked(instance_uuid=instance.uuid)

@@ -29,6 +29,8 @@ from oslo_log import log as logging
 
 from nova import context as nova_context
 from nova import exception
+from nova.context import RequestContext
+from nova.db.api import Database
 
 LOG = logging.getLogger(__name__)
 
@@ -64,7 +66,8 @@ def _row_usage(inst: dict[str, Any]) -> Usage:
 
 
 class ResourceTracker:
-    def __init__(self, conf: Any, host: str, driver: Any, db: Any) -> None:
+    def __init__(self, conf: Any, host: str, driver: Any, db: Database
+                 ) -> None:
         self.conf = conf
         self.host = host
         self.driver = driver
@@ -85,7 +88,7 @@ class ResourceTracker:
     # they are until its next run.
     REBUILD_ATTEMPTS = 3
 
-    def update_available_resource(self, context: Any) -> None:
+    def update_available_resource(self, context: RequestContext) -> None:
         """Rebuild usage from this host's instances and resizes; save it.
 
         The database is read outside the lock; a claim or release made
@@ -158,7 +161,7 @@ class ResourceTracker:
                 used[key] += usage[key]
         return used
 
-    def _reserve(self, context: Any, key: ClaimKey, need: Usage,
+    def _reserve(self, context: RequestContext, key: ClaimKey, need: Usage,
                  node: str) -> None:
         ratios = self.conf.filter_scheduler
         limits = {'vcpus': ratios.cpu_allocation_ratio,
@@ -181,18 +184,18 @@ class ResourceTracker:
             self._changes += 1
         self._save(context, node)
 
-    def claim(self, context: Any, instance: Any, node: str) -> None:
+    def claim(self, context: RequestContext, instance: Any, node: str) -> None:
         """Reserve an instance's flavor on ``node`` or raise."""
         self._reserve(context, (instance.uuid, INSTANCE),
                       usage_of(instance.flavor), node)
 
-    def resize_claim(self, context: Any, instance: Any, flavor: Any,
+    def resize_claim(self, context: RequestContext, instance: Any, flavor: Any,
                      node: str) -> None:
         """Reserve a resize's new flavor on destination ``node``."""
         self._reserve(context, (instance.uuid, DEST), usage_of(flavor),
                       node)
 
-    def retag(self, context: Any, instance_uuid: str, old: str,
+    def retag(self, context: RequestContext, instance_uuid: str, old: str,
               new: str) -> None:
         """Give a claim of this host another part in a resize."""
         changed = []
@@ -207,15 +210,16 @@ class ResourceTracker:
             LOG.warning('No %s claim of %s on %s to turn into %s', old,
                         instance_uuid, self.host, new)
 
-    def drop(self, context: Any, instance_uuid: str, tag: str) -> None:
+    def drop(self, context: RequestContext, instance_uuid: str, tag: str
+             ) -> None:
         """Release one claim of an instance on this host."""
         self._release(context, lambda key: key == (instance_uuid, tag))
 
-    def release(self, context: Any, instance: Any) -> None:
+    def release(self, context: RequestContext, instance: Any) -> None:
         """Give back everything an instance holds on this host."""
         self._release(context, lambda key: key[0] == instance.uuid)
 
-    def _release(self, context: Any, match: Any) -> None:
+    def _release(self, context: RequestContext, match: Any) -> None:
         released = []
         with self._lock:
             for node, claims in self._claims.items():
@@ -226,13 +230,13 @@ class ResourceTracker:
         for node in sorted(set(released)):
             self._save(context, node)
 
-    def _save(self, context: Any, node: str) -> None:
+    def _save(self, context: RequestContext, node: str) -> None:
         # The row is written under the lock: two saves racing would
         # otherwise let the older figures land last.
         with self._lock:
             self._write_node(context, node)
 
-    def _write_node(self, context: Any, node: str) -> None:
+    def _write_node(self, context: RequestContext, node: str) -> None:
         totals = self._totals[node]
         used = self._used(node)
         running = len({uuid for uuid, _ in self._claims[node]})

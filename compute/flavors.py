@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from oslo_log import log as logging
 
 from nova import context as nova_context
+from nova.db.api import Database
 
 LOG = logging.getLogger(__name__)
 
@@ -20,7 +19,7 @@ DEFAULT_FLAVORS = [
 ]
 
 
-def ensure_default_flavors(db: Any) -> int:
+def ensure_default_flavors(db: Database) -> int:
     """Create the classic m1.* flavors when a cell has no flavor at all.
 
     Returns how many were created.

@@ -17,40 +17,62 @@ Each cell describes its own services and compute nodes
 from __future__ import annotations
 
 from typing import Any
+from typing import Protocol
 
 from oslo_log import log as logging
 
 from nova import cell_paths
 from nova import exception
 from nova import host_views
+from nova.context import RequestContext
+from nova.db.api import Database
 
 LOG = logging.getLogger(__name__)
+
+
+class Hosts(Protocol):
+    """What the operator APIs ask of the hosts: those of one cell
+    (:class:`HostAPI`) or of the whole tree (:class:`CellsHostAPI`)."""
+
+    def service_get_all(self, ctxt: RequestContext, binary: str | None = None,
+                        host: str | None = None
+                        ) -> list[dict[str, Any]]: ...
+
+    def service_update(self, ctxt: RequestContext, host: str, binary: str,
+                       values: dict[str, Any]) -> dict[str, Any]: ...
+
+    def compute_node_get_all(self, ctxt: RequestContext
+                             ) -> list[dict[str, Any]]: ...
+
+    def compute_node_get(self, ctxt: RequestContext, compute_id: str
+                         ) -> dict[str, Any]: ...
 
 
 class HostAPI:
     """Services and compute nodes of one cell, from its database."""
 
-    def __init__(self, conf: Any, db: Any) -> None:
+    def __init__(self, conf: Any, db: Database) -> None:
         self.conf = conf
         self.db = db
 
-    def service_get_all(self, ctxt: Any, binary: str | None = None,
+    def service_get_all(self, ctxt: RequestContext, binary: str | None = None,
                         host: str | None = None) -> list[dict[str, Any]]:
         services = [host_views.describe_service(self.conf, row) for row in
                     self.db.service_get_all(ctxt, binary=binary)]
         return [s for s in services if host is None or s['host'] == host]
 
-    def service_update(self, ctxt: Any, host: str, binary: str,
+    def service_update(self, ctxt: RequestContext, host: str, binary: str,
                        values: dict[str, Any]) -> dict[str, Any]:
         """Enable or disable a service; raises HostBinaryNotFound."""
         row = self.db.service_get_by_host_and_binary(ctxt, host, binary)
         row = self.db.service_update(ctxt, row['id'], values)
         return host_views.describe_service(self.conf, row)
 
-    def compute_node_get_all(self, ctxt: Any) -> list[dict[str, Any]]:
+    def compute_node_get_all(self, ctxt: RequestContext
+                             ) -> list[dict[str, Any]]:
         return host_views.describe_compute_nodes(self.conf, self.db, ctxt)
 
-    def compute_node_get(self, ctxt: Any, compute_id: str
+    def compute_node_get(self, ctxt: RequestContext, compute_id: str
                          ) -> dict[str, Any]:
         """One compute node; raises ComputeHostNotFound."""
         return host_views.describe_compute_node_by_id(self.conf, self.db,
@@ -74,7 +96,7 @@ def _qualify(item: dict[str, Any], cell_path: str) -> dict[str, Any]:
     return item
 
 
-class CellsHostAPI(HostAPI):
+class CellsHostAPI:
     """Services and compute nodes of the whole tree, through nova-cells.
 
     A cell that does not answer in time is left out (and logged): an
@@ -82,7 +104,7 @@ class CellsHostAPI(HostAPI):
     """
 
     def __init__(self, conf: Any, cells_rpcapi: Any) -> None:
-        super().__init__(conf, None)
+        self.conf = conf
         self.cells_rpcapi = cells_rpcapi
 
     @staticmethod
@@ -91,7 +113,7 @@ class CellsHostAPI(HostAPI):
             LOG.warning('Listing %s: no answer from %s', what,
                         ', '.join(missing))
 
-    def service_get_all(self, ctxt: Any, binary: str | None = None,
+    def service_get_all(self, ctxt: RequestContext, binary: str | None = None,
                         host: str | None = None) -> list[dict[str, Any]]:
         filters = {'binary': binary} if binary else {}
         result = self.cells_rpcapi.service_get_all(ctxt, filters=filters)
@@ -100,7 +122,7 @@ class CellsHostAPI(HostAPI):
                     for s in result['services']]
         return [s for s in services if host is None or s['host'] == host]
 
-    def service_update(self, ctxt: Any, host: str, binary: str,
+    def service_update(self, ctxt: RequestContext, host: str, binary: str,
                        values: dict[str, Any]) -> dict[str, Any]:
         """Change a service in its own cell; ``host`` is
         ``cell_path@host``."""
@@ -115,13 +137,14 @@ class CellsHostAPI(HostAPI):
                                                binary=binary) from None
         return _qualify(service, cell_path)
 
-    def compute_node_get_all(self, ctxt: Any) -> list[dict[str, Any]]:
+    def compute_node_get_all(self, ctxt: RequestContext
+                             ) -> list[dict[str, Any]]:
         result = self.cells_rpcapi.compute_node_get_all(ctxt)
         self._log_missing('compute nodes', result['missing'])
         return [_qualify(n, n['cell_path'])
                 for n in result['compute_nodes']]
 
-    def compute_node_get(self, ctxt: Any, compute_id: str
+    def compute_node_get(self, ctxt: RequestContext, compute_id: str
                          ) -> dict[str, Any]:
         """One compute node; ``compute_id`` is ``cell_path@id``."""
         cell_path, item = cell_paths.split_cell_and_item(str(compute_id))

@@ -22,6 +22,8 @@ from oslo_log import log as logging
 from nova import context as nova_context
 from nova import exception
 from nova import objects
+from nova.context import RequestContext
+from nova.db.api import Database
 
 LOG = logging.getLogger(__name__)
 
@@ -40,7 +42,7 @@ _SYSMETA_ATTRS = ('min_ram', 'min_disk', 'container_format', 'disk_format')
 _MAX_SYSMETA_VALUE = 255
 
 
-def ensure_default_images(db: Any) -> int:
+def ensure_default_images(db: Database) -> int:
     """Register the default images a new API cell is missing.
 
     Returns how many were created.
@@ -49,7 +51,7 @@ def ensure_default_images(db: Any) -> int:
     created = 0
     for image in DEFAULT_IMAGES:
         try:
-            db.image_get(ctxt, image['id'])
+            db.image_get(ctxt, str(image['id']))
             continue
         except exception.ImageNotFound:
             db.image_create(ctxt, image)
@@ -118,8 +120,9 @@ def image_spec_from_instance(instance: objects.Instance) -> dict[str, Any]:
             'properties': properties}
 
 
-def snapshot_values(ctxt: Any, instance: objects.Instance, name: str,
-                    image_type: str, extra_properties: dict[str, Any] | None,
+def snapshot_values(ctxt: RequestContext, instance: objects.Instance,
+                    name: str, image_type: str,
+                    extra_properties: dict[str, Any] | None,
                     non_inheritable: list[str]) -> dict[str, Any]:
     """Registry values of a new snapshot (or shelved) image of
     ``instance``: private, queued, inheriting its image's properties."""
@@ -150,11 +153,11 @@ class ImageRegistryClient:
     registry.
     """
 
-    def __init__(self, db: Any, cells_rpcapi: Any = None) -> None:
+    def __init__(self, db: Database, cells_rpcapi: Any = None) -> None:
         self.db = db
         self.cells_rpcapi = cells_rpcapi
 
-    def update(self, ctxt: Any, image_id: str,
+    def update(self, ctxt: RequestContext, image_id: str,
                values: dict[str, Any]) -> None:
         if self.cells_rpcapi is not None:
             self.cells_rpcapi.image_update_at_top(ctxt, image_id, values)
@@ -165,7 +168,7 @@ class ImageRegistryClient:
         except exception.ImageNotFound:
             LOG.warning('Image %s went away before its update', image_id)
 
-    def delete(self, ctxt: Any, image_id: str) -> None:
+    def delete(self, ctxt: RequestContext, image_id: str) -> None:
         if self.cells_rpcapi is not None:
             self.cells_rpcapi.image_delete_at_top(ctxt, image_id)
             return

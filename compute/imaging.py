@@ -21,6 +21,7 @@ from nova import objects
 from nova.compute import power_state
 from nova.compute import task_states
 from nova.compute import vm_states
+from nova.context import RequestContext
 
 if TYPE_CHECKING:
     from nova.compute.manager import ComputeManager
@@ -34,8 +35,9 @@ def _now() -> Any:
     return timeutils.utcnow().replace(tzinfo=None)
 
 
-def rebuild(mgr: ComputeManager, ctxt: Any, instance: objects.Instance,
-            image: objects.ImageMeta, admin_password: str | None) -> None:
+def rebuild(mgr: ComputeManager, ctxt: RequestContext,
+            instance: objects.Instance, image: objects.ImageMeta,
+            admin_password: str | None) -> None:
     """Respawn from ``image``, keeping addresses and resources; a stopped
     instance is stopped again afterwards, as in Nova."""
     with mgr.operation(ctxt, instance, 'compute_rebuild_instance',
@@ -58,8 +60,8 @@ def rebuild(mgr: ComputeManager, ctxt: Any, instance: objects.Instance,
                    expected_task_state=task_states.REBUILD_SPAWNING)
 
 
-def snapshot(mgr: ComputeManager, ctxt: Any, instance: objects.Instance,
-             image_id: str) -> None:
+def snapshot(mgr: ComputeManager, ctxt: RequestContext,
+             instance: objects.Instance, image_id: str) -> None:
     with mgr.operation(ctxt, instance, 'compute_snapshot_instance',
                        on_failure=lambda: mgr.images.delete(ctxt,
                                                             image_id)):
@@ -78,8 +80,8 @@ def snapshot(mgr: ComputeManager, ctxt: Any, instance: objects.Instance,
                    expected_task_state=task_states.IMAGE_UPLOADING)
 
 
-def shelve(mgr: ComputeManager, ctxt: Any, instance: objects.Instance,
-           image_id: str) -> None:
+def shelve(mgr: ComputeManager, ctxt: RequestContext,
+           instance: objects.Instance, image_id: str) -> None:
     """Power off and save the disk as ``image_id``; offload at once when
     ``shelved_offload_time`` is 0."""
     offload = mgr.conf.shelved_offload_time == 0
@@ -112,7 +114,7 @@ def shelve(mgr: ComputeManager, ctxt: Any, instance: objects.Instance,
         shelve_offload(mgr, ctxt, shelved)
 
 
-def shelve_offload(mgr: ComputeManager, ctxt: Any,
+def shelve_offload(mgr: ComputeManager, ctxt: RequestContext,
                    instance: objects.Instance) -> None:
     """Free the host of a shelved instance.  Its fixed IPs stay
     allocated: an unshelve brings it back with the same addresses."""
@@ -127,8 +129,9 @@ def shelve_offload(mgr: ComputeManager, ctxt: Any,
                    expected_task_state=task_states.SHELVING_OFFLOADING)
 
 
-def unshelve(mgr: ComputeManager, ctxt: Any, instance: objects.Instance,
-             image: objects.ImageMeta | None, node: str | None) -> None:
+def unshelve(mgr: ComputeManager, ctxt: RequestContext,
+             instance: objects.Instance, image: objects.ImageMeta | None,
+             node: str | None) -> None:
     """Run a shelved instance again: power it on where it still is, or
     claim ``node`` and spawn it from its shelved image."""
     offloaded = instance.vm_state == vm_states.SHELVED_OFFLOADED

@@ -23,6 +23,9 @@ from typing import Any
 from oslo_log import log as logging
 from oslo_utils import timeutils
 
+from nova.context import RequestContext
+from nova.db.api import Database
+
 LOG = logging.getLogger(__name__)
 
 CREATE = 'create'
@@ -65,7 +68,7 @@ class EventReporter:
     never raised: they must not fail the work itself.
     """
 
-    def __init__(self, db: Any, context: Any, event: str,
+    def __init__(self, db: Database, context: RequestContext, event: str,
                  instance_uuid: str, host: str | None,
                  action: str | None = None) -> None:
         self.db = db

@@ -38,6 +38,8 @@ from nova.compute import resize
 from nova.compute import rpcapi as compute_rpcapi
 from nova.compute import task_states
 from nova.compute import vm_states
+from nova.context import RequestContext
+from nova.db.api import Database
 from nova.network import rpcapi as network_rpcapi
 from nova.scheduler import rpcapi as scheduler_rpcapi
 from nova.virt import driver as virt_driver
@@ -48,7 +50,7 @@ LOG = logging.getLogger(__name__)
 class ComputeManager(service.Manager):
     target = oslo_messaging.Target(version='1.1')
 
-    def __init__(self, conf: Any, host: str, db: Any,
+    def __init__(self, conf: Any, host: str, db: Database,
                  transport: oslo_messaging.Transport,
                  driver: virt_driver.ComputeDriver | None = None) -> None:
         super().__init__(conf, host)
@@ -86,12 +88,12 @@ class ComputeManager(service.Manager):
 
     # -- helpers of the topic modules -----------------------------------
 
-    def update(self, ctxt: Any, instance: objects.Instance,
+    def update(self, ctxt: RequestContext, instance: objects.Instance,
                **values: Any) -> objects.Instance:
         return instance_changes.instance_update(self.db, ctxt, instance,
                                                 **values)
 
-    def refresh(self, ctxt: Any, instance: objects.Instance,
+    def refresh(self, ctxt: RequestContext, instance: objects.Instance,
                 expected_task_state: Any = ...) -> objects.Instance:
         """The instance as the database holds it now; with
         ``expected_task_state`` (a value or list), InstanceInvalidState
@@ -109,8 +111,8 @@ class ComputeManager(service.Manager):
         return fresh
 
     @contextlib.contextmanager
-    def operation(self, ctxt: Any, instance: objects.Instance, event: str,
-                  error_vm_state: str | None = None,
+    def operation(self, ctxt: RequestContext, instance: objects.Instance,
+                  event: str, error_vm_state: str | None = None,
                   on_failure: Callable[[], Any] | None = None,
                   passthrough: tuple[type[Exception], ...] = ()
                   ) -> Iterator[None]:
@@ -141,8 +143,8 @@ class ComputeManager(service.Manager):
                             error, exception.NovaException))
             self._fail(ctxt, instance, error, error_vm_state, on_failure)
 
-    def _fail(self, ctxt: Any, instance: objects.Instance, error: Exception,
-              error_vm_state: str | None,
+    def _fail(self, ctxt: RequestContext, instance: objects.Instance,
+              error: Exception, error_vm_state: str | None,
               on_failure: Callable[[], Any] | None) -> None:
         try:
             if on_failure is not None:
@@ -182,7 +184,7 @@ class ComputeManager(service.Manager):
 
     # -- build ----------------------------------------------------------
 
-    def build_and_run_instance(self, context: Any,
+    def build_and_run_instance(self, context: RequestContext,
                                instance: objects.Instance, node: str,
                                request_spec: dict[str, Any],
                                filter_properties: dict[str, Any]) -> None:
@@ -202,8 +204,8 @@ class ComputeManager(service.Manager):
                 self._reschedule_or_fail(context, instance, request_spec,
                                          filter_properties, error)
 
-    def _build(self, context: Any, instance: objects.Instance, node: str,
-               request_spec: dict[str, Any]) -> None:
+    def _build(self, context: RequestContext, instance: objects.Instance,
+               node: str, request_spec: dict[str, Any]) -> None:
         # Deleted while it was being scheduled: this raises
         # InstanceNotFound and nothing is claimed for it.
         instance = instance_changes.instance_update(
@@ -231,7 +233,7 @@ class ComputeManager(service.Manager):
             expected_task_state=task_states.SPAWNING)
         LOG.info('Instance %s is active on %s', instance.uuid, node)
 
-    def _cleanup_failed_build(self, context: Any,
+    def _cleanup_failed_build(self, context: RequestContext,
                               instance: objects.Instance) -> None:
         self.tracker.release(context, instance)
         try:
@@ -241,10 +243,11 @@ class ComputeManager(service.Manager):
             LOG.warning('Cleanup of the failed build of %s failed',
                         instance.uuid, exc_info=True)
 
-    def _reschedule_or_fail(self, context: Any, instance: objects.Instance,
+    def _reschedule_or_fail(self, context: RequestContext,
+                            instance: objects.Instance,
                             request_spec: dict[str, Any],
-                            filter_properties: dict[str, Any],
-                            error: Exception) -> None:
+                            filter_properties: dict[str, Any], error: Exception
+                            ) -> None:
         """Hand a failed build back to the scheduler, which tries another
         host or, past ``[filter_scheduler] max_attempts``, gives up."""
         retry = filter_properties.setdefault('retry', {'num_attempts': 1,
@@ -270,7 +273,7 @@ class ComputeManager(service.Manager):
 
     # -- delete ---------------------------------------------------------
 
-    def terminate_instance(self, context: Any,
+    def terminate_instance(self, context: RequestContext,
                            instance: objects.Instance) -> None:
         with instance_actions.EventReporter(
                 self.db, context, 'compute_terminate_instance',
@@ -286,91 +289,94 @@ class ComputeManager(service.Manager):
 
     # -- actions (RPC API 1.1) ------------------------------------------
 
-    def reboot_instance(self, context: Any, instance: objects.Instance,
-                        reboot_type: str) -> None:
+    def reboot_instance(self, context: RequestContext,
+                        instance: objects.Instance, reboot_type: str) -> None:
         power.reboot(self, context, instance, reboot_type)
 
-    def stop_instance(self, context: Any,
+    def stop_instance(self, context: RequestContext,
                       instance: objects.Instance) -> None:
         power.stop(self, context, instance)
 
-    def start_instance(self, context: Any,
+    def start_instance(self, context: RequestContext,
                        instance: objects.Instance) -> None:
         power.start(self, context, instance)
 
-    def pause_instance(self, context: Any,
+    def pause_instance(self, context: RequestContext,
                        instance: objects.Instance) -> None:
         power.pause(self, context, instance)
 
-    def unpause_instance(self, context: Any,
+    def unpause_instance(self, context: RequestContext,
                          instance: objects.Instance) -> None:
         power.unpause(self, context, instance)
 
-    def suspend_instance(self, context: Any,
+    def suspend_instance(self, context: RequestContext,
                          instance: objects.Instance) -> None:
         power.suspend(self, context, instance)
 
-    def resume_instance(self, context: Any,
+    def resume_instance(self, context: RequestContext,
                         instance: objects.Instance) -> None:
         power.resume(self, context, instance)
 
-    def rescue_instance(self, context: Any, instance: objects.Instance,
-                        rescue_password: str,
+    def rescue_instance(self, context: RequestContext,
+                        instance: objects.Instance, rescue_password: str,
                         rescue_image: objects.ImageMeta | None) -> None:
         power.rescue(self, context, instance, rescue_password, rescue_image)
 
-    def unrescue_instance(self, context: Any,
+    def unrescue_instance(self, context: RequestContext,
                           instance: objects.Instance) -> None:
         power.unrescue(self, context, instance)
 
-    def get_console_output(self, context: Any, instance: objects.Instance,
-                           tail_length: int | None) -> str:
+    def get_console_output(self, context: RequestContext,
+                           instance: objects.Instance, tail_length: int | None
+                           ) -> str:
         return power.console_output(self, context, instance, tail_length)
 
-    def rebuild_instance(self, context: Any, instance: objects.Instance,
-                         image: objects.ImageMeta,
+    def rebuild_instance(self, context: RequestContext,
+                         instance: objects.Instance, image: objects.ImageMeta,
                          admin_password: str | None) -> None:
         imaging.rebuild(self, context, instance, image, admin_password)
 
-    def snapshot_instance(self, context: Any, instance: objects.Instance,
-                          image_id: str) -> None:
+    def snapshot_instance(self, context: RequestContext,
+                          instance: objects.Instance, image_id: str) -> None:
         imaging.snapshot(self, context, instance, image_id)
 
-    def shelve_instance(self, context: Any, instance: objects.Instance,
-                        image_id: str) -> None:
+    def shelve_instance(self, context: RequestContext,
+                        instance: objects.Instance, image_id: str) -> None:
         imaging.shelve(self, context, instance, image_id)
 
-    def shelve_offload_instance(self, context: Any,
+    def shelve_offload_instance(self, context: RequestContext,
                                 instance: objects.Instance) -> None:
         imaging.shelve_offload(self, context, instance)
 
-    def unshelve_instance(self, context: Any, instance: objects.Instance,
+    def unshelve_instance(self, context: RequestContext,
+                          instance: objects.Instance,
                           image: objects.ImageMeta | None, node: str | None,
                           filter_properties: dict[str, Any] | None) -> None:
         imaging.unshelve(self, context, instance, image, node)
 
-    def prep_resize(self, context: Any, instance: objects.Instance,
+    def prep_resize(self, context: RequestContext, instance: objects.Instance,
                     flavor: objects.Flavor, node: str,
                     filter_properties: dict[str, Any]) -> None:
         resize.prep_resize(self, context, instance, flavor, node,
                            filter_properties)
 
-    def resize_instance(self, context: Any, instance: objects.Instance,
-                        migration_id: int) -> None:
+    def resize_instance(self, context: RequestContext,
+                        instance: objects.Instance, migration_id: int) -> None:
         resize.resize_instance(self, context, instance, migration_id)
 
-    def finish_resize(self, context: Any, instance: objects.Instance,
-                      migration_id: int) -> None:
+    def finish_resize(self, context: RequestContext,
+                      instance: objects.Instance, migration_id: int) -> None:
         resize.finish_resize(self, context, instance, migration_id)
 
-    def confirm_resize(self, context: Any, instance: objects.Instance,
-                       migration_id: int) -> None:
+    def confirm_resize(self, context: RequestContext,
+                       instance: objects.Instance, migration_id: int) -> None:
         resize.confirm_resize(self, context, instance, migration_id)
 
-    def revert_resize(self, context: Any, instance: objects.Instance,
-                      migration_id: int) -> None:
+    def revert_resize(self, context: RequestContext,
+                      instance: objects.Instance, migration_id: int) -> None:
         resize.revert_resize(self, context, instance, migration_id)
 
-    def finish_revert_resize(self, context: Any, instance: objects.Instance,
-                             migration_id: int) -> None:
+    def finish_revert_resize(self, context: RequestContext,
+                             instance: objects.Instance, migration_id: int
+                             ) -> None:
         resize.finish_revert_resize(self, context, instance, migration_id)

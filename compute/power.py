@@ -14,12 +14,13 @@ from typing import Any
 from nova import objects
 from nova.compute import task_states
 from nova.compute import vm_states
+from nova.context import RequestContext
 
 if TYPE_CHECKING:
     from nova.compute.manager import ComputeManager
 
 
-def _power_action(mgr: ComputeManager, ctxt: Any,
+def _power_action(mgr: ComputeManager, ctxt: RequestContext,
                   instance: objects.Instance, event: str,
                   expected_task_state: str | list[str], vm_state: str,
                   do: Any, error_vm_state: str | None = None) -> None:
@@ -34,8 +35,8 @@ def _power_action(mgr: ComputeManager, ctxt: Any,
                    expected_task_state=expected_task_state)
 
 
-def reboot(mgr: ComputeManager, ctxt: Any, instance: objects.Instance,
-           reboot_type: str) -> None:
+def reboot(mgr: ComputeManager, ctxt: RequestContext,
+           instance: objects.Instance, reboot_type: str) -> None:
     hard = reboot_type == 'HARD'
     pending = (task_states.REBOOTING_HARD if hard
                else task_states.REBOOTING)
@@ -56,48 +57,48 @@ def reboot(mgr: ComputeManager, ctxt: Any, instance: objects.Instance,
                    expected_task_state=started)
 
 
-def stop(mgr: ComputeManager, ctxt: Any,
+def stop(mgr: ComputeManager, ctxt: RequestContext,
          instance: objects.Instance) -> None:
     _power_action(mgr, ctxt, instance, 'compute_stop_instance',
                   task_states.POWERING_OFF, vm_states.STOPPED,
                   mgr.driver.power_off)
 
 
-def start(mgr: ComputeManager, ctxt: Any,
+def start(mgr: ComputeManager, ctxt: RequestContext,
           instance: objects.Instance) -> None:
     _power_action(mgr, ctxt, instance, 'compute_start_instance',
                   task_states.POWERING_ON, vm_states.ACTIVE,
                   mgr.driver.power_on)
 
 
-def pause(mgr: ComputeManager, ctxt: Any,
+def pause(mgr: ComputeManager, ctxt: RequestContext,
           instance: objects.Instance) -> None:
     _power_action(mgr, ctxt, instance, 'compute_pause_instance',
                   task_states.PAUSING, vm_states.PAUSED, mgr.driver.pause)
 
 
-def unpause(mgr: ComputeManager, ctxt: Any,
+def unpause(mgr: ComputeManager, ctxt: RequestContext,
             instance: objects.Instance) -> None:
     _power_action(mgr, ctxt, instance, 'compute_unpause_instance',
                   task_states.UNPAUSING, vm_states.ACTIVE,
                   mgr.driver.unpause)
 
 
-def suspend(mgr: ComputeManager, ctxt: Any,
+def suspend(mgr: ComputeManager, ctxt: RequestContext,
             instance: objects.Instance) -> None:
     _power_action(mgr, ctxt, instance, 'compute_suspend_instance',
                   task_states.SUSPENDING, vm_states.SUSPENDED,
                   mgr.driver.suspend)
 
 
-def resume(mgr: ComputeManager, ctxt: Any,
+def resume(mgr: ComputeManager, ctxt: RequestContext,
            instance: objects.Instance) -> None:
     _power_action(mgr, ctxt, instance, 'compute_resume_instance',
                   task_states.RESUMING, vm_states.ACTIVE, mgr.driver.resume)
 
 
-def rescue(mgr: ComputeManager, ctxt: Any, instance: objects.Instance,
-           rescue_password: str,
+def rescue(mgr: ComputeManager, ctxt: RequestContext,
+           instance: objects.Instance, rescue_password: str,
            rescue_image: objects.ImageMeta | None) -> None:
     _power_action(mgr, ctxt, instance, 'compute_rescue_instance',
                   task_states.RESCUING, vm_states.RESCUED,
@@ -106,14 +107,14 @@ def rescue(mgr: ComputeManager, ctxt: Any, instance: objects.Instance,
                   error_vm_state=vm_states.ERROR)
 
 
-def unrescue(mgr: ComputeManager, ctxt: Any,
+def unrescue(mgr: ComputeManager, ctxt: RequestContext,
              instance: objects.Instance) -> None:
     _power_action(mgr, ctxt, instance, 'compute_unrescue_instance',
                   task_states.UNRESCUING, vm_states.ACTIVE,
                   mgr.driver.unrescue)
 
 
-def console_output(mgr: ComputeManager, ctxt: Any,
+def console_output(mgr: ComputeManager, ctxt: RequestContext,
                    instance: objects.Instance,
                    tail_length: int | None) -> str:
     text = mgr.driver.get_console_output(ctxt, instance)

@@ -26,6 +26,8 @@ from typing import Any
 from oslo_log import log as logging
 
 from nova import exception
+from nova.context import RequestContext
+from nova.db.api import Database
 
 LOG = logging.getLogger(__name__)
 
@@ -76,7 +78,7 @@ def _too_many(overs: list[str], requested: dict[str, Any],
 class QuotaEngine:
     """Limits and usage of projects, over one API cell's database."""
 
-    def __init__(self, conf: Any, db: Any) -> None:
+    def __init__(self, conf: Any, db: Database) -> None:
         self.conf = conf
         self.db = db
 
@@ -89,7 +91,8 @@ class QuotaEngine:
                     else int(getattr(options, _OPTION_NAMES.get(r, r))))
                 for r in RESOURCES}
 
-    def get_limits(self, ctxt: Any, project_id: str) -> dict[str, int]:
+    def get_limits(self, ctxt: RequestContext, project_id: str
+                   ) -> dict[str, int]:
         """Every resource's limit for ``project_id``."""
         return self._limits(self.db.quota_get_all_by_project(ctxt,
                                                              project_id))
@@ -99,7 +102,8 @@ class QuotaEngine:
         limits.update({r: v for r, v in own.items() if r in limits})
         return limits
 
-    def get_usage(self, ctxt: Any, project_id: str) -> dict[str, int]:
+    def get_usage(self, ctxt: RequestContext, project_id: str
+                  ) -> dict[str, int]:
         """What the project uses of each resource (0 when not counted)."""
         return self._usage(self.db.instance_usage_by_project(ctxt,
                                                              project_id))
@@ -110,13 +114,13 @@ class QuotaEngine:
         usage.update(counted)
         return usage
 
-    def get_limits_and_usage(self, ctxt: Any, project_id: str
+    def get_limits_and_usage(self, ctxt: RequestContext, project_id: str
                              ) -> tuple[dict[str, int], dict[str, int]]:
         """:meth:`get_limits` and :meth:`get_usage`, read together."""
         own, counted = self.db.quota_limits_and_usage(ctxt, project_id)
         return self._limits(own), self._usage(counted)
 
-    def get_detail(self, ctxt: Any,
+    def get_detail(self, ctxt: RequestContext,
                    project_id: str) -> dict[str, dict[str, int]]:
         """``{resource: {'limit', 'in_use', 'reserved'}}``."""
         limits, usage = self.get_limits_and_usage(ctxt, project_id)
@@ -125,7 +129,7 @@ class QuotaEngine:
 
     # -- changing limits ------------------------------------------------
 
-    def update_limits(self, ctxt: Any, project_id: str,
+    def update_limits(self, ctxt: RequestContext, project_id: str,
                       limits: dict[str, int],
                       force: bool = False) -> dict[str, int]:
         """Give a project its own limits; return all of its limits.
@@ -154,13 +158,13 @@ class QuotaEngine:
                  ', '.join('%s=%s' % kv for kv in sorted(limits.items())))
         return self.get_limits(ctxt, project_id)
 
-    def reset(self, ctxt: Any, project_id: str) -> None:
+    def reset(self, ctxt: RequestContext, project_id: str) -> None:
         """Put a project back on the default limits."""
         self.db.quota_destroy_all_by_project(ctxt, project_id)
 
     # -- checks ---------------------------------------------------------
 
-    def check_boot(self, ctxt: Any, project_id: str, flavor: Any,
+    def check_boot(self, ctxt: RequestContext, project_id: str, flavor: Any,
                    min_count: int, max_count: int) -> int:
         """How many of ``min_count``..``max_count`` servers may boot.
 
@@ -194,7 +198,7 @@ class QuotaEngine:
             fits.append(room // per_instance[resource])
         return min(fits) if fits else MAX_LIMIT
 
-    def recheck_boot(self, ctxt: Any, project_id: str, flavor: Any,
+    def recheck_boot(self, ctxt: RequestContext, project_id: str, flavor: Any,
                      instance_uuids: list[str], min_count: int,
                      max_count: int) -> None:
         """Check again once the servers of a boot are recorded.
@@ -221,8 +225,8 @@ class QuotaEngine:
             requested['instances'] = '%d-%d' % (min_count, max_count)
         raise _too_many(sorted(overs), requested, limits, usage)
 
-    def check_resize(self, ctxt: Any, project_id: str, old_flavor: Any,
-                     new_flavor: Any) -> None:
+    def check_resize(self, ctxt: RequestContext, project_id: str,
+                     old_flavor: Any, new_flavor: Any) -> None:
         """Refuse a resize whose larger flavor would exceed the quota.
 
         Only growth is checked: a smaller flavor always fits.  Raises

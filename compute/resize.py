@@ -29,6 +29,7 @@ from nova.compute import images
 from nova.compute import power_state
 from nova.compute import task_states
 from nova.compute import vm_states
+from nova.context import RequestContext
 
 if TYPE_CHECKING:
     from nova.compute.manager import ComputeManager
@@ -45,14 +46,14 @@ def _old_vm_state(instance: objects.Instance) -> str:
             or vm_states.ACTIVE)
 
 
-def _failed_migration(mgr: ComputeManager, ctxt: Any,
+def _failed_migration(mgr: ComputeManager, ctxt: RequestContext,
                       migration_id: int) -> Any:
     return lambda: mgr.db.migration_update(ctxt, migration_id,
                                            {'status': 'error'})
 
 
-def prep_resize(mgr: ComputeManager, ctxt: Any, instance: objects.Instance,
-                flavor: objects.Flavor, node: str,
+def prep_resize(mgr: ComputeManager, ctxt: RequestContext,
+                instance: objects.Instance, flavor: objects.Flavor, node: str,
                 filter_properties: dict[str, Any]) -> None:
     try:
         with mgr.operation(ctxt, instance, 'compute_prep_resize',
@@ -77,9 +78,9 @@ def prep_resize(mgr: ComputeManager, ctxt: Any, instance: objects.Instance,
         _reschedule(mgr, ctxt, instance, flavor, filter_properties, error)
 
 
-def _reschedule(mgr: ComputeManager, ctxt: Any, instance: objects.Instance,
-                flavor: objects.Flavor, filter_properties: dict[str, Any],
-                error: Exception) -> None:
+def _reschedule(mgr: ComputeManager, ctxt: RequestContext,
+                instance: objects.Instance, flavor: objects.Flavor,
+                filter_properties: dict[str, Any], error: Exception) -> None:
     """Another host, please: the scheduler gives up (and settles the
     instance) past ``[filter_scheduler] max_attempts``."""
     LOG.info('Resize of %s does not fit on %s (%s); rescheduling',
@@ -97,7 +98,7 @@ def _reschedule(mgr: ComputeManager, ctxt: Any, instance: objects.Instance,
                                      props)
 
 
-def resize_instance(mgr: ComputeManager, ctxt: Any,
+def resize_instance(mgr: ComputeManager, ctxt: RequestContext,
                     instance: objects.Instance, migration_id: int) -> None:
     with mgr.operation(ctxt, instance, 'compute_resize_instance',
                        error_vm_state=vm_states.ERROR,
@@ -123,7 +124,7 @@ def resize_instance(mgr: ComputeManager, ctxt: Any,
                                          instance, migration_id)
 
 
-def finish_resize(mgr: ComputeManager, ctxt: Any,
+def finish_resize(mgr: ComputeManager, ctxt: RequestContext,
                   instance: objects.Instance, migration_id: int) -> None:
     with mgr.operation(ctxt, instance, 'compute_finish_resize',
                        error_vm_state=vm_states.ERROR,
@@ -151,7 +152,7 @@ def finish_resize(mgr: ComputeManager, ctxt: Any,
                    expected_task_state=task_states.RESIZE_FINISH)
 
 
-def confirm_resize(mgr: ComputeManager, ctxt: Any,
+def confirm_resize(mgr: ComputeManager, ctxt: RequestContext,
                    instance: objects.Instance, migration_id: int) -> None:
     """Free the source.  Also runs for an instance deleted while it
     waited for confirmation, so the old copy never outlives it."""
@@ -175,7 +176,7 @@ def confirm_resize(mgr: ComputeManager, ctxt: Any,
                    expected_task_state=[None])
 
 
-def revert_resize(mgr: ComputeManager, ctxt: Any,
+def revert_resize(mgr: ComputeManager, ctxt: RequestContext,
                   instance: objects.Instance, migration_id: int) -> None:
     with mgr.operation(ctxt, instance, 'compute_revert_resize',
                        error_vm_state=vm_states.ERROR,
@@ -190,7 +191,7 @@ def revert_resize(mgr: ComputeManager, ctxt: Any,
             ctxt, migration['source_compute'], instance, migration_id)
 
 
-def finish_revert_resize(mgr: ComputeManager, ctxt: Any,
+def finish_revert_resize(mgr: ComputeManager, ctxt: RequestContext,
                          instance: objects.Instance,
                          migration_id: int) -> None:
     with mgr.operation(ctxt, instance, 'compute_finish_revert_resize',

@@ -20,6 +20,7 @@ import oslo_messaging
 
 from nova import objects
 from nova import rpc
+from nova.context import RequestContext
 
 RPC_TOPIC = 'compute'
 
@@ -32,96 +33,102 @@ class ComputeAPI:
         target = oslo_messaging.Target(topic=RPC_TOPIC, version='1.0')
         self.client = rpc.get_client(transport, target, timeout=timeout)
 
-    def _cast(self, ctxt: Any, host: str | None, method: str,
+    def _cast(self, ctxt: RequestContext, host: str | None, method: str,
               version: str = '1.1', **kwargs: Any) -> None:
         self.client.prepare(server=host, version=version).cast(
             ctxt, method, **kwargs)
 
     # -- 1.0 ------------------------------------------------------------
 
-    def build_and_run_instance(self, ctxt: Any, host: str, instance: Any,
-                               node: str, request_spec: dict[str, Any],
+    def build_and_run_instance(self, ctxt: RequestContext, host: str,
+                               instance: Any, node: str,
+                               request_spec: dict[str, Any],
                                filter_properties: dict[str, Any]) -> None:
         self._cast(ctxt, host, 'build_and_run_instance', version='1.0',
                    instance=instance, node=node, request_spec=request_spec,
                    filter_properties=filter_properties)
 
-    def terminate_instance(self, ctxt: Any, instance: Any) -> None:
+    def terminate_instance(self, ctxt: RequestContext, instance: Any) -> None:
         self._cast(ctxt, instance.host, 'terminate_instance', version='1.0',
                    instance=instance)
 
     # -- 1.1: power -----------------------------------------------------
 
-    def reboot_instance(self, ctxt: Any, instance: objects.Instance,
+    def reboot_instance(self, ctxt: RequestContext, instance: objects.Instance,
                         reboot_type: str) -> None:
         self._cast(ctxt, instance.host, 'reboot_instance',
                    instance=instance, reboot_type=reboot_type)
 
-    def stop_instance(self, ctxt: Any, instance: objects.Instance) -> None:
+    def stop_instance(self, ctxt: RequestContext, instance: objects.Instance
+                      ) -> None:
         self._cast(ctxt, instance.host, 'stop_instance', instance=instance)
 
-    def start_instance(self, ctxt: Any, instance: objects.Instance) -> None:
+    def start_instance(self, ctxt: RequestContext, instance: objects.Instance
+                       ) -> None:
         self._cast(ctxt, instance.host, 'start_instance', instance=instance)
 
-    def pause_instance(self, ctxt: Any, instance: objects.Instance) -> None:
+    def pause_instance(self, ctxt: RequestContext, instance: objects.Instance
+                       ) -> None:
         self._cast(ctxt, instance.host, 'pause_instance', instance=instance)
 
-    def unpause_instance(self, ctxt: Any,
+    def unpause_instance(self, ctxt: RequestContext,
                          instance: objects.Instance) -> None:
         self._cast(ctxt, instance.host, 'unpause_instance',
                    instance=instance)
 
-    def suspend_instance(self, ctxt: Any,
+    def suspend_instance(self, ctxt: RequestContext,
                          instance: objects.Instance) -> None:
         self._cast(ctxt, instance.host, 'suspend_instance',
                    instance=instance)
 
-    def resume_instance(self, ctxt: Any, instance: objects.Instance) -> None:
+    def resume_instance(self, ctxt: RequestContext, instance: objects.Instance
+                        ) -> None:
         self._cast(ctxt, instance.host, 'resume_instance', instance=instance)
 
-    def rescue_instance(self, ctxt: Any, instance: objects.Instance,
+    def rescue_instance(self, ctxt: RequestContext, instance: objects.Instance,
                         rescue_password: str,
                         rescue_image: objects.ImageMeta | None) -> None:
         self._cast(ctxt, instance.host, 'rescue_instance', instance=instance,
                    rescue_password=rescue_password,
                    rescue_image=rescue_image)
 
-    def unrescue_instance(self, ctxt: Any,
+    def unrescue_instance(self, ctxt: RequestContext,
                           instance: objects.Instance) -> None:
         self._cast(ctxt, instance.host, 'unrescue_instance',
                    instance=instance)
 
-    def get_console_output(self, ctxt: Any, instance: objects.Instance,
-                           tail_length: int | None) -> str:
+    def get_console_output(self, ctxt: RequestContext,
+                           instance: objects.Instance, tail_length: int | None
+                           ) -> str:
         return self.client.prepare(server=instance.host, version='1.1').call(
             ctxt, 'get_console_output', instance=instance,
             tail_length=tail_length)
 
     # -- 1.1: images ----------------------------------------------------
 
-    def rebuild_instance(self, ctxt: Any, instance: objects.Instance,
-                         image: objects.ImageMeta,
+    def rebuild_instance(self, ctxt: RequestContext,
+                         instance: objects.Instance, image: objects.ImageMeta,
                          admin_password: str | None) -> None:
         self._cast(ctxt, instance.host, 'rebuild_instance',
                    instance=instance, image=image,
                    admin_password=admin_password)
 
-    def snapshot_instance(self, ctxt: Any, instance: objects.Instance,
-                          image_id: str) -> None:
+    def snapshot_instance(self, ctxt: RequestContext,
+                          instance: objects.Instance, image_id: str) -> None:
         self._cast(ctxt, instance.host, 'snapshot_instance',
                    instance=instance, image_id=image_id)
 
-    def shelve_instance(self, ctxt: Any, instance: objects.Instance,
+    def shelve_instance(self, ctxt: RequestContext, instance: objects.Instance,
                         image_id: str) -> None:
         self._cast(ctxt, instance.host, 'shelve_instance', instance=instance,
                    image_id=image_id)
 
-    def shelve_offload_instance(self, ctxt: Any,
+    def shelve_offload_instance(self, ctxt: RequestContext,
                                 instance: objects.Instance) -> None:
         self._cast(ctxt, instance.host, 'shelve_offload_instance',
                    instance=instance)
 
-    def unshelve_instance(self, ctxt: Any, host: str,
+    def unshelve_instance(self, ctxt: RequestContext, host: str,
                           instance: objects.Instance,
                           image: objects.ImageMeta | None,
                           node: str | None,
@@ -135,37 +142,37 @@ class ComputeAPI:
 
     # -- 1.1: resize ----------------------------------------------------
 
-    def prep_resize(self, ctxt: Any, host: str, instance: objects.Instance,
-                    flavor: objects.Flavor, node: str,
-                    filter_properties: dict[str, Any]) -> None:
+    def prep_resize(self, ctxt: RequestContext, host: str,
+                    instance: objects.Instance, flavor: objects.Flavor,
+                    node: str, filter_properties: dict[str, Any]) -> None:
         """On the destination: claim the new flavor, then have the source
         send the instance."""
         self._cast(ctxt, host, 'prep_resize', instance=instance,
                    flavor=flavor, node=node,
                    filter_properties=filter_properties)
 
-    def resize_instance(self, ctxt: Any, instance: objects.Instance,
+    def resize_instance(self, ctxt: RequestContext, instance: objects.Instance,
                         migration_id: int) -> None:
         self._cast(ctxt, instance.host, 'resize_instance',
                    instance=instance, migration_id=migration_id)
 
-    def finish_resize(self, ctxt: Any, host: str,
+    def finish_resize(self, ctxt: RequestContext, host: str,
                       instance: objects.Instance, migration_id: int) -> None:
         self._cast(ctxt, host, 'finish_resize', instance=instance,
                    migration_id=migration_id)
 
-    def confirm_resize(self, ctxt: Any, host: str,
+    def confirm_resize(self, ctxt: RequestContext, host: str,
                        instance: objects.Instance, migration_id: int
                        ) -> None:
         self._cast(ctxt, host, 'confirm_resize', instance=instance,
                    migration_id=migration_id)
 
-    def revert_resize(self, ctxt: Any, host: str,
+    def revert_resize(self, ctxt: RequestContext, host: str,
                       instance: objects.Instance, migration_id: int) -> None:
         self._cast(ctxt, host, 'revert_resize', instance=instance,
                    migration_id=migration_id)
 
-    def finish_revert_resize(self, ctxt: Any, host: str,
+    def finish_revert_resize(self, ctxt: RequestContext, host: str,
                              instance: objects.Instance,
                              migration_id: int) -> None:
         self._cast(ctxt, host, 'finish_revert_resize', instance=instance,

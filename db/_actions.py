@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from nova import exception
+from nova.context import RequestContext
 from nova.db import _retry
 from nova.db import models
 from nova.db._common import QueryMixin
@@ -63,7 +64,7 @@ class ActionQueries(QueryMixin):
             'request_id': request_id}).mappings().first()
 
     @_retry.retry_on_deadlock
-    def action_start(self, context: Any, values: dict[str, Any]
+    def action_start(self, context: RequestContext, values: dict[str, Any]
                      ) -> dict[str, Any]:
         """Record that an action on an instance started."""
         columns = {k: v for k, v in values.items() if k in _ACTION_FIELDS}
@@ -74,7 +75,8 @@ class ActionQueries(QueryMixin):
         return result
 
     @_retry.retry_on_deadlock
-    def action_apply(self, context: Any, values: dict[str, Any]) -> bool:
+    def action_apply(self, context: RequestContext, values: dict[str, Any]
+                     ) -> bool:
         """Store a child's action unless we hold it already."""
         with self.writer() as session:
             return self._apply_action(session.connection(), values)
@@ -106,7 +108,7 @@ class ActionQueries(QueryMixin):
         for context, result in events:
             self._notify(context, 'instance.action_event', result)
 
-    def actions_get(self, context: Any, instance_uuid: str
+    def actions_get(self, context: RequestContext, instance_uuid: str
                     ) -> list[dict[str, Any]]:
         """The actions of an instance (deleted or not), newest first."""
         with self.reader() as session:
@@ -118,8 +120,9 @@ class ActionQueries(QueryMixin):
                               models.InstanceAction.id.desc()))
             return [row_to_dict(r) for r in session.scalars(stmt)]
 
-    def action_get_by_request_id(self, context: Any, instance_uuid: str,
-                                 request_id: str) -> dict[str, Any]:
+    def action_get_by_request_id(self, context: RequestContext,
+                                 instance_uuid: str, request_id: str
+                                 ) -> dict[str, Any]:
         with self.reader() as session:
             row = self._action_row(session.connection(), instance_uuid,
                                    request_id)
@@ -128,7 +131,7 @@ class ActionQueries(QueryMixin):
                     request_id=request_id, instance_uuid=instance_uuid)
             return dict(row)
 
-    def action_events_get(self, context: Any, action_id: int
+    def action_events_get(self, context: RequestContext, action_id: int
                           ) -> list[dict[str, Any]]:
         with self.reader() as session:
             stmt = (sa.select(models.InstanceActionEvent)
@@ -140,7 +143,7 @@ class ActionQueries(QueryMixin):
 
     # -- events ---------------------------------------------------------
 
-    def _event_values(self, conn: Any, context: Any,
+    def _event_values(self, conn: Any, context: RequestContext,
                       values: dict[str, Any]) -> dict[str, Any]:
         """Find or create the event's action; return the event's values
         with ``action_id``, ``instance_uuid`` and ``request_id``."""
@@ -161,7 +164,8 @@ class ActionQueries(QueryMixin):
                     request_id=request_id, action=action['action'])
 
     @_retry.retry_on_deadlock
-    def action_event_record(self, context: Any, values: dict[str, Any],
+    def action_event_record(self, context: RequestContext,
+                            values: dict[str, Any],
                             held: dict[str, Any] | None = None
                             ) -> dict[str, Any]:
         """Create or complete one event of an instance's action.
@@ -200,7 +204,7 @@ class ActionQueries(QueryMixin):
                 'b_id': held['action_id'], 'message': 'Error'})
         return dict(held, **changes)
 
-    def _record_event(self, conn: Any, context: Any,
+    def _record_event(self, conn: Any, context: RequestContext,
                       values: dict[str, Any]) -> dict[str, Any]:
         full = self._event_values(conn, context, values)
         row = conn.execute(_EVENT_OF_ACTION, {

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from nova.context import RequestContext
 from nova.db import _retry
 from nova.db import models
 from nova.db._common import QueryMixin
@@ -17,7 +18,7 @@ class BandwidthQueries(QueryMixin):
     """Mixed into :class:`nova.db.api.Database`."""
 
     @_retry.retry_on_deadlock
-    def bw_usage_update(self, context: Any, uuid: str, mac: str,
+    def bw_usage_update(self, context: RequestContext, uuid: str, mac: str,
                         start_period: datetime.datetime, bw_in: int,
                         bw_out: int, last_ctr_in: int, last_ctr_out: int,
                         last_refreshed: datetime.datetime | None = None,
@@ -48,7 +49,7 @@ class BandwidthQueries(QueryMixin):
         self._notify(context, 'bw_usage.update', result)
         return result
 
-    def bw_usage_get_by_uuids(self, context: Any, uuids: list[str],
+    def bw_usage_get_by_uuids(self, context: RequestContext, uuids: list[str],
                               start_period: datetime.datetime
                               ) -> list[dict[str, Any]]:
         BW = models.BandwidthUsage

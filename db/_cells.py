@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from nova import exception
+from nova.context import RequestContext
 from nova.db import _retry
 from nova.db import models
 from nova.db._common import QueryMixin
@@ -25,7 +26,7 @@ class CellQueries(QueryMixin):
             models.Cell.name == name, models.Cell.deleted == 0)).first()
 
     @_retry.retry_on_deadlock
-    def cell_create(self, context: Any, values: dict[str, Any]
+    def cell_create(self, context: RequestContext, values: dict[str, Any]
                     ) -> dict[str, Any]:
         values = {k: v for k, v in values.items() if k in _CELL_FIELDS}
         with self.writer() as session:
@@ -37,8 +38,8 @@ class CellQueries(QueryMixin):
             return row_to_dict(row)
 
     @_retry.retry_on_deadlock
-    def cell_update(self, context: Any, name: str, values: dict[str, Any]
-                    ) -> dict[str, Any]:
+    def cell_update(self, context: RequestContext, name: str,
+                    values: dict[str, Any]) -> dict[str, Any]:
         with self.writer() as session:
             row = self._live_cell(session, name)
             if row is None:
@@ -54,21 +55,21 @@ class CellQueries(QueryMixin):
             return row_to_dict(row)
 
     @_retry.retry_on_deadlock
-    def cell_delete(self, context: Any, name: str) -> None:
+    def cell_delete(self, context: RequestContext, name: str) -> None:
         with self.writer() as session:
             row = self._live_cell(session, name)
             if row is None:
                 raise exception.CellNotFound(cell_name=name)
             soft_delete(row)
 
-    def cell_get(self, context: Any, name: str) -> dict[str, Any]:
+    def cell_get(self, context: RequestContext, name: str) -> dict[str, Any]:
         with self.reader() as session:
             row = self._live_cell(session, name)
             if row is None:
                 raise exception.CellNotFound(cell_name=name)
             return row_to_dict(row)
 
-    def cell_get_all(self, context: Any) -> list[dict[str, Any]]:
+    def cell_get_all(self, context: RequestContext) -> list[dict[str, Any]]:
         with self.reader() as session:
             stmt = (sa.select(models.Cell).where(models.Cell.deleted == 0)
                     .order_by(models.Cell.name))

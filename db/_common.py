@@ -11,6 +11,7 @@ from sqlalchemy import orm
 from sqlalchemy.ext import compiler
 from sqlalchemy.sql import expression
 
+from nova.context import RequestContext
 from nova.db.models import utcnow
 
 __all__ = ['utcnow', 'filter_deleted', 'soft_delete', 'row_to_dict',
@@ -30,7 +31,7 @@ class QueryMixin:
     def writer(self) -> contextlib.AbstractContextManager[orm.Session]:
         raise NotImplementedError
 
-    def _notify(self, context: Any, kind: str,
+    def _notify(self, context: RequestContext, kind: str,
                 values: dict[str, Any]) -> None:
         raise NotImplementedError
 

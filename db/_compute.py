@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from nova import exception
+from nova.context import RequestContext
 from nova.db import _retry
 from nova.db import models
 from nova.db._common import QueryMixin
@@ -43,7 +44,7 @@ class ComputeQueries(QueryMixin):
     """Mixed into :class:`nova.db.api.Database`."""
 
     @_retry.retry_on_deadlock
-    def service_report(self, context: Any, host: str, binary: str,
+    def service_report(self, context: RequestContext, host: str, binary: str,
                        topic: str) -> dict[str, Any]:
         """Create or refresh the heartbeat row of a running service."""
         with self.writer() as session:
@@ -60,16 +61,17 @@ class ComputeQueries(QueryMixin):
             session.flush()
             return row_to_dict(row)
 
-    def service_get_all(self, context: Any, binary: str | None = None,
-                        include_disabled: bool = True
-                        ) -> list[dict[str, Any]]:
+    def service_get_all(self, context: RequestContext,
+                        binary: str | None = None,
+                        include_disabled: bool = True) -> list[dict[str, Any]]:
         stmt = _live_services(binary is not None, not include_disabled)
         with self.reader() as session:
             return [dict(row) for row in session.connection().execute(
                 stmt, {'binary': binary}).mappings()]
 
-    def service_get_by_host_and_binary(self, context: Any, host: str,
-                                       binary: str) -> dict[str, Any]:
+    def service_get_by_host_and_binary(self, context: RequestContext,
+                                       host: str, binary: str
+                                       ) -> dict[str, Any]:
         stmt = sa.select(models.Service).where(
             models.Service.host == host, models.Service.binary == binary,
             models.Service.deleted == 0)
@@ -81,7 +83,7 @@ class ComputeQueries(QueryMixin):
             return row_to_dict(row)
 
     @_retry.retry_on_deadlock
-    def service_update(self, context: Any, service_id: int,
+    def service_update(self, context: RequestContext, service_id: int,
                        values: dict[str, Any]) -> dict[str, Any]:
         with self.writer() as session:
             row = session.get(models.Service, service_id)
@@ -93,8 +95,8 @@ class ComputeQueries(QueryMixin):
             return row_to_dict(row)
 
     @_retry.retry_on_deadlock
-    def compute_node_upsert(self, context: Any, host: str, node: str,
-                            values: dict[str, Any]) -> None:
+    def compute_node_upsert(self, context: RequestContext, host: str,
+                            node: str, values: dict[str, Any]) -> None:
         """Create or update the row of one hypervisor node."""
         values = dict(values, updated_at=utcnow())
         with self.writer() as session:
@@ -111,12 +113,13 @@ class ComputeQueries(QueryMixin):
                 conn.execute(update_by_id(_NODES),
                              dict(values, b_id=node_id))
 
-    def compute_node_get_all(self, context: Any) -> list[dict[str, Any]]:
+    def compute_node_get_all(self, context: RequestContext
+                             ) -> list[dict[str, Any]]:
         with self.reader() as session:
             return [dict(row) for row in
                     session.connection().execute(_LIVE_NODES).mappings()]
 
-    def compute_node_get(self, context: Any,
+    def compute_node_get(self, context: RequestContext,
                          compute_id: int) -> dict[str, Any]:
         with self.reader() as session:
             row = session.get(models.ComputeNode, compute_id)

@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from nova import exception
+from nova.context import RequestContext
 from nova.db import _retry
 from nova.db import models
 from nova.db._common import QueryMixin
@@ -42,7 +43,7 @@ class FlavorQueries(QueryMixin):
         return result
 
     @_retry.retry_on_deadlock
-    def flavor_create(self, context: Any, values: dict[str, Any]
+    def flavor_create(self, context: RequestContext, values: dict[str, Any]
                       ) -> dict[str, Any]:
         values = dict(values)
         extra_specs = values.pop('extra_specs', None) or {}
@@ -63,7 +64,7 @@ class FlavorQueries(QueryMixin):
             session.flush()
             return self._flavor_dicts(session, [row])[0]
 
-    def flavor_get_by_flavor_id(self, context: Any, flavorid: str
+    def flavor_get_by_flavor_id(self, context: RequestContext, flavorid: str
                                 ) -> dict[str, Any]:
         # Read on every boot: plain statements built once.
         with self.reader() as session:
@@ -75,8 +76,8 @@ class FlavorQueries(QueryMixin):
             return dict(row, extra_specs=dict(conn.execute(
                 _SPECS_OF_FLAVOR, {'flavor_id': row['id']}).all()))
 
-    def flavor_get_all(self, context: Any, is_public: bool | None = None
-                       ) -> list[dict[str, Any]]:
+    def flavor_get_all(self, context: RequestContext,
+                       is_public: bool | None = None) -> list[dict[str, Any]]:
         stmt = sa.select(models.Flavor).order_by(models.Flavor.memory_mb,
                                                  models.Flavor.flavorid)
         if is_public is not None:
@@ -85,7 +86,7 @@ class FlavorQueries(QueryMixin):
             return self._flavor_dicts(session, list(session.scalars(stmt)))
 
     @_retry.retry_on_deadlock
-    def flavor_destroy(self, context: Any, flavorid: str) -> None:
+    def flavor_destroy(self, context: RequestContext, flavorid: str) -> None:
         with self.writer() as session:
             row = self._flavor_row(session, flavorid)
             session.execute(sa.delete(models.FlavorExtraSpec).where(
@@ -100,7 +101,7 @@ class FlavorQueries(QueryMixin):
         return row
 
     @_retry.retry_on_deadlock
-    def flavor_extra_specs_update(self, context: Any, flavorid: str,
+    def flavor_extra_specs_update(self, context: RequestContext, flavorid: str,
                                   specs: dict[str, Any]) -> dict[str, Any]:
         """Create or change extra specs; returns all of the flavor's."""
         with self.writer() as session:
@@ -118,7 +119,7 @@ class FlavorQueries(QueryMixin):
             return self._flavor_dicts(session, [row])[0]['extra_specs']
 
     @_retry.retry_on_deadlock
-    def flavor_extra_spec_delete(self, context: Any, flavorid: str,
+    def flavor_extra_spec_delete(self, context: RequestContext, flavorid: str,
                                  key: str) -> None:
         with self.writer() as session:
             row = self._flavor_row(session, flavorid)
@@ -133,7 +134,7 @@ class FlavorQueries(QueryMixin):
     # -- key pairs ------------------------------------------------------
 
     @_retry.retry_on_deadlock
-    def key_pair_create(self, context: Any, values: dict[str, Any]
+    def key_pair_create(self, context: RequestContext, values: dict[str, Any]
                         ) -> dict[str, Any]:
         with self.writer() as session:
             clash = session.scalar(sa.select(models.KeyPair.id).where(
@@ -147,7 +148,8 @@ class FlavorQueries(QueryMixin):
             session.flush()
             return row_to_dict(row)
 
-    def _key_pair_row(self, session: Any, user_id: str, name: str) -> Any:
+    def _key_pair_row(self, session: Any, user_id: str | None,
+                      name: str) -> Any:
         row = session.scalars(sa.select(models.KeyPair).where(
             models.KeyPair.user_id == user_id, models.KeyPair.name == name,
             models.KeyPair.deleted == 0)).first()
@@ -155,12 +157,12 @@ class FlavorQueries(QueryMixin):
             raise exception.KeypairNotFound(user_id=user_id, name=name)
         return row
 
-    def key_pair_get(self, context: Any, user_id: str, name: str
-                     ) -> dict[str, Any]:
+    def key_pair_get(self, context: RequestContext, user_id: str | None,
+                     name: str) -> dict[str, Any]:
         with self.reader() as session:
             return row_to_dict(self._key_pair_row(session, user_id, name))
 
-    def key_pair_get_all_by_user(self, context: Any, user_id: str
+    def key_pair_get_all_by_user(self, context: RequestContext, user_id: str
                                  ) -> list[dict[str, Any]]:
         with self.reader() as session:
             stmt = (sa.select(models.KeyPair)
@@ -170,7 +172,7 @@ class FlavorQueries(QueryMixin):
             return [row_to_dict(r) for r in session.scalars(stmt)]
 
     @_retry.retry_on_deadlock
-    def key_pair_destroy(self, context: Any, user_id: str, name: str
+    def key_pair_destroy(self, context: RequestContext, user_id: str, name: str
                          ) -> None:
         with self.writer() as session:
             soft_delete(self._key_pair_row(session, user_id, name))

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from nova import exception
+from nova.context import RequestContext
 from nova.db import _retry
 from nova.db import models
 from nova.db._common import QueryMixin
@@ -43,12 +44,13 @@ _VISIBLE_IMAGE_BY_UUID = _IMAGE_BY_UUID.where(_VISIBLE)
 class ImageQueries(QueryMixin):
     """Mixed into :class:`nova.db.api.Database`."""
 
-    def _visible(self, context: Any, stmt: Any) -> Any:
+    def _visible(self, context: RequestContext, stmt: Any) -> Any:
         if context.is_admin:
             return stmt
         return stmt.where(_VISIBLE).params(project_id=context.project_id)
 
-    def _live_image(self, session: Any, context: Any, image_id: str) -> Any:
+    def _live_image(self, session: Any, context: RequestContext, image_id: str
+                    ) -> Any:
         stmt = sa.select(models.Image).where(models.Image.uuid == image_id,
                                              models.Image.deleted == 0)
         row = session.scalars(self._visible(context, stmt)).first()
@@ -57,7 +59,7 @@ class ImageQueries(QueryMixin):
         return row
 
     @_retry.retry_on_deadlock
-    def image_create(self, context: Any, values: dict[str, Any]
+    def image_create(self, context: RequestContext, values: dict[str, Any]
                      ) -> dict[str, Any]:
         """Register an image; ``values['id']`` is its uuid."""
         columns = {k: v for k, v in values.items() if k in _IMAGE_FIELDS}
@@ -69,7 +71,8 @@ class ImageQueries(QueryMixin):
             session.flush()
             return _image_dict(row)
 
-    def image_get(self, context: Any, image_id: str) -> dict[str, Any]:
+    def image_get(self, context: RequestContext, image_id: str
+                  ) -> dict[str, Any]:
         # Read on every boot: plain statements built once.
         stmt = _IMAGE_BY_UUID if context.is_admin else _VISIBLE_IMAGE_BY_UUID
         with self.reader() as session:
@@ -80,7 +83,7 @@ class ImageQueries(QueryMixin):
             raise exception.ImageNotFound(image_id=image_id)
         return _image_dict(row)
 
-    def image_get_all(self, context: Any) -> list[dict[str, Any]]:
+    def image_get_all(self, context: RequestContext) -> list[dict[str, Any]]:
         stmt = (sa.select(models.Image).where(models.Image.deleted == 0)
                 .order_by(models.Image.created_at.desc(),
                           models.Image.id.desc()))
@@ -89,7 +92,7 @@ class ImageQueries(QueryMixin):
                     session.scalars(self._visible(context, stmt))]
 
     @_retry.retry_on_deadlock
-    def image_update(self, context: Any, image_id: str,
+    def image_update(self, context: RequestContext, image_id: str,
                      values: dict[str, Any],
                      forward_only: bool = False) -> dict[str, Any]:
         """Change an image; with ``forward_only``, a status earlier than
@@ -110,7 +113,7 @@ class ImageQueries(QueryMixin):
             return _image_dict(row)
 
     @_retry.retry_on_deadlock
-    def image_destroy(self, context: Any, image_id: str) -> None:
+    def image_destroy(self, context: RequestContext, image_id: str) -> None:
         with self.writer() as session:
             row = self._live_image(session, context, image_id)
             row.status = 'deleted'

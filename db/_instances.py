@@ -12,6 +12,7 @@ import orjson
 import sqlalchemy as sa
 
 from nova import exception
+from nova.context import RequestContext
 from nova.db import _retry
 from nova.db import models
 from nova.db._common import QueryMixin
@@ -304,7 +305,7 @@ class InstanceQueries(QueryMixin):
                     caches.get(values['uuid']) or '[]')
         return result
 
-    def instance_get_by_uuid(self, context: Any, uuid: str,
+    def instance_get_by_uuid(self, context: RequestContext, uuid: str,
                              read_deleted: str | None = None
                              ) -> dict[str, Any]:
         read_deleted = read_deleted or context.read_deleted
@@ -316,7 +317,7 @@ class InstanceQueries(QueryMixin):
                 raise exception.InstanceNotFound(instance_id=uuid)
             return dict(row, **_side_values(_read_side(conn, [uuid]), uuid))
 
-    def instance_get_all_by_filters(self, context: Any,
+    def instance_get_all_by_filters(self, context: RequestContext,
                                     filters: dict[str, Any] | None = None,
                                     limit: int | None = None,
                                     marker: str | None = None,
@@ -421,7 +422,7 @@ class InstanceQueries(QueryMixin):
         return None if row is None else dict(row)
 
     @_retry.retry_on_deadlock
-    def instance_create(self, context: Any, values: dict[str, Any]
+    def instance_create(self, context: RequestContext, values: dict[str, Any]
                         ) -> dict[str, Any]:
         """Create an instance; :class:`~nova.exception.InstanceExists`
         when one (live or deleted) has its uuid."""
@@ -451,7 +452,7 @@ class InstanceQueries(QueryMixin):
         return result
 
     @_retry.retry_on_deadlock
-    def instance_update(self, context: Any, uuid: str,
+    def instance_update(self, context: RequestContext, uuid: str,
                         values: dict[str, Any],
                         expected_task_state: Any = None,
                         expected_vm_state: Any = None,
@@ -501,7 +502,8 @@ class InstanceQueries(QueryMixin):
         return result
 
     @_retry.retry_on_deadlock
-    def instance_destroy(self, context: Any, uuid: str) -> dict[str, Any]:
+    def instance_destroy(self, context: RequestContext, uuid: str
+                         ) -> dict[str, Any]:
         """Soft-delete an instance; the row stays as a tombstone."""
         with self.writer() as session:
             row = session.scalars(
@@ -527,7 +529,7 @@ class InstanceQueries(QueryMixin):
         return result
 
     @_retry.retry_on_deadlock
-    def instance_purge(self, context: Any, uuid: str) -> None:
+    def instance_purge(self, context: RequestContext, uuid: str) -> None:
         """Remove every trace of an instance from this database, telling
         no listener: for a build that moves on to another cell."""
         with self.writer() as session:
@@ -544,7 +546,7 @@ class InstanceQueries(QueryMixin):
                 session.execute(sa.delete(column.class_).where(
                     column == uuid))
 
-    def instance_apply_from_child(self, context: Any,
+    def instance_apply_from_child(self, context: RequestContext,
                                   values: dict[str, Any],
                                   update_fields: frozenset[str] | None = None
                                   ) -> tuple[str, int]:
@@ -564,7 +566,7 @@ class InstanceQueries(QueryMixin):
                                                update_fields)[0]
 
     @_retry.retry_on_deadlock
-    def instances_apply_from_child(self, context: Any,
+    def instances_apply_from_child(self, context: RequestContext,
                                    values_list: list[dict[str, Any]],
                                    update_fields: frozenset[str] | None
                                    = None, resent: bool = False
@@ -656,7 +658,7 @@ class InstanceQueries(QueryMixin):
         return results
 
     @_retry.retry_on_deadlock
-    def instance_apply_from_api(self, context: Any, uuid: str,
+    def instance_apply_from_api(self, context: RequestContext, uuid: str,
                                 values: dict[str, Any],
                                 api_version: int) -> str:
         """Apply the API cell's change of fields it owns to the instance
@@ -696,12 +698,13 @@ class InstanceQueries(QueryMixin):
             writes.execute(conn)
             return 'updated'
 
-    def instance_destroy_from_child(self, context: Any, uuid: str) -> bool:
+    def instance_destroy_from_child(self, context: RequestContext, uuid: str
+                                    ) -> bool:
         """Tombstone the replica of an instance a child deleted."""
         return bool(self.instances_destroy_from_child(context, [uuid]))
 
     @_retry.retry_on_deadlock
-    def instances_destroy_from_child(self, context: Any,
+    def instances_destroy_from_child(self, context: RequestContext,
                                      uuids: list[str]) -> list[str]:
         """Tombstone many replicas; returns the uuids that were live."""
         with self.reader() as session:
@@ -724,8 +727,8 @@ class InstanceQueries(QueryMixin):
     # -- faults ---------------------------------------------------------
 
     @_retry.retry_on_deadlock
-    def instance_fault_create(self, context: Any, values: dict[str, Any]
-                              ) -> dict[str, Any]:
+    def instance_fault_create(self, context: RequestContext,
+                              values: dict[str, Any]) -> dict[str, Any]:
         with self.writer() as session:
             row = models.InstanceFault(**values)
             session.add(row)
@@ -738,7 +741,7 @@ class InstanceQueries(QueryMixin):
         self._notify(context, 'instance.fault', result)
         return result
 
-    def instance_faults_get(self, context: Any, uuids: list[str]
+    def instance_faults_get(self, context: RequestContext, uuids: list[str]
                             ) -> dict[str, list[dict[str, Any]]]:
         """Faults per instance uuid, newest first."""
         result: dict[str, list[dict[str, Any]]] = {u: [] for u in uuids}

@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from nova import exception
+from nova.context import RequestContext
 from nova.db import _retry
 from nova.db import models
 from nova.db._common import QueryMixin
@@ -21,7 +22,7 @@ class MigrationQueries(QueryMixin):
     """Mixed into :class:`nova.db.api.Database`."""
 
     @_retry.retry_on_deadlock
-    def migration_create(self, context: Any, values: dict[str, Any]
+    def migration_create(self, context: RequestContext, values: dict[str, Any]
                          ) -> dict[str, Any]:
         with self.writer() as session:
             row = models.Migration(**values)
@@ -29,7 +30,7 @@ class MigrationQueries(QueryMixin):
             session.flush()
             return row_to_dict(row)
 
-    def migration_get(self, context: Any, migration_id: int
+    def migration_get(self, context: RequestContext, migration_id: int
                       ) -> dict[str, Any]:
         with self.reader() as session:
             row = session.get(models.Migration, migration_id)
@@ -39,7 +40,7 @@ class MigrationQueries(QueryMixin):
             return row_to_dict(row)
 
     @_retry.retry_on_deadlock
-    def migration_update(self, context: Any, migration_id: int,
+    def migration_update(self, context: RequestContext, migration_id: int,
                          values: dict[str, Any]) -> dict[str, Any]:
         with self.writer() as session:
             row = session.get(models.Migration, migration_id)
@@ -51,7 +52,7 @@ class MigrationQueries(QueryMixin):
             session.flush()
             return row_to_dict(row)
 
-    def migration_get_by_instance_and_status(self, context: Any,
+    def migration_get_by_instance_and_status(self, context: RequestContext,
                                              instance_uuid: str,
                                              status: str) -> dict[str, Any]:
         with self.reader() as session:
@@ -66,8 +67,8 @@ class MigrationQueries(QueryMixin):
                     instance_id=instance_uuid, status=status)
             return row_to_dict(row)
 
-    def migration_get_in_progress_by_host(self, context: Any, host: str
-                                          ) -> list[dict[str, Any]]:
+    def migration_get_in_progress_by_host(self, context: RequestContext,
+                                          host: str) -> list[dict[str, Any]]:
         """Unfinished migrations from or to ``host``."""
         Migration = models.Migration
         with self.reader() as session:

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from nova import exception
+from nova.context import RequestContext
 from nova.db import _retry
 from nova.db import models
 from nova.db._common import QueryMixin
@@ -37,7 +38,7 @@ class NetworkQueries(QueryMixin):
     """Mixed into :class:`nova.db.api.Database`."""
 
     @_retry.retry_on_deadlock
-    def network_create(self, context: Any, label: str, cidr: str
+    def network_create(self, context: RequestContext, label: str, cidr: str
                        ) -> dict[str, Any]:
         """Create a network and one fixed IP row per usable address (its
         first address is the gateway).
@@ -68,7 +69,7 @@ class NetworkQueries(QueryMixin):
                 for addr in hosts])
             return row_to_dict(row)
 
-    def network_get_all(self, context: Any) -> list[dict[str, Any]]:
+    def network_get_all(self, context: RequestContext) -> list[dict[str, Any]]:
         with self.reader() as session:
             stmt = (sa.select(models.Network)
                     .where(models.Network.deleted == 0)
@@ -76,7 +77,7 @@ class NetworkQueries(QueryMixin):
             return [row_to_dict(r) for r in session.scalars(stmt)]
 
     @_retry.retry_on_deadlock
-    def fixed_ip_allocate(self, context: Any, instance_uuid: str
+    def fixed_ip_allocate(self, context: RequestContext, instance_uuid: str
                           ) -> tuple[dict[str, Any], str]:
         """Allocate the lowest free address of this cell's first network
         to an instance (the one it holds already, if any), in one
@@ -104,7 +105,7 @@ class NetworkQueries(QueryMixin):
             return dict(network), str(free.address)
 
     @_retry.retry_on_deadlock
-    def fixed_ip_disassociate_all(self, context: Any,
+    def fixed_ip_disassociate_all(self, context: RequestContext,
                                   instance_uuid: str) -> list[str]:
         FixedIp = models.FixedIp
         with self.writer() as session:

@@ -6,6 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from nova.context import RequestContext
 from nova.db import _retry
 from nova.db import models
 from nova.db._common import QueryMixin
@@ -27,13 +28,13 @@ _USAGE = sa.select(
 class QuotaQueries(QueryMixin):
     """Mixed into :class:`nova.db.api.Database`."""
 
-    def quota_get_all_by_project(self, context: Any,
+    def quota_get_all_by_project(self, context: RequestContext,
                                  project_id: str) -> dict[str, int]:
         """The limits a project was given, by resource name."""
         with self.reader() as session:
             return self._quota_limits(session.connection(), project_id)
 
-    def quota_limits_and_usage(self, context: Any, project_id: str
+    def quota_limits_and_usage(self, context: RequestContext, project_id: str
                                ) -> tuple[dict[str, int], dict[str, int]]:
         """:meth:`quota_get_all_by_project` and
         :meth:`instance_usage_by_project` in one read."""
@@ -54,7 +55,7 @@ class QuotaQueries(QueryMixin):
                 'ram': int(ram or 0)}
 
     @_retry.retry_on_deadlock
-    def quota_set(self, context: Any, project_id: str,
+    def quota_set(self, context: RequestContext, project_id: str,
                   limits: dict[str, int]) -> None:
         """Create or change the limits of a project, all at once."""
         with self.writer() as session:
@@ -71,14 +72,14 @@ class QuotaQueries(QueryMixin):
                     row.hard_limit = limit
 
     @_retry.retry_on_deadlock
-    def quota_destroy_all_by_project(self, context: Any,
+    def quota_destroy_all_by_project(self, context: RequestContext,
                                      project_id: str) -> None:
         """Forget a project's limits: it goes back to the defaults."""
         with self.writer() as session:
             session.execute(sa.delete(models.Quota).where(
                 models.Quota.project_id == project_id))
 
-    def instance_usage_by_project(self, context: Any,
+    def instance_usage_by_project(self, context: RequestContext,
                                   project_id: str) -> dict[str, int]:
         """Instances, vCPUs and RAM (MB) of a project's live instances.
 

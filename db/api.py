@@ -23,6 +23,7 @@ from sqlalchemy import orm
 import tenacity
 
 from nova import exception
+from nova.context import RequestContext
 from nova.db import _actions
 from nova.db import _bw
 from nova.db import _cells
@@ -167,7 +168,7 @@ class Database(_instances.InstanceQueries, _actions.ActionQueries,
         with self._listeners_lock:
             self.listeners.append(listener)
 
-    def _notify(self, context: Any, kind: str,
+    def _notify(self, context: RequestContext, kind: str,
                 values: dict[str, Any]) -> None:
         for listener in list(self.listeners):
             try:

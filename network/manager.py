@@ -14,6 +14,8 @@ import oslo_messaging
 
 from nova import context as nova_context
 from nova import service
+from nova.context import RequestContext
+from nova.db.api import Database
 
 LOG = logging.getLogger(__name__)
 
@@ -28,7 +30,7 @@ def _mac_address(rng: random.Random) -> str:
 class NetworkManager(service.Manager):
     target = oslo_messaging.Target(version='1.0')
 
-    def __init__(self, conf: Any, host: str, db: Any,
+    def __init__(self, conf: Any, host: str, db: Database,
                  rng: random.Random | None = None) -> None:
         super().__init__(conf, host)
         self.db = db
@@ -43,8 +45,9 @@ class NetworkManager(service.Manager):
             LOG.info('Created network %s (%s)', opts.network_label,
                      opts.fixed_range)
 
-    def allocate_for_instance(self, context: Any, instance_uuid: str,
-                              host: str) -> list[dict[str, Any]]:
+    def allocate_for_instance(self, context: RequestContext,
+                              instance_uuid: str, host: str
+                              ) -> list[dict[str, Any]]:
         network, address = self.db.fixed_ip_allocate(context, instance_uuid)
         network_info = [{
             'label': network['label'], 'address': address,
@@ -53,7 +56,7 @@ class NetworkManager(service.Manager):
         LOG.debug('Allocated %s to %s', network_info, instance_uuid)
         return network_info
 
-    def deallocate_for_instance(self, context: Any,
+    def deallocate_for_instance(self, context: RequestContext,
                                 instance_uuid: str) -> None:
         released = self.db.fixed_ip_disassociate_all(context, instance_uuid)
         LOG.debug('Released %s of %s', released, instance_uuid)

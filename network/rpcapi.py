@@ -12,6 +12,7 @@ from typing import Any
 import oslo_messaging
 
 from nova import rpc
+from nova.context import RequestContext
 
 RPC_TOPIC = 'network'
 
@@ -24,13 +25,14 @@ class NetworkAPI:
         target = oslo_messaging.Target(topic=RPC_TOPIC, version='1.0')
         self.client = rpc.get_client(transport, target, timeout=timeout)
 
-    def allocate_for_instance(self, ctxt: Any, instance_uuid: str,
+    def allocate_for_instance(self, ctxt: RequestContext, instance_uuid: str,
                               host: str) -> list[dict[str, Any]]:
         """Allocate fixed IPs; returns the instance's network info."""
         return self.client.prepare(version='1.0').call(
             ctxt, 'allocate_for_instance', instance_uuid=instance_uuid,
             host=host)
 
-    def deallocate_for_instance(self, ctxt: Any, instance_uuid: str) -> None:
+    def deallocate_for_instance(self, ctxt: RequestContext, instance_uuid: str
+                                ) -> None:
         self.client.prepare(version='1.0').call(
             ctxt, 'deallocate_for_instance', instance_uuid=instance_uuid)

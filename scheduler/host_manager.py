@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from nova.context import RequestContext
+from nova.db.api import Database
 from nova.servicegroup import service_is_up
 
 __all__ = ['HostState', 'HostManager']
@@ -39,11 +41,11 @@ class HostState:
 
 
 class HostManager:
-    def __init__(self, conf: Any, db: Any) -> None:
+    def __init__(self, conf: Any, db: Database) -> None:
         self.conf = conf
         self.db = db
 
-    def get_host_states(self, context: Any) -> list[HostState]:
+    def get_host_states(self, context: RequestContext) -> list[HostState]:
         services = {s['host']: s for s in
                     self.db.service_get_all(context, binary='nova-compute')}
         ratios = self.conf.filter_scheduler

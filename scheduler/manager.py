@@ -24,6 +24,8 @@ from nova.compute import instance_actions
 from nova.compute import rpcapi as compute_rpcapi
 from nova.compute import task_states
 from nova.compute import vm_states
+from nova.context import RequestContext
+from nova.db.api import Database
 from nova.scheduler import host_manager
 from nova.scheduler import weights
 from nova.scheduler.filters import placement
@@ -45,7 +47,7 @@ DEFAULT_FILTERS = (resources.RetryFilter, placement.IgnoreHostsFilter,
 class SchedulerManager(service.Manager):
     target = oslo_messaging.Target(version='1.1')
 
-    def __init__(self, conf: Any, host: str, db: Any,
+    def __init__(self, conf: Any, host: str, db: Database,
                  transport: oslo_messaging.Transport,
                  on_build_failure: BuildFailureHandler | None = None
                  ) -> None:
@@ -59,8 +61,8 @@ class SchedulerManager(service.Manager):
         self.weighers = [weights.RAMWeigher()]
         self.compute_rpcapi = compute_rpcapi.ComputeAPI(transport)
 
-    def select_destinations(self, context: Any, spec: dict[str, Any],
-                            num_instances: int
+    def select_destinations(self, context: RequestContext,
+                            spec: dict[str, Any], num_instances: int
                             ) -> list[host_manager.HostState]:
         """One host per instance, consuming as it goes.
 
@@ -101,7 +103,7 @@ class SchedulerManager(service.Manager):
 
     # -- builds ---------------------------------------------------------
 
-    def build_instances(self, context: Any,
+    def build_instances(self, context: RequestContext,
                         instances: list[objects.Instance],
                         request_spec: dict[str, Any],
                         filter_properties: dict[str, Any]) -> None:
@@ -129,10 +131,11 @@ class SchedulerManager(service.Manager):
                 context, host.host, instance, host.nodename, request_spec,
                 self._next_attempt(filter_properties))
 
-    def _set_error(self, context: Any, instances: list[objects.Instance],
+    def _set_error(self, context: RequestContext,
+                   instances: list[objects.Instance],
                    request_spec: dict[str, Any],
-                   filter_properties: dict[str, Any],
-                   error: Exception) -> None:
+                   filter_properties: dict[str, Any], error: Exception
+                   ) -> None:
         for instance in instances:
             try:
                 instance_changes.add_instance_fault(self.db, context,
@@ -145,8 +148,8 @@ class SchedulerManager(service.Manager):
 
     # -- moves ----------------------------------------------------------
 
-    def _pick(self, context: Any, instance: objects.Instance, event: str,
-              flavor: Any, request_spec: dict[str, Any],
+    def _pick(self, context: RequestContext, instance: objects.Instance,
+              event: str, flavor: Any, request_spec: dict[str, Any],
               filter_properties: dict[str, Any]
               ) -> host_manager.HostState | None:
         """One host for a move of ``instance``; None (fault recorded)
@@ -167,7 +170,7 @@ class SchedulerManager(service.Manager):
                 pass
             return None
 
-    def _settle(self, context: Any, instance: objects.Instance,
+    def _settle(self, context: RequestContext, instance: objects.Instance,
                 expected_task_state: str, **values: Any) -> None:
         try:
             instance_changes.instance_update(
@@ -177,7 +180,7 @@ class SchedulerManager(service.Manager):
             # Deleted, or another request took over meanwhile.
             pass
 
-    def prep_resize(self, context: Any, instance: objects.Instance,
+    def prep_resize(self, context: RequestContext, instance: objects.Instance,
                     flavor: objects.Flavor, request_spec: dict[str, Any],
                     filter_properties: dict[str, Any]) -> None:
         """Pick the destination of a resize; when none fits, the instance
@@ -196,7 +199,8 @@ class SchedulerManager(service.Manager):
         self.compute_rpcapi.prep_resize(context, host.host, instance, flavor,
                                         host.nodename, props)
 
-    def unshelve_instance(self, context: Any, instance: objects.Instance,
+    def unshelve_instance(self, context: RequestContext,
+                          instance: objects.Instance,
                           image: objects.ImageMeta | None,
                           request_spec: dict[str, Any],
                           filter_properties: dict[str, Any]) -> None:

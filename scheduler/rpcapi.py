@@ -14,6 +14,7 @@ import oslo_messaging
 
 from nova import objects
 from nova import rpc
+from nova.context import RequestContext
 
 RPC_TOPIC = 'scheduler'
 
@@ -25,7 +26,7 @@ class SchedulerAPI:
         target = oslo_messaging.Target(topic=RPC_TOPIC, version='1.0')
         self.client = rpc.get_client(transport, target)
 
-    def build_instances(self, ctxt: Any, instances: list[Any],
+    def build_instances(self, ctxt: RequestContext, instances: list[Any],
                         request_spec: dict[str, Any],
                         filter_properties: dict[str, Any]) -> None:
         """Pick a host for each instance and have it built there."""
@@ -33,7 +34,7 @@ class SchedulerAPI:
             ctxt, 'build_instances', instances=instances,
             request_spec=request_spec, filter_properties=filter_properties)
 
-    def prep_resize(self, ctxt: Any, instance: objects.Instance,
+    def prep_resize(self, ctxt: RequestContext, instance: objects.Instance,
                     flavor: objects.Flavor, request_spec: dict[str, Any],
                     filter_properties: dict[str, Any]) -> None:
         """Pick the destination of a resize and start it there."""
@@ -41,7 +42,8 @@ class SchedulerAPI:
             ctxt, 'prep_resize', instance=instance, flavor=flavor,
             request_spec=request_spec, filter_properties=filter_properties)
 
-    def unshelve_instance(self, ctxt: Any, instance: objects.Instance,
+    def unshelve_instance(self, ctxt: RequestContext,
+                          instance: objects.Instance,
                           image: objects.ImageMeta | None,
                           request_spec: dict[str, Any],
                           filter_properties: dict[str, Any]) -> None:

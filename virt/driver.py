@@ -8,6 +8,8 @@ from typing import Any
 from oslo_config import cfg
 from oslo_utils import importutils
 
+from nova.context import RequestContext
+
 
 class ComputeDriver(abc.ABC):
     """What a hypervisor driver provides to the compute manager.
@@ -34,13 +36,13 @@ class ComputeDriver(abc.ABC):
         hypervisor_type, hypervisor_version."""
 
     @abc.abstractmethod
-    def spawn(self, context: Any, instance: Any, node: str,
+    def spawn(self, context: RequestContext, instance: Any, node: str,
               network_info: list[dict[str, Any]],
               image_meta: Any = None) -> None:
         """Create and start an instance on ``node``."""
 
     @abc.abstractmethod
-    def destroy(self, context: Any, instance: Any) -> None:
+    def destroy(self, context: RequestContext, instance: Any) -> None:
         """Stop and remove an instance; a missing one is not an error."""
 
     @abc.abstractmethod
@@ -54,71 +56,75 @@ class ComputeDriver(abc.ABC):
     # -- power ----------------------------------------------------------
 
     @abc.abstractmethod
-    def reboot(self, context: Any, instance: Any, reboot_type: str) -> None:
+    def reboot(self, context: RequestContext, instance: Any, reboot_type: str
+               ) -> None:
         """Reboot: ``SOFT`` asks the guest, ``HARD`` resets it."""
 
     @abc.abstractmethod
-    def power_off(self, context: Any, instance: Any) -> None:
+    def power_off(self, context: RequestContext, instance: Any) -> None:
         """Stop the instance, keeping it on the host."""
 
     @abc.abstractmethod
-    def power_on(self, context: Any, instance: Any) -> None:
+    def power_on(self, context: RequestContext, instance: Any) -> None:
         """Start a stopped instance."""
 
     @abc.abstractmethod
-    def pause(self, context: Any, instance: Any) -> None:
+    def pause(self, context: RequestContext, instance: Any) -> None:
         """Freeze the instance in memory."""
 
     @abc.abstractmethod
-    def unpause(self, context: Any, instance: Any) -> None:
+    def unpause(self, context: RequestContext, instance: Any) -> None:
         """Let a paused instance run again."""
 
     @abc.abstractmethod
-    def suspend(self, context: Any, instance: Any) -> None:
+    def suspend(self, context: RequestContext, instance: Any) -> None:
         """Save the instance's memory to disk and stop it."""
 
     @abc.abstractmethod
-    def resume(self, context: Any, instance: Any) -> None:
+    def resume(self, context: RequestContext, instance: Any) -> None:
         """Restore a suspended instance."""
 
     @abc.abstractmethod
-    def rescue(self, context: Any, instance: Any, image_meta: Any,
+    def rescue(self, context: RequestContext, instance: Any, image_meta: Any,
                rescue_password: str) -> None:
         """Boot the instance from a rescue image, its disk attached."""
 
     @abc.abstractmethod
-    def unrescue(self, context: Any, instance: Any) -> None:
+    def unrescue(self, context: RequestContext, instance: Any) -> None:
         """Boot the instance from its own disk again."""
 
     @abc.abstractmethod
-    def get_console_output(self, context: Any, instance: Any) -> str:
+    def get_console_output(self, context: RequestContext, instance: Any
+                           ) -> str:
         """The instance's console log."""
 
     # -- images and moves -----------------------------------------------
 
     @abc.abstractmethod
-    def snapshot(self, context: Any, instance: Any,
+    def snapshot(self, context: RequestContext, instance: Any,
                  image_id: str) -> dict[str, Any]:
         """Upload the instance's disk as image ``image_id``; returns what
         the image registry should record (``size``, ...)."""
 
     @abc.abstractmethod
-    def migrate_disk_and_power_off(self, context: Any, instance: Any,
-                                   dest_host: str, flavor: Any) -> None:
+    def migrate_disk_and_power_off(self, context: RequestContext,
+                                   instance: Any, dest_host: str, flavor: Any
+                                   ) -> None:
         """First half of a resize, on the source host: stop the instance
         and hand its disk to ``dest_host``."""
 
     @abc.abstractmethod
-    def finish_migration(self, context: Any, instance: Any, node: str,
-                         flavor: Any, power_on: bool) -> None:
+    def finish_migration(self, context: RequestContext, instance: Any,
+                         node: str, flavor: Any, power_on: bool) -> None:
         """Second half of a resize, on the destination host."""
 
     @abc.abstractmethod
-    def confirm_migration(self, context: Any, instance: Any) -> None:
+    def confirm_migration(self, context: RequestContext, instance: Any
+                          ) -> None:
         """Drop the source's copy of a resized instance."""
 
     @abc.abstractmethod
-    def finish_revert_migration(self, context: Any, instance: Any,
+    def finish_revert_migration(self, context: RequestContext, instance: Any,
                                 power_on: bool) -> None:
         """Bring the source's copy of a reverted resize back."""
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from nova import exception
 from nova.compute import power_state
+from nova.context import RequestContext
 from nova.virt import driver
 
 FAIL_SPEC = 'fake:spawn_fail'
@@ -140,7 +141,7 @@ class FakeDriver(driver.ComputeDriver):
 
     # -- life cycle -----------------------------------------------------
 
-    def spawn(self, context: Any, instance: Any, node: str,
+    def spawn(self, context: RequestContext, instance: Any, node: str,
               network_info: list[dict[str, Any]],
               image_meta: Any = None) -> None:
         specs = (instance.flavor.extra_specs
@@ -161,7 +162,7 @@ class FakeDriver(driver.ComputeDriver):
         with self._lock:
             self._guests[instance.uuid] = guest
 
-    def destroy(self, context: Any, instance: Any) -> None:
+    def destroy(self, context: RequestContext, instance: Any) -> None:
         with self._lock:
             self._guests.pop(instance.uuid, None)
 
@@ -172,34 +173,35 @@ class FakeDriver(driver.ComputeDriver):
 
     # -- power ----------------------------------------------------------
 
-    def reboot(self, context: Any, instance: Any, reboot_type: str) -> None:
+    def reboot(self, context: RequestContext, instance: Any, reboot_type: str
+               ) -> None:
         self._set_power(instance, 'reboot', power_state.RUNNING,
                         'Reboot (%s)' % reboot_type.lower())
 
-    def power_off(self, context: Any, instance: Any) -> None:
+    def power_off(self, context: RequestContext, instance: Any) -> None:
         self._set_power(instance, 'power_off', power_state.SHUTDOWN,
                         'Power down')
 
-    def power_on(self, context: Any, instance: Any) -> None:
+    def power_on(self, context: RequestContext, instance: Any) -> None:
         self._set_power(instance, 'power_on', power_state.RUNNING,
                         'Power up')
 
-    def pause(self, context: Any, instance: Any) -> None:
+    def pause(self, context: RequestContext, instance: Any) -> None:
         self._set_power(instance, 'pause', power_state.PAUSED, 'Paused')
 
-    def unpause(self, context: Any, instance: Any) -> None:
+    def unpause(self, context: RequestContext, instance: Any) -> None:
         self._set_power(instance, 'unpause', power_state.RUNNING,
                         'Unpaused')
 
-    def suspend(self, context: Any, instance: Any) -> None:
+    def suspend(self, context: RequestContext, instance: Any) -> None:
         self._set_power(instance, 'suspend', power_state.SUSPENDED,
                         'Suspended to disk')
 
-    def resume(self, context: Any, instance: Any) -> None:
+    def resume(self, context: RequestContext, instance: Any) -> None:
         self._set_power(instance, 'resume', power_state.RUNNING,
                         'Resumed from disk')
 
-    def rescue(self, context: Any, instance: Any, image_meta: Any,
+    def rescue(self, context: RequestContext, instance: Any, image_meta: Any,
                rescue_password: str) -> None:
         self._check(instance, 'rescue')
         with self._lock:
@@ -209,7 +211,7 @@ class FakeDriver(driver.ComputeDriver):
             guest.say('Rescue boot from image %s' % (
                 image_meta.id if image_meta else instance.image_ref))
 
-    def unrescue(self, context: Any, instance: Any) -> None:
+    def unrescue(self, context: RequestContext, instance: Any) -> None:
         self._check(instance, 'unrescue')
         with self._lock:
             guest = self._guest(instance)
@@ -217,7 +219,8 @@ class FakeDriver(driver.ComputeDriver):
             guest.power_state = power_state.RUNNING
             guest.say('Boot from own disk')
 
-    def get_console_output(self, context: Any, instance: Any) -> str:
+    def get_console_output(self, context: RequestContext, instance: Any
+                           ) -> str:
         self._check(instance, 'get_console_output')
         with self._lock:
             return ''.join(line + '\n'
@@ -225,7 +228,7 @@ class FakeDriver(driver.ComputeDriver):
 
     # -- images and moves -----------------------------------------------
 
-    def snapshot(self, context: Any, instance: Any,
+    def snapshot(self, context: RequestContext, instance: Any,
                  image_id: str) -> dict[str, Any]:
         self._check(instance, 'snapshot')
         with self._lock:
@@ -235,8 +238,9 @@ class FakeDriver(driver.ComputeDriver):
         # A fake disk is "used" at one tenth of its size.
         return {'size': size_gb * 1024 ** 3 // 10}
 
-    def migrate_disk_and_power_off(self, context: Any, instance: Any,
-                                   dest_host: str, flavor: Any) -> None:
+    def migrate_disk_and_power_off(self, context: RequestContext,
+                                   instance: Any, dest_host: str, flavor: Any
+                                   ) -> None:
         self._check(instance, 'migrate_disk_and_power_off')
         with self._lock:
             guest = self._guests.pop(instance.uuid, None)
@@ -246,8 +250,8 @@ class FakeDriver(driver.ComputeDriver):
             guest.say('Power down for migration to %s' % dest_host)
             self._outgoing[instance.uuid] = guest
 
-    def finish_migration(self, context: Any, instance: Any, node: str,
-                         flavor: Any, power_on: bool) -> None:
+    def finish_migration(self, context: RequestContext, instance: Any,
+                         node: str, flavor: Any, power_on: bool) -> None:
         self._check(instance, 'finish_migration')
         guest = _Guest(node=node, usage=_usage(flavor),
                        power_state=(power_state.RUNNING if power_on
@@ -256,11 +260,12 @@ class FakeDriver(driver.ComputeDriver):
         with self._lock:
             self._guests[instance.uuid] = guest
 
-    def confirm_migration(self, context: Any, instance: Any) -> None:
+    def confirm_migration(self, context: RequestContext, instance: Any
+                          ) -> None:
         self._check(instance, 'confirm_migration')
         self.forget_outgoing(instance.uuid)
 
-    def finish_revert_migration(self, context: Any, instance: Any,
+    def finish_revert_migration(self, context: RequestContext, instance: Any,
                                 power_on: bool) -> None:
         self._check(instance, 'finish_revert_migration')
         with self._lock:
