@@ -8,15 +8,15 @@ required key missing, a value of the wrong type or shape.
 
 The app runs in-process (webob requests, no HTTP) over a live API cell
 (its nova-cells included), so a body that slipped through validation
-would really be acted upon.
+would really be acted upon.  ``/flavors`` and ``/os-keypairs`` get the
+same treatment: until their write routes exist they must answer 404/405,
+afterwards 400.
 
 :func:`test_hostile_bodies_on_every_route_and_method` sends bodies nested
 thousands of levels deep, bodies over the size limit and bodies that are
 not JSON (or not UTF-8) to every route of the router's mapper with every
 method, under each content type the API accepts: never a 5xx, always a
-4xx where a body is read, and nothing written.  ``/flavors`` and ``/os-keypairs`` get the
-same treatment: until their write routes exist they must answer 404/405,
-afterwards 400.
+4xx where a body is read, and nothing written.
 """
 
 from __future__ import annotations

@@ -13,9 +13,9 @@ import json
 import logging
 from urllib import parse
 
-from oslo_messaging._drivers import impl_rabbit
-import oslo_messaging
 import kombu
+import oslo_messaging
+from oslo_messaging._drivers import impl_rabbit
 
 from nova import context as nova_context
 from nova.tests.functional import rest_client as rc
