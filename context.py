@@ -67,3 +67,16 @@ class RequestContext(oslo_context.RequestContext):
 def get_admin_context(read_deleted: str = 'no') -> RequestContext:
     return RequestContext(user_id=None, project_id=None, is_admin=True,
                           read_deleted=read_deleted, overwrite=False)
+
+
+def clear_current() -> None:
+    """Forget this thread's current request context.
+
+    oslo.context keeps the last context built on a thread as the thread's
+    "current" one, and oslo.log stamps every line logged on that thread
+    with its user and project.  A pooled worker that logs something of
+    no request (a rejected message) would otherwise name whoever it
+    served last.  oslo.context has no call to unset it; a blank context
+    in its place carries no identity.
+    """
+    oslo_context.RequestContext(overwrite=False).update_store()

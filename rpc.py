@@ -14,11 +14,41 @@ from typing import Any
 from oslo_config import cfg
 from oslo_log import log as logging
 import oslo_messaging
+from oslo_messaging._drivers import impl_rabbit
+from oslo_utils import netutils
 
 from nova import exception
+from nova import urls
 from nova.objects import base as objects_base
 
 LOG = logging.getLogger(__name__)
+
+
+def _kombu_url(self: Any, url: oslo_messaging.TransportURL,
+               host: oslo_messaging.TransportHost,
+               default_username: str = '', default_password: str = '',
+               default_hostname: str = '') -> str:
+    """The URL the rabbit driver hands kombu for one broker host.
+
+    oslo.messaging 18 quotes the credentials with ``quote()``'s default,
+    which leaves ``/`` alone: a password holding one cut the URL short,
+    kombu read its first part as a port, failed, and the driver logged
+    that part on every retry.  Quoting everything, as kombu unquotes
+    everything, keeps any password whole and out of the logs.
+    """
+    scheme = url.transport.replace('kombu+', '').replace('rabbit', 'amqp')
+    return '%s://%s:%s@%s:%d/%s' % (
+        scheme,
+        urls.quote_credential(host.username or default_username),
+        urls.quote_credential(host.password or default_password),
+        netutils.escape_ipv6(host.hostname) or default_hostname,
+        host.port or 5672,
+        urls.quote_credential(url.virtual_host or ''))
+
+
+# Transports are built here only, so this is where the rabbit driver
+# learns to quote.
+impl_rabbit.Connection._transform_transport_url = _kombu_url
 
 
 def get_transport(conf: cfg.ConfigOpts, url: str | None = None

@@ -9,6 +9,7 @@ every error, from the API or from the services behind it, the same way::
     +-- Conflict (409): ConflictingRequest
     +-- Unauthorized (401)
     +-- MethodNotAllowed (405)
+    +-- RequestTooLarge (413)
     +-- UnsupportedAPIVersion (406)
     +-- UnsupportedMediaType (415)
 """
@@ -46,6 +47,11 @@ class BadRequest(exception.Invalid):
 class InvalidAPIVersionString(exception.Invalid):
     msg_fmt = ('API Version String %(version)s is of invalid format. Must '
                'be of format MajorNum.MinorNum.')
+
+
+class RequestTooLarge(exception.NovaException):
+    msg_fmt = 'Request is too large: a body may hold %(limit)d bytes.'
+    code = 413
 
 
 class ResourceNotFound(exception.NotFound):

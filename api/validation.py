@@ -96,8 +96,53 @@ def _field_name(path: Any) -> str | None:
     return names[-1] if names else None
 
 
+# Words that make a key's value a secret (os-cells' broker password,
+# adminPass, tokens): such values never appear in an error message.
+_SECRET_KEY_WORDS = ('pass', 'secret', 'token')
+
+
+def _secret_values(body: Any) -> list[str]:
+    """Every string held under a secret-looking key, anywhere in body."""
+    found: list[str] = []
+    # Iterative: a body is only as deep as the parser allowed, but this
+    # must never be the place that recurses too far.
+    stack = [body]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if isinstance(value, str) and any(
+                        word in str(key).lower()
+                        for word in _SECRET_KEY_WORDS):
+                    found.append(value)
+                else:
+                    stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+def _without_secrets(text: str, body: Any) -> str:
+    """``text`` with every secret of ``body`` replaced by ``***``.
+
+    The messages quote values as Python reprs (escaped), so the repr of
+    each secret goes first, then the secret itself unless it is so short
+    that replacing it would mangle the words of the message.
+    """
+    secrets = [s for s in _secret_values(body) if s]
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(repr(secret), "'***'")
+        if len(secret) >= 3:
+            text = text.replace(secret, '***')
+    return text
+
+
 def validate_body(schema: Mapping[str, Any], body: Any) -> None:
-    """Raise :class:`nova.exception.ValidationError` unless body fits."""
+    """Raise :class:`nova.exception.ValidationError` unless body fits.
+
+    The message quotes the offending value, as Nova's does, except that
+    passwords (and other secrets) in it are masked.
+    """
     error = _first_error(schema, body)
     if error is None:
         return
@@ -107,7 +152,7 @@ def validate_body(schema: Mapping[str, Any], body: Any) -> None:
     else:
         detail = (f'Invalid input for field/attribute {field}. Value: '
                   f'{error.instance}. {error.message}')
-    raise exception.ValidationError(detail=detail)
+    raise exception.ValidationError(detail=_without_secrets(detail, body))
 
 
 def validate_query(schema: Mapping[str, Any],

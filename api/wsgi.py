@@ -134,13 +134,55 @@ def request_content_type(req: webob.Request) -> str | None:
     return content_type
 
 
+# No body of the compute API nests deeper than a handful of levels
+# (server -> block_device_mapping_v2 -> item -> ...).  Deeper bodies are
+# refused before they reach code that recurses over them: the JSON
+# decoder itself, the schema validator, the controllers.
+MAX_BODY_DEPTH = 32
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests lists/objects more than ``limit`` deep.
+
+    Iterative, so that it is safe on any value the decoder returned.
+    """
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def read_json_body(req: webob.Request) -> Any:
-    """The decoded JSON body, or None for an empty body."""
+    """The decoded JSON body, or None for an empty body.
+
+    A body that is not JSON, or nests more than :data:`MAX_BODY_DEPTH`
+    levels, is a 400.
+    """
     request_content_type(req)
     raw = req.body
     if not raw:
         return None
     try:
-        return json.loads(raw)
+        body = json.loads(raw)
+    except RecursionError:
+        # The decoder recurses once per level: a body like '[' * 2000
+        # exhausts the stack before it is found to be malformed.
+        raise errors.BadRequest(
+            reason='Malformed request body: nested more than %d levels'
+            % MAX_BODY_DEPTH) from None
     except ValueError as exc:
         raise errors.BadRequest(reason='Malformed request body') from exc
+    if _depth_exceeds(body, MAX_BODY_DEPTH):
+        raise errors.BadRequest(
+            reason='Malformed request body: nested more than %d levels'
+            % MAX_BODY_DEPTH)
+    return body

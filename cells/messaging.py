@@ -16,64 +16,41 @@ one name per hop; ``hop_count`` stops loops at ``[cells] max_hop_count``.
   waiting cell, so whichever of that cell's nova-cells workers is waiting
   gets it.
 
-Messages cross the wire as JSON documents checked against
-:data:`MESSAGE_SCHEMA`; a malformed one is rejected with a logged error
-and, when the sender waits, an error response.  A message delivered twice
-is processed once.
+Messages cross the wire as JSON documents checked whole by
+:mod:`nova.cells.message_checks` before any of it is used; a malformed one
+is rejected with one logged error line (carrying no request context) and,
+when the sender waits and the path allows, an error response.  A message
+delivered twice is processed once.
 """
 
 from __future__ import annotations
 
 import collections
+import re
 import threading
 import time
 from typing import Any
 
-import fastjsonschema
 from oslo_log import log as logging
 from oslo_messaging._drivers import common as driver_common
+from oslo_serialization import jsonutils
 from oslo_utils import uuidutils
 
 from nova import cell_paths
 from nova import context as nova_context
 from nova import exception
 from nova import rpc
+from nova.cells import message_checks
 from nova.context import RequestContext
 
 LOG = logging.getLogger(__name__)
 
-TARGETED = 'targeted'
-BROADCAST = 'broadcast'
-RESPONSE = 'response'
+TARGETED = message_checks.TARGETED
+BROADCAST = message_checks.BROADCAST
+RESPONSE = message_checks.RESPONSE
 
-MESSAGE_SCHEMA = {
-    'type': 'object',
-    'properties': {
-        'message_type': {'enum': [TARGETED, BROADCAST, RESPONSE]},
-        'ctxt': {'type': 'object'},
-        'method_name': {'type': 'string',
-                        'pattern': '^[a-z][a-z0-9_]*$'},
-        'method_kwargs': {'type': 'object'},
-        'direction': {'enum': ['up', 'down']},
-        'need_response': {'type': 'boolean'},
-        'uuid': {'type': 'string', 'minLength': 1, 'maxLength': 64},
-        'routing_path': {'type': 'string', 'minLength': 1},
-        'hop_count': {'type': 'integer', 'minimum': 0},
-        'max_hop_count': {'type': 'integer', 'minimum': 1},
-        'target_cell': {'type': 'string', 'minLength': 1},
-        'run_locally': {'type': 'boolean'},
-        'response_timeout': {'type': 'number', 'exclusiveMinimum': 0},
-        'response_kind': {'enum': [TARGETED, BROADCAST]},
-    },
-    'required': ['message_type', 'ctxt', 'method_name', 'method_kwargs',
-                 'direction', 'need_response', 'uuid', 'routing_path',
-                 'hop_count', 'max_hop_count'],
-    'additionalProperties': False,
-}
-
-# Every hop checks every message: compiled to plain Python once, the
-# check takes ~4 us where jsonschema's validator takes ~70.
-_check_message = fastjsonschema.compile(MESSAGE_SCHEMA)
+_METHOD_NAME = re.compile(
+    message_checks.SCHEMAS[TARGETED]['properties']['method_name']['pattern'])
 
 # Share of its own wait a hop hands to the next one, so a partial answer
 # from deep in the tree reaches the origin before the origin gives up.
@@ -105,12 +82,24 @@ class Response:
     @classmethod
     def from_primitive(cls, data: dict[str, Any],
                        serializer: Any) -> Response:
-        if data.get('failure'):
-            value = driver_common.deserialize_remote_exception(
-                data['value'], exception.ALLOWED_REMOTE_EXMODS)
-        else:
-            value = serializer.deserialize_entity(None, data['value'])
-        return cls(data['cell_name'], value, bool(data.get('failure')))
+        """Rebuild an answer (its shape checked by
+        :mod:`~nova.cells.message_checks`); CellMessageInvalid if its
+        value cannot be rebuilt."""
+        try:
+            if data['failure']:
+                message_checks.check_remote_error(
+                    jsonutils.loads(data['value']))
+                value = driver_common.deserialize_remote_exception(
+                    data['value'], exception.ALLOWED_REMOTE_EXMODS)
+            else:
+                value = serializer.deserialize_entity(None, data['value'])
+        except exception.CellMessageInvalid:
+            raise
+        except Exception as error:
+            raise exception.CellMessageInvalid(
+                reason='bad answer from %s: %s' % (data['cell_name'],
+                                                   error)) from error
+        return cls(data['cell_name'], value, data['failure'])
 
     def __repr__(self) -> str:
         return '<Response from %s%s>' % (self.cell_name,
@@ -384,9 +373,8 @@ class _BroadcastMessage(_BaseMessage):
                 if payload is None:
                     missing.append(self._path_of(cell.name))
                     continue
-                responses.extend(
-                    Response.from_primitive(r, self.runner.serializer)
-                    for r in payload['responses'])
+                # Rebuilt when the response message was received.
+                responses.extend(payload['responses'])
                 missing.extend(payload['missing'])
         if self.is_origin:
             return BroadcastResult(responses, missing)
@@ -417,6 +405,21 @@ class _ResponseMessage(_TargetedMessage):
         super().__init__(runner, ctxt, method_name, method_kwargs,
                          direction, target_cell, **kwargs)
         self.response_kind = response_kind
+        # The answers rebuilt, once this is at its destination.
+        self.answers: Any = None
+
+    def rebuild_answers(self) -> None:
+        """Rebuild the payload's answers as :class:`Response` objects;
+        CellMessageInvalid if one cannot be."""
+        payload = self.method_kwargs['payload']
+        serializer = self.runner.serializer
+        if self.response_kind == TARGETED:
+            self.answers = Response.from_primitive(payload, serializer)
+        else:
+            self.answers = {
+                'responses': [Response.from_primitive(r, serializer)
+                              for r in payload['responses']],
+                'missing': list(payload['missing'])}
 
     def to_primitive(self) -> dict[str, Any]:
         data = super().to_primitive()
@@ -436,9 +439,10 @@ class _ResponseMessage(_TargetedMessage):
         if next_hop is None:
             responder = self.routing_path.split(
                 cell_paths.PATH_CELL_SEP)[0]
-            self.runner.deliver(self.uuid, responder,
-                                self.method_kwargs['payload'],
-                                self.response_kind)
+            if self.answers is None:
+                # Built here, not received: its answers are our own.
+                self.rebuild_answers()
+            self.runner.deliver(self.uuid, responder, self.answers)
             return
         final = self.target_cell == cell_paths.path_join(
             self.routing_path, next_hop.name)
@@ -532,8 +536,8 @@ class MessageRunner:
                     self._expired.popitem(last=False)
             return dict(waiter.answers)
 
-    def deliver(self, uuid: str, responder: str, payload: Any,
-                response_kind: str) -> None:
+    def deliver(self, uuid: str, responder: str, answers: Any) -> None:
+        """Hand rebuilt answers to the worker waiting for them."""
         with self._lock:
             waiter = self._waiters.get(uuid)
             if waiter is None:
@@ -548,23 +552,22 @@ class MessageRunner:
                     # the one that is waiting keeps it.
                     LOG.debug('Response %s is for another worker', uuid)
                 return
-            if response_kind == TARGETED:
-                payload = Response.from_primitive(payload, self.serializer)
-            waiter.add(responder, payload)
+            waiter.add(responder, answers)
 
     # -- incoming -------------------------------------------------------
 
     def message_from_primitive(self, data: Any) -> _BaseMessage:
-        """Check and rebuild a message received from a neighbour."""
+        """Check and rebuild a message received from a neighbour.
+
+        Raises CellMessageInvalid, before anything runs, unless every
+        part of the message that will be used is sound.
+        """
+        message_checks.check(data, self.our_name)
         try:
-            _check_message(data)
-        except fastjsonschema.JsonSchemaException as error:
+            ctxt = nova_context.RequestContext.from_dict(data['ctxt'])
+        except (TypeError, ValueError) as error:
             raise exception.CellMessageInvalid(
-                reason=getattr(error, 'message', str(error))) from error
-        cls = _MESSAGE_CLASSES[data['message_type']]
-        if data['message_type'] != BROADCAST and 'target_cell' not in data:
-            raise exception.CellMessageInvalid(reason='no target_cell')
-        ctxt = nova_context.RequestContext.from_dict(data['ctxt'])
+                reason='bad context: %s' % error) from error
         kwargs = data['method_kwargs']
         if _runs_here(data):
             try:
@@ -572,20 +575,26 @@ class MessageRunner:
             except Exception as error:
                 raise exception.CellMessageInvalid(
                     reason='bad arguments: %s' % error) from error
+        kind = data['message_type']
         extra: dict[str, Any] = {}
         if 'target_cell' in data:
             extra['target_cell'] = data['target_cell']
-        if cls is _BroadcastMessage:
+        if kind == BROADCAST:
             extra['run_locally'] = data.get('run_locally', True)
-        if cls is _ResponseMessage:
-            extra['response_kind'] = data.get('response_kind', TARGETED)
-        return cls(self, ctxt, data['method_name'], kwargs,
-                   data['direction'], need_response=data['need_response'],
-                   uuid=data['uuid'], routing_path=data['routing_path'],
-                   hop_count=data['hop_count'],
-                   max_hop_count=data['max_hop_count'],
-                   response_timeout=data.get('response_timeout'),
-                   wire=data, **extra)
+        if kind == RESPONSE:
+            extra['response_kind'] = data['response_kind']
+        message = _MESSAGE_CLASSES[kind](
+            self, ctxt, data['method_name'], kwargs, data['direction'],
+            need_response=data['need_response'], uuid=data['uuid'],
+            routing_path=data['routing_path'], hop_count=data['hop_count'],
+            max_hop_count=data['max_hop_count'],
+            response_timeout=data.get('response_timeout'), wire=data,
+            **extra)
+        if (isinstance(message, _ResponseMessage)
+                and data['target_cell'] == data['routing_path']):
+            # Delivered here: a caller gets answers that are whole.
+            message.rebuild_answers()
+        return message
 
     def _first_time(self, message: _BaseMessage) -> bool:
         key = (message.message_type, message.uuid, message.routing_path)
@@ -604,6 +613,9 @@ class MessageRunner:
             message = self.message_from_primitive(data)
         except exception.CellMessageInvalid as error:
             self.rejected += 1
+            # This worker thread's current context is whatever request
+            # it served last: the rejection belongs to none of them.
+            nova_context.clear_current()
             LOG.error('Rejected inter-cell message: %s', error)
             self._answer_invalid(data, error)
             return
@@ -614,35 +626,48 @@ class MessageRunner:
         message.process()
 
     def _answer_invalid(self, data: Any, error: Exception) -> None:
-        """Tell a waiting sender its message was rejected, if we can."""
-        if not isinstance(data, dict) or not data.get('need_response'):
+        """Tell a waiting sender its message was rejected, when the
+        message says, soundly, who waits and how to get there.
+
+        Quiet but for debug lines: the rejection was logged once.
+        """
+        if not isinstance(data, dict) or data.get('need_response') is not True:
             return
-        try:
-            path = str(data['routing_path'])
-            kind = data['message_type']
-            ctxt = nova_context.RequestContext.from_dict(data['ctxt'])
-            direction = 'up' if data['direction'] == 'down' else 'down'
-        except Exception:
+        kind = data.get('message_type')
+        path = data.get('routing_path')
+        hops = data.get('hop_count')
+        uuid = data.get('uuid')
+        if (kind not in (TARGETED, BROADCAST) or not isinstance(path, str)
+                or not isinstance(uuid, str) or not uuid
+                or type(hops) is not int or hops < 1
+                or data.get('direction') not in ('up', 'down')):
             return
+        names = path.split(cell_paths.PATH_CELL_SEP)
+        if len(names) != hops + 1 or names[-1] != self.our_name \
+                or not all(names):
+            return
+        direction = 'up' if data['direction'] == 'down' else 'down'
+        failure = Response(path, error, True).to_primitive(self.serializer)
         if kind == TARGETED:
-            payload: Any = Response(path, error, True).to_primitive(
-                self.serializer)
+            payload: Any = failure
             target = cell_paths.reverse_path(path)
-        elif kind == BROADCAST:
-            payload = {'responses': [Response(path, error, True)
-                                     .to_primitive(self.serializer)],
-                       'missing': []}
-            previous = path.split(cell_paths.PATH_CELL_SEP)[-2:]
-            target = cell_paths.path_join(*reversed(previous))
         else:
-            return
+            payload = {'responses': [failure], 'missing': []}
+            target = cell_paths.path_join(names[-1], names[-2])
+        # The rejected message's context is not to be trusted: answer
+        # with a blank one.
+        ctxt = nova_context.RequestContext(overwrite=False)
+        method = data.get('method_name')
+        if not isinstance(method, str) or not _METHOD_NAME.match(method):
+            # Only named in logs; the answer must itself be valid.
+            method = 'unknown'
         try:
-            _ResponseMessage(self, ctxt, str(data.get('method_name')),
-                             {'payload': payload}, direction,
-                             uuid=str(data['uuid']), target_cell=target,
-                             response_kind=kind).process()
+            _ResponseMessage(self, ctxt, method,
+                             {'payload': payload}, direction, uuid=uuid,
+                             target_cell=target, response_kind=kind
+                             ).process()
         except Exception:
-            LOG.warning('Cannot answer a rejected message', exc_info=True)
+            LOG.debug('Cannot answer a rejected message', exc_info=True)
 
     # -- outgoing -------------------------------------------------------
 

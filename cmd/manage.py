@@ -43,7 +43,6 @@ import math
 import sys
 from typing import Any
 from typing import NoReturn
-from urllib import parse
 
 import alembic.util
 from oslo_config import cfg
@@ -54,6 +53,7 @@ import sqlalchemy as sa
 
 from nova import context
 from nova import exception
+from nova import urls
 from nova.cmd import cell_tree
 import nova.conf
 from nova.context import RequestContext
@@ -173,14 +173,14 @@ class BrokerSpec:
         """``rabbit://user:pass@host:port[,user:pass@host2:port2]/vhost``."""
         credentials = ''
         if self.username is not None or self.password is not None:
-            credentials = parse.quote(self.username or '', safe='')
+            credentials = urls.quote_credential(self.username or '')
             if self.password is not None:
-                credentials += ':' + parse.quote(self.password, safe='')
+                credentials += ':' + urls.quote_credential(self.password)
             credentials += '@'
         netlocs = [f'{credentials}{_bracket(host)}:{port}'
                    for host, port in self.hosts]
         # '/' (RabbitMQ's default vhost) must be quoted to survive.
-        vhost = parse.quote(self.virtual_host or '', safe='')
+        vhost = urls.quote_credential(self.virtual_host or '')
         return f"rabbit://{','.join(netlocs)}/{vhost}"
 
 
@@ -260,7 +260,7 @@ def _database_url(conf: cfg.ConfigOpts) -> str:
 def _synced_database(conf: cfg.ConfigOpts) -> db_api.Database:
     url = _database_url(conf)
     if migration.db_version(url) is None:
-        raise CommandError(f'the database {db_api.redact_url(url)} has no '
+        raise CommandError(f'the database {urls.mask_url(url)} has no '
                            f"schema yet: run '{PROG} db sync' first")
     return db_api.Database(url)
 
@@ -525,7 +525,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except sa.exc.SQLAlchemyError as exc:
         where = ''
         if conf is not None:
-            where = f' ({db_api.redact_url(_database_url(conf))})'
+            where = f' ({urls.mask_url(_database_url(conf))})'
         _fail(f'database error{where}: {_database_error(exc)}')
         return 1
     return 0

@@ -23,6 +23,7 @@ from sqlalchemy import orm
 import tenacity
 
 from nova import exception
+from nova import urls
 from nova.context import RequestContext
 from nova.db import _actions
 from nova.db import _bw
@@ -111,14 +112,6 @@ def _tls_switch(url: str) -> tuple[sa.URL, dict[str, Any]]:
             {'ssl_disabled': disabled})
 
 
-def redact_url(url: str) -> str:
-    """The URL without its password, fit for a log line."""
-    try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except Exception:
-        return '<unparsable database URL>'
-
-
 class Database(_instances.InstanceQueries, _actions.ActionQueries,
                _migrations.MigrationQueries, _compute.ComputeQueries,
                _bw.BandwidthQueries, _flavors.FlavorQueries,
@@ -194,7 +187,7 @@ class Database(_instances.InstanceQueries, _actions.ActionQueries,
             error = state.outcome.exception() if state.outcome else None
             reason = getattr(error, 'orig', error)
             LOG.warning('Database %s is unreachable (%s); retrying in '
-                        '%.1f s (attempt %d%s)', redact_url(self.url),
+                        '%.1f s (attempt %d%s)', urls.mask_url(self.url),
                         reason, retry_interval, state.attempt_number,
                         '' if max_retries < 0
                         else ' of %d' % (max_retries + 1))

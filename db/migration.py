@@ -30,7 +30,7 @@ from alembic.script import ScriptDirectory
 from oslo_log import log as logging
 import sqlalchemy as sa
 
-from nova.db import api as db_api
+from nova import urls
 from nova.db import models
 
 LOG = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ def db_sync(url: str, version: str | None = None, *,
     """
     target = version or 'head'
     LOG.info('Upgrading database %s to revision %s',
-             db_api.redact_url(url), target)
+             urls.mask_url(url), target)
     with _connection(url, engine) as conn:
         command.upgrade(alembic_config(conn), target)
 

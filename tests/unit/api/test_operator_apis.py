@@ -150,6 +150,27 @@ def test_bad_create_bodies_are_400(cells_app, cells_admin, cell):
     assert cells_admin.calls == []
 
 
+HOSTILE = 'Zq@bx:rel/9#x\'"é'
+
+
+@pytest.mark.parametrize('cell', [
+    {'name': 'x', 'password': HOSTILE, 'bogus': 1},     # Value: the cell
+    {'name': 'x!', 'password': HOSTILE},
+    {'name': 'x', 'password': HOSTILE * 40},            # too long
+    {'name': 'x', 'password': HOSTILE, 'rpc_port': 'port'},
+])
+def test_a_refused_body_does_not_echo_its_password(cells_app, cells_admin,
+                                                   cell):
+    resp = request(cells_app, 'POST', '/v2.1/os-cells', {'cell': cell},
+                   token=ADMIN)
+    assert resp.status_int == 400
+    message = resp.json['badRequest']['message']
+    assert message.startswith('Invalid input for field/attribute')
+    for form in (HOSTILE, repr(HOSTILE)[1:-1]):
+        for i in range(len(form) - 2):
+            assert form[i:i + 3] not in message, message
+
+
 def test_capacities_and_sync(cells_app, cells_admin):
     resp = request(cells_app, 'GET', '/v2.1/os-cells/capacities',
                    token=ADMIN)
