@@ -173,13 +173,15 @@ class ServerActionsController:
         policy.authorize(self.enforcer, context, rules.SERVERS % 'update',
                          target=server_common.target(instance))
         changes = body['server']
-        # accessIPv6 and OS-DCF:diskConfig are accepted as on create, and
-        # ignored likewise: servers here have neither.
+        # OS-DCF:diskConfig is accepted as on create, and ignored
+        # likewise.
         updates: dict[str, Any] = {}
         if 'name' in changes:
             updates['display_name'] = changes['name']
         if 'accessIPv4' in changes:
             updates['access_ip_v4'] = changes['accessIPv4']
+        if 'accessIPv6' in changes:
+            updates['access_ip_v6'] = changes['accessIPv6']
         instance = self.compute_api.update_instance(context, instance,
                                                     updates)
         return wsgi.Result({'server': views.base(req, instance)})

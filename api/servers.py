@@ -51,8 +51,7 @@ _MULTI_VALUED = ('status',)
 # gives every server one fixed address in the default group, without a
 # config drive or IPv6.
 _ACCEPTED_NOT_HONOURED = frozenset((
-    'networks', 'security_groups', 'config_drive', 'accessIPv6',
-    'OS-DCF:diskConfig'))
+    'networks', 'security_groups', 'config_drive', 'OS-DCF:diskConfig'))
 
 _PASSWORD_CHARS = ''.join(c for c in string.ascii_letters + string.digits
                           if c not in 'lIO0o1')
@@ -293,7 +292,8 @@ class ServersController:
                 user_data=server.get('user_data'),
                 availability_zone=server.get('availability_zone'),
                 scheduler_hints=hints,
-                access_ip_v4=server.get('accessIPv4'))
+                access_ip_v4=server.get('accessIPv4'),
+                access_ip_v6=server.get('accessIPv6'))
         except exception.FlavorNotFound:
             raise errors.BadRequest(
                 reason='Invalid flavorRef provided.') from None

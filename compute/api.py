@@ -49,7 +49,8 @@ LOG = logging.getLogger(__name__)
 MAX_COUNT = 100
 
 # Fields ``update_instance`` may change (the API cell owns them).
-UPDATABLE_FIELDS = ('display_name', 'display_description', 'access_ip_v4')
+UPDATABLE_FIELDS = ('display_name', 'display_description', 'access_ip_v4',
+                    'access_ip_v6')
 # The vm states in which metadata may change.
 _METADATA_VM_STATES = [vm_states.ACTIVE, vm_states.PAUSED,
                        vm_states.SUSPENDED, vm_states.STOPPED]
@@ -178,7 +179,8 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
                user_data: str | None = None,
                availability_zone: str | None = None,
                scheduler_hints: dict[str, Any] | None = None,
-               access_ip_v4: str | None = None
+               access_ip_v4: str | None = None,
+               access_ip_v6: str | None = None
                ) -> tuple[list[objects.Instance], str]:
         """Record the instances, then have them scheduled and built.
 
@@ -207,7 +209,8 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
                 context, flavor, image, name, key_name=key_name,
                 key_data=key_data, metadata=metadata, user_data=user_data,
                 availability_zone=availability_zone,
-                access_ip_v4=access_ip_v4, launch_index=index,
+                access_ip_v4=access_ip_v4, access_ip_v6=access_ip_v6,
+                launch_index=index,
                 reservation_id=reservation_id)
             instance = objects.Instance.from_db(
                 self.db.instance_create(context, values))
@@ -303,7 +306,8 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
     def update_instance(self, ctxt: Any, instance: objects.Instance,
                         updates: dict[str, Any]) -> objects.Instance:
         """Change display fields (``display_name`` for a rename,
-        ``display_description``, ``access_ip_v4``); returns the instance.
+        ``display_description``, ``access_ip_v4``, ``access_ip_v6``);
+        returns the instance.
         """
         unknown = set(updates) - set(UPDATABLE_FIELDS)
         if unknown:

@@ -100,6 +100,7 @@ class Instance(SoftDeleteMixin, Base):
                                          nullable=False)
     locked_by: Mapped[str | None] = mapped_column(String(255))
     access_ip_v4: Mapped[str | None] = mapped_column(String(39))
+    access_ip_v6: Mapped[str | None] = mapped_column(String(39))
     progress: Mapped[int | None] = mapped_column(Integer)
     # Incremented by the owning cell on every save; the top applies an
     # update only when it is newer than the copy it holds.

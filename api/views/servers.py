@@ -25,8 +25,8 @@ BASIC_COLUMNS = ('uuid', 'display_name')
 DETAIL_COLUMNS = BASIC_COLUMNS + (
     'id', 'vm_state', 'task_state', 'power_state', 'project_id', 'user_id',
     'host', 'node', 'image_ref', 'flavor', 'created_at', 'updated_at',
-    'access_ip_v4', 'key_name', 'availability_zone', 'launched_at',
-    'terminated_at', 'progress', 'revision')
+    'access_ip_v4', 'access_ip_v6', 'key_name', 'availability_zone',
+    'launched_at', 'terminated_at', 'progress', 'revision')
 DETAIL_SIDE_TABLES = ('metadata', 'network_info')
 
 _FAULT_STATUSES = ('ERROR', 'DELETED')
@@ -201,7 +201,7 @@ class Renderer:
                                       or server.get('created_at')),
             'addresses': addresses(server),
             'accessIPv4': _get(server, 'access_ip_v4', ''),
-            'accessIPv6': '',
+            'accessIPv6': _get(server, 'access_ip_v6', ''),
             'links': self._servers.of(uuid),
             'OS-DCF:diskConfig': 'MANUAL',
             'key_name': server.get('key_name'),

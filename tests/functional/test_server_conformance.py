@@ -1,0 +1,84 @@
+"""What a tempest-grade client expects of servers, through the REST API
+of a running tree: fields set on create and update reach the cell that
+runs the server and come back; bad requests write nothing."""
+
+import pytest
+
+from nova import context as nova_context
+from nova.tests.functional import rest_client as rc
+from nova.tests.functional.fixtures import wait_for
+
+OWNER = 'alice:project-a'
+ADMIN = nova_context.get_admin_context()
+
+
+@pytest.fixture(scope='module')
+def running(tmp_path_factory):
+    from nova.tests.functional import fixtures
+    tree = fixtures.Tree(str(tmp_path_factory.mktemp('conformance')),
+                         fixtures.TWO_CHILDREN)
+    tree.start()
+    try:
+        rc.api_tree(tree)
+        yield tree
+    finally:
+        tree.stop()
+
+
+def _server(tree, server_id):
+    code, body = rc.request(tree, 'GET', '/servers/' + server_id,
+                            token=OWNER)
+    assert code == 200, body
+    return body['server']
+
+
+def _active(tree, server_id):
+    def ready():
+        server = _server(tree, server_id)
+        return server if (server['status'] == 'ACTIVE'
+                          and server['OS-EXT-STS:task_state'] is None) \
+            else None
+    return wait_for(ready, 15, what='server %s ACTIVE' % server_id)
+
+
+def _child_row(tree, server_id):
+    cell = tree.db('api').instance_get_by_uuid(
+        ADMIN, server_id)['cell_name'].split('!')[-1]
+    return tree.db(cell).instance_get_by_uuid(ADMIN, server_id)
+
+
+def _boot(tree, **server):
+    code, body = rc.boot(tree, token=OWNER, **server)
+    assert code == 202, body
+    return body['server']
+
+
+def _update(tree, server_id, **changes):
+    code, body = rc.request(tree, 'PUT', '/servers/' + server_id,
+                            {'server': changes}, token=OWNER)
+    assert code == 200, body
+    return body['server']
+
+
+# -- bug 2: access addresses ------------------------------------------------
+
+def test_access_addresses_are_kept_shown_and_sent_down(running):
+    server_id = _boot(running, name='access', accessIPv4='192.0.2.10',
+                      accessIPv6='2001:db8::10')['id']
+    server = _active(running, server_id)
+    assert (server['accessIPv4'], server['accessIPv6']) == (
+        '192.0.2.10', '2001:db8::10')
+    row = _child_row(running, server_id)
+    assert (row['access_ip_v4'], row['access_ip_v6']) == (
+        '192.0.2.10', '2001:db8::10')
+
+    shown = _update(running, server_id, accessIPv4='192.0.2.11',
+                    accessIPv6='2001:db8::11')
+    assert (shown['accessIPv4'], shown['accessIPv6']) == (
+        '192.0.2.11', '2001:db8::11')
+    wait_for(lambda: _child_row(running, server_id)['access_ip_v6']
+             == '2001:db8::11', 10, what='the change in the child cell')
+    assert _child_row(running, server_id)['access_ip_v4'] == '192.0.2.11'
+    server = _server(running, server_id)
+    assert (server['accessIPv4'], server['accessIPv6']) == (
+        '192.0.2.11', '2001:db8::11')
