@@ -105,6 +105,11 @@ class FlavorDiskTooSmall(Invalid):
     msg_fmt = "Flavor's disk is too small for requested image."
 
 
+class AutoDiskConfigDisabledByImage(Invalid):
+    msg_fmt = ('Requested image %(image)s has automatic disk resize '
+               'disabled.')
+
+
 class InvalidCellConfig(Invalid):
     msg_fmt = 'Invalid cell configuration: %(reason)s'
 

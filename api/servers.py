@@ -51,7 +51,7 @@ _MULTI_VALUED = ('status',)
 # gives every server one fixed address in the default group, without a
 # config drive or IPv6.
 _ACCEPTED_NOT_HONOURED = frozenset((
-    'networks', 'security_groups', 'config_drive', 'OS-DCF:diskConfig'))
+    'networks', 'security_groups', 'config_drive'))
 
 _PASSWORD_CHARS = ''.join(c for c in string.ascii_letters + string.digits
                           if c not in 'lIO0o1')
@@ -293,7 +293,9 @@ class ServersController:
                 availability_zone=server.get('availability_zone'),
                 scheduler_hints=hints,
                 access_ip_v4=server.get('accessIPv4'),
-                access_ip_v6=server.get('accessIPv6'))
+                access_ip_v6=server.get('accessIPv6'),
+                auto_disk_config=disk_config_from_api(
+                    server.get('OS-DCF:diskConfig')))
         except exception.FlavorNotFound:
             raise errors.BadRequest(
                 reason='Invalid flavorRef provided.') from None
@@ -327,6 +329,12 @@ class ServersController:
         if flavor is None or flavor.disabled:
             raise errors.BadRequest(reason='Invalid flavorRef provided.')
         return flavor
+
+
+def disk_config_from_api(value: str | None) -> bool | None:
+    """``auto_disk_config`` of an ``OS-DCF:diskConfig`` the schema
+    checked; None when not given."""
+    return None if value is None else value == 'AUTO'
 
 
 def _image_href(image_ref: str | None) -> str:

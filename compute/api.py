@@ -50,7 +50,7 @@ MAX_COUNT = 100
 
 # Fields ``update_instance`` may change (the API cell owns them).
 UPDATABLE_FIELDS = ('display_name', 'display_description', 'access_ip_v4',
-                    'access_ip_v6')
+                    'access_ip_v6', 'auto_disk_config')
 # The vm states in which metadata may change.
 _METADATA_VM_STATES = [vm_states.ACTIVE, vm_states.PAUSED,
                        vm_states.SUSPENDED, vm_states.STOPPED]
@@ -180,13 +180,18 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
                availability_zone: str | None = None,
                scheduler_hints: dict[str, Any] | None = None,
                access_ip_v4: str | None = None,
-               access_ip_v6: str | None = None
+               access_ip_v6: str | None = None,
+               auto_disk_config: bool | None = None
                ) -> tuple[list[objects.Instance], str]:
         """Record the instances, then have them scheduled and built.
 
+        ``auto_disk_config`` None: as the image's ``auto_disk_config``
+        property says (MANUAL without one).
+
         Raises FlavorNotFound (disabled flavor), ImageNotFound,
         ImageNotActive, FlavorMemoryTooSmall, FlavorDiskTooSmall,
-        KeypairNotFound or InvalidInput, before anything is written.
+        AutoDiskConfigDisabledByImage, KeypairNotFound or InvalidInput,
+        before anything is written.
         """
         if flavor.disabled:
             raise exception.FlavorNotFound(flavor_id=flavor.flavorid)
@@ -195,6 +200,7 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
                 reason='min_count and max_count must satisfy 1 <= min_count'
                        ' <= max_count <= %d' % MAX_COUNT)
         image = self._bootable_image(context, image_href, flavor)
+        auto_disk_config = images.auto_disk_config(image, auto_disk_config)
         key_data = (self.db.key_pair_get(context, context.user_id,
                                          key_name)['public_key']
                     if key_name else None)
@@ -210,7 +216,7 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
                 key_data=key_data, metadata=metadata, user_data=user_data,
                 availability_zone=availability_zone,
                 access_ip_v4=access_ip_v4, access_ip_v6=access_ip_v6,
-                launch_index=index,
+                auto_disk_config=auto_disk_config, launch_index=index,
                 reservation_id=reservation_id)
             instance = objects.Instance.from_db(
                 self.db.instance_create(context, values))
@@ -306,8 +312,8 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
     def update_instance(self, ctxt: Any, instance: objects.Instance,
                         updates: dict[str, Any]) -> objects.Instance:
         """Change display fields (``display_name`` for a rename,
-        ``display_description``, ``access_ip_v4``, ``access_ip_v6``);
-        returns the instance.
+        ``display_description``, ``access_ip_v4``, ``access_ip_v6``,
+        ``auto_disk_config``); returns the instance.
         """
         unknown = set(updates) - set(UPDATABLE_FIELDS)
         if unknown:

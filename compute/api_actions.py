@@ -233,8 +233,11 @@ class ServerActionsMixin:
 
     def rebuild(self, ctxt: Any, instance: objects.Instance, image_href: str,
                 admin_password: str | None = None, name: str | None = None,
-                metadata: dict[str, str] | None = None) -> None:
-        """Rebuild from ``image_href`` (ImageNotFound when unknown)."""
+                metadata: dict[str, str] | None = None,
+                auto_disk_config: bool | None = None) -> None:
+        """Rebuild from ``image_href`` (ImageNotFound when unknown);
+        ``auto_disk_config`` (OS-DCF:diskConfig) changes the server's
+        disk config once the rebuild is under way."""
         self._check_lock(ctxt, instance)
         checks.check_instance_state(
             instance, 'rebuild',
@@ -248,8 +251,12 @@ class ServerActionsMixin:
         if flavor is not None and flavor.root_gb and \
                 image.min_disk > flavor.root_gb:
             raise exception.FlavorDiskTooSmall()
+        if auto_disk_config is not None:
+            auto_disk_config = images.auto_disk_config(image,
+                                                       auto_disk_config)
         self.rebuild_from_image(ctxt, instance, image, admin_password, name,
                                 metadata)
+        self._set_auto_disk_config(ctxt, instance, auto_disk_config)
 
     def rebuild_from_image(self, ctxt: Any, instance: objects.Instance,
                            image: objects.ImageMeta,
@@ -279,10 +286,12 @@ class ServerActionsMixin:
     # -- resize ---------------------------------------------------------
 
     def resize(self, ctxt: Any, instance: objects.Instance,
-               flavor_id: str) -> None:
+               flavor_id: str, auto_disk_config: bool | None = None
+               ) -> None:
         """Resize to flavor ``flavor_id``: to VERIFY_RESIZE (vm state
         ``resized``), then :meth:`confirm_resize` or
-        :meth:`revert_resize`."""
+        :meth:`revert_resize`; ``auto_disk_config`` (OS-DCF:diskConfig)
+        changes the server's disk config once the resize is under way."""
         self._check_lock(ctxt, instance)
         checks.check_instance_state(
             instance, 'resize', vm_state=[vm_states.ACTIVE,
@@ -302,6 +311,19 @@ class ServerActionsMixin:
             self.quotas.check_resize(ctxt, instance.project_id, current,
                                      new)
         self.resize_to_flavor(ctxt, instance, new)
+        self._set_auto_disk_config(ctxt, instance, auto_disk_config)
+
+    def _set_auto_disk_config(self, ctxt: Any, instance: objects.Instance,
+                              auto_disk_config: bool | None) -> None:
+        """Save the disk config an accepted rebuild or resize asked for.
+
+        The API cell owns it (see ``nova.objects.instance``): saved after
+        the action was accepted, so that a refused one changes nothing,
+        and sent down like a rename.
+        """
+        if auto_disk_config is not None:
+            self._save_api_owned(ctxt, instance,
+                                 {'auto_disk_config': auto_disk_config})
 
     def resize_to_flavor(self, ctxt: Any, instance: objects.Instance,
                          flavor: objects.Flavor) -> None:

@@ -101,6 +101,9 @@ class Instance(SoftDeleteMixin, Base):
     locked_by: Mapped[str | None] = mapped_column(String(255))
     access_ip_v4: Mapped[str | None] = mapped_column(String(39))
     access_ip_v6: Mapped[str | None] = mapped_column(String(39))
+    # OS-DCF:diskConfig: AUTO (True) or MANUAL (False, or NULL in rows
+    # older than the column).
+    auto_disk_config: Mapped[bool | None] = mapped_column(Boolean)
     progress: Mapped[int | None] = mapped_column(Integer)
     # Incremented by the owning cell on every save; the top applies an
     # update only when it is newer than the copy it holds.

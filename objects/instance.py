@@ -22,8 +22,8 @@ _COLUMN_FIELDS = (
     'ephemeral_gb', 'vm_state', 'task_state', 'power_state', 'host', 'node',
     'cell_name', 'availability_zone', 'reservation_id', 'launch_index',
     'launched_at', 'terminated_at', 'locked', 'locked_by', 'access_ip_v4',
-    'access_ip_v6', 'progress', 'sync_version', 'api_version', 'created_at',
-    'updated_at', 'deleted_at', 'deleted',
+    'access_ip_v6', 'auto_disk_config', 'progress', 'sync_version',
+    'api_version', 'created_at', 'updated_at', 'deleted_at', 'deleted',
 )
 _SIDE_FIELDS = ('metadata', 'system_metadata', 'network_info')
 
@@ -69,7 +69,8 @@ class Instance(base.NovaObject):
     # Version 1.0: initial version
     # Version 1.1: api_version
     # Version 1.2: access_ip_v6
-    VERSION = '1.2'
+    # Version 1.3: auto_disk_config
+    VERSION = '1.3'
 
     # The fields, for type checkers (oslo.versionedobjects makes them
     # properties at class creation).
@@ -105,6 +106,7 @@ class Instance(base.NovaObject):
     locked_by: str | None
     access_ip_v4: str | None
     access_ip_v6: str | None
+    auto_disk_config: bool | None
     progress: int | None
     sync_version: int
     api_version: int
@@ -150,6 +152,7 @@ class Instance(base.NovaObject):
         'locked_by': fields.StringField(nullable=True),
         'access_ip_v4': fields.StringField(nullable=True),
         'access_ip_v6': fields.StringField(nullable=True),
+        'auto_disk_config': fields.BooleanField(nullable=True),
         'progress': fields.IntegerField(nullable=True),
         'sync_version': fields.IntegerField(default=0),
         'api_version': fields.IntegerField(default=0),
@@ -193,6 +196,8 @@ class Instance(base.NovaObject):
                             target_version: str) -> None:
         super().obj_make_compatible(primitive, target_version)
         target = versionutils.convert_version_to_tuple(target_version)
+        if target < (1, 3):
+            primitive.pop('auto_disk_config', None)
         if target < (1, 2):
             primitive.pop('access_ip_v6', None)
 

@@ -25,7 +25,8 @@ BASIC_COLUMNS = ('uuid', 'display_name')
 DETAIL_COLUMNS = BASIC_COLUMNS + (
     'id', 'vm_state', 'task_state', 'power_state', 'project_id', 'user_id',
     'host', 'node', 'image_ref', 'flavor', 'created_at', 'updated_at',
-    'access_ip_v4', 'access_ip_v6', 'key_name', 'availability_zone',
+    'access_ip_v4', 'access_ip_v6', 'auto_disk_config', 'key_name',
+    'availability_zone',
     'launched_at', 'terminated_at', 'progress', 'revision')
 DETAIL_SIDE_TABLES = ('metadata', 'network_info')
 
@@ -63,6 +64,11 @@ def _attr(obj: Any, name: str) -> Any:
 def _get(server: Server, name: str, default: Any = None) -> Any:
     value = server.get(name)
     return default if value is None else value
+
+
+def disk_config(auto_disk_config: bool | None) -> str:
+    """``OS-DCF:diskConfig`` of a server: MANUAL unless set to AUTO."""
+    return 'AUTO' if auto_disk_config else 'MANUAL'
 
 
 def status(server: Server) -> str:
@@ -203,7 +209,7 @@ class Renderer:
             'accessIPv4': _get(server, 'access_ip_v4', ''),
             'accessIPv6': _get(server, 'access_ip_v6', ''),
             'links': self._servers.of(uuid),
-            'OS-DCF:diskConfig': 'MANUAL',
+            'OS-DCF:diskConfig': disk_config(server.get('auto_disk_config')),
             'key_name': server.get('key_name'),
             'config_drive': '',
             'OS-EXT-AZ:availability_zone': _get(
@@ -247,7 +253,7 @@ def created(req: wsgi.ApiRequest, instance: objects.Instance,
     return {'server': {
         'id': instance.uuid,
         'links': common.links(req, COLLECTION, instance.uuid),
-        'OS-DCF:diskConfig': 'MANUAL',
+        'OS-DCF:diskConfig': disk_config(_attr(instance, 'auto_disk_config')),
         'security_groups': security_groups or list(_DEFAULT_SECURITY_GROUPS),
         'adminPass': admin_pass,
     }}

@@ -82,3 +82,41 @@ def test_access_addresses_are_kept_shown_and_sent_down(running):
     server = _server(running, server_id)
     assert (server['accessIPv4'], server['accessIPv6']) == (
         '192.0.2.11', '2001:db8::11')
+
+
+# -- bug 3: OS-DCF:diskConfig -----------------------------------------------
+
+def _action(tree, server_id, body):
+    code, answer = rc.request(tree, 'POST', '/servers/%s/action' % server_id,
+                              body, token=OWNER)
+    assert code == 202, (body, code, answer)
+    return answer
+
+
+def test_disk_config_is_kept_changed_and_sent_down(running):
+    created = _boot(running, name='disk', **{'OS-DCF:diskConfig': 'AUTO'})
+    assert created['OS-DCF:diskConfig'] == 'AUTO'
+    server_id = created['id']
+    assert _active(running, server_id)['OS-DCF:diskConfig'] == 'AUTO'
+    assert _child_row(running, server_id)['auto_disk_config'] is True
+
+    shown = _update(running, server_id, **{'OS-DCF:diskConfig': 'MANUAL'})
+    assert shown['OS-DCF:diskConfig'] == 'MANUAL'
+    wait_for(lambda: _child_row(running, server_id)['auto_disk_config']
+             is False, 10, what='MANUAL in the child cell')
+
+    rebuilt = _action(running, server_id, {'rebuild': {
+        'imageRef': rc.IMAGE, 'OS-DCF:diskConfig': 'AUTO'}})['server']
+    assert rebuilt['OS-DCF:diskConfig'] == 'AUTO'
+    assert _active(running, server_id)['OS-DCF:diskConfig'] == 'AUTO'
+
+    _action(running, server_id, {'resize': {
+        'flavorRef': '2', 'OS-DCF:diskConfig': 'MANUAL'}})
+
+    def resized():
+        server = _server(running, server_id)
+        return server if server['status'] == 'VERIFY_RESIZE' else None
+    assert wait_for(resized, 15, what='VERIFY_RESIZE')[
+        'OS-DCF:diskConfig'] == 'MANUAL'
+    wait_for(lambda: _child_row(running, server_id)['auto_disk_config']
+             is False, 10, what='MANUAL in the child cell')

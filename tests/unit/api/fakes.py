@@ -82,7 +82,8 @@ class FakeComputeAPI(fake_server_actions.ServerActionsMixin,
             'flavor': self.flavors['1'], 'key_name': None, 'metadata': {},
             'network_info': [], 'launched_at': None, 'terminated_at': None,
             'created_at': self.clock, 'updated_at': self.clock,
-            'access_ip_v4': None, 'access_ip_v6': None, 'progress': 0,
+            'access_ip_v4': None, 'access_ip_v6': None,
+            'auto_disk_config': False, 'progress': 0,
             'locked': False, 'locked_by': None,
             'fault': None,
             'deleted': False, 'id': len(self.instances) + 1}
@@ -122,6 +123,7 @@ class FakeComputeAPI(fake_server_actions.ServerActionsMixin,
                 metadata=kwargs.get('metadata') or {},
                 access_ip_v4=kwargs.get('access_ip_v4'),
                 access_ip_v6=kwargs.get('access_ip_v6'),
+                auto_disk_config=bool(kwargs.get('auto_disk_config')),
                 availability_zone=kwargs.get('availability_zone'),
                 reservation_id=reservation_id)
             for _ in range(max_count)]
