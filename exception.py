@@ -146,6 +146,10 @@ class TooManyInstances(QuotaError):
                'already used %(used)s of %(allowed)s %(overs)s')
 
 
+class MetadataLimitExceeded(QuotaError):
+    msg_fmt = 'Maximum number of metadata items exceeds %(allowed)d'
+
+
 class InvalidQuotaValue(Invalid):
     msg_fmt = ('Quota limit %(limit)s for %(resource)s must be greater '
                'than or equal to already used and reserved %(minimum)s.')

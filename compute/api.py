@@ -190,8 +190,8 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
 
         Raises FlavorNotFound (disabled flavor), ImageNotFound,
         ImageNotActive, FlavorMemoryTooSmall, FlavorDiskTooSmall,
-        AutoDiskConfigDisabledByImage, KeypairNotFound or InvalidInput,
-        before anything is written.
+        AutoDiskConfigDisabledByImage, KeypairNotFound, InvalidInput or
+        MetadataLimitExceeded, before anything is written.
         """
         if flavor.disabled:
             raise exception.FlavorNotFound(flavor_id=flavor.flavorid)
@@ -199,6 +199,8 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
             raise exception.InvalidInput(
                 reason='min_count and max_count must satisfy 1 <= min_count'
                        ' <= max_count <= %d' % MAX_COUNT)
+        self.quotas.check_metadata(context, context.project_id,
+                                   len(metadata or {}))
         image = self._bootable_image(context, image_href, flavor)
         auto_disk_config = images.auto_disk_config(image, auto_disk_config)
         key_data = (self.db.key_pair_get(context, context.user_id,
@@ -326,13 +328,16 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
                                  metadata: dict[str, str],
                                  delete: bool = False) -> dict[str, Any]:
         """Add or change metadata items; with ``delete``, replace them
-        all.  Returns the instance's metadata."""
+        all.  Returns the instance's metadata.  MetadataLimitExceeded when
+        the result would hold more items than the project's
+        ``metadata_items`` quota."""
         self._check_lock(ctxt, instance)
         checks.check_instance_state(instance, 'update_metadata',
                                     vm_state=_METADATA_VM_STATES,
                                     task_state=None)
         new = dict(metadata) if delete else dict(instance.metadata or {},
                                                  **metadata)
+        self.quotas.check_metadata(ctxt, instance.project_id, len(new))
         saved = self._save_api_owned(ctxt, instance, {'metadata': new})
         return dict(saved.metadata)
 

@@ -242,6 +242,9 @@ class ServerActionsMixin:
         checks.check_instance_state(
             instance, 'rebuild',
             vm_state=[vm_states.ACTIVE, vm_states.STOPPED, vm_states.ERROR])
+        if metadata is not None:
+            self.quotas.check_metadata(ctxt, instance.project_id,
+                                       len(metadata))
         image = objects.ImageMeta.from_dict(self.image_get(ctxt, image_href))
         if image.status != 'active':
             raise exception.ImageNotActive(image_id=image.id)

@@ -120,3 +120,54 @@ def test_disk_config_is_kept_changed_and_sent_down(running):
         'OS-DCF:diskConfig'] == 'MANUAL'
     wait_for(lambda: _child_row(running, server_id)['auto_disk_config']
              is False, 10, what='MANUAL in the child cell')
+
+
+# -- bug 4: the metadata_items quota ----------------------------------------
+
+def _metadata_items(tree, limit):
+    code, body = rc.request(tree, 'PUT', '/os-quota-sets/project-a',
+                            {'quota_set': {'metadata_items': limit}},
+                            token=rc.ADMIN)
+    assert code == 200, body
+
+
+def test_metadata_quota_of_the_project_is_enforced(running):
+    _metadata_items(running, 2)
+    try:
+        code, body = rc.boot(running, token=OWNER, name='meta-over',
+                             metadata={'a': '1', 'b': '2', 'c': '3'})
+        assert code == 403, body
+        assert body['forbidden']['message'] == (
+            'Maximum number of metadata items exceeds 2')
+        code, listed = rc.request(running, 'GET', '/servers?name=meta-over',
+                                  token=OWNER)
+        assert listed['servers'] == []
+
+        server_id = _boot(running, name='meta', metadata={'a': '1'})['id']
+        _active(running, server_id)
+        url = '/servers/%s/metadata' % server_id
+        # Merged with the item it has, or replacing it: three items.
+        for method, body in (
+                ('POST', {'metadata': {'b': '2', 'c': '3'}}),
+                ('PUT', {'metadata': {'x': '1', 'y': '2', 'z': '3'}})):
+            code, answer = rc.request(running, method, url, body,
+                                      token=OWNER)
+            assert code == 403, (method, answer)
+        # A second item fits; a third does not.
+        code, answer = rc.request(running, 'PUT', url + '/b',
+                                  {'meta': {'b': '2'}}, token=OWNER)
+        assert code == 200, answer
+        code, answer = rc.request(running, 'PUT', url + '/c',
+                                  {'meta': {'c': '3'}}, token=OWNER)
+        assert code == 403, answer
+        code, shown = rc.request(running, 'GET', url, token=OWNER)
+        assert shown['metadata'] == {'a': '1', 'b': '2'}
+        wait_for(lambda: _child_metadata(running, server_id)
+                 == {'a': '1', 'b': '2'}, 10, what='metadata in the child')
+    finally:
+        rc.request(running, 'DELETE', '/os-quota-sets/project-a',
+                   token=rc.ADMIN)
+
+
+def _child_metadata(tree, server_id):
+    return _child_row(tree, server_id)['metadata']

@@ -70,6 +70,13 @@ class ServerActionsMixin:
     actions: dict[str, list[dict[str, Any]]]
     old_flavors: dict[str, objects.Flavor]
     console_log: str
+    # The metadata_items quota every project has here.
+    metadata_items: int
+
+    def check_metadata(self, count: int) -> None:
+        if count > self.metadata_items:
+            raise exception.MetadataLimitExceeded(
+                allowed=self.metadata_items)
 
     def _tick(self) -> datetime.datetime:
         self.clock += datetime.timedelta(seconds=1)
@@ -250,10 +257,11 @@ class ServerActionsMixin:
                                  instance: objects.Instance,
                                  metadata: dict[str, str],
                                  delete: bool = False) -> dict[str, str]:
-        self._act(context, instance, 'update_metadata', metadata=metadata,
-                  delete=delete)
         merged = {} if delete else dict(instance.metadata)
         merged.update(metadata)
+        self.check_metadata(len(merged))
+        self._act(context, instance, 'update_metadata', metadata=metadata,
+                  delete=delete)
         instance.metadata = merged
         return dict(merged)
 

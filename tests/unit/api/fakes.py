@@ -62,6 +62,7 @@ class FakeComputeAPI(fake_server_actions.ServerActionsMixin,
         self.keypairs: dict[tuple[str, str], dict[str, Any]] = {}
         self.actions: dict[str, list[dict[str, Any]]] = {}
         self.old_flavors: dict[str, objects.Flavor] = {}
+        self.metadata_items = 128
         self.console_log = '\n'.join(f'line {i}' for i in range(1, 11))
         self.add_image(id=IMAGE, name='cirros', owner='admin',
                        created_at=T0, updated_at=T0)
@@ -104,6 +105,7 @@ class FakeComputeAPI(fake_server_actions.ServerActionsMixin,
         self.calls.append(('create', dict(
             flavor=flavor, image_href=image_href, display_name=display_name,
             min_count=min_count, max_count=max_count, **kwargs)))
+        self.check_metadata(len(kwargs.get('metadata') or {}))
         if image_href not in self.images:
             raise exception.ImageNotFound(image_id=image_href)
         key_name = kwargs.get('key_name')

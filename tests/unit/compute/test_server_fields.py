@@ -1,6 +1,8 @@
 """Fields a user sets on a server through the compute API, kept in the
 cell's database: access addresses and disk config."""
 
+import datetime
+
 import pytest
 
 from nova import context as nova_context
@@ -76,3 +78,43 @@ def test_update_changes_disk_config(api):
     instance = _boot(api)
     api.update_instance(USER, instance, {'auto_disk_config': True})
     assert api.get(USER, instance.uuid).auto_disk_config is True
+
+
+# -- the metadata_items quota ---------------------------------------------
+
+def _items(count, prefix='k'):
+    return {'%s%d' % (prefix, i): 'v' for i in range(count)}
+
+
+def test_create_over_the_default_metadata_quota_writes_nothing(api, db):
+    limit = api.quotas.get_limits(USER, 'p1')['metadata_items']
+    assert limit == 128
+    with pytest.raises(exception.MetadataLimitExceeded) as raised:
+        _boot(api, metadata=_items(limit + 1))
+    assert raised.value.format_message() == (
+        'Maximum number of metadata items exceeds 128')
+    assert db.instance_get_all_by_filters(USER, {}) == []
+    assert len(_boot(api, metadata=_items(limit)).metadata) == limit
+
+
+def test_metadata_changes_follow_the_project_quota(api, db):
+    instance = _boot(api, metadata=_items(1))
+    db.instance_update(USER, instance.uuid, {
+        'vm_state': 'active', 'task_state': None,
+        'launched_at': datetime.datetime(2026, 1, 1)})
+    api.quotas.update_limits(USER, 'p1', {'metadata_items': 2})
+
+    def current():
+        return api.get(USER, instance.uuid)
+
+    with pytest.raises(exception.MetadataLimitExceeded):
+        # Merged with what it has: three items.
+        api.update_instance_metadata(USER, current(), _items(2, 'n'))
+    assert current().metadata == _items(1)
+    with pytest.raises(exception.MetadataLimitExceeded):
+        api.update_instance_metadata(USER, current(), _items(3, 'n'),
+                                     delete=True)
+    assert api.update_instance_metadata(
+        USER, current(), _items(2, 'n'), delete=True) == _items(2, 'n')
+    # Another project keeps the default.
+    assert api.quotas.get_limits(USER, 'p2')['metadata_items'] == 128
