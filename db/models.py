@@ -325,6 +325,23 @@ class Flavor(TimestampMixin, Base):
     description: Mapped[str | None] = mapped_column(Text)
 
 
+class FlavorProject(TimestampMixin, Base):
+    """A project that may use a private flavor (Nova's flavor access)."""
+
+    __tablename__ = 'flavor_projects'
+    __table_args__ = (
+        UniqueConstraint('flavor_id', 'project_id',
+                         name='uniq_flavor_projects0flavor_id0project_id'),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True,
+                                    autoincrement=True)
+    flavor_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey('flavors.id', ondelete='CASCADE'),
+        nullable=False)
+    project_id: Mapped[str] = mapped_column(String(255), nullable=False)
+
+
 class FlavorExtraSpec(TimestampMixin, Base):
     __tablename__ = 'flavor_extra_specs'
     __table_args__ = (

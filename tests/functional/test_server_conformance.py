@@ -171,3 +171,27 @@ def test_metadata_quota_of_the_project_is_enforced(running):
 
 def _child_metadata(tree, server_id):
     return _child_row(tree, server_id)['metadata']
+
+
+# -- bug 5: private flavors -------------------------------------------------
+
+def test_private_flavor_boots_only_with_access(running):
+    api = running.compute_api('api')
+    api.flavor_create(ADMIN, {
+        'name': 'conformance.private', 'flavorid': 'conf-private',
+        'memory_mb': 512, 'vcpus': 1, 'root_gb': 1, 'is_public': False})
+    code, body = rc.boot(running, token=OWNER, name='private',
+                         flavor='conf-private')
+    assert code == 400, body
+    assert body['badRequest']['message'] == 'Invalid flavorRef provided.'
+    code, listed = rc.request(running, 'GET', '/servers?name=private',
+                              token=OWNER)
+    assert listed['servers'] == []
+
+    code, body = rc.boot(running, token=rc.ADMIN, name='private-admin',
+                         flavor='conf-private')
+    assert code == 202, body
+
+    api.flavor_access_add(ADMIN, 'conf-private', 'project-a')
+    server_id = _boot(running, name='private', flavor='conf-private')['id']
+    assert _active(running, server_id)['flavor']['id'] == 'conf-private'

@@ -63,6 +63,8 @@ class FakeComputeAPI(fake_server_actions.ServerActionsMixin,
         self.actions: dict[str, list[dict[str, Any]]] = {}
         self.old_flavors: dict[str, objects.Flavor] = {}
         self.metadata_items = 128
+        # Flavor access: flavorid -> projects that may use it (private).
+        self.flavor_access: dict[str, set[str]] = {}
         self.console_log = '\n'.join(f'line {i}' for i in range(1, 11))
         self.add_image(id=IMAGE, name='cirros', owner='admin',
                        created_at=T0, updated_at=T0)
@@ -202,7 +204,10 @@ class FakeComputeAPI(fake_server_actions.ServerActionsMixin,
         return list(self.flavors.values())
 
     def flavor_get(self, context: Any, flavorid: str) -> objects.Flavor:
-        try:
-            return self.flavors[flavorid]
-        except KeyError:
-            raise exception.FlavorNotFound(flavor_id=flavorid) from None
+        flavor = self.flavors.get(flavorid)
+        if flavor is None or not (
+                flavor.is_public or context.is_admin
+                or context.project_id in self.flavor_access.get(flavorid,
+                                                                ())):
+            raise exception.FlavorNotFound(flavor_id=flavorid)
+        return flavor
