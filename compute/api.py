@@ -47,6 +47,9 @@ from nova.scheduler import rpcapi as scheduler_rpcapi
 LOG = logging.getLogger(__name__)
 
 MAX_COUNT = 100
+# The security groups of every project.  Groups of their own are not kept
+# yet (see DESIGN.md, section 7): each project has its default group only.
+DEFAULT_SECURITY_GROUP = 'default'
 
 # Fields ``update_instance`` may change (the API cell owns them).
 UPDATABLE_FIELDS = ('display_name', 'display_description', 'access_ip_v4',
@@ -181,7 +184,8 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
                scheduler_hints: dict[str, Any] | None = None,
                access_ip_v4: str | None = None,
                access_ip_v6: str | None = None,
-               auto_disk_config: bool | None = None
+               auto_disk_config: bool | None = None,
+               security_groups: list[str] | None = None
                ) -> tuple[list[objects.Instance], str]:
         """Record the instances, then have them scheduled and built.
 
@@ -190,7 +194,8 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
 
         Raises FlavorNotFound (disabled flavor), ImageNotFound,
         ImageNotActive, FlavorMemoryTooSmall, FlavorDiskTooSmall,
-        AutoDiskConfigDisabledByImage, KeypairNotFound, InvalidInput or
+        AutoDiskConfigDisabledByImage, KeypairNotFound,
+        SecurityGroupNotFoundForProject, InvalidInput or
         MetadataLimitExceeded, before anything is written.
         """
         if flavor.disabled:
@@ -201,6 +206,7 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
                        ' <= max_count <= %d' % MAX_COUNT)
         self.quotas.check_metadata(context, context.project_id,
                                    len(metadata or {}))
+        self._check_security_groups(context, security_groups or [])
         image = self._bootable_image(context, image_href, flavor)
         auto_disk_config = images.auto_disk_config(image, auto_disk_config)
         key_data = (self.db.key_pair_get(context, context.user_id,
@@ -238,6 +244,14 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
                              'instance_type': flavor}
         self._schedule(context, instances, request_spec, filter_properties)
         return instances, reservation_id
+
+    @staticmethod
+    def _check_security_groups(context: Any, names: list[str]) -> None:
+        """Each group named must be one of the project's."""
+        for name in names:
+            if name != DEFAULT_SECURITY_GROUP:
+                raise exception.SecurityGroupNotFoundForProject(
+                    security_group_id=name, project_id=context.project_id)
 
     def _bootable_image(self, context: Any, image_href: str,
                         flavor: objects.Flavor) -> objects.ImageMeta:

@@ -195,3 +195,22 @@ def test_private_flavor_boots_only_with_access(running):
     api.flavor_access_add(ADMIN, 'conf-private', 'project-a')
     server_id = _boot(running, name='private', flavor='conf-private')['id']
     assert _active(running, server_id)['flavor']['id'] == 'conf-private'
+
+
+# -- bug 6: networks and security groups ------------------------------------
+
+@pytest.mark.parametrize('server, message', [
+    ({'networks': [{'uuid': 'a-b-c-d-e-f-g-h-i-j'}]},
+     'Bad networks format: network uuid is not in proper format '
+     '(a-b-c-d-e-f-g-h-i-j)'),
+    ({'security_groups': [{'name': 'nonexistent'}]},
+     'Security group nonexistent not found for project project-a.'),
+])
+def test_bad_networks_and_groups_are_400_and_build_nothing(running, server,
+                                                           message):
+    code, body = rc.boot(running, token=OWNER, name='refused', **server)
+    assert (code, body) == (400, {'badRequest': {'code': 400,
+                                                 'message': message}})
+    code, listed = rc.request(running, 'GET', '/servers?name=refused',
+                              token=OWNER)
+    assert listed['servers'] == []

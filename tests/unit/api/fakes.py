@@ -108,6 +108,10 @@ class FakeComputeAPI(fake_server_actions.ServerActionsMixin,
             flavor=flavor, image_href=image_href, display_name=display_name,
             min_count=min_count, max_count=max_count, **kwargs)))
         self.check_metadata(len(kwargs.get('metadata') or {}))
+        for name in kwargs.get('security_groups') or ():
+            if name != 'default':
+                raise exception.SecurityGroupNotFoundForProject(
+                    security_group_id=name, project_id=context.project_id)
         if image_href not in self.images:
             raise exception.ImageNotFound(image_id=image_href)
         key_name = kwargs.get('key_name')

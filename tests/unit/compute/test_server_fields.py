@@ -118,3 +118,14 @@ def test_metadata_changes_follow_the_project_quota(api, db):
         USER, current(), _items(2, 'n'), delete=True) == _items(2, 'n')
     # Another project keeps the default.
     assert api.quotas.get_limits(USER, 'p2')['metadata_items'] == 128
+
+
+# -- security groups --------------------------------------------------------
+
+def test_unknown_security_group_writes_nothing(api, db):
+    with pytest.raises(exception.SecurityGroupNotFoundForProject) as raised:
+        _boot(api, security_groups=['default', 'nonexistent'])
+    assert raised.value.format_message() == (
+        'Security group nonexistent not found for project p1.')
+    assert db.instance_get_all_by_filters(USER, {}) == []
+    assert _boot(api, security_groups=['default']).uuid
