@@ -214,3 +214,30 @@ def test_bad_networks_and_groups_are_400_and_build_nothing(running, server,
     code, listed = rc.request(running, 'GET', '/servers?name=refused',
                               token=OWNER)
     assert listed['servers'] == []
+
+
+# -- bug 7: os-getConsoleOutput ---------------------------------------------
+
+def _console(tree, server_id, args, expected=200):
+    code, body = rc.request(tree, 'POST', '/servers/%s/action' % server_id,
+                            {'os-getConsoleOutput': args}, token=OWNER)
+    assert code == expected, body
+    return body
+
+
+def test_console_output_tails_the_lines_asked_for(running):
+    server_id = _boot(running, name='console')['id']
+    _active(running, server_id)
+    full = _console(running, server_id, {})['output']
+    lines = full.splitlines()
+    assert len(lines) > 3
+    for length in (3, '3'):
+        output = _console(running, server_id, {'length': length})['output']
+        assert output.split('\n') == lines[-3:]
+    for length in (-1, None):
+        assert _console(running, server_id,
+                        {'length': length})['output'] == full
+    for length in (-2, '-2', 'x'):
+        body = _console(running, server_id, {'length': length}, 400)
+        assert body['badRequest']['message'].startswith(
+            'Invalid input for field/attribute length.')
