@@ -92,12 +92,16 @@ def addresses(server: Server) -> dict[str, list[dict]]:
         if not vif.get('address'):
             continue
         version = vif.get('version') or '4'
-        result.setdefault(vif.get('label') or '', []).append({
+        address = {
             'version': int(version) if str(version).isdigit() else version,
             'addr': vif['address'],
             'OS-EXT-IPS:type': vif.get('type') or 'fixed',
-            'OS-EXT-IPS-MAC:mac_addr': vif.get('mac'),
-        })
+        }
+        # Nova's schema wants a MAC address here, never null: a VIF that
+        # does not know its MAC shows none.
+        if vif.get('mac'):
+            address['OS-EXT-IPS-MAC:mac_addr'] = vif['mac']
+        result.setdefault(vif.get('label') or '', []).append(address)
     return result
 
 
