@@ -105,6 +105,11 @@ class FlavorDiskTooSmall(Invalid):
     msg_fmt = "Flavor's disk is too small for requested image."
 
 
+class AutoDiskConfigDisabledByImage(Invalid):
+    msg_fmt = ('Requested image %(image)s has automatic disk resize '
+               'disabled.')
+
+
 class InvalidCellConfig(Invalid):
     msg_fmt = 'Invalid cell configuration: %(reason)s'
 
@@ -141,6 +146,10 @@ class TooManyInstances(QuotaError):
                'already used %(used)s of %(allowed)s %(overs)s')
 
 
+class MetadataLimitExceeded(QuotaError):
+    msg_fmt = 'Maximum number of metadata items exceeds %(allowed)d'
+
+
 class InvalidQuotaValue(Invalid):
     msg_fmt = ('Quota limit %(limit)s for %(resource)s must be greater '
                'than or equal to already used and reserved %(minimum)s.')
@@ -165,6 +174,11 @@ class ImageNotFound(NotFound):
 
 class KeypairNotFound(NotFound):
     msg_fmt = 'Keypair %(name)s not found for user %(user_id)s'
+
+
+class SecurityGroupNotFoundForProject(NotFound):
+    msg_fmt = ('Security group %(security_group_id)s not found for project '
+               '%(project_id)s.')
 
 
 class InstanceActionNotFound(NotFound):

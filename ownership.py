@@ -9,8 +9,9 @@ the API cell's replica.  Each field has one authority:
   ``sync_version`` order, and never changes them itself (except an
   administrator's state reset, which it sends down to the owner).
 * The API cell decides what users *call* it: name, description,
-  metadata, access address, lock (and the lock's reason, a system
-  metadata key).  The owner takes these from the API's updates, in
+  metadata, access addresses, disk config (set on create, update,
+  rebuild or resize), lock (and the lock's reason, a system metadata
+  key).  The owner takes these from the API's updates, in
   ``api_version`` order, and never changes them itself.
 * Everything else is set once at creation (uuid, owner project and user,
   key, user data, reservation) and never changes.
@@ -27,7 +28,7 @@ CHILD_OWNED_FIELDS = frozenset([
     'image_ref', 'updated_at',
 ])
 API_OWNED_FIELDS = frozenset([
-    'display_name', 'display_description', 'access_ip_v4', 'metadata',
-    'locked', 'locked_by',
+    'display_name', 'display_description', 'access_ip_v4', 'access_ip_v6',
+    'auto_disk_config', 'metadata', 'locked', 'locked_by',
 ])
 API_OWNED_SYSTEM_METADATA = frozenset(['locked_reason'])

@@ -38,8 +38,9 @@ def rebuild(call: server_common.ActionCall) -> wsgi.Result:
     """Reinstall the server from an image: 202 with the server.
 
     The body carries the new admin password, generated unless given.
-    Nova 2.1's other arguments (accessIPs, personality, preserve_ephemeral,
-    OS-DCF:diskConfig) are accepted and ignored, as on create.
+    ``OS-DCF:diskConfig`` changes the server's disk config.  Nova 2.1's
+    other arguments (accessIPs, personality, preserve_ephemeral) are
+    accepted and ignored.
     """
     call.authorize(rules.SERVERS % 'rebuild')
     args = call.args
@@ -48,7 +49,9 @@ def rebuild(call: server_common.ActionCall) -> wsgi.Result:
         call.compute_api.rebuild(
             call.context, call.instance, args['imageRef'],
             admin_password=password, name=args.get('name'),
-            metadata=args.get('metadata'))
+            metadata=args.get('metadata'),
+            auto_disk_config=servers.disk_config_from_api(
+                args.get('OS-DCF:diskConfig')))
     except exception.ImageNotFound:
         raise errors.BadRequest(
             reason='Cannot find image for rebuild') from None
@@ -60,11 +63,15 @@ def rebuild(call: server_common.ActionCall) -> wsgi.Result:
 
 
 def resize(call: server_common.ActionCall) -> wsgi.Result:
-    """``{"resize": {"flavorRef": ...}}``: 202."""
+    """``{"resize": {"flavorRef": ..., "OS-DCF:diskConfig": ...}}``:
+    202."""
     call.authorize(rules.SERVERS % 'resize')
     flavor_id = common.id_from_href(call.args['flavorRef'])
     try:
-        call.compute_api.resize(call.context, call.instance, flavor_id)
+        call.compute_api.resize(
+            call.context, call.instance, flavor_id,
+            auto_disk_config=servers.disk_config_from_api(
+                call.args.get('OS-DCF:diskConfig')))
     except exception.FlavorNotFound as exc:
         # The flavor is an argument, not the resource: a bad request.
         raise errors.BadRequest(reason=exc.format_message()) from exc

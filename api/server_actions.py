@@ -28,6 +28,7 @@ from nova.api import policy
 from nova.api import resource_policies as rules
 from nova.api import server_action_args
 from nova.api import server_common
+from nova.api import servers
 from nova.api import validation
 from nova.api import wsgi
 from nova.api.schemas import server_actions as schemas
@@ -173,13 +174,16 @@ class ServerActionsController:
         policy.authorize(self.enforcer, context, rules.SERVERS % 'update',
                          target=server_common.target(instance))
         changes = body['server']
-        # accessIPv6 and OS-DCF:diskConfig are accepted as on create, and
-        # ignored likewise: servers here have neither.
         updates: dict[str, Any] = {}
         if 'name' in changes:
             updates['display_name'] = changes['name']
         if 'accessIPv4' in changes:
             updates['access_ip_v4'] = changes['accessIPv4']
+        if 'accessIPv6' in changes:
+            updates['access_ip_v6'] = changes['accessIPv6']
+        if 'OS-DCF:diskConfig' in changes:
+            updates['auto_disk_config'] = servers.disk_config_from_api(
+                changes['OS-DCF:diskConfig'])
         instance = self.compute_api.update_instance(context, instance,
                                                     updates)
         return wsgi.Result({'server': views.base(req, instance)})

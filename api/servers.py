@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 from oslo_log import log as logging
 from oslo_utils import timeutils
+from oslo_utils import uuidutils
 
 from nova import context as nova_context
 from nova import exception
@@ -47,12 +48,11 @@ _ADMIN_FILTERS = _USER_FILTERS + ('host', 'node', 'deleted', 'tenant_id',
                                   'availability_zone')
 _MULTI_VALUED = ('status',)
 
-# Valid in Nova 2.1 requests but meaningless here: the network service
-# gives every server one fixed address in the default group, without a
-# config drive or IPv6.
+# Valid in Nova 2.1 requests but meaningless here once checked: the
+# network service gives every server one fixed address in the default
+# group, without a config drive.
 _ACCEPTED_NOT_HONOURED = frozenset((
-    'networks', 'security_groups', 'config_drive', 'accessIPv6',
-    'OS-DCF:diskConfig'))
+    'networks', 'security_groups', 'config_drive'))
 
 _PASSWORD_CHARS = ''.join(c for c in string.ascii_letters + string.digits
                           if c not in 'lIO0o1')
@@ -280,6 +280,9 @@ class ServersController:
         hints = (body.get('os:scheduler_hints')
                  or body.get('OS-SCH-HNT:scheduler_hints') or {})
         admin_pass = server.get('adminPass') or generate_password()
+        _check_networks(server.get('networks'))
+        security_groups = _security_group_names(
+            server.get('security_groups'))
         ignored = sorted(set(server) & _ACCEPTED_NOT_HONOURED)
         if ignored:
             LOG.debug('Create request: %s accepted but not used',
@@ -293,7 +296,11 @@ class ServersController:
                 user_data=server.get('user_data'),
                 availability_zone=server.get('availability_zone'),
                 scheduler_hints=hints,
-                access_ip_v4=server.get('accessIPv4'))
+                access_ip_v4=server.get('accessIPv4'),
+                access_ip_v6=server.get('accessIPv6'),
+                auto_disk_config=disk_config_from_api(
+                    server.get('OS-DCF:diskConfig')),
+                security_groups=security_groups)
         except exception.FlavorNotFound:
             raise errors.BadRequest(
                 reason='Invalid flavorRef provided.') from None
@@ -327,6 +334,49 @@ class ServersController:
         if flavor is None or flavor.disabled:
             raise errors.BadRequest(reason='Invalid flavorRef provided.')
         return flavor
+
+
+def disk_config_from_api(value: str | None) -> bool | None:
+    """``auto_disk_config`` of an ``OS-DCF:diskConfig`` the schema
+    checked; None when not given."""
+    return None if value is None else value == 'AUTO'
+
+
+def _check_networks(networks: Any) -> None:
+    """400 for the ``networks`` Nova 2.1 refuses with nova-network: an
+    entry without a network uuid, a malformed one, one named twice."""
+    if not isinstance(networks, list):
+        # 'auto', 'none' or absent: nothing to check.
+        return
+    seen: set[str] = set()
+    for network in networks:
+        if network.get('port') is not None:
+            continue
+        if 'uuid' not in network:
+            raise errors.BadRequest(
+                reason="Bad network format: missing 'uuid'")
+        net_id = network['uuid']
+        # Nova still takes a "br-" style prefix before the uuid.
+        if not (uuidutils.is_uuid_like(net_id)
+                or uuidutils.is_uuid_like(net_id.split('-', 1)[-1])):
+            raise errors.BadRequest(
+                reason='Bad networks format: network uuid is not in '
+                       f'proper format ({net_id})')
+        if net_id in seen:
+            raise errors.BadRequest(
+                reason=f'Duplicate networks ({net_id}) are not allowed')
+        seen.add(net_id)
+
+
+def _security_group_names(groups: list[dict[str, str]] | None
+                          ) -> list[str]:
+    """The distinct group names of ``security_groups``, in order."""
+    names: list[str] = []
+    for group in groups or ():
+        name = group.get('name')
+        if name is not None and name not in names:
+            names.append(name)
+    return names
 
 
 def _image_href(image_ref: str | None) -> str:

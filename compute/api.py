@@ -49,9 +49,13 @@ from nova.scheduler import rpcapi as scheduler_rpcapi
 LOG = logging.getLogger(__name__)
 
 MAX_COUNT = 100
+# The security groups of every project.  Groups of their own are not kept
+# yet (see DESIGN.md, section 7): each project has its default group only.
+DEFAULT_SECURITY_GROUP = 'default'
 
 # Fields ``update_instance`` may change (the API cell owns them).
-UPDATABLE_FIELDS = ('display_name', 'display_description', 'access_ip_v4')
+UPDATABLE_FIELDS = ('display_name', 'display_description', 'access_ip_v4',
+                    'access_ip_v6', 'auto_disk_config')
 # The vm states in which metadata may change.
 _METADATA_VM_STATES = [vm_states.ACTIVE, vm_states.PAUSED,
                        vm_states.SUSPENDED, vm_states.STOPPED]
@@ -181,13 +185,21 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
                user_data: str | None = None,
                availability_zone: str | None = None,
                scheduler_hints: dict[str, Any] | None = None,
-               access_ip_v4: str | None = None
+               access_ip_v4: str | None = None,
+               access_ip_v6: str | None = None,
+               auto_disk_config: bool | None = None,
+               security_groups: list[str] | None = None
                ) -> tuple[list[objects.Instance], str]:
         """Record the instances, then have them scheduled and built.
 
+        ``auto_disk_config`` None: as the image's ``auto_disk_config``
+        property says (MANUAL without one).
+
         Raises FlavorNotFound (disabled flavor), ImageNotFound,
         ImageNotActive, FlavorMemoryTooSmall, FlavorDiskTooSmall,
-        KeypairNotFound or InvalidInput, before anything is written.
+        AutoDiskConfigDisabledByImage, KeypairNotFound,
+        SecurityGroupNotFoundForProject, InvalidInput or
+        MetadataLimitExceeded, before anything is written.
         """
         if flavor.disabled:
             raise exception.FlavorNotFound(flavor_id=flavor.flavorid)
@@ -195,7 +207,11 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
             raise exception.InvalidInput(
                 reason='min_count and max_count must satisfy 1 <= min_count'
                        ' <= max_count <= %d' % MAX_COUNT)
+        self.quotas.check_metadata(context, context.project_id,
+                                   len(metadata or {}))
+        self._check_security_groups(context, security_groups or [])
         image = self._bootable_image(context, image_href, flavor)
+        auto_disk_config = images.auto_disk_config(image, auto_disk_config)
         key_data = (self.db.key_pair_get(context, context.user_id,
                                          key_name)['public_key']
                     if key_name else None)
@@ -210,7 +226,8 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
                 context, flavor, image, name, key_name=key_name,
                 key_data=key_data, metadata=metadata, user_data=user_data,
                 availability_zone=availability_zone,
-                access_ip_v4=access_ip_v4, launch_index=index,
+                access_ip_v4=access_ip_v4, access_ip_v6=access_ip_v6,
+                auto_disk_config=auto_disk_config, launch_index=index,
                 reservation_id=reservation_id)
             instance = objects.Instance.from_db(
                 self.db.instance_create(context, values))
@@ -230,6 +247,15 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
                              'instance_type': flavor}
         self._schedule(context, instances, request_spec, filter_properties)
         return instances, reservation_id
+
+    @staticmethod
+    def _check_security_groups(context: RequestContext, names: list[str]
+                               ) -> None:
+        """Each group named must be one of the project's."""
+        for name in names:
+            if name != DEFAULT_SECURITY_GROUP:
+                raise exception.SecurityGroupNotFoundForProject(
+                    security_group_id=name, project_id=context.project_id)
 
     def _bootable_image(self, context: RequestContext, image_href: str,
                         flavor: objects.Flavor) -> objects.ImageMeta:
@@ -310,7 +336,8 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
     def update_instance(self, ctxt: RequestContext, instance: objects.Instance,
                         updates: dict[str, Any]) -> objects.Instance:
         """Change display fields (``display_name`` for a rename,
-        ``display_description``, ``access_ip_v4``); returns the instance.
+        ``display_description``, ``access_ip_v4``, ``access_ip_v6``,
+        ``auto_disk_config``); returns the instance.
         """
         unknown = set(updates) - set(UPDATABLE_FIELDS)
         if unknown:
@@ -323,13 +350,16 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
                                  metadata: dict[str, str],
                                  delete: bool = False) -> dict[str, Any]:
         """Add or change metadata items; with ``delete``, replace them
-        all.  Returns the instance's metadata."""
+        all.  Returns the instance's metadata.  MetadataLimitExceeded when
+        the result would hold more items than the project's
+        ``metadata_items`` quota."""
         self._check_lock(ctxt, instance)
         checks.check_instance_state(instance, 'update_metadata',
                                     vm_state=_METADATA_VM_STATES,
                                     task_state=None)
         new = dict(metadata) if delete else dict(instance.metadata or {},
                                                  **metadata)
+        self.quotas.check_metadata(ctxt, instance.project_id, len(new))
         saved = self._save_api_owned(ctxt, instance, {'metadata': new})
         return dict(saved.metadata)
 

@@ -244,13 +244,19 @@ class ServerActionsMixin:
 
     def rebuild(self, ctxt: RequestContext, instance: objects.Instance,
                 image_href: str, admin_password: str | None = None,
-                name: str | None = None, metadata: dict[str, str] | None = None
-                ) -> None:
-        """Rebuild from ``image_href`` (ImageNotFound when unknown)."""
+                name: str | None = None,
+                metadata: dict[str, str] | None = None,
+                auto_disk_config: bool | None = None) -> None:
+        """Rebuild from ``image_href`` (ImageNotFound when unknown);
+        ``auto_disk_config`` (OS-DCF:diskConfig) changes the server's
+        disk config once the rebuild is under way."""
         self._check_lock(ctxt, instance)
         checks.check_instance_state(
             instance, 'rebuild',
             vm_state=[vm_states.ACTIVE, vm_states.STOPPED, vm_states.ERROR])
+        if metadata is not None:
+            self.quotas.check_metadata(ctxt, instance.project_id,
+                                       len(metadata))
         image = objects.ImageMeta.from_dict(self.image_get(ctxt, image_href))
         if image.status != 'active':
             raise exception.ImageNotActive(image_id=image.id)
@@ -260,8 +266,12 @@ class ServerActionsMixin:
         if flavor is not None and flavor.root_gb and \
                 image.min_disk > flavor.root_gb:
             raise exception.FlavorDiskTooSmall()
+        if auto_disk_config is not None:
+            auto_disk_config = images.auto_disk_config(image,
+                                                       auto_disk_config)
         self.rebuild_from_image(ctxt, instance, image, admin_password, name,
                                 metadata)
+        self._set_auto_disk_config(ctxt, instance, auto_disk_config)
 
     def rebuild_from_image(self, ctxt: RequestContext,
                            instance: objects.Instance,
@@ -292,10 +302,12 @@ class ServerActionsMixin:
     # -- resize ---------------------------------------------------------
 
     def resize(self, ctxt: RequestContext, instance: objects.Instance,
-               flavor_id: str) -> None:
+               flavor_id: str, auto_disk_config: bool | None = None
+               ) -> None:
         """Resize to flavor ``flavor_id``: to VERIFY_RESIZE (vm state
         ``resized``), then :meth:`confirm_resize` or
-        :meth:`revert_resize`."""
+        :meth:`revert_resize`; ``auto_disk_config`` (OS-DCF:diskConfig)
+        changes the server's disk config once the resize is under way."""
         self._check_lock(ctxt, instance)
         checks.check_instance_state(
             instance, 'resize', vm_state=[vm_states.ACTIVE,
@@ -315,6 +327,20 @@ class ServerActionsMixin:
             self.quotas.check_resize(ctxt, instance.project_id, current,
                                      new)
         self.resize_to_flavor(ctxt, instance, new)
+        self._set_auto_disk_config(ctxt, instance, auto_disk_config)
+
+    def _set_auto_disk_config(self, ctxt: RequestContext,
+                              instance: objects.Instance,
+                              auto_disk_config: bool | None) -> None:
+        """Save the disk config an accepted rebuild or resize asked for.
+
+        The API cell owns it (see ``nova.objects.instance``): saved after
+        the action was accepted, so that a refused one changes nothing,
+        and sent down like a rename.
+        """
+        if auto_disk_config is not None:
+            self._save_api_owned(ctxt, instance,
+                                 {'auto_disk_config': auto_disk_config})
 
     def resize_to_flavor(self, ctxt: RequestContext,
                          instance: objects.Instance, flavor: objects.Flavor

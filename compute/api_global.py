@@ -151,8 +151,25 @@ class GlobalDataMixin:
 
     def flavor_get(self, context: RequestContext, flavorid: str
                    ) -> objects.Flavor:
-        return objects.Flavor.from_db(
-            self.db.flavor_get_by_flavor_id(context, flavorid))
+        """The flavor ``flavorid`` as the caller sees it: a private
+        flavor is FlavorNotFound except to administrators and to the
+        projects in its access list, as in Nova."""
+        row = self.db.flavor_get_by_flavor_id(context, flavorid)
+        if not (row['is_public'] or context.is_admin
+                or self.db.flavor_access_allowed(context, row['id'],
+                                                 context.project_id)):
+            raise exception.FlavorNotFound(flavor_id=flavorid)
+        return objects.Flavor.from_db(row)
+
+    def flavor_access_add(self, ctxt: RequestContext, flavorid: str,
+                          project_id: str) -> None:
+        """Let ``project_id`` use the private flavor ``flavorid``."""
+        self.db.flavor_access_add(ctxt, flavorid, project_id)
+
+    def flavor_access_list(self, ctxt: RequestContext, flavorid: str
+                           ) -> list[str]:
+        """The projects that may use the flavor ``flavorid``."""
+        return self.db.flavor_access_get_by_flavor_id(ctxt, flavorid)
 
     def flavor_create(self, ctxt: RequestContext, values: dict[str, Any]
                       ) -> objects.Flavor:

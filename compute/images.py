@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from oslo_log import log as logging
+from oslo_utils import strutils
 
 from nova import context as nova_context
 from nova import exception
@@ -96,6 +97,23 @@ def replace_image_system_metadata(sysmeta: dict[str, str | None],
             if not k.startswith(SYSMETA_PREFIX)}
     kept.update(system_metadata_from_image(image))
     return kept
+
+
+def auto_disk_config(image: objects.ImageMeta,
+                     requested: bool | None) -> bool:
+    """The disk config of a server booted or rebuilt from ``image``.
+
+    ``requested`` (the user's OS-DCF:diskConfig) wins, except that AUTO
+    is refused when the image's ``auto_disk_config`` property is
+    ``disabled`` (AutoDiskConfigDisabledByImage); without a request, the
+    property decides (MANUAL when absent).
+    """
+    prop = (image.properties or {}).get('auto_disk_config')
+    if requested and prop is not None and prop.lower() == 'disabled':
+        raise exception.AutoDiskConfigDisabledByImage(image=image.id)
+    if requested is not None:
+        return requested
+    return strutils.bool_from_string(prop)
 
 
 def image_spec_from_instance(instance: objects.Instance) -> dict[str, Any]:

@@ -122,4 +122,7 @@ def console_output(mgr: ComputeManager, ctxt: RequestContext,
         return text
     if tail_length <= 0:
         return ''
-    return ''.join(text.splitlines(keepends=True)[-tail_length:])
+    # The last lines without their line ends, joined as Nova does: a
+    # client counting the lines of the answer finds tail_length, not one
+    # more for a final newline.
+    return '\n'.join(text.splitlines()[-tail_length:])

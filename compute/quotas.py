@@ -8,7 +8,8 @@ deleted (as in Nova), a deleted server stops counting at once, and a
 resize that is confirmed or reverted counts whatever flavor the instance
 ends up with.
 
-Only ``instances``, ``cores`` and ``ram`` are enforced; the other
+``instances``, ``cores`` and ``ram`` are enforced on boot and resize,
+``metadata_items`` on every change of a server's metadata; the other
 resources are reported, as Nova reports them, so that clients find every
 key they expect.
 
@@ -17,6 +18,7 @@ Example::
     engine = QuotaEngine(conf, db)
     count = engine.check_boot(ctxt, project_id, flavor, 1, 3)  # may lower
     engine.check_resize(ctxt, project_id, old_flavor, new_flavor)
+    engine.check_metadata(ctxt, project_id, len(metadata))
 """
 
 from __future__ import annotations
@@ -224,6 +226,19 @@ class QuotaEngine:
         if min_count != max_count:
             requested['instances'] = '%d-%d' % (min_count, max_count)
         raise _too_many(sorted(overs), requested, limits, usage)
+
+    def check_metadata(self, ctxt: RequestContext, project_id: str,
+                       count: int) -> None:
+        """Refuse a server metadata of ``count`` items over the
+        project's ``metadata_items`` limit with
+        :class:`~nova.exception.MetadataLimitExceeded` (403)."""
+        if not count:
+            return
+        limit = self.get_limits(ctxt, project_id)['metadata_items']
+        if limit != UNLIMITED and count > limit:
+            LOG.info('Quota of project %s exceeded for metadata_items: '
+                     '%d asked, %d allowed', project_id, count, limit)
+            raise exception.MetadataLimitExceeded(allowed=limit)
 
     def check_resize(self, ctxt: RequestContext, project_id: str,
                      old_flavor: Any, new_flavor: Any) -> None:

@@ -19,6 +19,12 @@ _FLAVORS = table_of(models.Flavor)
 _SPECS = table_of(models.FlavorExtraSpec)
 _FLAVOR_BY_FLAVORID = sa.select(_FLAVORS).where(
     _FLAVORS.c.flavorid == sa.bindparam('flavorid')).limit(1)
+_PROJECTS = table_of(models.FlavorProject)
+# Whether a project may use a flavor: read on every boot with a private
+# flavor.
+_FLAVOR_ACCESS = sa.select(_PROJECTS.c.id).where(
+    _PROJECTS.c.flavor_id == sa.bindparam('flavor_id'),
+    _PROJECTS.c.project_id == sa.bindparam('project_id')).limit(1)
 _SPECS_OF_FLAVOR = sa.select(_SPECS.c.key, _SPECS.c.value).where(
     _SPECS.c.flavor_id == sa.bindparam('flavor_id'))
 
@@ -91,7 +97,51 @@ class FlavorQueries(QueryMixin):
             row = self._flavor_row(session, flavorid)
             session.execute(sa.delete(models.FlavorExtraSpec).where(
                 models.FlavorExtraSpec.flavor_id == row.id))
+            session.execute(sa.delete(models.FlavorProject).where(
+                models.FlavorProject.flavor_id == row.id))
             session.delete(row)
+
+    # -- flavor access --------------------------------------------------
+
+    def flavor_access_allowed(self, context: RequestContext,
+                              flavor_row_id: int, project_id: str | None
+                              ) -> bool:
+        """Whether ``project_id`` is in the access list of the flavor
+        whose row id is ``flavor_row_id``."""
+        with self.reader() as session:
+            return session.connection().execute(_FLAVOR_ACCESS, {
+                'flavor_id': flavor_row_id,
+                'project_id': project_id}).first() is not None
+
+    def flavor_access_get_by_flavor_id(self, context: RequestContext,
+                                       flavorid: str) -> list[str]:
+        """The projects given access to a flavor, sorted."""
+        with self.reader() as session:
+            row = self._flavor_row(session, flavorid)
+            return sorted(session.scalars(
+                sa.select(models.FlavorProject.project_id).where(
+                    models.FlavorProject.flavor_id == row.id)))
+
+    @_retry.retry_on_deadlock
+    def flavor_access_add(self, context: RequestContext, flavorid: str,
+                          project_id: str) -> None:
+        """Let ``project_id`` use the flavor (once; again: no change)."""
+        with self.writer() as session:
+            row = self._flavor_row(session, flavorid)
+            if session.scalar(sa.select(models.FlavorProject.id).where(
+                    models.FlavorProject.flavor_id == row.id,
+                    models.FlavorProject.project_id == project_id)) is None:
+                session.add(models.FlavorProject(flavor_id=row.id,
+                                                 project_id=project_id))
+
+    @_retry.retry_on_deadlock
+    def flavor_access_remove(self, context: RequestContext, flavorid: str,
+                             project_id: str) -> None:
+        with self.writer() as session:
+            row = self._flavor_row(session, flavorid)
+            session.execute(sa.delete(models.FlavorProject).where(
+                models.FlavorProject.flavor_id == row.id,
+                models.FlavorProject.project_id == project_id))
 
     def _flavor_row(self, session: Any, flavorid: str) -> Any:
         row = session.scalars(sa.select(models.Flavor).where(

@@ -100,6 +100,10 @@ class Instance(SoftDeleteMixin, Base):
                                          nullable=False)
     locked_by: Mapped[str | None] = mapped_column(String(255))
     access_ip_v4: Mapped[str | None] = mapped_column(String(39))
+    access_ip_v6: Mapped[str | None] = mapped_column(String(39))
+    # OS-DCF:diskConfig: AUTO (True) or MANUAL (False, or NULL in rows
+    # older than the column).
+    auto_disk_config: Mapped[bool | None] = mapped_column(Boolean)
     progress: Mapped[int | None] = mapped_column(Integer)
     # Incremented by the owning cell on every save; the top applies an
     # update only when it is newer than the copy it holds.
@@ -319,6 +323,23 @@ class Flavor(TimestampMixin, Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False,
                                            nullable=False)
     description: Mapped[str | None] = mapped_column(Text)
+
+
+class FlavorProject(TimestampMixin, Base):
+    """A project that may use a private flavor (Nova's flavor access)."""
+
+    __tablename__ = 'flavor_projects'
+    __table_args__ = (
+        UniqueConstraint('flavor_id', 'project_id',
+                         name='uniq_flavor_projects0flavor_id0project_id'),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True,
+                                    autoincrement=True)
+    flavor_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey('flavors.id', ondelete='CASCADE'),
+        nullable=False)
+    project_id: Mapped[str] = mapped_column(String(255), nullable=False)
 
 
 class FlavorExtraSpec(TimestampMixin, Base):

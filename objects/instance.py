@@ -6,6 +6,7 @@ import datetime
 import json
 from typing import Any
 
+from oslo_utils import versionutils
 from oslo_versionedobjects import fields
 
 from nova.objects import base
@@ -21,8 +22,8 @@ _COLUMN_FIELDS = (
     'ephemeral_gb', 'vm_state', 'task_state', 'power_state', 'host', 'node',
     'cell_name', 'availability_zone', 'reservation_id', 'launch_index',
     'launched_at', 'terminated_at', 'locked', 'locked_by', 'access_ip_v4',
-    'progress', 'sync_version', 'api_version', 'created_at', 'updated_at',
-    'deleted_at', 'deleted',
+    'access_ip_v6', 'auto_disk_config', 'progress', 'sync_version',
+    'api_version', 'created_at', 'updated_at', 'deleted_at', 'deleted',
 )
 _SIDE_FIELDS = ('metadata', 'system_metadata', 'network_info')
 
@@ -61,7 +62,9 @@ class InstanceFault(base.NovaObject):
 class Instance(base.NovaObject):
     # Version 1.0: initial version
     # Version 1.1: api_version
-    VERSION = '1.1'
+    # Version 1.2: access_ip_v6
+    # Version 1.3: auto_disk_config
+    VERSION = '1.3'
 
     # The fields, for type checkers (oslo.versionedobjects makes them
     # properties at class creation).
@@ -96,6 +99,8 @@ class Instance(base.NovaObject):
     locked: bool
     locked_by: str | None
     access_ip_v4: str | None
+    access_ip_v6: str | None
+    auto_disk_config: bool | None
     progress: int | None
     sync_version: int
     api_version: int
@@ -140,6 +145,8 @@ class Instance(base.NovaObject):
         'locked': fields.BooleanField(default=False),
         'locked_by': fields.StringField(nullable=True),
         'access_ip_v4': fields.StringField(nullable=True),
+        'access_ip_v6': fields.StringField(nullable=True),
+        'auto_disk_config': fields.BooleanField(nullable=True),
         'progress': fields.IntegerField(nullable=True),
         'sync_version': fields.IntegerField(default=0),
         'api_version': fields.IntegerField(default=0),
@@ -178,6 +185,15 @@ class Instance(base.NovaObject):
         instance.fault = (InstanceFault.from_db(fault) if fault else None)
         instance.obj_reset_changes()
         return instance
+
+    def obj_make_compatible(self, primitive: dict[str, Any],
+                            target_version: str) -> None:
+        super().obj_make_compatible(primitive, target_version)
+        target = versionutils.convert_version_to_tuple(target_version)
+        if target < (1, 3):
+            primitive.pop('auto_disk_config', None)
+        if target < (1, 2):
+            primitive.pop('access_ip_v6', None)
 
     def to_db_values(self, changes_only: bool = False) -> dict[str, Any]:
         """Column and side-table values for the database layer."""

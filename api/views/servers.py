@@ -25,8 +25,9 @@ BASIC_COLUMNS = ('uuid', 'display_name')
 DETAIL_COLUMNS = BASIC_COLUMNS + (
     'id', 'vm_state', 'task_state', 'power_state', 'project_id', 'user_id',
     'host', 'node', 'image_ref', 'flavor', 'created_at', 'updated_at',
-    'access_ip_v4', 'key_name', 'availability_zone', 'launched_at',
-    'terminated_at', 'progress', 'revision')
+    'access_ip_v4', 'access_ip_v6', 'auto_disk_config', 'key_name',
+    'availability_zone',
+    'launched_at', 'terminated_at', 'progress', 'revision')
 DETAIL_SIDE_TABLES = ('metadata', 'network_info')
 
 _FAULT_STATUSES = ('ERROR', 'DELETED')
@@ -65,6 +66,11 @@ def _get(server: Server, name: str, default: Any = None) -> Any:
     return default if value is None else value
 
 
+def disk_config(auto_disk_config: bool | None) -> str:
+    """``OS-DCF:diskConfig`` of a server: MANUAL unless set to AUTO."""
+    return 'AUTO' if auto_disk_config else 'MANUAL'
+
+
 def status(server: Server) -> str:
     return server_states.status_from_state(server.get('vm_state'),
                                            server.get('task_state'))
@@ -86,12 +92,16 @@ def addresses(server: Server) -> dict[str, list[dict]]:
         if not vif.get('address'):
             continue
         version = vif.get('version') or '4'
-        result.setdefault(vif.get('label') or '', []).append({
+        address = {
             'version': int(version) if str(version).isdigit() else version,
             'addr': vif['address'],
             'OS-EXT-IPS:type': vif.get('type') or 'fixed',
-            'OS-EXT-IPS-MAC:mac_addr': vif.get('mac'),
-        })
+        }
+        # Nova's schema wants a MAC address here, never null: a VIF that
+        # does not know its MAC shows none.
+        if vif.get('mac'):
+            address['OS-EXT-IPS-MAC:mac_addr'] = vif['mac']
+        result.setdefault(vif.get('label') or '', []).append(address)
     return result
 
 
@@ -201,9 +211,9 @@ class Renderer:
                                       or server.get('created_at')),
             'addresses': addresses(server),
             'accessIPv4': _get(server, 'access_ip_v4', ''),
-            'accessIPv6': '',
+            'accessIPv6': _get(server, 'access_ip_v6', ''),
             'links': self._servers.of(uuid),
-            'OS-DCF:diskConfig': 'MANUAL',
+            'OS-DCF:diskConfig': disk_config(server.get('auto_disk_config')),
             'key_name': server.get('key_name'),
             'config_drive': '',
             'OS-EXT-AZ:availability_zone': _get(
@@ -247,7 +257,7 @@ def created(req: wsgi.ApiRequest, instance: objects.Instance,
     return {'server': {
         'id': instance.uuid,
         'links': common.links(req, COLLECTION, instance.uuid),
-        'OS-DCF:diskConfig': 'MANUAL',
+        'OS-DCF:diskConfig': disk_config(_attr(instance, 'auto_disk_config')),
         'security_groups': security_groups or list(_DEFAULT_SECURITY_GROUPS),
         'adminPass': admin_pass,
     }}

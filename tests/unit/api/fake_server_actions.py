@@ -70,6 +70,13 @@ class ServerActionsMixin:
     actions: dict[str, list[dict[str, Any]]]
     old_flavors: dict[str, objects.Flavor]
     console_log: str
+    # The metadata_items quota every project has here.
+    metadata_items: int
+
+    def check_metadata(self, count: int) -> None:
+        if count > self.metadata_items:
+            raise exception.MetadataLimitExceeded(
+                allowed=self.metadata_items)
 
     def _tick(self) -> datetime.datetime:
         self.clock += datetime.timedelta(seconds=1)
@@ -139,27 +146,34 @@ class ServerActionsMixin:
     def rebuild(self, context: Any, instance: objects.Instance,
                 image_href: str, admin_password: str | None = None,
                 name: str | None = None,
-                metadata: dict[str, str] | None = None) -> None:
+                metadata: dict[str, str] | None = None,
+                auto_disk_config: bool | None = None) -> None:
         if image_href not in self.images:
             raise exception.ImageNotFound(image_id=image_href)
         self._act(context, instance, 'rebuild', image_href=image_href,
                   admin_password=admin_password, name=name,
-                  metadata=metadata)
+                  metadata=metadata, **_disk_config(auto_disk_config))
         instance.image_ref = image_href
         if name is not None:
             instance.display_name = name
         if metadata is not None:
             instance.metadata = dict(metadata)
+        if auto_disk_config is not None:
+            instance.auto_disk_config = auto_disk_config
 
     def resize(self, context: Any, instance: objects.Instance,
-               flavor_id: str) -> None:
+               flavor_id: str, auto_disk_config: bool | None = None
+               ) -> None:
         if flavor_id not in self.flavors:
             raise exception.FlavorNotFound(flavor_id=flavor_id)
         if flavor_id == instance.flavor.flavorid:
             raise fake_exc.CannotResizeToSameFlavor()
-        self._act(context, instance, 'resize', flavor_id=flavor_id)
+        self._act(context, instance, 'resize', flavor_id=flavor_id,
+                  **_disk_config(auto_disk_config))
         self.old_flavors[instance.uuid] = instance.flavor
         instance.flavor = self.flavors[flavor_id]
+        if auto_disk_config is not None:
+            instance.auto_disk_config = auto_disk_config
 
     def confirm_resize(self, context: Any,
                        instance: objects.Instance) -> None:
@@ -243,10 +257,11 @@ class ServerActionsMixin:
                                  instance: objects.Instance,
                                  metadata: dict[str, str],
                                  delete: bool = False) -> dict[str, str]:
-        self._act(context, instance, 'update_metadata', metadata=metadata,
-                  delete=delete)
         merged = {} if delete else dict(instance.metadata)
         merged.update(metadata)
+        self.check_metadata(len(merged))
+        self._act(context, instance, 'update_metadata', metadata=metadata,
+                  delete=delete)
         instance.metadata = merged
         return dict(merged)
 
@@ -260,3 +275,9 @@ class ServerActionsMixin:
         metadata = dict(instance.metadata)
         del metadata[key]
         instance.metadata = metadata
+
+
+def _disk_config(auto_disk_config: bool | None) -> dict[str, Any]:
+    """What a call records of its disk config: nothing unless asked."""
+    return ({} if auto_disk_config is None
+            else {'auto_disk_config': auto_disk_config})

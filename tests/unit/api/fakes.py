@@ -62,6 +62,9 @@ class FakeComputeAPI(fake_server_actions.ServerActionsMixin,
         self.keypairs: dict[tuple[str, str], dict[str, Any]] = {}
         self.actions: dict[str, list[dict[str, Any]]] = {}
         self.old_flavors: dict[str, objects.Flavor] = {}
+        self.metadata_items = 128
+        # Flavor access: flavorid -> projects that may use it (private).
+        self.flavor_access: dict[str, set[str]] = {}
         self.console_log = '\n'.join(f'line {i}' for i in range(1, 11))
         self.add_image(id=IMAGE, name='cirros', owner='admin',
                        created_at=T0, updated_at=T0)
@@ -82,8 +85,9 @@ class FakeComputeAPI(fake_server_actions.ServerActionsMixin,
             'flavor': self.flavors['1'], 'key_name': None, 'metadata': {},
             'network_info': [], 'launched_at': None, 'terminated_at': None,
             'created_at': self.clock, 'updated_at': self.clock,
-            'access_ip_v4': None, 'progress': 0, 'locked': False,
-            'locked_by': None,
+            'access_ip_v4': None, 'access_ip_v6': None,
+            'auto_disk_config': False, 'progress': 0,
+            'locked': False, 'locked_by': None,
             'fault': None,
             'deleted': False, 'id': len(self.instances) + 1}
         values.update(fields)
@@ -103,6 +107,11 @@ class FakeComputeAPI(fake_server_actions.ServerActionsMixin,
         self.calls.append(('create', dict(
             flavor=flavor, image_href=image_href, display_name=display_name,
             min_count=min_count, max_count=max_count, **kwargs)))
+        self.check_metadata(len(kwargs.get('metadata') or {}))
+        for name in kwargs.get('security_groups') or ():
+            if name != 'default':
+                raise exception.SecurityGroupNotFoundForProject(
+                    security_group_id=name, project_id=context.project_id)
         if image_href not in self.images:
             raise exception.ImageNotFound(image_id=image_href)
         key_name = kwargs.get('key_name')
@@ -121,6 +130,8 @@ class FakeComputeAPI(fake_server_actions.ServerActionsMixin,
                 key_name=kwargs.get('key_name'),
                 metadata=kwargs.get('metadata') or {},
                 access_ip_v4=kwargs.get('access_ip_v4'),
+                access_ip_v6=kwargs.get('access_ip_v6'),
+                auto_disk_config=bool(kwargs.get('auto_disk_config')),
                 availability_zone=kwargs.get('availability_zone'),
                 reservation_id=reservation_id)
             for _ in range(max_count)]
@@ -197,7 +208,10 @@ class FakeComputeAPI(fake_server_actions.ServerActionsMixin,
         return list(self.flavors.values())
 
     def flavor_get(self, context: Any, flavorid: str) -> objects.Flavor:
-        try:
-            return self.flavors[flavorid]
-        except KeyError:
-            raise exception.FlavorNotFound(flavor_id=flavorid) from None
+        flavor = self.flavors.get(flavorid)
+        if flavor is None or not (
+                flavor.is_public or context.is_admin
+                or context.project_id in self.flavor_access.get(flavorid,
+                                                                ())):
+            raise exception.FlavorNotFound(flavor_id=flavorid)
+        return flavor

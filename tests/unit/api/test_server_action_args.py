@@ -263,10 +263,11 @@ def test_rescue_twice_is_409(call, compute):
 
 
 @pytest.mark.parametrize('length, expected', [
-    (None, 10), (3, 3), ('2', 2), (-1, 10), (0, 0)])
+    ('absent', 10), (None, 10), (3, 3), ('2', 2), (-1, 10), ('-1', 10),
+    (0, 0)])
 def test_console_output(call, compute, length, expected):
     inst = compute.add_instance()
-    args = {} if length is None else {'length': length}
+    args = {} if length == 'absent' else {'length': length}
     resp = _action(call, inst, {'os-getConsoleOutput': args})
     assert resp.status_int == 200
     output = resp.json['output']
@@ -283,7 +284,7 @@ def test_console_output_strips_control_characters(call, compute):
     assert resp.json == {'output': 'a[0mb\tc\nd'}
 
 
-@pytest.mark.parametrize('length', ['x', -2, '-5', 1.5])
+@pytest.mark.parametrize('length', ['x', -2, '-5', 1.5, '', '3a'])
 def test_console_output_bad_length_is_400(call, compute, length):
     inst = compute.add_instance()
     message = _bad_request(_action(

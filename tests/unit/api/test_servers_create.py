@@ -44,12 +44,12 @@ def test_create_passes_request_to_compute(call, compute):
                  user_data=user_data, availability_zone='az1',
                  min_count=2, max_count='3', accessIPv4='10.0.0.9',
                  adminPass='s3cret',
-                 security_groups=[{'name': 'web'}], networks='auto')
+                 security_groups=[{'name': 'default'}], networks='auto')
     body['os:scheduler_hints'] = {'same_host': IMAGE, 'custom': 'x'}
     resp = call('POST', '/v2.1/servers', body)
     assert resp.status_int == 202
     assert resp.json['server']['adminPass'] == 's3cret'
-    assert resp.json['server']['security_groups'] == [{'name': 'web'}]
+    assert resp.json['server']['security_groups'] == [{'name': 'default'}]
     kwargs = compute.last_call('create')
     assert kwargs['flavor'].flavorid == '2'
     assert kwargs['image_href'] == IMAGE
