@@ -1,4 +1,4 @@
-"""Whole trees of cells in one process, for functional tests.
+"""Whole trees of cells in one process, for functional tests and the soak.
 
 Each cell gets its own ConfigOpts, SQLite file and in-process broker
 (``inproc://<unique name>``), exactly as ``nova-all`` builds them.
