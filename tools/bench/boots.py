@@ -24,10 +24,10 @@ import time
 from typing import Any
 import uuid
 
-from bench import common
-from bench import profiling
-from bench import reads
-from bench.report import Section
+from nova.tools.bench import common
+from nova.tools.bench import profiling
+from nova.tools.bench import reads
+from nova.tools.bench.report import Section
 
 POSTERS = 8
 POLL_INTERVAL = 0.02

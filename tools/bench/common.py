@@ -1,6 +1,7 @@
 """What the benchmarks share: statistics, /proc sampling, worker
-processes and a keep-alive REST client (deployments are in
-:mod:`bench.deploy`, the report in :mod:`bench.report`).
+processes and a keep-alive REST client (deployments are
+in :mod:`nova.tools.bench.deploy`, the report in
+:mod:`nova.tools.bench.report`).
 
 Nothing here asserts anything about performance: the benchmarks measure
 and the report prints what was measured, side by side in one run.
@@ -25,6 +26,8 @@ import time
 from typing import Any
 import uuid
 
+from nova.tools.launcher import tail
+
 BENCH_DIR = pathlib.Path(__file__).resolve().parent
 TOOLS_DIR = BENCH_DIR.parent
 REPO = TOOLS_DIR.parent
@@ -47,14 +50,6 @@ class Context:
 
     def pick(self, quick: Any, full: Any) -> Any:
         return quick if self.quick else full
-
-
-def tail(path: str, lines: int) -> str:
-    try:
-        with open(path, errors='replace') as f:
-            return ''.join(f.readlines()[-lines:])
-    except OSError as exc:
-        return f'<cannot read {path}: {exc}>'
 
 
 def say(line: str) -> None:
@@ -267,8 +262,9 @@ def start_worker(mode: str, args: list[str], logdir: pathlib.Path
     logdir.mkdir(parents=True, exist_ok=True)
     log = logdir / f'worker-{mode}-{uuid.uuid4().hex[:4]}.log'
     with open(log, 'w') as err:
+        # -P: the working directory stays off sys.path.
         popen = subprocess.Popen(
-            [PYTHON, str(BENCH_DIR / 'worker.py'), mode, *args],
+            [PYTHON, '-P', '-m', 'nova.tools.bench.worker', mode, *args],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err,
             text=True, cwd=str(REPO.parent), start_new_session=True)
     return Worker(mode, popen, log)

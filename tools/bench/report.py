@@ -14,7 +14,7 @@ import platform
 import time
 from typing import Any
 
-from bench import common
+from nova.tools.bench import common
 
 
 @dataclasses.dataclass

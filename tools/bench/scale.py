@@ -29,10 +29,11 @@ import threading
 import time
 from typing import Any
 
-from bench import boots
-from bench import common
-from bench import deploy
-from bench.report import Section
+from nova.tools import launcher
+from nova.tools.bench import boots
+from nova.tools.bench import common
+from nova.tools.bench import deploy
+from nova.tools.bench.report import Section
 
 NODES = 100
 MEM_MARGIN = 3 * 2**30
@@ -133,7 +134,7 @@ def run(ctx: common.Context) -> Section:
     result = _one(ctx, probe_cells, nodes)
     _record(section, tried, result)
     if asked > probe_cells:
-        fit = largest_fit(result, deploy.launcher.Backends(), asked)
+        fit = largest_fit(result, launcher.Backends(), asked)
         section.data['fit'] = fit
         size = fit['cells']
         section.line(

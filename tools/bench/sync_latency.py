@@ -19,9 +19,9 @@ import threading
 import time
 from typing import Any
 
-from bench import common
-from bench import profiling
-from bench.report import Section
+from nova.tools.bench import common
+from nova.tools.bench import profiling
+from nova.tools.bench.report import Section
 
 POLL = 0.005
 # Threads of the writer process; each update takes a few ms to tens of ms.

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench import boots
-from bench import common
-from bench import deploy
-from bench import reads
-from bench import report as report_mod
-from bench import sync_latency
+from nova.tools import launcher
+from nova.tools.bench import boots
+from nova.tools.bench import common
+from nova.tools.bench import deploy
+from nova.tools.bench import reads
+from nova.tools.bench import report as report_mod
+from nova.tools.bench import sync_latency
 
 CHILDREN = 3
 COMPUTES = 2
@@ -28,7 +29,7 @@ FAKE_HOST = {'vcpus': 1024, 'memory_mb': 1024 * 1024, 'local_gb': 100000}
 SEED_SERVERS = 30
 
 
-def overrides() -> deploy.Overrides:
+def overrides() -> launcher.Overrides:
     return {'fake_driver': dict(FAKE_HOST, spawn_delay=0.0)}
 
 
