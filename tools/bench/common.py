@@ -1,5 +1,5 @@
-"""What the benchmarks share: statistics, /proc sampling, worker
-processes and a keep-alive REST client (deployments are
+"""What the benchmarks share: statistics, /proc sampling, background
+threads, worker processes and a keep-alive REST client (deployments are
 in :mod:`nova.tools.bench.deploy`, the report in
 :mod:`nova.tools.bench.report`).
 
@@ -24,6 +24,7 @@ import sys
 import threading
 import time
 from typing import Any
+from typing import Self
 import uuid
 
 from nova.tools.launcher import tail
@@ -166,15 +167,50 @@ class CpuMeter:
                 for name, pid in self.pids.items()}
 
 
-class RssSampler:
+class Background:
+    """A daemon thread running :meth:`_run` while a ``with`` block runs.
+
+    ``__enter__`` starts it; ``__exit__`` sets ``self._stop`` (which
+    :meth:`_run` polls or waits on), joins the thread, then calls
+    :meth:`_close` for what the loop held (a database connection)::
+
+        class Poller(Background):
+            def _run(self) -> None:
+                while not self._stop.wait(0.5):
+                    ...
+
+        with Poller() as poller:
+            ...
+    """
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def _close(self) -> None:
+        """Release what the loop used, once it has ended."""
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._close()
+
+
+class RssSampler(Background):
     """Samples RSS and CPU of some processes in a thread."""
 
     def __init__(self, pids: dict[str, int], interval: float = 0.5) -> None:
+        super().__init__()
         self.pids = pids
         self.interval = interval
         self.rss: dict[str, list[int]] = {name: [] for name in pids}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -184,21 +220,9 @@ class RssSampler:
                     self.rss[name].append(value)
             self._stop.wait(self.interval)
 
-    def __enter__(self) -> RssSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
     def peak_mib(self, name: str) -> float:
         values = self.rss.get(name) or [0]
         return round(max(values) / 2**20, 1)
-
-    def mean_mib(self, name: str) -> float:
-        values = self.rss.get(name) or [0]
-        return round(sum(values) / len(values) / 2**20, 1)
 
 
 # -- worker processes --------------------------------------------------------

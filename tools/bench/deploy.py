@@ -10,7 +10,6 @@ import contextlib
 import json
 import pathlib
 import signal
-import threading
 import time
 from typing import Any
 import uuid
@@ -140,7 +139,7 @@ def broker_sockets(backends: Any) -> dict[str, int]:
             'used': int(fds['sockets_used'])}
 
 
-class Watchdog:
+class Watchdog(common.Background):
     """Stops a deployment before it starves this shared machine.
 
     Every second it looks at the free memory and MariaDB's free
@@ -158,12 +157,11 @@ class Watchdog:
     CONN_SHARE = 0.4
 
     def __init__(self, dep: Any) -> None:
+        super().__init__()
         self.dep = dep
         self.tripped = ''
         self.lowest_mem = common.mem_available()
         self.most_connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.wait(1.0):
@@ -191,14 +189,6 @@ class Watchdog:
         say(f'  WATCHDOG: {why}: stopping the deployment')
         for proc in list(self.dep.processes):
             self.dep.send_signal(proc, signal.SIGTERM)
-
-    def __enter__(self) -> Watchdog:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 @contextlib.contextmanager
