@@ -33,7 +33,6 @@ import pathlib
 import signal
 import sys
 import time
-import traceback
 from typing import Any
 
 from nova.tools import launcher
@@ -100,17 +99,11 @@ def _run_one(report: report_mod.Report, name: str, func: Any,
              *args: Any) -> Any:
     began = time.monotonic()
     common.say(f'=== {name} ===')
-    try:
+    with report.failures_recorded(name):
         result = func(*args)
-    except (KeyboardInterrupt, SystemExit):
-        report.failed(name, 'interrupted')
-        raise
-    except Exception as exc:
-        common.say(f'{name} failed:\n{traceback.format_exc()}')
-        report.failed(name, f'{type(exc).__name__}: {exc}')
-        return None
-    common.say(f'=== {name} done in {time.monotonic() - began:.0f}s ===')
-    return result
+        common.say(f'=== {name} done in {time.monotonic() - began:.0f}s ===')
+        return result
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:

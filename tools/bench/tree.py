@@ -53,16 +53,9 @@ def run(ctx: common.Context, report: report_mod.Report,
 
 def _part(report: report_mod.Report, name: str, func: Any,
           ctx: common.Context, dep: Any) -> None:
-    import traceback
     if dep.watchdog.tripped or dep.dead_processes():
         report.failed(name, 'the deployment is down: '
                       + (dep.watchdog.tripped or 'a daemon died'))
         return
-    try:
+    with report.failures_recorded(name):
         report.add(func(ctx, dep))
-    except (KeyboardInterrupt, SystemExit):
-        report.failed(name, 'interrupted')
-        raise
-    except Exception as exc:
-        common.say(f'{name} failed:\n{traceback.format_exc()}')
-        report.failed(name, f'{type(exc).__name__}: {exc}')
