@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Fault injection for a deployment of ``tools/launcher.py``.
+"""Fault injection for a deployment of the launcher (``tools/launch``).
 
 Each fault touches one cell only, found by the names the launcher gave
 its resources (``<prefix>_<cell>``): RabbitMQ and MariaDB are shared with
@@ -18,7 +18,8 @@ broker or a whole server.
 :func:`broker_connections`, :func:`queues` and
 :func:`database_connections` show the state before and after.  Process
 faults (SIGKILL, restart) are :meth:`launcher.Deployment.kill` and
-:meth:`launcher.Deployment.restart`.
+:meth:`launcher.Deployment.restart`.  Everything here takes the
+deployment's :class:`launcher.Backends`.
 
 Command line (from the repository root)::
 
@@ -32,37 +33,20 @@ import argparse
 from collections.abc import Iterable
 import concurrent.futures
 import dataclasses
-import importlib.util
-import pathlib
 import re
 import socket
 import sys
 import threading
-from types import ModuleType
-from typing import Any
 
-import pymysql
+from nova.tools import launcher
+from nova.tools.launcher import free_port
+
+__all__ = ['BrokerConnection', 'Queue', 'TcpForwarder', 'broker_connections',
+           'close_broker_connections', 'database_connections', 'free_port',
+           'kill_database_connections', 'main', 'queues']
 
 REASON = 'fault injection'
 _CONNECTION_NAME_RE = re.compile(r'\{"connection_name","([^"]*)"\}')
-
-
-def _load_launcher() -> ModuleType:
-    """``tools/launcher.py``, loaded once under one module name."""
-    name = 'nova_tools_launcher'
-    if name in sys.modules:
-        return sys.modules[name]
-    path = pathlib.Path(__file__).resolve().with_name('launcher.py')
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # dataclasses looks the module up by name while building the classes.
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-launcher = _load_launcher()
 
 
 # -- RabbitMQ ----------------------------------------------------------------
@@ -87,7 +71,8 @@ class BrokerConnection:
             else None
 
 
-def broker_connections(backends: Any, vhost: str) -> list[BrokerConnection]:
+def broker_connections(backends: launcher.Backends,
+                       vhost: str) -> list[BrokerConnection]:
     """The AMQP connections of ``vhost`` (and of no other vhost)."""
     out = backends.rabbitmqctl('list_connections', '--no-table-headers',
                                'pid', 'vhost', 'client_properties')
@@ -102,7 +87,7 @@ def broker_connections(backends: Any, vhost: str) -> list[BrokerConnection]:
     return found
 
 
-def close_broker_connections(backends: Any, vhost: str,
+def close_broker_connections(backends: launcher.Backends, vhost: str,
                              reason: str = REASON, workers: int = 8
                              ) -> list[BrokerConnection]:
     """Have the broker close every connection of ``vhost``; returns those
@@ -136,7 +121,7 @@ class Queue:
     consumers: int
 
 
-def queues(backends: Any, vhost: str) -> dict[str, Queue]:
+def queues(backends: launcher.Backends, vhost: str) -> dict[str, Queue]:
     """Every queue of ``vhost`` by name."""
     out = backends.rabbitmqctl('list_queues', '-p', vhost,
                                '--no-table-headers', 'name', 'messages',
@@ -151,30 +136,17 @@ def queues(backends: Any, vhost: str) -> dict[str, Queue]:
 
 # -- MariaDB -----------------------------------------------------------------
 
-def database_connections(backends: Any, database: str) -> list[int]:
+def database_connections(backends: launcher.Backends,
+                         database: str) -> list[int]:
     """Thread ids of the connections whose current database is
     ``database`` (ours excluded)."""
-    with backends.connect() as conn, conn.cursor() as cursor:
-        cursor.execute('SELECT id FROM information_schema.processlist '
-                       'WHERE db = %s AND id <> CONNECTION_ID()',
-                       (database,))
-        return sorted(int(row[0]) for row in cursor.fetchall())
+    return backends.database_connections(database)
 
 
-def kill_database_connections(backends: Any, database: str) -> list[int]:
+def kill_database_connections(backends: launcher.Backends,
+                              database: str) -> list[int]:
     """``KILL`` every connection of ``database``; the ids it killed."""
-    killed = []
-    with backends.connect() as conn, conn.cursor() as cursor:
-        cursor.execute('SELECT id FROM information_schema.processlist '
-                       'WHERE db = %s AND id <> CONNECTION_ID()',
-                       (database,))
-        for (thread_id,) in cursor.fetchall():
-            try:
-                cursor.execute(f'KILL {int(thread_id)}')
-            except pymysql.MySQLError:
-                continue  # it ended on its own meanwhile
-            killed.append(int(thread_id))
-    return killed
+    return backends.kill_database_connections(database)
 
 
 # -- a port that opens when the test says so ---------------------------------
@@ -267,19 +239,12 @@ class TcpForwarder:
             self._close(sock)
 
 
-def free_port(host: str = '127.0.0.1') -> int:
-    """A port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
 # -- command line ------------------------------------------------------------
 
 def main(argv: Iterable[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog='faults.py', description='Inject a fault into one cell of a '
-        'deployment of tools/launcher.py.')
+        'deployment of tools/launch.')
     parser.add_argument('fault', choices=('cut-broker', 'cut-db'))
     parser.add_argument('cell', help="the cell's name, e.g. cell1")
     parser.add_argument('--prefix', default=launcher.DEFAULT_PREFIX)

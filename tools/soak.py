@@ -29,8 +29,8 @@ from typing import Any
 from nova import context as nova_context
 from nova.compute import images
 from nova.ownership import CHILD_OWNED_FIELDS
-from nova.tests.faults import FaultyDelivery
-from nova.tests.functional import fixtures
+from nova.tools import inproc_tree
+from nova.tools.message_faults import FaultyDelivery
 
 SYNCED = sorted((CHILD_OWNED_FIELDS - {'updated_at'}) | {'sync_version'})
 BATCH = 20
@@ -54,23 +54,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def build_tree(tmpdir: str, args: argparse.Namespace) -> fixtures.Tree:
+def build_tree(tmpdir: str, args: argparse.Namespace) -> inproc_tree.Tree:
     children = ['cell%d' % (i + 1) for i in range(args.cells)]
     spec: dict[str, tuple[str, list[str]]] = {'api': ('api', [])}
     spec.update({c: ('compute', ['api']) for c in children})
-    per_cell = {('heal_interval', 'cells'): args.heal_interval,
-                ('instance_update_num_instances', 'cells'): 100000,
-                ('memory_mb', 'fake_driver'): 1024 * 1024,
-                ('vcpus', 'fake_driver'): 1024,
-                ('call_timeout', 'cells'): 30}
-    tree = fixtures.Tree(tmpdir, spec, services={'api': ['cells']},
-                         overrides={c: dict(per_cell) for c in children})
+    per_cell: dict[tuple[str, str | None], Any] = {
+        ('heal_interval', 'cells'): args.heal_interval,
+        ('instance_update_num_instances', 'cells'): 100000,
+        ('memory_mb', 'fake_driver'): 1024 * 1024,
+        ('vcpus', 'fake_driver'): 1024,
+        ('call_timeout', 'cells'): 30}
+    tree = inproc_tree.Tree(tmpdir, spec, services={'api': ['cells']},
+                            overrides={c: dict(per_cell) for c in children})
     tree.start()
     tree.wait_for_capacities('api', children)
     return tree
 
 
-def compare(tree: fixtures.Tree, children: list[str]) -> dict[str, int]:
+def compare(tree: inproc_tree.Tree, children: list[str]) -> dict[str, int]:
     """Counts of how the top's copies compare with their owners."""
     counts: collections.Counter[str] = collections.Counter()
     every = nova_context.get_admin_context(read_deleted='yes')
@@ -136,7 +137,7 @@ def run(args: argparse.Namespace, tmpdir: str) -> bool:
         tree.stop()
 
 
-def _soak(tree: fixtures.Tree, children: list[str],
+def _soak(tree: inproc_tree.Tree, children: list[str],
           faults: list[FaultyDelivery], args: argparse.Namespace) -> bool:
     api = tree.compute_api()
     ctxt = nova_context.RequestContext('soak', 'soak')
@@ -158,12 +159,12 @@ def _soak(tree: fixtures.Tree, children: list[str],
                 for r in tree.db(c).instance_get_all_by_filters(admin, {})]
         return len(rows) == len(uuids) and all(
             r['task_state'] is None for r in rows)
-    fixtures.wait_for(settled, 300, interval=0.2,
-                      what='every build settled in its cell')
+    inproc_tree.wait_for(settled, 300, interval=0.2,
+                         what='every build settled in its cell')
     built = time.monotonic()
     for uuid in uuids[:len(uuids) // 10]:
         api.delete(ctxt, api.get(ctxt, uuid))
-    fixtures.wait_for(
+    inproc_tree.wait_for(
         lambda: sum(len(tree.live_instances(c)) for c in children)
         == len(uuids) - len(uuids) // 10, 120, interval=0.2,
         what='deletes done in the cells')
@@ -182,7 +183,7 @@ def _soak(tree: fixtures.Tree, children: list[str],
     return converged(counts)
 
 
-def _report(tree: fixtures.Tree, children: list[str],
+def _report(tree: inproc_tree.Tree, children: list[str],
             faults: list[FaultyDelivery], counts: dict[str, int],
             args: argparse.Namespace, uuids: list[str], build_time: float,
             healed_after: float) -> None:

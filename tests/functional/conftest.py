@@ -1,6 +1,6 @@
 import pytest
 
-from nova.tests.functional import fixtures
+from nova.tools import inproc_tree
 
 
 @pytest.fixture
@@ -8,8 +8,8 @@ def tree_factory(tmp_path):
     trees = []
 
     def make(cells=None, **kwargs):
-        tree = fixtures.Tree(str(tmp_path), cells or fixtures.TWO_CHILDREN,
-                             **kwargs)
+        tree = inproc_tree.Tree(str(tmp_path),
+                                cells or inproc_tree.TWO_CHILDREN, **kwargs)
         trees.append(tree)
         return tree.start()
 

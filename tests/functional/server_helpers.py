@@ -13,7 +13,7 @@ from nova import context as nova_context
 from nova import exception
 from nova.compute import images
 from nova.compute import vm_states
-from nova.tests.functional import fixtures
+from nova.tools import inproc_tree
 
 ONE_CHILD = {'api': ('api', []), 'cell1': ('compute', ['api'])}
 CHILD = 'cell1'
@@ -25,9 +25,9 @@ COMPARED = ('vm_state', 'task_state', 'power_state', 'host', 'node',
             'image_ref', 'display_name', 'locked', 'metadata')
 
 
-def start_tree(tmpdir: str, **kwargs: Any) -> fixtures.Tree:
-    tree = fixtures.Tree(tmpdir, kwargs.pop('cells', ONE_CHILD),
-                         services={'api': ['cells']}, **kwargs).start()
+def start_tree(tmpdir: str, **kwargs: Any) -> inproc_tree.Tree:
+    tree = inproc_tree.Tree(tmpdir, kwargs.pop('cells', ONE_CHILD),
+                            services={'api': ['cells']}, **kwargs).start()
     tree.wait_for_capacities('api', [c for c, (kind, _) in
                                      tree.spec.items() if kind != 'api'])
     return tree
@@ -46,7 +46,7 @@ def admin() -> nova_context.RequestContext:
 class Servers:
     """Boots servers through the API cell and checks both copies."""
 
-    def __init__(self, tree: fixtures.Tree, child: str = CHILD) -> None:
+    def __init__(self, tree: inproc_tree.Tree, child: str = CHILD) -> None:
         self.tree = tree
         self.child_cell = child
         self.api = tree.compute_api()
@@ -81,9 +81,9 @@ class Servers:
                 return None
             return self.top(uuid)
         try:
-            return fixtures.wait_for(done, timeout,
-                                     what='%s settled with %s'
-                                     % (uuid, expected))
+            return inproc_tree.wait_for(done, timeout,
+                                        what='%s settled with %s'
+                                        % (uuid, expected))
         except AssertionError:
             raise AssertionError('not settled: %r' % (
                 self.both(uuid),)) from None
@@ -104,7 +104,7 @@ class Servers:
                 self.api.delete(admin(), self.api.get(admin(), uuid))
             except exception.InstanceNotFound:
                 continue    # deleted already
-        fixtures.wait_for(
+        inproc_tree.wait_for(
             lambda: not self.tree.live_instances(self.child_cell), 10,
             what='no server left in %s' % self.child_cell)
         self.booted = []

@@ -8,7 +8,7 @@ import openstack
 import pytest
 
 from nova import context as nova_context
-from nova.tests.functional.fixtures import wait_for
+from nova.tools.polling import wait_for
 
 IMAGE = '8b1c7e6e-2c65-4c59-9e3a-0b8fd6d6b0a1'
 

@@ -5,7 +5,7 @@ import collections
 from nova import context as nova_context
 from nova.compute import images
 from nova.compute import vm_states
-from nova.tests.functional.fixtures import wait_for
+from nova.tools.polling import wait_for
 
 IMAGE = images.DEFAULT_IMAGE_ID
 

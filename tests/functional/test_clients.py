@@ -19,7 +19,7 @@ import pytest
 
 from nova.tests.functional import keystone_stub
 from nova.tests.functional import rest_client as rc
-from nova.tests.functional.fixtures import wait_for
+from nova.tools.polling import wait_for
 
 openstack = pytest.importorskip('openstack')
 novaclient = pytest.importorskip('novaclient.client')

@@ -35,8 +35,8 @@ import webob
 from nova.api import router as api_router
 from nova.api import wsgi_app
 from nova.db import models
-from nova.tests.functional import fixtures
 from nova.tests.functional import rest_client as rc
+from nova.tools import inproc_tree
 
 EXAMPLES = 350
 
@@ -162,8 +162,8 @@ ROUTES = [
 @pytest.fixture(scope='module')
 def api(tmp_path_factory):
     tmpdir = str(tmp_path_factory.mktemp('fuzz'))
-    tree = fixtures.Tree(tmpdir, {'api': ('api', [])},
-                         services={'api': ['cells']}, registry='db').start()
+    tree = inproc_tree.Tree(tmpdir, {'api': ('api', [])},
+                            services={'api': ['cells']}, registry='db').start()
     conf = tree.confs['api']
     app = wsgi_app.load_app(conf, tree.compute_api('api'))
     yield app, tree.db('api')

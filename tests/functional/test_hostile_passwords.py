@@ -19,7 +19,7 @@ from oslo_messaging._drivers import impl_rabbit
 
 from nova import context as nova_context
 from nova.tests.functional import rest_client as rc
-from nova.tests.functional.fixtures import wait_for
+from nova.tools.polling import wait_for
 
 PASSWORD = 'Zq@bX:qJ/9#x%w?K&é密'
 USERNAME = 'cells-user'

@@ -21,7 +21,7 @@ from nova.api import server as api_server
 from nova.api import wsgi_app
 from nova.tests.functional import keystone_stub
 from nova.tests.functional import rest_client as rc
-from nova.tests.functional.fixtures import wait_for
+from nova.tools.polling import wait_for
 
 pytest.importorskip('keystonemiddleware')
 openstack = pytest.importorskip('openstack')

@@ -7,16 +7,16 @@ import pytest
 
 from nova.compute import power_state
 from nova.compute import vm_states
-from nova.tests.functional import fixtures
 from nova.tests.functional import server_helpers as helpers
 from nova.tests.functional.server_helpers import admin
 from nova.tests.functional.server_helpers import user
+from nova.tools import inproc_tree
 
 
 @pytest.fixture(scope='module')
 def zoned_tree(tmp_path_factory):
     tree = helpers.start_tree(
-        str(tmp_path_factory.mktemp('zones')), cells=fixtures.TWO_CHILDREN,
+        str(tmp_path_factory.mktemp('zones')), cells=inproc_tree.TWO_CHILDREN,
         compute_hosts=1,
         overrides={cell: {('availability_zone', None): zone,
                           ('allow_resize_to_same_host', None): True,
@@ -35,7 +35,7 @@ def _boot(tree, image=helpers.IMAGE, **kwargs):
         got = api.get(user(), instance.uuid)
         return got if got.vm_state in (vm_states.ACTIVE,
                                        vm_states.ERROR) else None
-    return fixtures.wait_for(settled, 10, what='ACTIVE or ERROR')
+    return inproc_tree.wait_for(settled, 10, what='ACTIVE or ERROR')
 
 
 def _delete(tree, instance):

@@ -4,7 +4,7 @@ import pytest
 
 from nova import context as nova_context
 from nova.tests.functional import rest_client as rc
-from nova.tests.functional.fixtures import wait_for
+from nova.tools.polling import wait_for
 
 ALICE = 'alice:project-a'
 ALICE2 = 'alice2:project-a'

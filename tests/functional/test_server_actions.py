@@ -10,10 +10,10 @@ import pytest
 from nova import exception
 from nova.compute import power_state
 from nova.compute import vm_states
-from nova.tests.functional import fixtures
 from nova.tests.functional import server_helpers as helpers
 from nova.tests.functional.server_helpers import admin
 from nova.tests.functional.server_helpers import user
+from nova.tools import inproc_tree
 
 
 @pytest.fixture(scope='module')
@@ -184,8 +184,8 @@ def test_lock_refuses_actions_to_the_owner_not_to_admins(servers):
     locked = servers.top(booted.uuid)
     assert (locked.locked, locked.locked_by) == (True, 'owner')
     assert locked.system_metadata['locked_reason'] == 'maintenance'
-    fixtures.wait_for(lambda: servers.child(booted.uuid)['locked'], 10,
-                      what='lock in the child')
+    inproc_tree.wait_for(lambda: servers.child(booted.uuid)['locked'], 10,
+                         what='lock in the child')
     _refused(servers, booted.uuid, 'stop', error=exception.InstanceIsLocked)
     _refused(servers, booted.uuid, 'delete', error=exception.InstanceIsLocked)
 
@@ -242,15 +242,15 @@ def test_instance_actions_and_their_events_show_at_the_top(servers):
                                                  request_id)
         done = [e for e in action['events'] if e['finish_time']]
         return action if len(done) >= count else None
-    stop = fixtures.wait_for(lambda: events(stop_ctxt.request_id, 1), 10,
-                             what='stop event')
+    stop = inproc_tree.wait_for(lambda: events(stop_ctxt.request_id, 1), 10,
+                                what='stop event')
     assert stop['action'] == 'stop'
     [event] = stop['events']
     assert (event['event'], event['result']) == ('compute_stop_instance',
                                                  'Success')
     assert event['host'] == booted.host
-    create = fixtures.wait_for(lambda: events(ctxt.request_id, 1), 10,
-                               what='build event')
+    create = inproc_tree.wait_for(lambda: events(ctxt.request_id, 1), 10,
+                                  what='build event')
     assert create['action'] == 'create'
     assert [e['event'] for e in create['events']] == [
         'compute__do_build_and_run_instance']
@@ -272,7 +272,7 @@ def test_failed_action_leaves_a_fault_and_an_error_event(servers):
     def faulted():
         got = servers.top(booted.uuid)
         return got if got.fault is not None else None
-    fault = fixtures.wait_for(faulted, 10, what='fault at the top').fault
+    fault = inproc_tree.wait_for(faulted, 10, what='fault at the top').fault
     assert 'Simulated pause failure' in fault.message
     assert fault.host == booted.host
 
@@ -281,7 +281,7 @@ def test_failed_action_leaves_a_fault_and_an_error_event(servers):
                                                  ctxt.request_id)
         return action if action['events'] and \
             action['events'][0]['result'] else None
-    action = fixtures.wait_for(errored, 10, what='event result')
+    action = inproc_tree.wait_for(errored, 10, what='event result')
     assert action['message'] == 'Error'
     [event] = action['events']
     assert (event['event'], event['result']) == ('compute_pause_instance',
@@ -294,7 +294,7 @@ def test_failed_reboot_puts_the_server_in_error(servers):
     servers.api.reboot(user(), booted, 'HARD')
     servers.settled(booted.uuid, vm_state=vm_states.ERROR)
     # The fault travels up on its own.
-    fixtures.wait_for(lambda: 'Simulated reboot failure' in getattr(
+    inproc_tree.wait_for(lambda: 'Simulated reboot failure' in getattr(
         servers.top(booted.uuid).fault, 'message', ''), 10, what='fault')
     # ERROR takes a hard reboot (which fails again here) and a delete.
     _refused(servers, booted.uuid, 'reboot', 'SOFT')

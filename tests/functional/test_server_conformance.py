@@ -6,7 +6,8 @@ import pytest
 
 from nova import context as nova_context
 from nova.tests.functional import rest_client as rc
-from nova.tests.functional.fixtures import wait_for
+from nova.tools import inproc_tree
+from nova.tools.polling import wait_for
 
 OWNER = 'alice:project-a'
 ADMIN = nova_context.get_admin_context()
@@ -14,9 +15,8 @@ ADMIN = nova_context.get_admin_context()
 
 @pytest.fixture(scope='module')
 def running(tmp_path_factory):
-    from nova.tests.functional import fixtures
-    tree = fixtures.Tree(str(tmp_path_factory.mktemp('conformance')),
-                         fixtures.TWO_CHILDREN)
+    tree = inproc_tree.Tree(str(tmp_path_factory.mktemp('conformance')),
+                            inproc_tree.TWO_CHILDREN)
     tree.start()
     try:
         rc.api_tree(tree)

@@ -12,7 +12,7 @@ from nova import context as nova_context
 from nova.api import wsgi_app
 from nova.api.views import servers as views
 from nova.compute import images
-from nova.tests.functional import fixtures
+from nova.tools import inproc_tree
 
 ADMIN = nova_context.get_admin_context()
 OWNER = 'alice:p1'
@@ -21,8 +21,8 @@ SERVERS = 7
 
 def _listing_tree(path):
     """An API cell holding servers in various states, and its app."""
-    tree = fixtures.Tree(path, {'api': ('api', [])},
-                         services={'api': ['cells']}, registry='db').start()
+    tree = inproc_tree.Tree(path, {'api': ('api', [])},
+                            services={'api': ['cells']}, registry='db').start()
     api = tree.compute_api('api')
     db = tree.db('api')
     ctxt = nova_context.RequestContext('alice', 'p1')

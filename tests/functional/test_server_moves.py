@@ -8,12 +8,12 @@ from nova import context as nova_context
 from nova import exception
 from nova.compute import power_state
 from nova.compute import vm_states
-from nova.tests.functional import fixtures
 from nova.tests.functional import server_helpers as helpers
 from nova.tests.functional.server_helpers import ADMIN
 from nova.tests.functional.server_helpers import CHILD
 from nova.tests.functional.server_helpers import admin
 from nova.tests.functional.server_helpers import user
+from nova.tools import inproc_tree
 
 TINY_MB, SMALL_MB = 512, 2048
 
@@ -68,7 +68,7 @@ def test_resize_then_confirm_frees_the_old_host(servers):
             for e in servers.api.get_instance_action(
                 admin(), booted.uuid, a['request_id'])['events']
             if e['result'] == 'Success'}
-    fixtures.wait_for(lambda: resize_events() == {
+    inproc_tree.wait_for(lambda: resize_events() == {
         'cold_migrate', 'compute_prep_resize', 'compute_resize_instance',
         'compute_finish_resize'}, 10, what='resize events')
 
@@ -108,7 +108,7 @@ def test_resize_that_fits_nowhere_goes_back_with_a_fault(servers):
     def faulted():
         got = servers.top(booted.uuid)
         return got if got.fault is not None else None
-    fault = fixtures.wait_for(faulted, 10, what='fault').fault
+    fault = inproc_tree.wait_for(faulted, 10, what='fault').fault
     assert 'No valid host was found' in fault.message
     assert after.flavor.flavorid == '1'
     assert after.memory_mb == TINY_MB
@@ -121,10 +121,10 @@ def test_resize_that_fits_nowhere_goes_back_with_a_fault(servers):
 def test_deleting_a_resized_server_frees_both_hosts(servers):
     booted, resized = _resized(servers)
     servers.api.delete(user(), resized)
-    fixtures.wait_for(lambda: not servers.tree.live_instances(CHILD), 10,
-                      what='deleted')
-    fixtures.wait_for(lambda: set(servers.used_mb().values()) == {0}, 10,
-                      what='both hosts free')
+    inproc_tree.wait_for(lambda: not servers.tree.live_instances(CHILD), 10,
+                         what='deleted')
+    inproc_tree.wait_for(lambda: set(servers.used_mb().values()) == {0}, 10,
+                         what='both hosts free')
 
 
 def test_snapshot_can_be_booted(servers):
@@ -139,7 +139,7 @@ def test_snapshot_can_be_booted(servers):
     def active():
         got = servers.api.image_get(user(), image['id'])
         return got if got['status'] == 'active' else None
-    done = fixtures.wait_for(active, 10, what='snapshot active')
+    done = inproc_tree.wait_for(active, 10, what='snapshot active')
     assert done['size'] > 0
     assert not done['is_public'] and done['owner'] == 'project1'
 
@@ -162,7 +162,7 @@ def test_shelve_offload_and_unshelve(servers):
     assert shelved.host is None and shelved.node is None
     image_id = shelved.system_metadata['shelved_image_id']
     # The image's own update travels up separately from the instance's.
-    fixtures.wait_for(lambda: servers.api.image_get(
+    inproc_tree.wait_for(lambda: servers.api.image_get(
         user(), image_id)['status'] == 'active', 10, what='image active')
     assert set(servers.used_mb().values()) == {0}
     servers.assert_nodes_current()
@@ -173,7 +173,7 @@ def test_shelve_offload_and_unshelve(servers):
     assert back.power_state == power_state.RUNNING
     assert back.network_info[0]['address'] == address
     assert 'shelved_image_id' not in back.system_metadata
-    fixtures.wait_for(lambda: not [
+    inproc_tree.wait_for(lambda: not [
         i for i in servers.api.image_get_all(user()) if i['id'] == image_id],
         10, what='shelved image deleted')
     assert sorted(servers.used_mb().values()) == [0, TINY_MB]
@@ -199,8 +199,8 @@ def test_force_delete(servers):
     servers.settled(booted.uuid, vm_state=vm_states.PAUSED)
     servers.api.force_delete(user(), servers.top(booted.uuid))
     for cell in ('api', CHILD):
-        fixtures.wait_for(lambda c=cell: not servers.tree.live_instances(c),
-                          10, what='deleted in %s' % cell)
+        inproc_tree.wait_for(lambda c=cell: not servers.tree.live_instances(c),
+                             10, what='deleted in %s' % cell)
     with pytest.raises(exception.InstanceNotFound):
         servers.top(booted.uuid)
     assert set(servers.used_mb().values()) == {0}
@@ -227,6 +227,6 @@ def test_delete_before_the_cell_is_known(servers):
         return {r['uuid'] for r in servers.tree.db(
             CHILD).instance_get_all_by_filters(deleted_in_child, {})} >= \
             set(uuids)
-    fixtures.wait_for(all_deleted, 10, what='deleted in the child')
-    fixtures.wait_for(lambda: set(servers.used_mb().values()) == {0}, 10,
-                      what='no resources held')
+    inproc_tree.wait_for(all_deleted, 10, what='deleted in the child')
+    inproc_tree.wait_for(lambda: set(servers.used_mb().values()) == {0}, 10,
+                         what='no resources held')

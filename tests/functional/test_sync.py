@@ -11,8 +11,8 @@ from nova import context as nova_context
 from nova.compute import images
 from nova.compute import vm_states
 from nova.ownership import CHILD_OWNED_FIELDS
-from nova.tests.faults import FaultyDelivery
-from nova.tests.functional.fixtures import wait_for
+from nova.tools.message_faults import FaultyDelivery
+from nova.tools.polling import wait_for
 
 ADMIN = nova_context.get_admin_context()
 IMAGE = images.DEFAULT_IMAGE_ID

@@ -9,8 +9,8 @@ from nova import rpc
 from nova.cells import rpc_driver
 from nova.compute import images
 from nova.compute import vm_states
-from nova.tests.functional.fixtures import wait_for
-from nova.tests.polling import record_waits
+from nova.tools.polling import record_waits
+from nova.tools.polling import wait_for
 
 # api has four children; c1 and c2 have a child each; api2 is a second
 # top cell, also a parent of c4.  Middle cells run nova-cells only.

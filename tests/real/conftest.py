@@ -34,6 +34,7 @@ import pymysql
 import pytest
 
 from nova.db import migration
+from nova.tools.launcher.backends import kill_connections
 
 CI = os.environ.get('CI', '').strip().lower() == 'true'
 
@@ -119,13 +120,7 @@ def _drop_database(admin: pymysql.connections.Connection, name: str) -> None:
     with admin.cursor() as cursor:
         # A pooled connection left open by the code under test would hold
         # a metadata lock and make DROP DATABASE wait forever.
-        cursor.execute('SELECT id FROM information_schema.processlist '
-                       'WHERE db = %s AND id <> CONNECTION_ID()', (name,))
-        for (thread_id,) in cursor.fetchall():
-            try:
-                cursor.execute(f'KILL CONNECTION {int(thread_id)}')
-            except pymysql.MySQLError:
-                pass  # it ended on its own meanwhile
+        kill_connections(cursor, name)
         cursor.execute(f'DROP DATABASE IF EXISTS `{name}`')
 
 

@@ -1,12 +1,10 @@
-"""What the real tests of ``tools/launcher.py`` share.
+"""What the real tests of the launcher (``nova.tools.launcher``) share.
 
 ``running()`` brings a tree up as separate daemons and always takes it
 down again, failing the test if a process, database or vhost is left
 behind; the rest is a minimal REST client of the API cell, a bounded
 poll and views of the cells' databases.  Daemon logs are printed when a
-test fails inside ``logs_on_failure()``.  ``launcher`` and ``faults`` are
-``tools/launcher.py`` and ``tools/faults.py`` (fault injection into one
-cell), loaded as modules.
+test fails inside ``logs_on_failure()``.
 """
 
 from __future__ import annotations
@@ -14,12 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Iterator
 import contextlib
-import importlib.util
 import json
 import pathlib
-import sys
 import time
-from types import ModuleType
 from typing import Any
 import urllib.error
 import urllib.request
@@ -27,31 +22,13 @@ import uuid
 
 import pytest
 
-import nova
+from nova.tools import launcher
 
 TOKEN = 'admin:admin'
 UP_TIMEOUT = 180.0
 
 
-def _load_tool(name: str, filename: str) -> ModuleType:
-    """A script of ``tools/`` (not a package) as module ``name``."""
-    if name in sys.modules:
-        return sys.modules[name]
-    path = pathlib.Path(nova.__file__).parent / 'tools' / filename
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # dataclasses looks the module up by name while building the classes.
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-launcher = _load_tool('nova_tools_launcher', 'launcher.py')
-faults = _load_tool('nova_tools_faults', 'faults.py')
-
-
-def dump_logs(deployment: Any, lines: int = 40) -> None:
+def dump_logs(deployment: launcher.Deployment, lines: int = 40) -> None:
     for proc in deployment.processes:
         state = 'alive' if proc.is_alive() else 'DEAD'
         print(f'\n----- {proc.name} (pid {proc.pid}, {state}): last '
@@ -64,7 +41,7 @@ def dump_logs(deployment: Any, lines: int = 40) -> None:
 
 
 @contextlib.contextmanager
-def logs_on_failure(deployment: Any) -> Iterator[None]:
+def logs_on_failure(deployment: launcher.Deployment) -> Iterator[None]:
     try:
         yield
     except BaseException:
@@ -72,21 +49,9 @@ def logs_on_failure(deployment: Any) -> Iterator[None]:
         raise
 
 
-def leftovers(deployment: Any) -> list[str]:
-    left = [f'process {p.name} (pid {p.pid})' for p in deployment.processes
-            if p.is_alive()]
-    backends = deployment.backends
-    for name in deployment.database_names.values():
-        if backends.database_exists(name):
-            left.append(f'database {name}')
-    vhosts = backends.list_vhosts()
-    left += [f'vhost {v}' for v in deployment.vhosts.values()
-             if v in vhosts]
-    return left
-
-
 @contextlib.contextmanager
-def running(tmp_path: pathlib.Path, **kwargs: Any) -> Iterator[Any]:
+def running(tmp_path: pathlib.Path,
+            **kwargs: Any) -> Iterator[launcher.Deployment]:
     """A deployment (``launcher.Deployment(**kwargs)``) that is up.
 
     It is taken down however the test ends, and the test fails if
@@ -105,7 +70,7 @@ def running(tmp_path: pathlib.Path, **kwargs: Any) -> Iterator[Any]:
             dep.down(grace=20.0)
         finally:
             print(f'\ndown took {time.monotonic() - started:.1f}s')
-            left = leftovers(dep)
+            left = dep.leftovers()
         assert not left, f'down left behind: {left}'
 
 

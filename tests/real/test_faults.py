@@ -1,6 +1,6 @@
 """Real faults while servers build: the tree repairs itself.
 
-One deployment of ``tools/launcher.py`` (the API cell above cell1 and
+One deployment of ``nova.tools.launcher`` (the API cell above cell1 and
 cell2, two compute hosts each, one vhost and one database per cell) runs
 with a short ``[cells] heal_interval``, a modest
 ``instance_build_timeout`` and simulated spawns that take a few seconds,
@@ -47,7 +47,8 @@ import pytest
 
 from nova.compute import images
 from nova.tests.real import launcher_support as support
-from nova.tests.real.launcher_support import faults
+from nova.tools import faults
+from nova.tools import launcher
 
 CHILDREN = ('cell1', 'cell2')
 SERVERS = 30
@@ -477,7 +478,7 @@ def test_broker_connections_of_one_cell_closed_mid_build(dep: Any) -> None:
 
 def _cells_queues() -> tuple[str, ...]:
     """The queues a cell's nova-cells consumes in its own vhost."""
-    return (*support.launcher.INTERCELL_QUEUES, 'cells')
+    return (*launcher.INTERCELL_QUEUES, 'cells')
 
 
 @pytest.mark.timeout(240)
@@ -599,7 +600,7 @@ def test_service_waits_for_its_database_at_start(dep: Any) -> None:
 
             support.wait_for('three retry lines', 30.0, lambda: (
                 len(retries()) >= 3, f'{len(retries())} so far'))
-            assert proc.is_alive(), support.launcher.tail(proc.log, 20)
+            assert proc.is_alive(), launcher.tail(proc.log, 20)
             lines = retries()
             assert f'127.0.0.1:{port}' in lines[0], lines[0]
             assert 'retrying' in lines[0], lines[0]

@@ -1,6 +1,6 @@
 """A whole cells tree as separate daemons on RabbitMQ and MariaDB.
 
-``tools/launcher.py`` brings up an API cell and two child cells (twelve
+``nova.tools.launcher`` brings up an API cell and two child cells (twelve
 processes, one vhost and one database per cell); the test boots 20
 servers through the REST API, checks where they landed in the three
 databases, deletes them and waits until no live row is left anywhere.
@@ -19,7 +19,7 @@ import pytest
 
 from nova.compute import images
 from nova.tests.real import launcher_support as support
-from nova.tests.real.launcher_support import launcher
+from nova.tools import launcher
 
 SERVERS = 20
 ACTIVE_TIMEOUT = 120.0

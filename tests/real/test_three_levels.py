@@ -1,6 +1,6 @@
 """Three levels of cells as separate daemons: api -> cell1 -> gc1.
 
-``tools/launcher.py`` brings up the API cell, the middle cell ``cell1``
+``nova.tools.launcher`` brings up the API cell, the middle cell ``cell1``
 (nova-cells plus one compute host of its own, with its scheduler and
 network) and the grandchild ``gc1`` (one compute host), each with its own
 vhost and database.  An admin boots servers through the REST API with the

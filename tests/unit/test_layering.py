@@ -34,6 +34,8 @@ LEAKS = [
     ('objects/instance.py', 'nova.db._instances'),
     ('api/servers.py', 'nova.db.api'),
     ('api/servers.py', 'nova.compute.manager'),
+    ('tools/soak.py', 'nova.tests.functional'),
+    ('tools/launcher/deployment.py', 'nova.tests.real'),
 ]
 
 

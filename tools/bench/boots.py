@@ -24,17 +24,17 @@ import time
 from typing import Any
 import uuid
 
-from bench import common
-from bench import profiling
-from bench import reads
-from bench.report import Section
+from nova.tools.bench import common
+from nova.tools.bench import profiling
+from nova.tools.bench import reads
+from nova.tools.bench.report import Section
 
 POSTERS = 8
 POLL_INTERVAL = 0.02
 PAGE = 1000
 
 
-class Watcher:
+class Watcher(common.Background):
     """Watches the API cell's replica for the servers' states.
 
     It reads the API cell's database directly (every ``POLL_INTERVAL``,
@@ -47,26 +47,19 @@ class Watcher:
     """
 
     def __init__(self, dep: Any) -> None:
+        super().__init__()
         self.conn = dep.backends.connect(dep.api_cell.database)
         self.pending: set[str] = set()
         self.active_at: dict[str, float] = {}
         self.errors: dict[str, Any] = {}
         self.polls = 0
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     def watch(self, server_id: str) -> None:
         with self._lock:
             self.pending.add(server_id)
 
-    def __enter__(self) -> Watcher:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+    def _close(self) -> None:
         self.conn.close()
 
     def _run(self) -> None:

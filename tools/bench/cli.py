@@ -33,14 +33,12 @@ import pathlib
 import signal
 import sys
 import time
-import traceback
 from typing import Any
 
-sys.path[0] = str(pathlib.Path(__file__).resolve().parents[1])
-
-from bench import common  # noqa: E402
-from bench import deploy  # noqa: E402
-from bench import report as report_mod  # noqa: E402
+from nova.tools import launcher
+from nova.tools.bench import common
+from nova.tools.bench import deploy
+from nova.tools.bench import report as report_mod
 
 ALL = ('routing', 'boots', 'reads', 'sync', 'scale', 'peer')
 
@@ -80,8 +78,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         'settings, run once with and once without')
     args = parser.parse_args(argv)
     try:
-        args.settings = _settings(args.set)
-    except ValueError as exc:
+        args.settings = launcher.parse_overrides(args.set)
+    except launcher.LauncherError as exc:
         parser.error(str(exc))
     chosen = [n.strip() for n in args.only.split(',') if n.strip()]
     skip = {n.strip() for n in args.skip.split(',') if n.strip()}
@@ -90,19 +88,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         parser.error(f'unknown benchmark(s) {bad}; choose from {ALL}')
     args.chosen = [n for n in ALL if n in chosen and n not in skip]
     return args
-
-
-def _settings(items: list[str]) -> deploy.Overrides:
-    """``--set`` values as {section: {option: value}}."""
-    settings: deploy.Overrides = {}
-    for item in items:
-        name, sep, value = item.partition('=')
-        section, dot, option = name.strip().rpartition('.')
-        if not sep or not dot or not section or not option:
-            raise ValueError(f'--set {item!r}: expected '
-                             'SECTION.OPTION=VALUE')
-        settings.setdefault(section, {})[option] = value.strip()
-    return settings
 
 
 def _terminate(signum: int, _frame: Any) -> None:
@@ -114,17 +99,11 @@ def _run_one(report: report_mod.Report, name: str, func: Any,
              *args: Any) -> Any:
     began = time.monotonic()
     common.say(f'=== {name} ===')
-    try:
+    with report.failures_recorded(name):
         result = func(*args)
-    except (KeyboardInterrupt, SystemExit):
-        report.failed(name, 'interrupted')
-        raise
-    except Exception as exc:
-        common.say(f'{name} failed:\n{traceback.format_exc()}')
-        report.failed(name, f'{type(exc).__name__}: {exc}')
-        return None
-    common.say(f'=== {name} done in {time.monotonic() - began:.0f}s ===')
-    return result
+        common.say(f'=== {name} done in {time.monotonic() - began:.0f}s ===')
+        return result
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,8 +125,8 @@ def main(argv: list[str] | None = None) -> int:
                          for k, v in options.items()]
     common.say(f'results in {outdir}; running {", ".join(args.chosen)}')
     try:
-        deploy.launcher.Backends().check()
-    except deploy.launcher.LauncherError as exc:
+        launcher.Backends().check()
+    except launcher.LauncherError as exc:
         report.failed('all', str(exc))
         common.say(str(exc))
         return 1
@@ -166,22 +145,22 @@ def main(argv: list[str] | None = None) -> int:
 def _run_all(chosen: list[str], ctx: common.Context,
              report: report_mod.Report) -> None:
     if 'routing' in chosen:
-        from bench import routing
+        from nova.tools.bench import routing
         section = _run_one(report, 'routing', routing.run, ctx)
         if section:
             report.add(section)
     tree_parts = [n for n in ('boots', 'reads', 'sync') if n in chosen]
     if tree_parts:
-        from bench import tree
+        from nova.tools.bench import tree
         _run_one(report, ', '.join(tree_parts), tree.run, ctx, report,
                  tree_parts)
     if 'scale' in chosen:
-        from bench import scale
+        from nova.tools.bench import scale
         section = _run_one(report, 'scale', scale.run, ctx)
         if section:
             report.add(section)
     if 'peer' in chosen:
-        from bench import peer
+        from nova.tools.bench import peer
         section = _run_one(report, 'peer', peer.run, ctx, report)
         if section:
             report.add(section)
@@ -192,7 +171,7 @@ def _db_connections(wanted: int, report: report_mod.Report
                     ) -> Iterator[None]:
     """MariaDB's max_connections raised to ``wanted`` (if higher) while
     the benchmarks run, then set back."""
-    backends = deploy.launcher.Backends()
+    backends = launcher.Backends()
     before = deploy.mariadb_connections(backends)['max']
     if wanted <= before:
         yield

@@ -1,6 +1,7 @@
-"""What the benchmarks share: statistics, /proc sampling, worker
-processes and a keep-alive REST client (deployments are in
-:mod:`bench.deploy`, the report in :mod:`bench.report`).
+"""What the benchmarks share: statistics, /proc sampling, background
+threads, worker processes and a keep-alive REST client (deployments are
+in :mod:`nova.tools.bench.deploy`, the report in
+:mod:`nova.tools.bench.report`).
 
 Nothing here asserts anything about performance: the benchmarks measure
 and the report prints what was measured, side by side in one run.
@@ -23,7 +24,10 @@ import sys
 import threading
 import time
 from typing import Any
+from typing import Self
 import uuid
+
+from nova.tools.launcher import tail
 
 BENCH_DIR = pathlib.Path(__file__).resolve().parent
 TOOLS_DIR = BENCH_DIR.parent
@@ -47,14 +51,6 @@ class Context:
 
     def pick(self, quick: Any, full: Any) -> Any:
         return quick if self.quick else full
-
-
-def tail(path: str, lines: int) -> str:
-    try:
-        with open(path, errors='replace') as f:
-            return ''.join(f.readlines()[-lines:])
-    except OSError as exc:
-        return f'<cannot read {path}: {exc}>'
 
 
 def say(line: str) -> None:
@@ -171,15 +167,50 @@ class CpuMeter:
                 for name, pid in self.pids.items()}
 
 
-class RssSampler:
+class Background:
+    """A daemon thread running :meth:`_run` while a ``with`` block runs.
+
+    ``__enter__`` starts it; ``__exit__`` sets ``self._stop`` (which
+    :meth:`_run` polls or waits on), joins the thread, then calls
+    :meth:`_close` for what the loop held (a database connection)::
+
+        class Poller(Background):
+            def _run(self) -> None:
+                while not self._stop.wait(0.5):
+                    ...
+
+        with Poller() as poller:
+            ...
+    """
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def _close(self) -> None:
+        """Release what the loop used, once it has ended."""
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._close()
+
+
+class RssSampler(Background):
     """Samples RSS and CPU of some processes in a thread."""
 
     def __init__(self, pids: dict[str, int], interval: float = 0.5) -> None:
+        super().__init__()
         self.pids = pids
         self.interval = interval
         self.rss: dict[str, list[int]] = {name: [] for name in pids}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -189,21 +220,9 @@ class RssSampler:
                     self.rss[name].append(value)
             self._stop.wait(self.interval)
 
-    def __enter__(self) -> RssSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
     def peak_mib(self, name: str) -> float:
         values = self.rss.get(name) or [0]
         return round(max(values) / 2**20, 1)
-
-    def mean_mib(self, name: str) -> float:
-        values = self.rss.get(name) or [0]
-        return round(sum(values) / len(values) / 2**20, 1)
 
 
 # -- worker processes --------------------------------------------------------
@@ -267,8 +286,9 @@ def start_worker(mode: str, args: list[str], logdir: pathlib.Path
     logdir.mkdir(parents=True, exist_ok=True)
     log = logdir / f'worker-{mode}-{uuid.uuid4().hex[:4]}.log'
     with open(log, 'w') as err:
+        # -P: the working directory stays off sys.path.
         popen = subprocess.Popen(
-            [PYTHON, str(BENCH_DIR / 'worker.py'), mode, *args],
+            [PYTHON, '-P', '-m', 'nova.tools.bench.worker', mode, *args],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err,
             text=True, cwd=str(REPO.parent), start_new_session=True)
     return Worker(mode, popen, log)

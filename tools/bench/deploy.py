@@ -7,39 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 import contextlib
-import importlib.util
 import json
 import pathlib
 import signal
-import sys
-import threading
 import time
-from types import ModuleType
 from typing import Any
 import uuid
 
-from bench import common
-from bench.common import say
+from nova.tools import launcher
+from nova.tools.bench import common
+from nova.tools.bench.common import say
+from nova.tools.launcher import Overrides
 
-# -- the launcher ------------------------------------------------------------
-
-def load_launcher() -> ModuleType:
-    """tools/launcher.py as a module (it is a script, not a package)."""
-    name = 'nova_tools_launcher'
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(
-        name, common.TOOLS_DIR / 'launcher.py')
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses looks it up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-launcher = load_launcher()
-
-Overrides = dict[str, dict[str, Any]]
 ALWAYS: Overrides = {
     'quota': {'instances': -1, 'cores': -1, 'ram': -1},
     # The service defaults (the launcher keeps pools small for tests); a
@@ -59,7 +38,7 @@ def merge_ini(text: str, overrides: Overrides) -> str:
         if section is not None and pending.get(section):
             while out and not out[-1].strip():
                 out.pop()
-            out.extend(f'{k} = {launcher._ini_value(v)}'
+            out.extend(f'{k} = {launcher.ini_value(v)}'
                        for k, v in pending.pop(section).items())
             out.append('')
 
@@ -73,17 +52,17 @@ def merge_ini(text: str, overrides: Overrides) -> str:
             key = stripped.split('=', 1)[0].strip()
             if key in pending.get(section, {}):
                 value = pending[section].pop(key)
-                line = f'{key} = {launcher._ini_value(value)}'
+                line = f'{key} = {launcher.ini_value(value)}'
         out.append(line)
     flush()
     for name, opts in pending.items():
         if opts:
             out += ['', f'[{name}]']
-            out += [f'{k} = {launcher._ini_value(v)}' for k, v in opts.items()]
+            out += [f'{k} = {launcher.ini_value(v)}' for k, v in opts.items()]
     return '\n'.join(out) + '\n'
 
 
-class BenchDeployment(launcher.Deployment):  # type: ignore[misc,name-defined]
+class BenchDeployment(launcher.Deployment):
     """A launcher deployment with benchmark settings in its config files.
 
     ``overrides`` go into every cell's file, over :data:`ALWAYS` (no
@@ -103,6 +82,8 @@ class BenchDeployment(launcher.Deployment):  # type: ignore[misc,name-defined]
             self.overrides.setdefault(section, {}).update(opts)
         self.nodes_per_compute = nodes_per_compute
         self.fixed_prefix = fixed_prefix
+        # Set by deployed(): the benchmarks ask it whether it tripped.
+        self.watchdog: Watchdog | None = None
 
     def _write_configs(self) -> None:
         super()._write_configs()
@@ -115,7 +96,7 @@ class BenchDeployment(launcher.Deployment):  # type: ignore[misc,name-defined]
             if not plan.compute_hosts:
                 extra.pop('fake_driver', None)
             text = pathlib.Path(plan.conf).read_text()
-            launcher._write_private(plan.conf, merge_ini(text, extra))
+            launcher.write_private(plan.conf, merge_ini(text, extra))
             for host in plan.compute_hosts:
                 if self.nodes_per_compute <= 1:
                     continue
@@ -123,22 +104,12 @@ class BenchDeployment(launcher.Deployment):  # type: ignore[misc,name-defined]
                                  range(1, self.nodes_per_compute + 1))
                 path = self._host_conf(host)
                 text = pathlib.Path(path).read_text()
-                launcher._write_private(path, merge_ini(
+                launcher.write_private(path, merge_ini(
                     text, {'fake_driver': {'nodes': nodes}}))
 
     def pids(self, include_tools: bool = False) -> dict[str, int]:
         """Daemon name -> pid (e.g. 'api-cells', 'cell1-compute1')."""
         return {p.name: p.pid for p in self.processes if p.is_alive()}
-
-    def leftovers(self) -> list[str]:
-        left = [f'process {p.name} (pid {p.pid})' for p in self.processes
-                if p.is_alive()]
-        for name in self.database_names.values():
-            if self.backends.database_exists(name):
-                left.append(f'database {name}')
-        vhosts = self.backends.list_vhosts()
-        return left + [f'vhost {v}' for v in self.vhosts.values()
-                       if v in vhosts]
 
 
 def mariadb_connections(backends: Any, prefix: str | None = None
@@ -168,7 +139,7 @@ def broker_sockets(backends: Any) -> dict[str, int]:
             'used': int(fds['sockets_used'])}
 
 
-class Watchdog:
+class Watchdog(common.Background):
     """Stops a deployment before it starves this shared machine.
 
     Every second it looks at the free memory and MariaDB's free
@@ -186,12 +157,11 @@ class Watchdog:
     CONN_SHARE = 0.4
 
     def __init__(self, dep: Any) -> None:
+        super().__init__()
         self.dep = dep
         self.tripped = ''
         self.lowest_mem = common.mem_available()
         self.most_connections = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.wait(1.0):
@@ -218,15 +188,7 @@ class Watchdog:
         self.tripped = why
         say(f'  WATCHDOG: {why}: stopping the deployment')
         for proc in list(self.dep.processes):
-            self.dep._signal(proc, signal.SIGTERM)
-
-    def __enter__(self) -> Watchdog:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+            self.dep.send_signal(proc, signal.SIGTERM)
 
 
 @contextlib.contextmanager
@@ -261,8 +223,3 @@ def deployed(label: str, workroot: pathlib.Path, timeout: float = 300.0,
             left = dep.leftovers()
             say(f'  [{label}] down in {time.monotonic() - began:.1f}s'
                 + (f'; LEFT BEHIND: {left}' if left else ''))
-
-
-
-def write_private(path: pathlib.Path, text: str) -> None:
-    launcher._write_private(str(path), text)

@@ -23,9 +23,9 @@ import sys
 import time
 from typing import Any
 
-from bench import common
-from bench.report import Report
-from bench.report import Section
+from nova.tools.bench import common
+from nova.tools.bench.report import Report
+from nova.tools.bench.report import Section
 
 # What the peer's functional tests need besides nova itself.
 PEER_PACKAGES = ['nova', 'openstack-placement', 'fixtures', 'oslotest',

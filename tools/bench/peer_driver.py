@@ -39,6 +39,8 @@ EVENTS: dict[str, tuple[str, float]] = {}
 
 
 def _hook_notifications() -> None:
+    # OpenStack Nova's own test fixtures, in the peer's virtualenv (this
+    # project's nova is not there).
     from nova.tests.fixtures import notifications
     cls = notifications.FakeVersionedNotifier
     original = cls._notify
@@ -58,6 +60,7 @@ def _hook_notifications() -> None:
 
 
 def _test_case() -> type:
+    # OpenStack Nova's functional-test base, as above.
     from nova.tests.functional import integrated_helpers
 
     class PeerBench(integrated_helpers._IntegratedTestBase):

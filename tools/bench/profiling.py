@@ -24,7 +24,7 @@ import subprocess
 import sys
 from typing import Any
 
-from bench import common
+from nova.tools.bench import common
 
 
 def py_spy() -> str | None:

@@ -23,9 +23,9 @@ import time
 from typing import Any
 import uuid
 
-from bench import common
-from bench import profiling
-from bench.report import Section
+from nova.tools.bench import common
+from nova.tools.bench import profiling
+from nova.tools.bench.report import Section
 
 CLONE_PREFIX = 'bench-copy-'
 SIDE_TABLES = ('instance_info_caches', 'instance_metadata',

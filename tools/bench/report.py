@@ -5,6 +5,8 @@ folder.  The plot needs matplotlib; without it the report says so.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+import contextlib
 import dataclasses
 import json
 import math
@@ -12,9 +14,10 @@ import os
 import pathlib
 import platform
 import time
+import traceback
 from typing import Any
 
-from bench import common
+from nova.tools.bench import common
 
 
 @dataclasses.dataclass
@@ -65,6 +68,20 @@ class Report:
     def failed(self, name: str, error: str) -> None:
         self.errors[name] = error
         self.write()
+
+    @contextlib.contextmanager
+    def failures_recorded(self, name: str) -> Iterator[None]:
+        """Record an error of the block as benchmark ``name``'s and go on
+        (one benchmark's failure must not lose the others' results); an
+        interrupt is recorded too, then ends the run."""
+        try:
+            yield
+        except (KeyboardInterrupt, SystemExit):
+            self.failed(name, 'interrupted')
+            raise
+        except Exception as exc:
+            common.say(f'{name} failed:\n{traceback.format_exc()}')
+            self.failed(name, f'{type(exc).__name__}: {exc}')
 
     def _environment(self) -> dict[str, Any]:
         load = os.getloadavg()

@@ -29,10 +29,11 @@ import contextlib
 from typing import Any
 import uuid
 
-from bench import common
-from bench import deploy
-from bench import profiling
-from bench.report import Section
+from nova.tools import launcher
+from nova.tools.bench import common
+from nova.tools.bench import deploy
+from nova.tools.bench import profiling
+from nova.tools.bench.report import Section
 
 CHAIN = 'api:c1;c1:c2;c2:c3=0'
 CHAIN_TARGETS = ['api!c1', 'api!c1!c2', 'api!c1!c2!c3']
@@ -54,13 +55,13 @@ def _client_args(config: str, sizes: dict[str, Any]) -> list[str]:
 def raw_server(ctx: common.Context) -> Iterator[str]:
     """An RPC server process on a vhost of its own; yields the config
     file a raw client needs."""
-    backends = deploy.launcher.Backends()
+    backends = launcher.Backends()
     vhost = f'bench_raw_{uuid.uuid4().hex[:6]}'
     backends.add_vhost(vhost)
     try:
         backends.grant_vhost(vhost)
         config = ctx.workroot / f'{vhost}.conf'
-        deploy.write_private(config, deploy.merge_ini('', {
+        launcher.write_private(config, deploy.merge_ini('', {
             'DEFAULT': {'transport_url': backends.transport_url(vhost)},
             'oslo_messaging_rabbit': {'heartbeat_timeout_threshold': 0}}))
         with common.workers() as started:

@@ -25,14 +25,14 @@ what was tried and what worked.
 
 from __future__ import annotations
 
-import threading
 import time
 from typing import Any
 
-from bench import boots
-from bench import common
-from bench import deploy
-from bench.report import Section
+from nova.tools import launcher
+from nova.tools.bench import boots
+from nova.tools.bench import common
+from nova.tools.bench import deploy
+from nova.tools.bench.report import Section
 
 NODES = 100
 MEM_MARGIN = 3 * 2**30
@@ -87,16 +87,15 @@ def largest_fit(probe: dict[str, Any], backends: Any,
             'mariadb_open_connections': conns['open']}
 
 
-class ConnectionSampler:
+class ConnectionSampler(common.Background):
     """Peaks of the MariaDB connections a deployment holds and of the
     sockets open on RabbitMQ (the broker every cell shares here)."""
 
     def __init__(self, dep: Any) -> None:
+        super().__init__()
         self.dep = dep
         self.peak = 0
         self.peak_sockets = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while True:
@@ -110,14 +109,6 @@ class ConnectionSampler:
                 pass
             if self._stop.wait(0.5):
                 return
-
-    def __enter__(self) -> ConnectionSampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def run(ctx: common.Context) -> Section:
@@ -133,7 +124,7 @@ def run(ctx: common.Context) -> Section:
     result = _one(ctx, probe_cells, nodes)
     _record(section, tried, result)
     if asked > probe_cells:
-        fit = largest_fit(result, deploy.launcher.Backends(), asked)
+        fit = largest_fit(result, launcher.Backends(), asked)
         section.data['fit'] = fit
         size = fit['cells']
         section.line(

@@ -19,9 +19,9 @@ import threading
 import time
 from typing import Any
 
-from bench import common
-from bench import profiling
-from bench.report import Section
+from nova.tools.bench import common
+from nova.tools.bench import profiling
+from nova.tools.bench.report import Section
 
 POLL = 0.005
 # Threads of the writer process; each update takes a few ms to tens of ms.
@@ -85,16 +85,15 @@ def writer_main(argv: list[str]) -> int:
     return 0
 
 
-class ReplicaPoller:
+class ReplicaPoller(common.Background):
     """Notes when each (uuid, progress) first shows in the API DB."""
 
     def __init__(self, dep: Any, uuids: list[str]) -> None:
+        super().__init__()
         self.conn = dep.backends.connect(dep.api_cell.database)
         self.uuids = uuids
         self.seen: dict[tuple[str, int], float] = {}
         self.polls = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         sql = ('SELECT uuid, progress FROM instances WHERE uuid IN (%s)'
@@ -109,13 +108,7 @@ class ReplicaPoller:
                         self.seen.setdefault((uuid, int(progress)), now)
                 self._stop.wait(POLL)
 
-    def __enter__(self) -> ReplicaPoller:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+    def _close(self) -> None:
         self.conn.close()
 
 

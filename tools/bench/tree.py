@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench import boots
-from bench import common
-from bench import deploy
-from bench import reads
-from bench import report as report_mod
-from bench import sync_latency
+from nova.tools import launcher
+from nova.tools.bench import boots
+from nova.tools.bench import common
+from nova.tools.bench import deploy
+from nova.tools.bench import reads
+from nova.tools.bench import report as report_mod
+from nova.tools.bench import sync_latency
 
 CHILDREN = 3
 COMPUTES = 2
@@ -28,7 +29,7 @@ FAKE_HOST = {'vcpus': 1024, 'memory_mb': 1024 * 1024, 'local_gb': 100000}
 SEED_SERVERS = 30
 
 
-def overrides() -> deploy.Overrides:
+def overrides() -> launcher.Overrides:
     return {'fake_driver': dict(FAKE_HOST, spawn_delay=0.0)}
 
 
@@ -52,16 +53,9 @@ def run(ctx: common.Context, report: report_mod.Report,
 
 def _part(report: report_mod.Report, name: str, func: Any,
           ctx: common.Context, dep: Any) -> None:
-    import traceback
     if dep.watchdog.tripped or dep.dead_processes():
         report.failed(name, 'the deployment is down: '
                       + (dep.watchdog.tripped or 'a daemon died'))
         return
-    try:
+    with report.failures_recorded(name):
         report.add(func(ctx, dep))
-    except (KeyboardInterrupt, SystemExit):
-        report.failed(name, 'interrupted')
-        raise
-    except Exception as exc:
-        common.say(f'{name} failed:\n{traceback.format_exc()}')
-        report.failed(name, f'{type(exc).__name__}: {exc}')

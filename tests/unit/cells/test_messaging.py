@@ -9,8 +9,8 @@ from nova import context as nova_context
 from nova import exception
 from nova.cells import messaging
 from nova.cells import state as cells_state
-from nova.tests.polling import record_waits
-from nova.tests.polling import wait_for
+from nova.tools.polling import record_waits
+from nova.tools.polling import wait_for
 
 
 class Wire:

@@ -1,4 +1,4 @@
-"""Whole trees of cells in one process, for functional tests.
+"""Whole trees of cells in one process, for functional tests and the soak.
 
 Each cell gets its own ConfigOpts, SQLite file and in-process broker
 (``inproc://<unique name>``), exactly as ``nova-all`` builds them.
@@ -19,7 +19,7 @@ from nova.cmd import all as nova_all
 from nova.compute import flavors
 from nova.compute import images
 from nova.db import migration
-from nova.tests.polling import wait_for  # noqa: F401 (the tests' import)
+from nova.tools.polling import wait_for
 
 
 class Tree:

@@ -1,0 +1,491 @@
+"""A deployment: one cells tree of separate daemons, from up to down.
+
+:class:`Deployment` ties the parts together: it plans the cells
+(:mod:`.plan`), creates their vhosts and databases (:mod:`.backends`),
+writes their configuration (:mod:`.config`), fills the schemas and
+``cells`` tables with ``nova-manage``, starts the daemons in an order
+that loses no first capacity report (:mod:`.supervisor`), waits until
+every service has reported, and records all it did in
+``<workdir>/launcher-state.json`` so that a later ``down`` removes
+exactly that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from collections.abc import Sequence
+import concurrent.futures
+import dataclasses
+import functools
+import json
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+from nova.tools.launcher import config
+from nova.tools.launcher import readiness
+from nova.tools.launcher.backends import Backends
+from nova.tools.launcher.errors import LauncherError
+from nova.tools.launcher.plan import MAX_CELLS
+from nova.tools.launcher.plan import MAX_COMPUTES
+from nova.tools.launcher.plan import NAME_RE
+from nova.tools.launcher.plan import CellPlan
+from nova.tools.launcher.plan import default_tree
+from nova.tools.launcher.plan import format_tree
+from nova.tools.launcher.plan import parse_tree
+from nova.tools.launcher.plan import plan_cells
+from nova.tools.launcher.supervisor import ManagedProcess
+from nova.tools.launcher.supervisor import Supervisor
+from nova.tools.launcher.supervisor import free_port
+from nova.tools.launcher.supervisor import tail
+
+STATE_FILE = 'launcher-state.json'
+DEFAULT_PREFIX = 'novadev'
+
+
+class Deployment:
+    """A cells tree of separate daemons, recorded in ``workdir``.
+
+    The tree is ``tree`` (a ``--tree`` spec, see :mod:`nova.tools.launcher`)
+    or else an API cell above ``children`` (default 2) child cells; a leaf
+    cell runs ``computes_per_cell`` compute hosts unless the spec says
+    otherwise.  ``overrides`` (section -> option -> value) go into every
+    cell's configuration file after the launcher's own settings.
+    """
+
+    def __init__(self, workdir: str | os.PathLike[str],
+                 prefix: str = DEFAULT_PREFIX, children: int | None = None,
+                 api_port: int = 0, computes_per_cell: int = 2,
+                 backends: Backends | None = None,
+                 bin_dir: str | None = None, debug: bool = False,
+                 out: Callable[[str], None] | None = None,
+                 tree: str | None = None,
+                 overrides: config.Overrides | None = None) -> None:
+        if not NAME_RE.match(prefix):
+            raise LauncherError('the prefix must start with a letter and '
+                                'hold only letters, digits and _ (at most '
+                                f'40): {prefix!r}')
+        if tree is not None and children is not None:
+            raise LauncherError('give either a tree or a number of '
+                                'children, not both')
+        if tree is None:
+            children = 2 if children is None else children
+            if not 1 <= children <= MAX_CELLS:
+                raise LauncherError(
+                    f'--children must be between 1 and {MAX_CELLS}')
+            tree = default_tree(children)
+        if not 0 <= computes_per_cell <= MAX_COMPUTES:
+            raise LauncherError(
+                f'--computes must be between 0 and {MAX_COMPUTES}')
+        self.workdir = pathlib.Path(workdir).absolute()
+        self.prefix = prefix
+        self.computes_per_cell = computes_per_cell
+        self.tree = format_tree(parse_tree(tree, computes_per_cell))
+        self.api_port = api_port
+        self.backends = backends or Backends()
+        self.bin_dir = bin_dir or os.path.dirname(sys.executable)
+        self.debug = debug
+        self.overrides: config.Overrides = {
+            section: dict(options)
+            for section, options in (overrides or {}).items()}
+        self.out = out or (lambda line: print(line, flush=True))
+        self.cells: list[CellPlan] = plan_cells(self.tree, prefix,
+                                                self.workdir / 'etc')
+        self.supervisor = Supervisor(self.workdir, self.save_state,
+                                     self.out)
+        # What this deployment created and must remove again.
+        self.created_databases: list[str] = []
+        self.created_vhosts: list[str] = []
+        # Seconds each step of the last up() took.
+        self.timings: dict[str, float] = {}
+
+    # -- public views ------------------------------------------------------
+
+    @property
+    def processes(self) -> list[ManagedProcess]:
+        """The recorded daemons, in the order they were started."""
+        return self.supervisor.processes
+
+    @property
+    def api_url(self) -> str:
+        return f'http://127.0.0.1:{self.api_port}'
+
+    @property
+    def databases(self) -> dict[str, str]:
+        """Cell name -> SQLAlchemy URL of its database."""
+        return {c.name: self.backends.database_url(c.database)
+                for c in self.cells}
+
+    @property
+    def database_names(self) -> dict[str, str]:
+        return {c.name: c.database for c in self.cells}
+
+    @property
+    def vhosts(self) -> dict[str, str]:
+        return {c.name: c.vhost for c in self.cells}
+
+    @property
+    def state_file(self) -> pathlib.Path:
+        return self.workdir / STATE_FILE
+
+    @property
+    def api_cell(self) -> CellPlan:
+        """The root of the tree, which runs nova-api."""
+        return self.cells[0]
+
+    @property
+    def depth(self) -> int:
+        """Number of levels: 2 for an API cell above leaf cells."""
+        return max(plan.level for plan in self.cells) + 1
+
+    def cell_path(self, name: str) -> str:
+        """The routing path of a cell from the top, e.g. 'api!cell1!gc1'."""
+        path = [name]
+        while (parent := self.cell(path[-1]).parent) is not None:
+            path.append(parent)
+        return '!'.join(reversed(path))
+
+    def level(self, level: int) -> list[CellPlan]:
+        return [plan for plan in self.cells if plan.level == level]
+
+    def cell(self, name: str) -> CellPlan:
+        for plan in self.cells:
+            if plan.name == name:
+                return plan
+        raise KeyError(name)
+
+    def query(self, cell: str, sql: str,
+              params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Rows of one read-only statement against a cell's database."""
+        conn = self.backends.connect(self.cell(cell).database)
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute(sql, tuple(params))
+                return list(cursor.fetchall())
+        finally:
+            conn.close()
+
+    def log_tail(self, proc: ManagedProcess, lines: int = 40) -> str:
+        return tail(proc.log, lines)
+
+    def dead_processes(self) -> list[ManagedProcess]:
+        return self.supervisor.dead()
+
+    def status(self) -> list[tuple[ManagedProcess, bool]]:
+        """Each recorded daemon and whether it still runs."""
+        dead = {id(p) for p in self.dead_processes()}
+        return [(p, id(p) not in dead) for p in self.processes]
+
+    def leftovers(self) -> list[str]:
+        """What of this deployment still runs or exists (after ``down``,
+        nothing should)."""
+        left = [f'process {p.name} (pid {p.pid})' for p in self.processes
+                if p.is_alive()]
+        for name in self.database_names.values():
+            if self.backends.database_exists(name):
+                left.append(f'database {name}')
+        vhosts = self.backends.list_vhosts()
+        return left + [f'vhost {v}' for v in self.vhosts.values()
+                       if v in vhosts]
+
+    # -- state file --------------------------------------------------------
+
+    def save_state(self) -> None:
+        state = {
+            'prefix': self.prefix, 'tree': self.tree,
+            'computes_per_cell': self.computes_per_cell,
+            'api_port': self.api_port,
+            'overrides': self.overrides,
+            'created_databases': self.created_databases,
+            'created_vhosts': self.created_vhosts,
+            'processes': [dataclasses.asdict(p) for p in self.processes],
+        }
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        tmp = self.state_file.with_suffix('.tmp')
+        tmp.write_text(json.dumps(state, indent=2) + '\n')
+        tmp.replace(self.state_file)
+
+    @classmethod
+    def load(cls, workdir: str | os.PathLike[str],
+             backends: Backends | None = None,
+             out: Callable[[str], None] | None = None) -> Deployment:
+        """The deployment recorded in ``workdir`` by an earlier ``up``."""
+        path = pathlib.Path(workdir).absolute() / STATE_FILE
+        try:
+            state = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise LauncherError(f'no deployment recorded in {workdir} '
+                                f'(no {STATE_FILE})') from None
+        except ValueError as exc:
+            raise LauncherError(f'{path} is corrupt: {exc}') from exc
+        # A state file of the launcher before --tree has 'children'.
+        tree = state.get('tree') or default_tree(state['children'])
+        deployment = cls(workdir, prefix=state['prefix'], tree=tree,
+                         api_port=state['api_port'],
+                         computes_per_cell=state['computes_per_cell'],
+                         backends=backends, out=out,
+                         overrides=state.get('overrides'))
+        deployment.created_databases = list(state['created_databases'])
+        deployment.created_vhosts = list(state['created_vhosts'])
+        deployment.supervisor.processes = [ManagedProcess(**p)
+                                           for p in state['processes']]
+        return deployment
+
+    # -- up ----------------------------------------------------------------
+
+    def up(self, timeout: float = 180.0) -> float:
+        """Create, configure and start everything; seconds it took.
+
+        On failure whatever was started or created is left recorded in
+        the state file: call :meth:`down` to remove it.
+        """
+        started = time.monotonic()
+        if self.state_file.exists():
+            old = Deployment.load(self.workdir, self.backends)
+            if old.processes or old.created_databases or old.created_vhosts:
+                raise LauncherError(
+                    f'{self.workdir} already holds a deployment: run '
+                    f"'down' first (or use another --workdir)")
+        self.backends.check()
+        if not self.api_port:
+            self.api_port = free_port()
+        (self.workdir / 'logs').mkdir(parents=True, exist_ok=True)
+        self.save_state()
+        steps: list[tuple[str, Callable[[], None]]] = [
+            ('vhosts and databases', self._create_resources),
+            ('configuration', self._write_configs),
+            ('nova-manage', self._manage_all),
+            ('daemons', lambda: self._start_daemons(started + timeout)),
+        ]
+        for label, step in steps:
+            begun = time.monotonic()
+            step()
+            self.timings[label] = time.monotonic() - begun
+        elapsed = time.monotonic() - started
+        steps_taken = ', '.join(f'{label} {seconds:.1f}s'
+                                for label, seconds in self.timings.items())
+        self.out(f'deployment {self.prefix} ready in {elapsed:.1f}s '
+                 f'({steps_taken}): API {self.api_url}, cells '
+                 + ', '.join(c.name for c in self.cells))
+        return elapsed
+
+    def _create_resources(self) -> None:
+        vhosts = self.backends.list_vhosts()
+        for plan in self.cells:
+            if self.backends.database_exists(plan.database):
+                raise LauncherError(
+                    f'database {plan.database} exists already; choose '
+                    'another --prefix or drop it')
+            if plan.vhost in vhosts:
+                raise LauncherError(
+                    f'RabbitMQ vhost {plan.vhost} exists already; choose '
+                    'another --prefix or delete it')
+        for plan in self.cells:
+            self.backends.create_database(plan.database)
+            self.created_databases.append(plan.database)
+            self.save_state()
+        # Each rabbitmqctl is an Erlang VM booting (about half a second):
+        # run them side by side, recording each vhost as soon as it exists.
+        lock = threading.Lock()
+
+        def create_vhost(plan: CellPlan) -> None:
+            self.backends.add_vhost(plan.vhost)
+            with lock:
+                self.created_vhosts.append(plan.vhost)
+                self.save_state()
+            self.backends.grant_vhost(plan.vhost)
+
+        with concurrent.futures.ThreadPoolExecutor(
+                min(4, len(self.cells))) as pool:
+            for future in [pool.submit(create_vhost, plan)
+                           for plan in self.cells]:
+                future.result()
+        for plan in self.cells:
+            self.out(f'{plan.role} {plan.name}: database {plan.database}, '
+                     f'vhost {plan.vhost}')
+
+    def _write_configs(self) -> None:
+        conf_dir = self.workdir / 'etc'
+        conf_dir.mkdir(parents=True, exist_ok=True)
+        for plan in self.cells:
+            state_path = self.workdir / 'state' / plan.name
+            state_path.mkdir(parents=True, exist_ok=True)
+            config.write_private(plan.conf, config.cell_config(
+                plan, self.backends, str(state_path), self.api_port,
+                self.debug, self.overrides))
+            for host in plan.compute_hosts:
+                config.write_private(self._host_conf(host),
+                                     config.compute_host_config(host))
+
+    def _host_conf(self, host: str) -> str:
+        return str(self.workdir / 'etc' / f'{host}.conf')
+
+    def _manage(self, plan: CellPlan, *args: str) -> None:
+        argv = [self._binary('nova-manage'), '--config-file', plan.conf,
+                *args]
+        result = subprocess.run(argv, capture_output=True, text=True,
+                                timeout=300, check=False)
+        with open(self.workdir / 'logs' / 'nova-manage.log', 'a') as log:
+            # argv holds no secret: the URLs are in the config files...
+            shown = [a if not a.startswith('rabbit://') else '<url>'
+                     for a in argv]
+            log.write(f"$ {' '.join(shown)}\n{result.stdout}"
+                      f'{result.stderr}')
+        if result.returncode != 0:
+            # ...but --transport-url is one: never echo the arguments.
+            raise LauncherError(
+                f"nova-manage {' '.join(args[:2])} failed for cell "
+                f'{plan.name} (exit {result.returncode}): '
+                f'{result.stderr.strip()}')
+
+    def _manage_all(self) -> None:
+        syncs = [(plan, ('db', 'sync')) for plan in self.cells]
+        creates = []
+        for child in self.cells[1:]:
+            assert child.parent is not None
+            parent = self.cell(child.parent)
+            creates.append((parent, ('cell', 'create', '--name', child.name,
+                                     '--cell_type', 'child',
+                                     '--transport-url',
+                                     self.backends.transport_url(
+                                         child.vhost))))
+            creates.append((child, ('cell', 'create', '--name', parent.name,
+                                    '--cell_type', 'parent',
+                                    '--transport-url',
+                                    self.backends.transport_url(
+                                        parent.vhost))))
+        # Each command is a fresh interpreter (about a second): run them
+        # side by side, the syncs before the rows they need.
+        workers = min(16, len(creates))
+        with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+            for batch in (syncs, creates):
+                for future in [pool.submit(self._manage, plan, *args)
+                               for plan, args in batch]:
+                    future.result()
+        self.out('schemas synced, cells tables filled')
+
+    # -- daemons -----------------------------------------------------------
+
+    def _binary(self, name: str) -> str:
+        path = os.path.join(self.bin_dir, name)
+        if os.access(path, os.X_OK):
+            return path
+        found = shutil.which(name)
+        if found is None:
+            raise LauncherError(f'{name} not found in {self.bin_dir} nor '
+                                'on the PATH; install the package first')
+        return found
+
+    def _spawn(self, plan: CellPlan, service: str,
+               host: str | None = None) -> ManagedProcess:
+        name = host if host is not None else f'{plan.name}-{service}'
+        argv = [self._binary(f'nova-{service}'), '--config-file', plan.conf]
+        if host is not None:
+            argv += ['--config-file', self._host_conf(host)]
+        return self.supervisor.start(ManagedProcess(
+            name=name, cell=plan.name, argv=argv,
+            log=str(self.workdir / 'logs' / f'{name}.log')))
+
+    def _start_daemons(self, deadline: float) -> None:
+        # A cell's nova-cells reports its capacities to its parent when it
+        # starts: it starts once its compute nodes exist and its parent
+        # consumes (a message to a queue nobody declared yet is lost).
+        api = self.api_cell
+        self._spawn(api, 'cells')
+        self._spawn(api, 'api')
+        for plan in self.cells[1:]:
+            if not plan.compute_hosts:
+                continue
+            self._spawn(plan, 'network')
+            self._spawn(plan, 'scheduler')
+            for host in plan.compute_hosts:
+                self._spawn(plan, 'compute', host)
+        readiness.wait(self, readiness.missing_before_cells, deadline)
+        for level in range(1, self.depth):
+            above = self.level(level - 1)
+            readiness.wait(self, functools.partial(
+                readiness.not_consuming, plans=above), deadline)
+            for plan in self.level(level):
+                self._spawn(plan, 'cells')
+        self.out(f'started {len(self.processes)} daemons')
+        readiness.wait(self, readiness.missing, deadline)
+        # The last level's first reports are on their way to the top: a
+        # middle cell passes a report on REPORT_DELAY after it.
+        time.sleep(1.0 + config.REPORT_DELAY * (self.depth - 2))
+
+    # -- one daemon at a time (fault tests, operators) ---------------------
+
+    def process(self, name: str) -> ManagedProcess:
+        """The recorded daemon called ``name``, e.g. ``'cell1-cells'``."""
+        return self.supervisor.find(name)
+
+    def send_signal(self, proc: ManagedProcess, signum: int) -> None:
+        """Signal one recorded daemon without waiting for it."""
+        self.supervisor.send_signal(proc, signum)
+
+    def kill(self, name: str, signum: int = signal.SIGKILL,
+             timeout: float = 30.0) -> ManagedProcess:
+        """Signal one daemon (by its recorded pid) and wait until it is
+        gone; returns its record, which stays in the state file so that
+        :meth:`restart` can start it again."""
+        return self.supervisor.kill(name, signum, timeout)
+
+    def stop(self, name: str, grace: float = 20.0) -> None:
+        """Stop daemon ``name`` (SIGTERM, SIGKILL after ``grace``) and
+        drop its record: ``down`` and ``restart`` forget it."""
+        self.supervisor.stop(name, grace)
+
+    def restart(self, name: str, grace: float = 20.0) -> ManagedProcess:
+        """Start daemon ``name`` again with the same command line and
+        configuration (stopping it first if it still runs); returns the
+        new record."""
+        return self.supervisor.restart(name, grace)
+
+    def start_service(self, cell: str, service: str, name: str,
+                      overrides: config.Overrides | None = None
+                      ) -> ManagedProcess:
+        """Start one more ``nova-<service>`` in ``cell``, called ``name``.
+
+        Its command line reads the cell's configuration, then
+        ``<workdir>/etc/<name>.conf`` written from ``overrides`` (give it
+        its own ``[DEFAULT] host``).  It is recorded like every other
+        daemon, so ``down`` stops it.
+        """
+        if not NAME_RE.match(name.replace('-', '_')):
+            raise LauncherError(f'bad daemon name {name!r}')
+        if any(p.name == name for p in self.processes):
+            raise LauncherError(f'a daemon {name!r} is recorded already')
+        plan = self.cell(cell)
+        extra = self.workdir / 'etc' / f'{name}.conf'
+        config.write_private(extra, config.extra_daemon_config(
+            name, cell, overrides))
+        return self.supervisor.start(ManagedProcess(
+            name=name, cell=plan.name,
+            argv=[self._binary(f'nova-{service}'), '--config-file',
+                  plan.conf, '--config-file', str(extra)],
+            log=str(self.workdir / 'logs' / f'{name}.log')))
+
+    # -- down --------------------------------------------------------------
+
+    def down(self, keep: bool = False, grace: float = 20.0) -> None:
+        """Stop the recorded daemons, then drop what ``up`` created.
+
+        ``keep`` leaves the databases and vhosts in place (for a look at
+        them afterwards).  Errors are collected: everything that can be
+        removed is removed, then one :class:`LauncherError` names the rest.
+        """
+        errors = self.supervisor.stop_all(grace)
+        if not keep:
+            # The lists shrink by what is gone: the state file then names
+            # only what is left to remove.
+            errors += self.backends.remove(self.created_databases,
+                                           self.created_vhosts)
+        self.save_state()
+        if errors:
+            raise LauncherError('; '.join(errors))
