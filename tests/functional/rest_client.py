@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+import contextlib
 import json
 from typing import Any
 import urllib.error
@@ -19,6 +21,26 @@ def api_tree(tree: Any) -> Any:
     port = tree.service('api', 'api').server.port
     tree.endpoint = 'http://127.0.0.1:%d/v2.1' % port
     return tree
+
+
+@contextlib.contextmanager
+def running_tree(folder: str) -> Iterator[Any]:
+    """A started tree of an API cell above two child cells, its API
+    endpoint known, stopped on leaving; for a module-scoped fixture."""
+    from nova.tools import inproc_tree
+    tree = inproc_tree.Tree(folder, inproc_tree.TWO_CHILDREN)
+    tree.start()
+    try:
+        yield api_tree(tree)
+    finally:
+        tree.stop()
+
+
+def show(tree: Any, server_id: str, token: str) -> dict[str, Any]:
+    """The server as ``GET /servers/{id}`` shows it (asserted 200)."""
+    code, body = request(tree, 'GET', '/servers/' + server_id, token=token)
+    assert code == 200, body
+    return body['server']
 
 
 def request(tree: Any, method: str, path: str, body: Any = None,

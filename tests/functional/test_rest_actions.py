@@ -17,22 +17,12 @@ ADMIN = nova_context.get_admin_context()
 
 @pytest.fixture(scope='module')
 def running(tmp_path_factory):
-    from nova.tools import inproc_tree
-    tree = inproc_tree.Tree(str(tmp_path_factory.mktemp('rest-actions')),
-                            inproc_tree.TWO_CHILDREN)
-    tree.start()
-    try:
-        rc.api_tree(tree)
+    with rc.running_tree(str(tmp_path_factory.mktemp('rest-actions'))) as tree:
         yield tree
-    finally:
-        tree.stop()
 
 
 def _server(tree, server_id):
-    code, body = rc.request(tree, 'GET', '/servers/' + server_id,
-                            token=OWNER)
-    assert code == 200, body
-    return body['server']
+    return rc.show(tree, server_id, OWNER)
 
 
 def _settled(tree, server_id, status):

@@ -6,7 +6,6 @@ import pytest
 
 from nova import context as nova_context
 from nova.tests.functional import rest_client as rc
-from nova.tools import inproc_tree
 from nova.tools.polling import wait_for
 
 OWNER = 'alice:project-a'
@@ -15,21 +14,12 @@ ADMIN = nova_context.get_admin_context()
 
 @pytest.fixture(scope='module')
 def running(tmp_path_factory):
-    tree = inproc_tree.Tree(str(tmp_path_factory.mktemp('conformance')),
-                            inproc_tree.TWO_CHILDREN)
-    tree.start()
-    try:
-        rc.api_tree(tree)
+    with rc.running_tree(str(tmp_path_factory.mktemp('conformance'))) as tree:
         yield tree
-    finally:
-        tree.stop()
 
 
 def _server(tree, server_id):
-    code, body = rc.request(tree, 'GET', '/servers/' + server_id,
-                            token=OWNER)
-    assert code == 200, body
-    return body['server']
+    return rc.show(tree, server_id, OWNER)
 
 
 def _active(tree, server_id):
