@@ -26,11 +26,14 @@ delivered twice is processed once.
 from __future__ import annotations
 
 import collections
+from collections.abc import Callable
 import re
 import threading
 import time
 from typing import Any
+from typing import Protocol
 
+from oslo_config import cfg
 from oslo_log import log as logging
 from oslo_messaging._drivers import common as driver_common
 from oslo_serialization import jsonutils
@@ -41,6 +44,7 @@ from nova import context as nova_context
 from nova import exception
 from nova import rpc
 from nova.cells import message_checks
+from nova.cells import state as cells_state
 from nova.context import RequestContext
 
 LOG = logging.getLogger(__name__)
@@ -465,6 +469,15 @@ _MESSAGE_CLASSES = {TARGETED: _TargetedMessage,
                     RESPONSE: _ResponseMessage}
 
 
+class CellSender(Protocol):
+    """How a message leaves for a neighbour cell
+    (:class:`nova.cells.rpc_driver.CellsRPCDriver` on a broker)."""
+
+    def send_message_to_cell(self, cell: cells_state.CellState,
+                             message_type: str, ctxt: RequestContext,
+                             data: dict[str, Any], fanout: bool) -> None: ...
+
+
 class MessageRunner:
     """Creates, routes and answers the messages of one cell.
 
@@ -473,9 +486,11 @@ class MessageRunner:
     come with :meth:`add_handlers`.
     """
 
-    def __init__(self, conf: Any, state: Any, driver: Any = None,
+    def __init__(self, conf: cfg.ConfigOpts,
+                 state: cells_state.CellStateManager,
+                 driver: CellSender,
                  handlers: dict[str, Any] | None = None,
-                 clock: Any = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.conf = conf
         self.state = state
         self.driver = driver

@@ -32,6 +32,7 @@ import oslo_messaging
 
 from nova import objects
 from nova import rpc
+from nova import service
 from nova.context import RequestContext
 
 LOG = logging.getLogger(__name__)
@@ -51,9 +52,9 @@ class CellsAPI:
         self._gather_timeout = conf.cells.call_timeout + 5
         # The nova-cells manager of this process, once deliver_to named
         # it: casts then reach it without the broker.
-        self._local: Any = None
+        self._local: service.Manager | None = None
 
-    def deliver_to(self, manager: Any) -> None:
+    def deliver_to(self, manager: service.Manager) -> None:
         """Cast to ``manager``, nova-cells running in this process,
         directly: for the changes nova-cells itself writes to the cell's
         database (the instance a build creates), which went out to the

@@ -37,6 +37,7 @@ from nova import context as nova_context
 from nova import exception
 from nova import instance_changes
 from nova import objects
+from nova import service
 from nova.compute import vm_states
 from nova.context import RequestContext
 from nova.db.api import Database
@@ -230,7 +231,7 @@ class ChangePusher:
         self.batcher = UpdateBatcher(0.0, self._send, hold=hold)
         self._direct = False
 
-    def deliver_to(self, manager: Any) -> None:
+    def deliver_to(self, manager: service.Manager) -> None:
         """Hand every change to ``manager``, this process's nova-cells."""
         self.cells_api.deliver_to(manager)
         self._direct = True
