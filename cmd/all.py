@@ -110,7 +110,11 @@ def main(argv: list[str] | None = None) -> int:
                 print('nova-all: error: no such cell configuration: %s'
                       % full, file=sys.stderr)
                 return 2
-            cells.append(CellRuntime(load_cell_conf(full, state_path)))
+            conf = load_cell_conf(full, state_path)
+            if top.all.api_listen_port and common.is_api_cell(conf):
+                conf.set_override('osapi_compute_listen_port',
+                                  top.all.api_listen_port, 'api')
+            cells.append(CellRuntime(conf))
         return common.run_until_signalled(cells)
     except exception.InvalidCellConfig as error:
         return common.refuse_config('nova-all', error)
