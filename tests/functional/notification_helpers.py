@@ -59,6 +59,22 @@ def _data(payload: Any) -> dict[str, Any]:
         payload, dict) else {}
 
 
+def boot_in(tree: Any, cell: str, name: str, **kwargs: Any) -> tuple[
+        Any, str]:
+    """Boot a server in child ``cell`` (an administrator's hint) and wait
+    until it is ACTIVE; returns the helpers' Servers and its uuid."""
+    from nova.compute import vm_states
+    from nova.tests.functional import server_helpers as helpers
+    servers = helpers.Servers(tree, child=cell)
+    admin = helpers.admin()
+    flavor = servers.api.flavor_get(admin, '1')
+    [instance], _ = servers.api.create(
+        admin, flavor, helpers.IMAGE, name,
+        scheduler_hints={'target_cell': 'api!' + cell}, **kwargs)
+    servers.settled(instance.uuid, vm_state=vm_states.ACTIVE)
+    return servers, instance.uuid
+
+
 def listen(conf: Any, topics: list[str] | None = None,
            pool: str | None = None) -> tuple[Any, Collector]:
     """A started listener on a cell's broker and its collector."""

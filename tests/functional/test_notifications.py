@@ -34,15 +34,9 @@ def listening(tree):
 
 def test_boot_reboot_delete_notify_in_the_cell_of_the_server(tree,
                                                              listening):
-    servers = helpers.Servers(tree, child='cell1')
-    # Aimed at cell1 (an administrator's hint), so that cell2 must hear
-    # nothing of it.
+    # Aimed at cell1, so that cell2 must hear nothing of it.
+    servers, uuid = notes.boot_in(tree, 'cell1', 'billed')
     flavor = servers.api.flavor_get(admin(), '1')
-    [instance], _ = servers.api.create(
-        admin(), flavor, helpers.IMAGE, 'billed',
-        scheduler_hints={'target_cell': 'api!cell1'})
-    uuid = instance.uuid
-    servers.settled(uuid, vm_state=vm_states.ACTIVE)
     cell1 = listening['cell1']
     cell1.wait_for_event(uuid, 'instance.create.end')
 
@@ -107,14 +101,8 @@ def test_boot_reboot_delete_notify_in_the_cell_of_the_server(tree,
 
 
 def test_a_failed_action_notifies_its_error(tree, listening):
-    servers = helpers.Servers(tree, child='cell2')
-    flavor = servers.api.flavor_get(admin(), '1')
-    [instance], _ = servers.api.create(
-        admin(), flavor, helpers.IMAGE, 'fails-to-pause',
-        metadata={'fake:fail': 'pause'},
-        scheduler_hints={'target_cell': 'api!cell2'})
-    uuid = instance.uuid
-    servers.settled(uuid, vm_state=vm_states.ACTIVE)
+    servers, uuid = notes.boot_in(tree, 'cell2', 'fails-to-pause',
+                                  metadata={'fake:fail': 'pause'})
     cell2 = listening['cell2']
     servers.api.pause(admin(), servers.top(uuid))
     cell2.wait_for_event(uuid, 'instance.pause.error')

@@ -4,7 +4,6 @@ host, and a consumer of one cell's queue hears only that cell."""
 
 import pytest
 
-from nova.compute import vm_states
 from nova.tests.functional import notification_helpers as notes
 from nova.tests.functional import server_helpers as helpers
 from nova.tests.functional.server_helpers import admin
@@ -32,13 +31,7 @@ def test_a_consumer_of_a_cells_queue_gets_its_servers_notifications(tree):
     heard = {cell: notes.listen(tree.confs[cell], pool='billing')
              for cell in ('cell1', 'cell2')}
     try:
-        servers = helpers.Servers(tree, child='cell1')
-        flavor = servers.api.flavor_get(admin(), '1')
-        [instance], _ = servers.api.create(
-            admin(), flavor, helpers.IMAGE, 'billed',
-            scheduler_hints={'target_cell': 'api!cell1'})
-        uuid = instance.uuid
-        servers.settled(uuid, vm_state=vm_states.ACTIVE)
+        servers, uuid = notes.boot_in(tree, 'cell1', 'billed')
         servers.api.delete(admin(), servers.top(uuid))
         cell1 = heard['cell1'][1]
         cell1.wait_for_event(uuid, 'instance.delete.end', timeout=30)
