@@ -126,6 +126,83 @@ def concurrently(funcs: list[Any]) -> None:
         thread.join()
 
 
+class NotifierFactory:
+    """The notifiers of one cell, on that cell's broker.
+
+    The transport is oslo.messaging's notification transport
+    (``[oslo_messaging_notifications] transport_url``, else the cell's own
+    ``transport_url``), built on first use.  With no notification driver
+    (oslo.messaging's default, or ``noop``) nothing is built and every
+    notifier asked for is None, so callers build no payload either.
+    """
+
+    def __init__(self, conf: cfg.ConfigOpts) -> None:
+        self._conf = conf
+        drivers = set(conf.oslo_messaging_notifications.driver) - {'noop', ''}
+        kind = conf.notifications.notification_format
+        self.versioned = bool(drivers) and kind in ('versioned', 'both')
+        self.legacy = bool(drivers) and kind in ('unversioned', 'both')
+        self._lock = threading.Lock()
+        self._transport: oslo_messaging.Transport | None = None
+        self._notifiers: dict[str, oslo_messaging.Notifier] = {}
+
+    @property
+    def enabled(self) -> bool:
+        return self.versioned or self.legacy
+
+    def _base(self, kind: str) -> oslo_messaging.Notifier:
+        with self._lock:
+            if self._transport is None:
+                self._transport = oslo_messaging.get_notification_transport(
+                    self._conf,
+                    allowed_remote_exmods=exception.ALLOWED_REMOTE_EXMODS)
+            notifier = self._notifiers.get(kind)
+            if notifier is None:
+                # Versioned ones go to their own topics; the legacy ones
+                # to oslo.messaging's ([oslo_messaging_notifications]).
+                topics = (self._conf.notifications
+                          .versioned_notifications_topics
+                          if kind == 'versioned' else None)
+                notifier = oslo_messaging.Notifier(
+                    self._transport, serializer=get_serializer(),
+                    topics=topics)
+                self._notifiers[kind] = notifier
+            return notifier
+
+    def versioned_notifier(self, publisher_id: str) -> Any:
+        """The versioned notifier of ``publisher_id`` (None when off)."""
+        if not self.versioned:
+            return None
+        return self._base('versioned').prepare(publisher_id=publisher_id)
+
+    def legacy_notifier(self, publisher_id: str) -> Any:
+        """The legacy notifier of ``publisher_id`` (None when off)."""
+        if not self.legacy:
+            return None
+        return self._base('legacy').prepare(publisher_id=publisher_id)
+
+    def cleanup(self) -> None:
+        with self._lock:
+            transport, self._transport = self._transport, None
+            self._notifiers.clear()
+        if transport is not None:
+            transport.cleanup()
+
+
+def get_notification_listener(conf: cfg.ConfigOpts, topics: list[str],
+                               endpoints: list[Any],
+                               pool: str | None = None
+                               ) -> oslo_messaging.MessageHandlingServer:
+    """A threaded listener of the notifications on ``topics`` of the
+    broker ``conf`` names (a consumer's side: tools and tests).  Its
+    transport is ``listener.transport``; clean it up after ``wait()``."""
+    transport = oslo_messaging.get_notification_transport(
+        conf, allowed_remote_exmods=exception.ALLOWED_REMOTE_EXMODS)
+    return oslo_messaging.get_notification_listener(
+        transport, [oslo_messaging.Target(topic=t) for t in topics],
+        endpoints, executor='threading', pool=pool)
+
+
 class TransportCache:
     """One transport per URL, built on first use and kept open."""
 

@@ -25,6 +25,7 @@ from nova import cell_paths
 from nova import context as nova_context
 from nova import exception
 from nova import instance_changes
+from nova import notifications
 from nova import objects
 from nova import rpc
 from nova import service
@@ -63,9 +64,11 @@ class CellsManager(service.Manager):
                  transport: oslo_messaging.Transport,
                  compute_api: methods.CellComputeAPI,
                  transports: rpc.TransportCache | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 notifier: notifications.Notifier | None = None) -> None:
         super().__init__(conf, host)
         self.db = db
+        self.notifier = notifier
         self.our_name = conf.cells.name
         self.state = cells_state.CellStateManager(conf, db, clock=clock)
         self.driver = rpc_driver.CellsRPCDriver(
@@ -183,8 +186,10 @@ class CellsManager(service.Manager):
         if not parents:
             return
         ctxt = nova_context.get_admin_context()
-        reports = [('update_capacities',
-                    {'capacities': self.state.get_our_capacities()})]
+        capacities = self.state.get_our_capacities()
+        if self.notifier is not None:
+            self.notifier.cell_capacity(ctxt, self.our_name, capacities)
+        reports = [('update_capacities', {'capacities': capacities})]
         if capabilities:
             reports.insert(0, ('update_capabilities', {
                 'capabilities': self.state.get_our_capabilities()}))

@@ -44,13 +44,16 @@ class CellRuntime:
         self.name = conf.cells.name
         self.transport = rpc.get_transport(conf)
         self.db = common.make_database(conf, self.transport)
+        # The cell's notifications go out on its own broker.
+        self.notifiers = rpc.NotifierFactory(conf)
+        common.watch_for_notifications(conf, self.db, self.notifiers)
         self.services: dict[str, list[common.Runnable]] = {}
         for name in services or default_services(conf):
             hosts = (conf.all.compute_hosts if name == 'compute'
                      else [conf.host])
             self.services[name] = [
                 common.build_service(conf, name, host, self.db,
-                                     self.transport)
+                                     self.transport, self.notifiers)
                 for host in hosts]
         self._started: list[common.Runnable] = []
 
@@ -67,6 +70,7 @@ class CellRuntime:
         rpc.concurrently([common.stopper(s) for s in self._started])
         self._started = []
         common.flush_changes(self.db)
+        self.notifiers.cleanup()
         self.transport.cleanup()
         self.db.dispose()
 
@@ -106,7 +110,11 @@ def main(argv: list[str] | None = None) -> int:
                 print('nova-all: error: no such cell configuration: %s'
                       % full, file=sys.stderr)
                 return 2
-            cells.append(CellRuntime(load_cell_conf(full, state_path)))
+            conf = load_cell_conf(full, state_path)
+            if top.all.api_listen_port and common.is_api_cell(conf):
+                conf.set_override('osapi_compute_listen_port',
+                                  top.all.api_listen_port, 'api')
+            cells.append(CellRuntime(conf))
         return common.run_until_signalled(cells)
     except exception.InvalidCellConfig as error:
         return common.refuse_config('nova-all', error)

@@ -22,6 +22,7 @@ import oslo_messaging
 from oslo_utils import importutils
 
 from nova import exception
+from nova import notifications
 from nova import rpc
 from nova import service
 from nova.cells import manager as cells_manager
@@ -86,17 +87,35 @@ def flush_changes(db: db_api.Database) -> None:
         pusher.flush()
 
 
+def watch_for_notifications(conf: cfg.ConfigOpts, db: db_api.Database,
+                            notifiers: rpc.NotifierFactory) -> None:
+    """Have the cell's database report what it notifies (instance state
+    changes, services), when notifications are on."""
+    if notifiers.enabled:
+        db.add_listener(notifications.DatabaseNotifier(
+            conf, notifiers, conf.host, instances=db.owns_instances))
+
+
+def make_notifier(conf: cfg.ConfigOpts,
+                  notifiers: rpc.NotifierFactory | None, binary: str,
+                  host: str) -> notifications.Notifier:
+    return notifications.Notifier(conf, notifiers, binary, host)
+
+
 class ApiService:
     """nova-api: the REST API behind a threaded WSGI server."""
 
     def __init__(self, conf: cfg.ConfigOpts, db: db_api.Database,
-                 transport: oslo_messaging.Transport) -> None:
+                 transport: oslo_messaging.Transport,
+                 notifiers: rpc.NotifierFactory | None = None) -> None:
         from nova.api import server as api_server
         from nova.api import wsgi_app
         self.conf = conf
         self.db = db
         api_class = importutils.import_class(conf.compute_api_class)
-        self.compute_api = api_class(conf, db, transport)
+        self.compute_api = api_class(
+            conf, db, transport,
+            notifier=make_notifier(conf, notifiers, 'nova-api', conf.host))
         app = wsgi_app.load_app(conf, self.compute_api)
         self.server = api_server.WSGIServer(
             app, conf.api.osapi_compute_listen,
@@ -118,16 +137,20 @@ class ApiService:
 
 def build_service(conf: cfg.ConfigOpts, name: str, host: str,
                   db: db_api.Database,
-                  transport: oslo_messaging.Transport) -> Runnable:
+                  transport: oslo_messaging.Transport,
+                  notifiers: rpc.NotifierFactory | None = None) -> Runnable:
     """One service of a cell: ``api``, ``cells``, ``scheduler``,
-    ``network`` or ``compute``."""
+    ``network`` or ``compute``; ``notifiers`` are the cell's."""
     if name == 'api':
-        return ApiService(conf, db, transport)
+        return ApiService(conf, db, transport, notifiers)
     manager: service.Manager
+    notifier = make_notifier(conf, notifiers, 'nova-%s' % name, host)
     if name == 'cells':
         manager = cells_manager.CellsManager(
             conf, host, db, transport,
-            compute_api.API(conf, db, transport, enforce_locks=False))
+            compute_api.API(conf, db, transport, enforce_locks=False,
+                            notifier=notifier),
+            notifier=notifier)
         topic = conf.cells.topic
         # The cell's database pushes its changes up through nova-cells:
         # from this process, without the broker.
@@ -144,7 +167,8 @@ def build_service(conf: cfg.ConfigOpts, name: str, host: str,
         manager = network_manager.NetworkManager(conf, host, db)
         topic = network_rpcapi.RPC_TOPIC
     elif name == 'compute':
-        manager = compute_manager.ComputeManager(conf, host, db, transport)
+        manager = compute_manager.ComputeManager(conf, host, db, transport,
+                                                 notifier=notifier)
         topic = compute_rpcapi.RPC_TOPIC
     else:
         raise ValueError('unknown service %r; expected one of %s'
@@ -217,11 +241,15 @@ def run_one(binary_name: str, argv: list[str] | None = None) -> int:
     try:
         transport = rpc.get_transport(conf)
         db = make_database(conf, transport)
-        svc = build_service(conf, binary_name, conf.host, db, transport)
+        notifiers = rpc.NotifierFactory(conf)
+        watch_for_notifications(conf, db, notifiers)
+        svc = build_service(conf, binary_name, conf.host, db, transport,
+                            notifiers)
         try:
             return run_until_signalled([svc])
         finally:
             flush_changes(db)
+            notifiers.cleanup()
     except exception.InvalidCellConfig as error:
         return refuse_config(prog, error)
 

@@ -29,6 +29,7 @@ from oslo_utils import uuidutils
 
 from nova import exception
 from nova import instance_changes
+from nova import notifications
 from nova import objects
 from nova import ownership
 from nova.compute import api_actions
@@ -74,10 +75,13 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
     """
 
     def __init__(self, conf: Any, db: Database, transport: Any,
-                 enforce_locks: bool = True) -> None:
+                 enforce_locks: bool = True,
+                 notifier: notifications.Notifier | None = None) -> None:
         self.conf = conf
         self.db = db
         self.transport = transport
+        self.notifier = notifier or notifications.Notifier(
+            conf, None, 'nova-api', conf.host)
         self.enforce_locks = enforce_locks
         self.compute_rpcapi = compute_rpcapi.ComputeAPI(
             transport, timeout=conf.rpc_response_timeout)
@@ -318,10 +322,7 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
     def _delete(self, context: RequestContext, instance: objects.Instance
                 ) -> None:
         if not instance.host:
-            try:
-                self.db.instance_destroy(context, instance.uuid)
-            except exception.InstanceNotFound:
-                pass
+            self._delete_here(context, instance)
             return
         if instance.vm_state == vm_states.RESIZED:
             # The source host still holds the old copy: confirm first, as
@@ -330,6 +331,19 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
         instance = instance_changes.instance_update(
             self.db, context, instance, task_state=task_states.DELETING)
         self.compute_rpcapi.terminate_instance(context, instance)
+
+    def _delete_here(self, context: RequestContext,
+                     instance: objects.Instance) -> bool:
+        """Delete an instance that is on no host (nor, in the API cell,
+        in any cell) from this cell's database; False when it was gone
+        already."""
+        self.notifier.instance_action(context, instance, 'delete', 'start')
+        try:
+            row = self.db.instance_destroy(context, instance.uuid)
+        except exception.InstanceNotFound:
+            return False
+        self.notifier.instance_deleted(context, row)
+        return True
 
     # -- fields the API owns --------------------------------------------
 

@@ -52,6 +52,7 @@ class ServerActionsMixin:
         compute_rpcapi: Any
         scheduler_rpcapi: Any
         quotas: Any
+        notifier: Any
 
         def _check_lock(self, ctxt: RequestContext,
                         instance: objects.Instance) -> None: ...
@@ -227,18 +228,21 @@ class ServerActionsMixin:
         if reason:
             sysmeta['locked_reason'] = reason
         self._record_action(ctxt, instance, actions.LOCK)
-        self._save_api_owned(ctxt, instance, {
+        saved = self._save_api_owned(ctxt, instance, {
             'locked': True, 'locked_by': 'owner' if is_owner else 'admin',
             'system_metadata': sysmeta})
+        # The API cell owns the lock: its change is notified here.
+        self.notifier.instance_action(ctxt, saved, 'lock')
 
     def unlock(self, ctxt: RequestContext, instance: objects.Instance) -> None:
         """Unlock.  Whether a caller may lift an admin's lock is the
         policy's call (``unlock_override``), not this method's."""
         self._record_action(ctxt, instance, actions.UNLOCK)
-        self._save_api_owned(ctxt, instance, {
+        saved = self._save_api_owned(ctxt, instance, {
             'locked': False, 'locked_by': None,
             'system_metadata': instance_changes.system_metadata_with(
                 instance, remove=('locked_reason',))})
+        self.notifier.instance_action(ctxt, saved, 'unlock')
 
     # -- rebuild --------------------------------------------------------
 

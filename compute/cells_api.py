@@ -19,6 +19,7 @@ from oslo_log import log as logging
 
 from nova import exception
 from nova import instance_changes
+from nova import notifications
 from nova import objects
 from nova.cells import rpcapi as cells_rpcapi
 from nova.compute import api as compute_api
@@ -34,8 +35,10 @@ LOG = logging.getLogger(__name__)
 
 class ComputeCellsAPI(compute_api.API):
     def __init__(self, conf: Any, db: Database, transport: Any,
-                 enforce_locks: bool = True) -> None:
-        super().__init__(conf, db, transport, enforce_locks=enforce_locks)
+                 enforce_locks: bool = True,
+                 notifier: notifications.Notifier | None = None) -> None:
+        super().__init__(conf, db, transport, enforce_locks=enforce_locks,
+                         notifier=notifier)
         self.cells_rpcapi = cells_rpcapi.CellsAPI(conf, transport)
         self.host_api = host_api.CellsHostAPI(conf, self.cells_rpcapi)
         self.cells_admin = cells_admin.CellsAdminAPI(conf,
@@ -87,9 +90,7 @@ class ComputeCellsAPI(compute_api.API):
             # bring it back) and tell every cell to drop it.  A cell it
             # lands in afterwards is told to delete it by the top when
             # its first update arrives.
-            try:
-                self.db.instance_destroy(context, instance.uuid)
-            except exception.InstanceNotFound:
+            if not self._delete_here(context, instance):
                 return
             self.cells_rpcapi.instance_delete_everywhere(context, instance,
                                                          'hard')

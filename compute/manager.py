@@ -26,6 +26,7 @@ from oslo_utils import timeutils
 from nova import context as nova_context
 from nova import exception
 from nova import instance_changes
+from nova import notifications
 from nova import objects
 from nova import service
 from nova.cells import rpcapi as cells_rpcapi
@@ -46,15 +47,43 @@ from nova.virt import driver as virt_driver
 
 LOG = logging.getLogger(__name__)
 
+# The notification (``instance.<action>.*``) of each action's event, as
+# Nova names them.
+_NOTIFIED_ACTIONS = {
+    'compute_reboot_instance': 'reboot',
+    'compute_stop_instance': 'power_off',
+    'compute_start_instance': 'power_on',
+    'compute_pause_instance': 'pause',
+    'compute_unpause_instance': 'unpause',
+    'compute_suspend_instance': 'suspend',
+    'compute_resume_instance': 'resume',
+    'compute_rescue_instance': 'rescue',
+    'compute_unrescue_instance': 'unrescue',
+    'compute_rebuild_instance': 'rebuild',
+    'compute_snapshot_instance': 'snapshot',
+    'compute_shelve_instance': 'shelve',
+    'compute_shelve_offload_instance': 'shelve_offload',
+    'compute_unshelve_instance': 'unshelve',
+    'compute_prep_resize': 'resize_prep',
+    'compute_resize_instance': 'resize',
+    'compute_finish_resize': 'resize_finish',
+    'compute_confirm_resize': 'resize_confirm',
+    'compute_revert_resize': 'resize_revert',
+    'compute_finish_revert_resize': 'resize_finish_revert',
+}
+
 
 class ComputeManager(service.Manager):
     target = oslo_messaging.Target(version='1.1')
 
     def __init__(self, conf: Any, host: str, db: Database,
                  transport: oslo_messaging.Transport,
-                 driver: virt_driver.ComputeDriver | None = None) -> None:
+                 driver: virt_driver.ComputeDriver | None = None,
+                 notifier: notifications.Notifier | None = None) -> None:
         super().__init__(conf, host)
         self.db = db
+        self.notifier = notifier or notifications.Notifier(
+            conf, None, 'nova-compute', host)
         self.driver = driver or virt_driver.load_compute_driver(conf, host)
         self.network_rpcapi = network_rpcapi.NetworkAPI(
             transport, timeout=conf.rpc_response_timeout)
@@ -129,7 +158,9 @@ class ComputeManager(service.Manager):
         try:
             with instance_actions.EventReporter(self.db, ctxt, event,
                                                 instance.uuid, self.host):
-                yield
+                with self._notifying(ctxt, instance,
+                                     _NOTIFIED_ACTIONS.get(event)):
+                    yield
         except passthrough:
             raise
         except exception.InstanceNotFound:
@@ -142,6 +173,16 @@ class ComputeManager(service.Manager):
                         exc_info=not isinstance(
                             error, exception.NovaException))
             self._fail(ctxt, instance, error, error_vm_state, on_failure)
+
+    def _notifying(self, ctxt: RequestContext, instance: objects.Instance,
+                   action: str | None) -> Any:
+        """``instance.<action>.start`` and ``.end`` or ``.error`` around
+        an action's work (nothing when notifications are off)."""
+        if action is None or not self.notifier.enabled:
+            return contextlib.nullcontext()
+        return self.notifier.action(
+            ctxt, instance, action,
+            refresh=lambda: self.refresh(ctxt, instance))
 
     def _fail(self, ctxt: RequestContext, instance: objects.Instance,
               error: Exception, error_vm_state: str | None,
@@ -193,7 +234,8 @@ class ComputeManager(service.Manager):
                 with instance_actions.EventReporter(
                         self.db, context, 'compute__do_build_and_run_instance',
                         instance.uuid, self.host,
-                        action=instance_actions.CREATE):
+                        action=instance_actions.CREATE), \
+                        self._notifying(context, instance, 'create'):
                     self._build(context, instance, node, request_spec)
             except exception.InstanceNotFound:
                 LOG.info('Instance %s was deleted during its build',
@@ -275,16 +317,21 @@ class ComputeManager(service.Manager):
 
     def terminate_instance(self, context: RequestContext,
                            instance: objects.Instance) -> None:
+        deleted = None
         with instance_actions.EventReporter(
                 self.db, context, 'compute_terminate_instance',
                 instance.uuid, self.host, action=instance_actions.DELETE):
+            self.notifier.instance_action(context, instance, 'delete',
+                                          'start')
             self.driver.destroy(context, instance)
             self.network_rpcapi.deallocate_for_instance(context, instance.uuid)
             self.tracker.release(context, instance)
             try:
-                self.db.instance_destroy(context, instance.uuid)
+                deleted = self.db.instance_destroy(context, instance.uuid)
             except exception.InstanceNotFound:
                 pass
+        if deleted is not None:
+            self.notifier.instance_deleted(context, deleted)
         LOG.info('Instance %s deleted', instance.uuid)
 
     # -- actions (RPC API 1.1) ------------------------------------------

@@ -22,13 +22,14 @@ from nova.conf import compute
 from nova.conf import database
 from nova.conf import default
 from nova.conf import network
+from nova.conf import notifications
 from nova.conf import quota
 from nova.conf import scheduler
 
 CONF = cfg.CONF
 
 _MODULES = (default, database, api, cells, compute, scheduler, network,
-            all_opts, availability_zone, quota)
+            all_opts, availability_zone, quota, notifications)
 
 
 def register_all(conf: cfg.ConfigOpts) -> cfg.ConfigOpts:
@@ -41,6 +42,10 @@ def register_all(conf: cfg.ConfigOpts) -> cfg.ConfigOpts:
     for group, opts in messaging_opts.list_opts():
         if group is None:
             conf.register_opts(opts)
+        elif group == 'oslo_messaging_notifications':
+            # Read by nova.rpc before any notifier exists, to know
+            # whether notifications are sent at all.
+            conf.register_opts(opts, group=group)
     # oslo.messaging registers these two groups only on the global CONF but
     # reads them from the transport's own: a private ConfigOpts needs them.
     conf.register_opts(_metrics_client.oslo_messaging_metrics,

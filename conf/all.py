@@ -30,6 +30,18 @@ Possible values:
 * Empty: ``api`` and ``cells`` for an API cell; ``cells``, ``scheduler``,
   ``network`` and ``compute`` for a compute cell.
 """),
+    cfg.PortOpt('api_listen_port',
+                help="""
+Port the API cell's nova-api listens on, instead of its cell's ``[api]
+osapi_compute_listen_port``.
+
+Read from the top nova-all configuration (``tools/demo --port``).
+
+Possible values:
+
+* Unset: each cell's own setting.
+* A port number.
+"""),
     cfg.ListOpt('compute_hosts',
                 default=['compute1'],
                 help="""

@@ -52,6 +52,7 @@ class ComputeQueries(QueryMixin):
                 models.Service.host == host,
                 models.Service.binary == binary,
                 models.Service.deleted == 0)).first()
+            created = row is None
             if row is None:
                 row = models.Service(host=host, binary=binary, topic=topic,
                                      report_count=0)
@@ -59,7 +60,10 @@ class ComputeQueries(QueryMixin):
             row.report_count = (row.report_count or 0) + 1
             row.last_seen_up = utcnow()
             session.flush()
-            return row_to_dict(row)
+            result = row_to_dict(row)
+        if created:
+            self._notify(context, 'service.create', result)
+        return result
 
     def service_get_all(self, context: RequestContext,
                         binary: str | None = None,
@@ -92,7 +96,9 @@ class ComputeQueries(QueryMixin):
             for key, value in values.items():
                 setattr(row, key, value)
             session.flush()
-            return row_to_dict(row)
+            result = row_to_dict(row)
+        self._notify(context, 'service.update', result)
+        return result
 
     @_retry.retry_on_deadlock
     def compute_node_upsert(self, context: RequestContext, host: str,

@@ -53,6 +53,9 @@ def _quick_outcome(held: tuple[int, int, int] | None,
 
 # Keys of an instance dict that live in other tables.
 _SIDE_KEYS = ('metadata', 'system_metadata', 'network_info')
+# A change of these is also reported as ``instance.state_change``, with
+# their values before it (for instance.update notifications).
+_STATE_KEYS = ('vm_state', 'task_state', 'display_name')
 SIDE_ATTRS = frozenset(_SIDE_KEYS)
 # The info cache column a listing joins in, under this label.
 _JOINED_CACHE = '_info_cache_network_info'
@@ -473,6 +476,7 @@ class InstanceQueries(QueryMixin):
             row = self._locked_row(conn, uuid)
             if row is None:
                 raise exception.InstanceNotFound(instance_id=uuid)
+            before = {k: row[k] for k in _STATE_KEYS}
             for attr, expected in (('task_state', expected_task_state),
                                    ('vm_state', expected_vm_state)):
                 if expected is None:
@@ -499,6 +503,11 @@ class InstanceQueries(QueryMixin):
             writes.execute(conn)
         result = dict(row, **_side_values(writes.side, uuid))
         self._notify(context, 'instance.update', result)
+        if any(result[k] != v for k, v in before.items()):
+            self._notify(context, 'instance.state_change', {
+                'instance': result, 'old_vm_state': before['vm_state'],
+                'old_task_state': before['task_state'],
+                'old_display_name': before['display_name']})
         return result
 
     @_retry.retry_on_deadlock

@@ -124,7 +124,12 @@ class Database(_instances.InstanceQueries, _actions.ActionQueries,
     instance (``kind`` is ``instance.update``, ``instance.destroy``,
     ``instance.fault``, ``instance.action``, ``instance.action_event``
     or ``bw_usage.update``); a child cell registers one that pushes
-    the change toward the top.
+    the change toward the top.  An update that changes an instance's vm
+    or task state or its name is also reported as
+    ``instance.state_change`` (``{'instance': row, 'old_vm_state': ...,
+    'old_task_state': ..., 'old_display_name': ...}``), and services as
+    ``service.create`` (first heartbeat) and ``service.update``: a cell
+    that sends notifications registers a listener for those.
     """
 
     def __init__(self, url: str, engine: sa.Engine | None = None,

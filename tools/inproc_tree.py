@@ -14,6 +14,7 @@ import uuid
 
 from nova import conf as nova_conf
 from nova import context as nova_context
+from nova import notifications
 from nova import rpc
 from nova.cmd import all as nova_all
 from nova.compute import flavors
@@ -137,8 +138,10 @@ class Tree:
     def compute_api(self, cell: str = 'api') -> Any:
         from nova.compute import cells_api
         runtime = self.runtimes[cell]
-        return cells_api.ComputeCellsAPI(runtime.conf, runtime.db,
-                                         runtime.transport)
+        return cells_api.ComputeCellsAPI(
+            runtime.conf, runtime.db, runtime.transport,
+            notifier=notifications.Notifier(runtime.conf, runtime.notifiers,
+                                            'nova-api', runtime.conf.host))
 
     def live_instances(self, cell: str) -> list[dict[str, Any]]:
         return self.db(cell).instance_get_all_by_filters(

@@ -12,6 +12,7 @@ def _manager():
     parent = types.SimpleNamespace(name='api')
     manager = types.SimpleNamespace(
         our_name='cell1', _report_lock=threading.Lock(), _report_timer=None,
+        notifier=None,
         state=types.SimpleNamespace(
             get_parent_cells=lambda: [parent],
             get_our_capabilities=lambda: {'hypervisor': ['fake']},
