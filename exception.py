@@ -8,7 +8,8 @@ Hierarchy::
     |   |   InvalidImageRef, InvalidRequestBody, CellMessageInvalid,
     |   |   InvalidKeypair, CannotResizeToSameFlavor, CannotResizeDisk,
     |   |   ImageNotActive, FlavorMemoryTooSmall, FlavorDiskTooSmall,
-    |   |   InvalidQuotaValue
+    |   |   InvalidQuotaValue, SecurityGroupExistsForInstance,
+    |   |   SecurityGroupCannotBeRemoved, MigrationPreCheckError
     +-- Forbidden (403)
     |   +-- PolicyNotAuthorized, QuotaError: TooManyInstances,
     |       CellsUpdateUnsupported
@@ -112,6 +113,21 @@ class AutoDiskConfigDisabledByImage(Invalid):
 
 class InvalidCellConfig(Invalid):
     msg_fmt = 'Invalid cell configuration: %(reason)s'
+
+
+class SecurityGroupExistsForInstance(Invalid):
+    msg_fmt = ('Security group %(security_group_id)s is already associated'
+               ' with the instance %(instance_id)s')
+
+
+class SecurityGroupCannotBeRemoved(Invalid):
+    msg_fmt = ('Security group %(security_group_id)s cannot be removed '
+               'from the instance %(instance_id)s: every server keeps its '
+               "project's default group")
+
+
+class MigrationPreCheckError(Invalid):
+    msg_fmt = 'Migration pre-check error: %(reason)s'
 
 
 class CellMessageInvalid(Invalid):

@@ -1,0 +1,78 @@
+"""Policy rules of the operator server actions and of the routes added
+for Nova 2.1 parity (issue 15): server addresses, diagnostics and
+password, migrations, hosts, flavor access, usage, external events,
+quota classes, extensions and the nova-network proxies.
+
+Names and defaults are Nova's, so an operator's policy file keeps its
+meaning.  :func:`nova.api.policy.list_rules` includes these.
+"""
+
+from __future__ import annotations
+
+from oslo_policy import policy as oslo_policy
+
+ADMIN_ACTIONS = 'os_compute_api:os-admin-actions:%s'
+MIGRATE_SERVER = 'os_compute_api:os-migrate-server:%s'
+SECURITY_GROUPS = 'os_compute_api:os-security-groups:%s'
+DEFERRED_DELETE = 'os_compute_api:os-deferred-delete:%s'
+IPS = 'os_compute_api:ips:%s'
+DIAGNOSTICS = 'os_compute_api:os-server-diagnostics'
+SERVER_PASSWORD = 'os_compute_api:os-server-password:%s'
+
+_ADMIN = 'rule:admin_api'
+_OWNER = 'rule:admin_or_owner'
+_ANYONE = '@'
+_ACTION_PATH = '/servers/{server_id}/action (%s)'
+
+
+def _rule(name: str, check: str, description: str,
+          *operations: tuple[str, str]) -> oslo_policy.DocumentedRuleDefault:
+    return oslo_policy.DocumentedRuleDefault(
+        name=name, check_str=check, description=description,
+        operations=[{'method': m, 'path': p} for m, p in operations])
+
+
+def _action(name: str, action: str, check: str, description: str
+            ) -> oslo_policy.DocumentedRuleDefault:
+    return _rule(name, check, description, ('POST', _ACTION_PATH % action))
+
+
+def _server_action_rules() -> list[oslo_policy.DocumentedRuleDefault]:
+    return [
+        _action(ADMIN_ACTIONS % 'reset_state', 'os-resetState', _ADMIN,
+                "Reset a server's state."),
+        _action(ADMIN_ACTIONS % 'inject_network_info', 'injectNetworkInfo',
+                _ADMIN, "Push a server's network configuration into it "
+                'again.'),
+        _action(MIGRATE_SERVER % 'migrate', 'migrate', _ADMIN,
+                'Cold-migrate a server to another host.'),
+        _action(MIGRATE_SERVER % 'migrate_live', 'os-migrateLive', _ADMIN,
+                'Live-migrate a server to another host.'),
+        _action(SECURITY_GROUPS % 'add', 'addSecurityGroup', _OWNER,
+                'Add a security group to a server.'),
+        _action(SECURITY_GROUPS % 'remove', 'removeSecurityGroup', _OWNER,
+                'Remove a security group from a server.'),
+        _action(DEFERRED_DELETE % 'restore', 'restore', _OWNER,
+                'Restore a soft-deleted server.'),
+    ]
+
+
+def _server_resource_rules() -> list[oslo_policy.DocumentedRuleDefault]:
+    ips = '/servers/{server_id}/ips'
+    password = '/servers/{server_id}/os-server-password'
+    return [
+        _rule(IPS % 'index', _OWNER, "List a server's addresses.",
+              ('GET', ips)),
+        _rule(IPS % 'show', _OWNER, "List a server's addresses on one "
+              'network.', ('GET', ips + '/{network_label}')),
+        _rule(DIAGNOSTICS, _ADMIN, "Show a server's diagnostics.",
+              ('GET', '/servers/{server_id}/diagnostics')),
+        _rule(SERVER_PASSWORD % 'show', _OWNER, "Show a server's encrypted "
+              'password.', ('GET', password)),
+        _rule(SERVER_PASSWORD % 'clear', _OWNER, "Clear a server's "
+              'encrypted password.', ('DELETE', password)),
+    ]
+
+
+def list_rules() -> list[oslo_policy.RuleDefault]:
+    return [*_server_action_rules(), *_server_resource_rules()]

@@ -1,0 +1,48 @@
+"""Request schemas of the operator server actions (microversion 2.1):
+``os-resetState``, ``injectNetworkInfo``, ``migrate``,
+``os-migrateLive``, ``addSecurityGroup``/``removeSecurityGroup``,
+``restore``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nova.api.schemas import parameter_types as types
+
+Schema = dict[str, Any]
+
+
+def _action(name: str, properties: Schema, required: list[str],
+            nullable: bool = False) -> Schema:
+    inner: Schema = {
+        'type': ['object', 'null'] if nullable else 'object',
+        'properties': properties,
+        'additionalProperties': False,
+    }
+    if required:
+        inner['required'] = required
+    return {'type': 'object', 'properties': {name: inner},
+            'required': [name], 'additionalProperties': False}
+
+
+reset_state = _action('os-resetState', {
+    'state': {'type': 'string', 'enum': ['active', 'error']},
+}, ['state'])
+
+# A compute host as the operator names it: ``cell_path@host`` with cells.
+_host: Schema = {'type': ['string', 'null'], 'minLength': 1,
+                 'maxLength': 255, 'pattern': r'^[^\s/]+$'}
+
+migrate_live = _action('os-migrateLive', {
+    'block_migration': types.boolean,
+    'disk_over_commit': types.boolean,
+    'host': _host,
+}, ['block_migration', 'disk_over_commit', 'host'])
+
+# Nova 2.1 ignores the value of ``migrate``; a host came with 2.56.
+migrate = _action('migrate', {}, [], nullable=True)
+
+_group: Schema = {'name': {'type': 'string', 'minLength': 1,
+                           'maxLength': 255}}
+add_security_group = _action('addSecurityGroup', _group, ['name'])
+remove_security_group = _action('removeSecurityGroup', _group, ['name'])
