@@ -18,6 +18,7 @@ DEFERRED_DELETE = 'os_compute_api:os-deferred-delete:%s'
 IPS = 'os_compute_api:ips:%s'
 DIAGNOSTICS = 'os_compute_api:os-server-diagnostics'
 SERVER_PASSWORD = 'os_compute_api:os-server-password:%s'
+EXTENSIONS = 'os_compute_api:extensions'
 
 _ADMIN = 'rule:admin_api'
 _OWNER = 'rule:admin_or_owner'
@@ -74,5 +75,13 @@ def _server_resource_rules() -> list[oslo_policy.DocumentedRuleDefault]:
     ]
 
 
+def _catalog_rules() -> list[oslo_policy.DocumentedRuleDefault]:
+    return [
+        _rule(EXTENSIONS, _ANYONE, 'List the API extensions.',
+              ('GET', '/extensions'), ('GET', '/extensions/{alias}')),
+    ]
+
+
 def list_rules() -> list[oslo_policy.RuleDefault]:
-    return [*_server_action_rules(), *_server_resource_rules()]
+    return [*_server_action_rules(), *_server_resource_rules(),
+            *_catalog_rules()]

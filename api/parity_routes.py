@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from nova.api import deps as api_deps
+from nova.api import extensions
 from nova.api import server_resources
 
 # (path, method, controller, action)
@@ -21,6 +22,8 @@ ROUTES: tuple[tuple[str, str, str, str], ...] = (
      'os-server-password', 'index'),
     ('/servers/{server_id}/os-server-password', 'DELETE',
      'os-server-password', 'clear'),
+    ('/extensions', 'GET', 'extensions', 'index'),
+    ('/extensions/{id}', 'GET', 'extensions', 'show'),
 )
 
 
@@ -31,4 +34,5 @@ def controllers(deps: api_deps.ApiDeps) -> dict[str, Any]:
         'server-diagnostics': server_resources.DiagnosticsController(deps),
         'os-server-password':
             server_resources.ServerPasswordController(deps),
+        'extensions': extensions.ExtensionsController(deps),
     }
