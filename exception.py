@@ -18,10 +18,12 @@ Hierarchy::
     |       ComputeHostNotFound, ImageNotFound, KeypairNotFound,
     |       InstanceActionNotFound, InstanceMetadataNotFound,
     |       FlavorExtraSpecsNotFound, MigrationNotFoundByStatus,
+    |       FlavorAccessNotFound,
     |       InstanceUnknownCell, HostBinaryNotFound
     +-- Conflict (409)
     |   +-- InstanceInvalidState, InstanceIsLocked, InstanceNotReady,
     |       CellExists, KeyPairExists, FlavorExists, FlavorIdExists,
+    |       FlavorAccessExists,
     |       CidrConflict
     +-- NoValidHost, NoCellsAvailable, CellBuildFailed
     +-- CellRoutingInconsistency, CellMaxHopCountReached, CellTimeout
@@ -207,6 +209,11 @@ class InstanceMetadataNotFound(NotFound):
                ' %(key)s.')
 
 
+class FlavorAccessNotFound(NotFound):
+    msg_fmt = ('Flavor access not found for %(flavor_id)s / '
+               '%(project_id)s combination.')
+
+
 class FlavorExtraSpecsNotFound(NotFound):
     msg_fmt = ('Flavor %(flavor_id)s has no extra specs with key'
                ' %(extra_specs_key)s.')
@@ -266,6 +273,11 @@ class InstanceExists(Conflict):
 
 class FlavorExists(Conflict):
     msg_fmt = 'Flavor with name %(name)s already exists.'
+
+
+class FlavorAccessExists(Conflict):
+    msg_fmt = ('Flavor access already exists for flavor %(flavor_id)s and '
+               'project %(project_id)s combination.')
 
 
 class FlavorIdExists(Conflict):

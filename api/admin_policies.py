@@ -19,6 +19,8 @@ IPS = 'os_compute_api:ips:%s'
 DIAGNOSTICS = 'os_compute_api:os-server-diagnostics'
 SERVER_PASSWORD = 'os_compute_api:os-server-password:%s'
 EXTENSIONS = 'os_compute_api:extensions'
+FLAVOR_ACCESS = 'os_compute_api:os-flavor-access'
+FLAVOR_ACCESS_ACTION = 'os_compute_api:os-flavor-access:%s'
 
 _ADMIN = 'rule:admin_api'
 _OWNER = 'rule:admin_or_owner'
@@ -79,6 +81,14 @@ def _catalog_rules() -> list[oslo_policy.DocumentedRuleDefault]:
     return [
         _rule(EXTENSIONS, _ANYONE, 'List the API extensions.',
               ('GET', '/extensions'), ('GET', '/extensions/{alias}')),
+        _rule(FLAVOR_ACCESS, _ADMIN, 'List the projects of a private '
+              'flavor.', ('GET', '/flavors/{flavor_id}/os-flavor-access')),
+        _rule(FLAVOR_ACCESS_ACTION % 'add_tenant_access', _ADMIN,
+              'Let a project use a private flavor.',
+              ('POST', '/flavors/{flavor_id}/action (addTenantAccess)')),
+        _rule(FLAVOR_ACCESS_ACTION % 'remove_tenant_access', _ADMIN,
+              'Take a private flavor away from a project.',
+              ('POST', '/flavors/{flavor_id}/action (removeTenantAccess)')),
     ]
 
 

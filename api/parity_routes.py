@@ -10,6 +10,7 @@ from typing import Any
 
 from nova.api import deps as api_deps
 from nova.api import extensions
+from nova.api import flavor_access
 from nova.api import server_resources
 
 # (path, method, controller, action)
@@ -22,6 +23,9 @@ ROUTES: tuple[tuple[str, str, str, str], ...] = (
      'os-server-password', 'index'),
     ('/servers/{server_id}/os-server-password', 'DELETE',
      'os-server-password', 'clear'),
+    ('/flavors/{flavor_id}/os-flavor-access', 'GET', 'os-flavor-access',
+     'index'),
+    ('/flavors/{id}/action', 'POST', 'os-flavor-access', 'action'),
     ('/extensions', 'GET', 'extensions', 'index'),
     ('/extensions/{id}', 'GET', 'extensions', 'show'),
 )
@@ -35,4 +39,5 @@ def controllers(deps: api_deps.ApiDeps) -> dict[str, Any]:
         'os-server-password':
             server_resources.ServerPasswordController(deps),
         'extensions': extensions.ExtensionsController(deps),
+        'os-flavor-access': flavor_access.FlavorAccessController(deps),
     }
