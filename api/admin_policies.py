@@ -20,6 +20,8 @@ DIAGNOSTICS = 'os_compute_api:os-server-diagnostics'
 SERVER_PASSWORD = 'os_compute_api:os-server-password:%s'
 EXTENSIONS = 'os_compute_api:extensions'
 FLAVOR_ACCESS = 'os_compute_api:os-flavor-access'
+SIMPLE_TENANT_USAGE = 'os_compute_api:os-simple-tenant-usage:%s'
+AUDIT_LOG = 'os_compute_api:os-instance-usage-audit-log:%s'
 FLAVOR_ACCESS_ACTION = 'os_compute_api:os-flavor-access:%s'
 
 _ADMIN = 'rule:admin_api'
@@ -92,6 +94,21 @@ def _catalog_rules() -> list[oslo_policy.DocumentedRuleDefault]:
     ]
 
 
+def _usage_rules() -> list[oslo_policy.DocumentedRuleDefault]:
+    usage = '/os-simple-tenant-usage'
+    audit = '/os-instance_usage_audit_log'
+    return [
+        _rule(SIMPLE_TENANT_USAGE % 'list', _ADMIN, 'List the usage of '
+              'every project.', ('GET', usage)),
+        _rule(SIMPLE_TENANT_USAGE % 'show', _OWNER, "Show a project's "
+              'usage.', ('GET', usage + '/{tenant_id}')),
+        _rule(AUDIT_LOG % 'list', _ADMIN, 'List the usage audits of the '
+              'compute hosts.', ('GET', audit)),
+        _rule(AUDIT_LOG % 'show', _ADMIN, 'Show the usage audits before '
+              'a time.', ('GET', audit + '/{before_timestamp}')),
+    ]
+
+
 def list_rules() -> list[oslo_policy.RuleDefault]:
     return [*_server_action_rules(), *_server_resource_rules(),
-            *_catalog_rules()]
+            *_catalog_rules(), *_usage_rules()]

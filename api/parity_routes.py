@@ -11,7 +11,9 @@ from typing import Any
 from nova.api import deps as api_deps
 from nova.api import extensions
 from nova.api import flavor_access
+from nova.api import instance_usage_audit_log
 from nova.api import server_resources
+from nova.api import simple_tenant_usage
 
 # (path, method, controller, action)
 ROUTES: tuple[tuple[str, str, str, str], ...] = (
@@ -26,6 +28,13 @@ ROUTES: tuple[tuple[str, str, str, str], ...] = (
     ('/flavors/{flavor_id}/os-flavor-access', 'GET', 'os-flavor-access',
      'index'),
     ('/flavors/{id}/action', 'POST', 'os-flavor-access', 'action'),
+    ('/os-simple-tenant-usage', 'GET', 'os-simple-tenant-usage', 'index'),
+    ('/os-simple-tenant-usage/{id}', 'GET', 'os-simple-tenant-usage',
+     'show'),
+    ('/os-instance_usage_audit_log', 'GET', 'os-instance_usage_audit_log',
+     'index'),
+    ('/os-instance_usage_audit_log/{id}', 'GET',
+     'os-instance_usage_audit_log', 'show'),
     ('/extensions', 'GET', 'extensions', 'index'),
     ('/extensions/{id}', 'GET', 'extensions', 'show'),
 )
@@ -40,4 +49,8 @@ def controllers(deps: api_deps.ApiDeps) -> dict[str, Any]:
             server_resources.ServerPasswordController(deps),
         'extensions': extensions.ExtensionsController(deps),
         'os-flavor-access': flavor_access.FlavorAccessController(deps),
+        'os-simple-tenant-usage':
+            simple_tenant_usage.SimpleTenantUsageController(deps),
+        'os-instance_usage_audit_log':
+            instance_usage_audit_log.InstanceUsageAuditLogController(deps),
     }

@@ -11,6 +11,7 @@ cell through the same ``_deliver`` step as every other action.
 from __future__ import annotations
 
 from collections.abc import Callable
+import datetime
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -32,6 +33,13 @@ PASSWORD_KEYS = tuple('password_%d' % i for i in range(4))
 _PASSWORD_CHUNK = 255
 # Where Nova lets a live migration start.
 _LIVE_MIGRATE_VM_STATES = [vm_states.ACTIVE, vm_states.PAUSED]
+
+
+def _naive(value: datetime.datetime) -> datetime.datetime:
+    """Naive UTC, as the columns hold times."""
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(datetime.UTC).replace(tzinfo=None)
 
 
 class AdminActionsMixin:
@@ -73,6 +81,17 @@ class AdminActionsMixin:
             lambda: self.compute_rpcapi.get_diagnostics(ctxt, instance),
             call=True)
         return result
+
+    def get_active_by_window(self, ctxt: RequestContext,
+                             begin: datetime.datetime,
+                             end: datetime.datetime,
+                             project_id: str | None = None
+                             ) -> list[dict[str, Any]]:
+        """Instance rows (deleted ones too) that ran between ``begin``
+        and ``end``, for usage reports: in the API cell, its copy of
+        every instance of the tree."""
+        return self.db.instance_get_active_by_window(
+            ctxt, _naive(begin), _naive(end), project_id)
 
     # -- the guest's password ---------------------------------------------
 

@@ -7,6 +7,7 @@ import pytest
 
 from nova.tests.functional import rest_client as rc
 from nova.tools import inproc_tree
+from nova.tools.polling import wait_for
 
 MEMBER = 'alice:project-a'
 
@@ -73,3 +74,49 @@ def test_extensions(running):
     code, body = rc.request(running, 'GET', '/extensions/os-flavor-access',
                             token=MEMBER)
     assert (code, body['extension']['alias']) == (200, 'os-flavor-access')
+
+
+def _active_server(tree, name, token=MEMBER):
+    code, created = rc.boot(tree, name, token=token)
+    assert code == 202, created
+    server_id = created['server']['id']
+
+    def active():
+        server = rc.request(tree, 'GET', '/servers/' + server_id,
+                            token=token)[1]['server']
+        return server if server['status'] == 'ACTIVE' else None
+    wait_for(active, 15, what='%s ACTIVE' % name)
+    return server_id
+
+
+def test_simple_tenant_usage(running):
+    server_id = _active_server(running, 'usage-vm')
+    query = '?start=2020-01-01T00:00:00&detailed=1'
+    code, body = rc.request(running, 'GET',
+                            '/os-simple-tenant-usage' + query,
+                            token=rc.ADMIN)
+    assert code == 200, body
+    [mine] = [u for u in body['tenant_usages']
+              if u['tenant_id'] == 'project-a']
+    servers = {s['instance_id']: s for s in mine['server_usages']}
+    assert servers[server_id]['state'] == 'active'
+    assert servers[server_id]['flavor'] == 'm1.tiny'
+    code, own = rc.request(running, 'GET',
+                           '/os-simple-tenant-usage/project-a' + query,
+                           token=MEMBER)
+    assert code == 200
+    assert server_id in [s['instance_id']
+                         for s in own['tenant_usage']['server_usages']]
+
+
+def test_instance_usage_audit_log(running):
+    code, body = rc.request(running, 'GET', '/os-instance_usage_audit_log',
+                            token=rc.ADMIN)
+    assert code == 200, body
+    log = body['instance_usage_audit_logs']
+    code, services = rc.request(running, 'GET',
+                                '/os-services?binary=nova-compute',
+                                token=rc.ADMIN)
+    hosts = sorted(s['host'] for s in services['services'])
+    assert log['hosts_not_run'] == hosts and len(hosts) >= 2
+    assert log['num_hosts_done'] == 0
