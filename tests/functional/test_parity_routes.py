@@ -120,3 +120,17 @@ def test_instance_usage_audit_log(running):
     hosts = sorted(s['host'] for s in services['services'])
     assert log['hosts_not_run'] == hosts and len(hosts) >= 2
     assert log['num_hosts_done'] == 0
+
+
+def test_server_external_events(running):
+    server_id = _active_server(running, 'events-vm')
+    code, body = rc.request(running, 'POST', '/os-server-external-events',
+                            {'events': [{'server_uuid': server_id,
+                                         'name': 'network-changed'}]},
+                            token=rc.ADMIN)
+    assert (code, body['events'][0]['code']) == (200, 200)
+    code, body = rc.request(running, 'POST', '/os-server-external-events',
+                            {'events': [{'server_uuid': rc.IMAGE,
+                                         'name': 'network-changed'}]},
+                            token=rc.ADMIN)
+    assert code == 404, body
