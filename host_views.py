@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from oslo_utils import timeutils
+
 from nova import exception
 from nova import servicegroup
 from nova.context import RequestContext
@@ -33,6 +35,24 @@ def _naive_isotime(value: datetime.datetime | str | None) -> str | None:
     if value.tzinfo is not None:
         value = value.astimezone(datetime.UTC).replace(tzinfo=None)
     return value.strftime('%Y-%m-%dT%H:%M:%S.%f')
+
+
+def uptime(started: datetime.datetime | str | None,
+           now: datetime.datetime) -> str | None:
+    """The host's uptime in the words of uptime(1), counted from when
+    its compute service first registered (the fake hypervisors have no
+    boot time of their own); None when unknown."""
+    if started is None:
+        return None
+    if isinstance(started, str):
+        started = timeutils.parse_isotime(started)
+    if started.tzinfo is not None:
+        started = started.astimezone(datetime.UTC).replace(tzinfo=None)
+    up = max(now - started, datetime.timedelta(0))
+    hours, rest = divmod(up.seconds, 3600)
+    return '%s up %d days, %2d:%02d,  0 users,  load average: 0.00, ' \
+        '0.00, 0.00' % (now.strftime('%H:%M:%S'), up.days, hours,
+                        rest // 60)
 
 
 def describe_service(conf: Any, row: dict[str, Any]) -> dict[str, Any]:
@@ -79,6 +99,8 @@ def describe_compute_node(conf: Any, node: dict[str, Any],
         'current_workload': 0,
         'running_vms': node.get('running_vms') or 0,
         'cpu_info': node.get('cpu_info') or '',
+        'uptime': uptime(service and service.get('created_at'),
+                         timeutils.utcnow().replace(tzinfo=None)),
         'service': {
             'id': described['id'] if described else None,
             'host': node['host'],

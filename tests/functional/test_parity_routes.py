@@ -134,3 +134,40 @@ def test_server_external_events(running):
                                          'name': 'network-changed'}]},
                             token=rc.ADMIN)
     assert code == 404, body
+
+
+def test_hypervisor_servers_and_uptime(running):
+    server_id = _active_server(running, 'hyper-vm')
+    server = rc.request(running, 'GET', '/servers/' + server_id,
+                        token=rc.ADMIN)[1]['server']
+    node = server['OS-EXT-SRV-ATTR:hypervisor_hostname']
+    code, body = rc.request(running, 'GET',
+                            '/os-hypervisors/%s/servers' % node,
+                            token=rc.ADMIN)
+    assert code == 200, body
+    [hyper] = [h for h in body['hypervisors']
+               if h['hypervisor_hostname'] == node]
+    assert {'uuid': server_id,
+            'name': server['OS-EXT-SRV-ATTR:instance_name']} in \
+        hyper['servers']
+    # Only that cell's node of that name holds it.
+    for other in body['hypervisors']:
+        if other is not hyper:
+            assert server_id not in [s['uuid']
+                                     for s in other.get('servers', [])]
+    code, _ = rc.request(running, 'GET', '/os-hypervisors/nomatch/servers',
+                         token=rc.ADMIN)
+    assert code == 404
+    code, _ = rc.request(running, 'GET', '/os-hypervisors/%s/servers' % node,
+                         token=MEMBER)
+    assert code == 403
+    code, uptime = rc.request(running, 'GET',
+                              '/os-hypervisors/%s/uptime' % hyper['id'],
+                              token=rc.ADMIN)
+    assert code == 200, uptime
+    assert uptime['hypervisor']['id'] == hyper['id']
+    assert ' up 0 days, ' in uptime['hypervisor']['uptime']
+    code, _ = rc.request(running, 'GET',
+                         '/os-hypervisors/api!cell1@999/uptime',
+                         token=rc.ADMIN)
+    assert code == 404
