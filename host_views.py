@@ -99,7 +99,7 @@ def describe_compute_node(conf: Any, node: dict[str, Any],
         'current_workload': 0,
         'running_vms': node.get('running_vms') or 0,
         'cpu_info': node.get('cpu_info') or '',
-        'uptime': uptime(service and service.get('created_at'),
+        'uptime': uptime(service.get('created_at') if service else None,
                          timeutils.utcnow().replace(tzinfo=None)),
         'service': {
             'id': described['id'] if described else None,
@@ -132,6 +132,20 @@ def describe_compute_node_by_id(conf: Any, db: Database, ctxt: RequestContext,
     service = next((s for s in services if s['host'] == node['host']),
                    None)
     return describe_compute_node(conf, node, service)
+
+
+MIGRATION_KEYS = ('id', 'status', 'instance_uuid', 'source_node',
+                  'dest_node', 'source_compute', 'dest_compute',
+                  'dest_host', 'old_instance_type_id',
+                  'new_instance_type_id', 'created_at', 'updated_at')
+
+
+def describe_migration(row: dict[str, Any]) -> dict[str, Any]:
+    """A migration as ``os-migrations`` shows it (Nova 2.1's keys)."""
+    view = {key: row.get(key) for key in MIGRATION_KEYS}
+    view['created_at'] = _naive_isotime(view['created_at'])
+    view['updated_at'] = _naive_isotime(view['updated_at'])
+    return view
 
 
 def statistics(nodes: list[dict[str, Any]]) -> dict[str, int]:

@@ -23,6 +23,7 @@ FLAVOR_ACCESS = 'os_compute_api:os-flavor-access'
 SIMPLE_TENANT_USAGE = 'os_compute_api:os-simple-tenant-usage:%s'
 AUDIT_LOG = 'os_compute_api:os-instance-usage-audit-log:%s'
 EXTERNAL_EVENTS = 'os_compute_api:os-server-external-events:%s'
+MIGRATIONS = 'os_compute_api:os-migrations:%s'
 FLAVOR_ACCESS_ACTION = 'os_compute_api:os-flavor-access:%s'
 
 _ADMIN = 'rule:admin_api'
@@ -87,6 +88,8 @@ def _catalog_rules() -> list[oslo_policy.DocumentedRuleDefault]:
         _rule(EXTERNAL_EVENTS % 'create', _ADMIN, 'Tell servers about '
               'events of other services.',
               ('POST', '/os-server-external-events')),
+        _rule(MIGRATIONS % 'index', _ADMIN, 'List the migrations of every '
+              'cell.', ('GET', '/os-migrations')),
         _rule(FLAVOR_ACCESS, _ADMIN, 'List the projects of a private '
               'flavor.', ('GET', '/flavors/{flavor_id}/os-flavor-access')),
         _rule(FLAVOR_ACCESS_ACTION % 'add_tenant_access', _ADMIN,

@@ -12,6 +12,7 @@ from nova.api import deps as api_deps
 from nova.api import extensions
 from nova.api import flavor_access
 from nova.api import instance_usage_audit_log
+from nova.api import migrations
 from nova.api import server_external_events
 from nova.api import server_resources
 from nova.api import simple_tenant_usage
@@ -38,6 +39,7 @@ ROUTES: tuple[tuple[str, str, str, str], ...] = (
      'os-instance_usage_audit_log', 'show'),
     ('/os-server-external-events', 'POST', 'os-server-external-events',
      'create'),
+    ('/os-migrations', 'GET', 'os-migrations', 'index'),
     ('/extensions', 'GET', 'extensions', 'index'),
     ('/extensions/{id}', 'GET', 'extensions', 'show'),
 )
@@ -51,6 +53,7 @@ def controllers(deps: api_deps.ApiDeps) -> dict[str, Any]:
         'os-server-password':
             server_resources.ServerPasswordController(deps),
         'extensions': extensions.ExtensionsController(deps),
+        'os-migrations': migrations.MigrationsController(deps),
         'os-server-external-events':
             server_external_events.ServerExternalEventsController(deps),
         'os-flavor-access': flavor_access.FlavorAccessController(deps),

@@ -414,3 +414,9 @@ class BroadcastMethods(_Handlers):
     def compute_node_get_all(self, message: Message) -> list[dict[str, Any]]:
         return host_views.describe_compute_nodes(
             self.conf, self.db, message.ctxt)
+
+    def migration_get_all(self, message: Message,
+                          filters: dict[str, Any] | None = None
+                          ) -> list[dict[str, Any]]:
+        return [host_views.describe_migration(row) for row in
+                self.db.migration_get_all(message.ctxt, filters or {})]

@@ -171,3 +171,43 @@ def test_hypervisor_servers_and_uptime(running):
                          '/os-hypervisors/api!cell1@999/uptime',
                          token=rc.ADMIN)
     assert code == 404
+
+
+def test_migrations_of_every_cell(running):
+    server_id = _active_server(running, 'resized-vm')
+    code, _ = rc.request(running, 'POST', '/servers/%s/action' % server_id,
+                         {'resize': {'flavorRef': '2'}}, token=MEMBER)
+    assert code == 202
+
+    def listed():
+        code, body = rc.request(running, 'GET',
+                                '/os-migrations?instance_uuid=' + server_id,
+                                token=rc.ADMIN)
+        assert code == 200, body
+        done = [m for m in body['migrations'] if m['status'] == 'finished']
+        return done[0] if done else None
+    migration = wait_for(listed, 15, what='the resize listed')
+    assert isinstance(migration['id'], int)
+    assert (migration['old_instance_type_id'],
+            migration['new_instance_type_id']) != (None, None)
+    cell = rc.request(running, 'GET', '/servers/' + server_id,
+                      token=rc.ADMIN)[1]['server']
+    source = migration['source_compute']
+    assert source.endswith('@' + cell['OS-EXT-SRV-ATTR:host']) or \
+        migration['dest_compute'].endswith('@' + cell['OS-EXT-SRV-ATTR:host'])
+    path = source.split('@')[0]
+    code, one_cell = rc.request(running, 'GET', '/os-migrations?cell_name='
+                                + path.split('!')[-1], token=rc.ADMIN)
+    assert migration['id'] in [m['id'] for m in one_cell['migrations']]
+    other = 'cell1' if path.endswith('cell2') else 'cell2'
+    code, none = rc.request(running, 'GET', '/os-migrations?cell_name='
+                            + other + '&instance_uuid=' + server_id,
+                            token=rc.ADMIN)
+    assert none['migrations'] == []
+    code, by_host = rc.request(running, 'GET', '/os-migrations?host=' +
+                               source, token=rc.ADMIN)
+    assert migration['id'] in [m['id'] for m in by_host['migrations']]
+    assert rc.request(running, 'GET', '/os-migrations',
+                      token=MEMBER)[0] == 403
+    assert rc.request(running, 'GET', '/servers/%s/migrations' % server_id,
+                      token=rc.ADMIN)[0] == 404
