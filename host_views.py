@@ -10,6 +10,7 @@ both render through here.
 from __future__ import annotations
 
 import datetime
+import ipaddress
 from typing import Any
 
 from oslo_utils import timeutils
@@ -146,6 +147,17 @@ def describe_migration(row: dict[str, Any]) -> dict[str, Any]:
     view['created_at'] = _naive_isotime(view['created_at'])
     view['updated_at'] = _naive_isotime(view['updated_at'])
     return view
+
+
+def describe_network(row: dict[str, Any]) -> dict[str, Any]:
+    """A nova-network network of a cell: what ``os-networks`` shows."""
+    net = ipaddress.ip_network(row['cidr'], strict=False)
+    return {'id': row['id'], 'label': row.get('label'),
+            'cidr': str(net), 'netmask': str(net.netmask),
+            'broadcast': str(net.broadcast_address),
+            'gateway': row.get('gateway'),
+            'created_at': _naive_isotime(row.get('created_at')),
+            'updated_at': _naive_isotime(row.get('updated_at'))}
 
 
 def statistics(nodes: list[dict[str, Any]]) -> dict[str, int]:

@@ -24,6 +24,10 @@ SIMPLE_TENANT_USAGE = 'os_compute_api:os-simple-tenant-usage:%s'
 AUDIT_LOG = 'os_compute_api:os-instance-usage-audit-log:%s'
 EXTERNAL_EVENTS = 'os_compute_api:os-server-external-events:%s'
 MIGRATIONS = 'os_compute_api:os-migrations:%s'
+NETWORKS = 'os_compute_api:os-networks:%s'
+FLOATING_IP_POOLS = 'os_compute_api:os-floating-ip-pools'
+FLOATING_IPS = 'os_compute_api:os-floating-ips'
+FIXED_IPS = 'os_compute_api:os-fixed-ips:%s'
 FLAVOR_ACCESS_ACTION = 'os_compute_api:os-flavor-access:%s'
 
 _ADMIN = 'rule:admin_api'
@@ -116,6 +120,34 @@ def _usage_rules() -> list[oslo_policy.DocumentedRuleDefault]:
     ]
 
 
+def _network_rules() -> list[oslo_policy.DocumentedRuleDefault]:
+    nets = '/os-networks'
+    floating = '/os-floating-ips'
+    fixed = '/os-fixed-ips/{fixed_ip}'
+    return [
+        _rule(NETWORKS % 'list', _OWNER, 'List the networks.',
+              ('GET', nets)),
+        _rule(NETWORKS % 'show', _OWNER, 'Show a network.',
+              ('GET', nets + '/{network_id}')),
+        _rule(NETWORKS % 'create', _ADMIN, 'Create a network.',
+              ('POST', nets)),
+        _rule(NETWORKS % 'delete', _ADMIN, 'Delete a network.',
+              ('DELETE', nets + '/{network_id}')),
+        _rule(NETWORKS % 'associate', _ADMIN, 'Associate or disassociate '
+              'a network.', ('POST', nets + '/{network_id}/action')),
+        _rule(FLOATING_IP_POOLS, _ANYONE, 'List the floating IP pools.',
+              ('GET', '/os-floating-ip-pools')),
+        _rule(FLOATING_IPS, _OWNER, "List, show, allocate and release a "
+              "project's floating IPs.", ('GET', floating),
+              ('POST', floating), ('GET', floating + '/{floating_ip_id}'),
+              ('DELETE', floating + '/{floating_ip_id}')),
+        _rule(FIXED_IPS % 'show', _ADMIN, 'Show a fixed IP.',
+              ('GET', fixed)),
+        _rule(FIXED_IPS % 'reserve', _ADMIN, 'Reserve or unreserve a '
+              'fixed IP.', ('POST', fixed + '/action')),
+    ]
+
+
 def list_rules() -> list[oslo_policy.RuleDefault]:
     return [*_server_action_rules(), *_server_resource_rules(),
-            *_catalog_rules(), *_usage_rules()]
+            *_catalog_rules(), *_usage_rules(), *_network_rules()]

@@ -13,6 +13,7 @@ from nova.api import extensions
 from nova.api import flavor_access
 from nova.api import instance_usage_audit_log
 from nova.api import migrations
+from nova.api import nova_network
 from nova.api import server_external_events
 from nova.api import server_resources
 from nova.api import simple_tenant_usage
@@ -40,6 +41,18 @@ ROUTES: tuple[tuple[str, str, str, str], ...] = (
     ('/os-server-external-events', 'POST', 'os-server-external-events',
      'create'),
     ('/os-migrations', 'GET', 'os-migrations', 'index'),
+    ('/os-networks', 'GET', 'os-networks', 'index'),
+    ('/os-networks', 'POST', 'os-networks', 'create'),
+    ('/os-networks/{id}/action', 'POST', 'os-networks', 'action'),
+    ('/os-networks/{id}', 'GET', 'os-networks', 'show'),
+    ('/os-networks/{id}', 'DELETE', 'os-networks', 'delete'),
+    ('/os-floating-ip-pools', 'GET', 'os-floating-ip-pools', 'index'),
+    ('/os-floating-ips', 'GET', 'os-floating-ips', 'index'),
+    ('/os-floating-ips', 'POST', 'os-floating-ips', 'create'),
+    ('/os-floating-ips/{id}', 'GET', 'os-floating-ips', 'show'),
+    ('/os-floating-ips/{id}', 'DELETE', 'os-floating-ips', 'delete'),
+    ('/os-fixed-ips/{id}/action', 'POST', 'os-fixed-ips', 'action'),
+    ('/os-fixed-ips/{id}', 'GET', 'os-fixed-ips', 'show'),
     ('/extensions', 'GET', 'extensions', 'index'),
     ('/extensions/{id}', 'GET', 'extensions', 'show'),
 )
@@ -54,6 +67,11 @@ def controllers(deps: api_deps.ApiDeps) -> dict[str, Any]:
             server_resources.ServerPasswordController(deps),
         'extensions': extensions.ExtensionsController(deps),
         'os-migrations': migrations.MigrationsController(deps),
+        'os-networks': nova_network.NetworksController(deps),
+        'os-floating-ip-pools':
+            nova_network.FloatingIPPoolsController(deps),
+        'os-floating-ips': nova_network.FloatingIPsController(deps),
+        'os-fixed-ips': nova_network.FixedIPsController(deps),
         'os-server-external-events':
             server_external_events.ServerExternalEventsController(deps),
         'os-flavor-access': flavor_access.FlavorAccessController(deps),

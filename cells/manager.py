@@ -391,3 +391,7 @@ class CellsManager(service.Manager):
         items, missing = self._gather(ctxt, 'migration_get_all',
                                       {'filters': filters or {}})
         return {'migrations': items, 'missing': missing}
+
+    def network_get_all(self, ctxt: RequestContext) -> dict[str, Any]:
+        items, missing = self._gather(ctxt, 'network_get_all', {})
+        return {'networks': items, 'missing': missing}

@@ -420,3 +420,7 @@ class BroadcastMethods(_Handlers):
                           ) -> list[dict[str, Any]]:
         return [host_views.describe_migration(row) for row in
                 self.db.migration_get_all(message.ctxt, filters or {})]
+
+    def network_get_all(self, message: Message) -> list[dict[str, Any]]:
+        return [host_views.describe_network(row) for row in
+                self.db.network_get_all(message.ctxt)]

@@ -21,7 +21,8 @@ API version history:
 * 1.3 - changes_at_top: the instance updates, actions and events a
   service of a child cell made, gathered into one cast (see
   :class:`nova.cells.sync.ChangePusher`).
-* 1.4 - migration_get_all: the migrations of the whole tree.
+* 1.4 - migration_get_all, network_get_all: the migrations and the
+  nova-network networks of the whole tree.
 """
 
 from __future__ import annotations
@@ -149,6 +150,13 @@ class CellsAPI:
         return self.client.prepare(
             version='1.4', timeout=self._gather_timeout).call(
             ctxt, 'migration_get_all', filters=filters or {})
+
+    def network_get_all(self, ctxt: RequestContext) -> dict[str, Any]:
+        """Networks of every cell: ``{'networks': [...], 'missing':
+        [...]}``; each network has its ``cell_path``."""
+        return self.client.prepare(
+            version='1.4', timeout=self._gather_timeout).call(
+            ctxt, 'network_get_all')
 
     def instance_update_from_api(self, ctxt: RequestContext,
                                  instance: objects.Instance,

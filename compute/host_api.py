@@ -51,6 +51,9 @@ class Hosts(Protocol):
                           filters: dict[str, Any]) -> list[dict[str, Any]]:
         ...
 
+    def network_get_all(self, ctxt: RequestContext
+                        ) -> list[dict[str, Any]]: ...
+
 
 class HostAPI:
     """Services and compute nodes of one cell, from its database."""
@@ -87,6 +90,11 @@ class HostAPI:
         return [host_views.describe_migration(row) for row in
                 self.db.migration_get_all(ctxt, _db_migration_filters(
                     filters))]
+
+    def network_get_all(self, ctxt: RequestContext
+                        ) -> list[dict[str, Any]]:
+        return [host_views.describe_network(row)
+                for row in self.db.network_get_all(ctxt)]
 
 
 def _db_migration_filters(filters: dict[str, Any]) -> dict[str, Any]:
@@ -203,3 +211,16 @@ class CellsHostAPI:
                     item[key] = cell_paths.cell_with_item(path, item[key])
             migrations.append(item)
         return migrations
+
+    def network_get_all(self, ctxt: RequestContext
+                        ) -> list[dict[str, Any]]:
+        """Networks of every cell, ids ``cell_path@id``."""
+        result = self.cells_rpcapi.network_get_all(ctxt)
+        self._log_missing('networks', result['missing'])
+        networks = []
+        for item in result['networks']:
+            network = dict(item)
+            network['id'] = cell_paths.cell_with_item(
+                network.pop('cell_path'), network['id'])
+            networks.append(network)
+        return networks

@@ -211,3 +211,48 @@ def test_migrations_of_every_cell(running):
                       token=MEMBER)[0] == 403
     assert rc.request(running, 'GET', '/servers/%s/migrations' % server_id,
                       token=rc.ADMIN)[0] == 404
+
+
+def test_nova_network_proxies(running):
+    code, body = rc.request(running, 'GET', '/os-networks', token=rc.ADMIN)
+    assert code == 200, body
+    ids = sorted(n['id'] for n in body['networks'])
+    assert [i.split('@')[0] for i in ids] == ['api!cell1', 'api!cell2']
+    code, one = rc.request(running, 'GET', '/os-networks/' + ids[0],
+                           token=MEMBER)
+    assert code == 200 and one['network']['cidr']
+    assert 'vlan' not in one['network']
+    assert rc.request(running, 'GET', '/os-networks/api!cell1@99',
+                      token=rc.ADMIN)[0] == 404
+    code, refused = rc.request(running, 'POST', '/os-networks', {
+        'network': {'label': 'x', 'cidr': '10.9.0.0/24'}}, token=rc.ADMIN)
+    assert code == 400, refused
+    assert rc.request(running, 'DELETE', '/os-networks/' + ids[0],
+                      token=rc.ADMIN)[0] == 400
+    assert rc.request(running, 'POST', '/os-networks', {
+        'network': {}}, token=MEMBER)[0] == 403
+
+    assert rc.request(running, 'GET', '/os-floating-ip-pools',
+                      token=MEMBER) == (200, {'floating_ip_pools': []})
+    assert rc.request(running, 'GET', '/os-floating-ips',
+                      token=MEMBER) == (200, {'floating_ips': []})
+    code, none = rc.request(running, 'POST', '/os-floating-ips', None,
+                            token=MEMBER)
+    assert (code, none['itemNotFound']['message']) == (
+        404, 'No more floating IPs available.')
+    assert rc.request(running, 'GET', '/os-floating-ips/1',
+                      token=MEMBER)[0] == 404
+
+    server_id = _active_server(running, 'fixed-vm')
+    server = rc.request(running, 'GET', '/servers/' + server_id,
+                        token=MEMBER)[1]['server']
+    [address] = [a['addr'] for addrs in server['addresses'].values()
+                 for a in addrs]
+    code, fixed = rc.request(running, 'GET', '/os-fixed-ips/' + address,
+                             token=rc.ADMIN)
+    assert code == 200, fixed
+    assert fixed['fixed_ip']['address'] == address
+    assert rc.request(running, 'GET', '/os-fixed-ips/10.99.0.1',
+                      token=rc.ADMIN)[0] == 404
+    assert rc.request(running, 'POST', '/os-fixed-ips/%s/action' % address,
+                      {'reserve': None}, token=rc.ADMIN)[0] == 400
