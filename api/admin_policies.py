@@ -28,6 +28,7 @@ NETWORKS = 'os_compute_api:os-networks:%s'
 FLOATING_IP_POOLS = 'os_compute_api:os-floating-ip-pools'
 FLOATING_IPS = 'os_compute_api:os-floating-ips'
 FIXED_IPS = 'os_compute_api:os-fixed-ips:%s'
+HOSTS = 'os_compute_api:os-hosts:%s'
 FLAVOR_ACCESS_ACTION = 'os_compute_api:os-flavor-access:%s'
 
 _ADMIN = 'rule:admin_api'
@@ -148,6 +149,25 @@ def _network_rules() -> list[oslo_policy.DocumentedRuleDefault]:
     ]
 
 
+def _host_rules() -> list[oslo_policy.DocumentedRuleDefault]:
+    host = '/os-hosts/{host_name}'
+    return [
+        _rule(HOSTS % 'list', _ADMIN, 'List the hosts of every cell.',
+              ('GET', '/os-hosts')),
+        _rule(HOSTS % 'show', _ADMIN, "Show a compute host's resources.",
+              ('GET', host)),
+        _rule(HOSTS % 'update', _ADMIN, 'Enable, disable or put a host in '
+              'maintenance.', ('PUT', host)),
+        _rule(HOSTS % 'start', _ADMIN, 'Start a host.',
+              ('GET', host + '/startup')),
+        _rule(HOSTS % 'shutdown', _ADMIN, 'Shut a host down.',
+              ('GET', host + '/shutdown')),
+        _rule(HOSTS % 'reboot', _ADMIN, 'Reboot a host.',
+              ('GET', host + '/reboot')),
+    ]
+
+
 def list_rules() -> list[oslo_policy.RuleDefault]:
     return [*_server_action_rules(), *_server_resource_rules(),
-            *_catalog_rules(), *_usage_rules(), *_network_rules()]
+            *_catalog_rules(), *_usage_rules(), *_network_rules(),
+            *_host_rules()]

@@ -11,6 +11,7 @@ from typing import Any
 from nova.api import deps as api_deps
 from nova.api import extensions
 from nova.api import flavor_access
+from nova.api import hosts
 from nova.api import instance_usage_audit_log
 from nova.api import migrations
 from nova.api import nova_network
@@ -53,6 +54,12 @@ ROUTES: tuple[tuple[str, str, str, str], ...] = (
     ('/os-floating-ips/{id}', 'DELETE', 'os-floating-ips', 'delete'),
     ('/os-fixed-ips/{id}/action', 'POST', 'os-fixed-ips', 'action'),
     ('/os-fixed-ips/{id}', 'GET', 'os-fixed-ips', 'show'),
+    ('/os-hosts', 'GET', 'os-hosts', 'index'),
+    ('/os-hosts/{id}/startup', 'GET', 'os-hosts', 'startup'),
+    ('/os-hosts/{id}/shutdown', 'GET', 'os-hosts', 'shutdown'),
+    ('/os-hosts/{id}/reboot', 'GET', 'os-hosts', 'reboot'),
+    ('/os-hosts/{id}', 'GET', 'os-hosts', 'show'),
+    ('/os-hosts/{id}', 'PUT', 'os-hosts', 'update'),
     ('/extensions', 'GET', 'extensions', 'index'),
     ('/extensions/{id}', 'GET', 'extensions', 'show'),
 )
@@ -67,6 +74,7 @@ def controllers(deps: api_deps.ApiDeps) -> dict[str, Any]:
             server_resources.ServerPasswordController(deps),
         'extensions': extensions.ExtensionsController(deps),
         'os-migrations': migrations.MigrationsController(deps),
+        'os-hosts': hosts.HostsController(deps),
         'os-networks': nova_network.NetworksController(deps),
         'os-floating-ip-pools':
             nova_network.FloatingIPPoolsController(deps),

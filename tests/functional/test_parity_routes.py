@@ -256,3 +256,44 @@ def test_nova_network_proxies(running):
                       token=rc.ADMIN)[0] == 404
     assert rc.request(running, 'POST', '/os-fixed-ips/%s/action' % address,
                       {'reserve': None}, token=rc.ADMIN)[0] == 400
+
+
+def test_os_hosts(running):
+    code, body = rc.request(running, 'GET', '/os-hosts', token=rc.ADMIN)
+    assert code == 200, body
+    computes = [h['host_name'] for h in body['hosts']
+                if h['service'] == 'compute']
+    assert len(computes) == 4
+    assert {h.split('@')[0] for h in computes} == {'api!cell1', 'api!cell2'}
+    server_id = _active_server(running, 'hosts-vm')
+    server = rc.request(running, 'GET', '/servers/' + server_id,
+                        token=rc.ADMIN)[1]['server']
+    cell = rc.request(running, 'GET', '/os-hypervisors/detail',
+                      token=rc.ADMIN)[1]['hypervisors']
+    [host] = {h['service']['host'] for h in cell
+              if h['service']['host'].endswith(
+                  '@' + server['OS-EXT-SRV-ATTR:host'])
+              and h['hypervisor_hostname']
+              == server['OS-EXT-SRV-ATTR:hypervisor_hostname']}
+    code, shown = rc.request(running, 'GET', '/os-hosts/' + host,
+                             token=rc.ADMIN)
+    assert code == 200, shown
+    projects = {r['resource']['project']: r['resource']
+                for r in shown['host']}
+    assert {'(total)', '(used_now)', '(used_max)', 'project-a'} <= \
+        set(projects)
+    assert projects['project-a']['memory_mb'] >= 512
+    assert rc.request(running, 'GET', '/os-hosts/api!cell1@nohost',
+                      token=rc.ADMIN)[0] == 404
+    for action in ('startup', 'shutdown', 'reboot'):
+        code, answer = rc.request(running, 'GET',
+                                  '/os-hosts/%s/%s' % (host, action),
+                                  token=rc.ADMIN)
+        assert code == 501, answer
+    code, _ = rc.request(running, 'PUT', '/os-hosts/' + host,
+                         {'status': 'disable'}, token=rc.ADMIN)
+    assert code == 501
+    code, _ = rc.request(running, 'PUT', '/os-hosts/' + host,
+                         {'status': 'off'}, token=rc.ADMIN)
+    assert code == 400
+    assert rc.request(running, 'GET', '/os-hosts', token=MEMBER)[0] == 403
