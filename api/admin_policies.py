@@ -14,7 +14,6 @@ from oslo_policy import policy as oslo_policy
 ADMIN_ACTIONS = 'os_compute_api:os-admin-actions:%s'
 MIGRATE_SERVER = 'os_compute_api:os-migrate-server:%s'
 SECURITY_GROUPS = 'os_compute_api:os-security-groups:%s'
-DEFERRED_DELETE = 'os_compute_api:os-deferred-delete:%s'
 IPS = 'os_compute_api:ips:%s'
 DIAGNOSTICS = 'os_compute_api:os-server-diagnostics'
 SERVER_PASSWORD = 'os_compute_api:os-server-password:%s'
@@ -56,16 +55,12 @@ def _server_action_rules() -> list[oslo_policy.DocumentedRuleDefault]:
         _action(ADMIN_ACTIONS % 'inject_network_info', 'injectNetworkInfo',
                 _ADMIN, "Push a server's network configuration into it "
                 'again.'),
-        _action(MIGRATE_SERVER % 'migrate', 'migrate', _ADMIN,
-                'Cold-migrate a server to another host.'),
         _action(MIGRATE_SERVER % 'migrate_live', 'os-migrateLive', _ADMIN,
                 'Live-migrate a server to another host.'),
         _action(SECURITY_GROUPS % 'add', 'addSecurityGroup', _OWNER,
                 'Add a security group to a server.'),
         _action(SECURITY_GROUPS % 'remove', 'removeSecurityGroup', _OWNER,
                 'Remove a security group from a server.'),
-        _action(DEFERRED_DELETE % 'restore', 'restore', _OWNER,
-                'Restore a soft-deleted server.'),
     ]
 
 

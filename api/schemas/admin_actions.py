@@ -1,7 +1,6 @@
 """Request schemas of the operator server actions (microversion 2.1):
-``os-resetState``, ``injectNetworkInfo``, ``migrate``,
-``os-migrateLive``, ``addSecurityGroup``/``removeSecurityGroup``,
-``restore``."""
+``os-resetState``, ``injectNetworkInfo``,
+``os-migrateLive``, ``addSecurityGroup``/``removeSecurityGroup``."""
 
 from __future__ import annotations
 
@@ -38,9 +37,6 @@ migrate_live = _action('os-migrateLive', {
     'disk_over_commit': types.boolean,
     'host': _host,
 }, ['block_migration', 'disk_over_commit', 'host'])
-
-# Nova 2.1 ignores the value of ``migrate``; a host came with 2.56.
-migrate = _action('migrate', {}, [], nullable=True)
 
 _group: Schema = {'name': {'type': 'string', 'minLength': 1,
                            'maxLength': 255}}
