@@ -45,9 +45,7 @@ def _naive(value: Any) -> datetime.datetime | None:
         return None
     if isinstance(value, str):
         value = timeutils.parse_isotime(value)
-    if value.tzinfo is not None:
-        value = value.astimezone(datetime.UTC).replace(tzinfo=None)
-    return value
+    return timeutils.normalize_time(value)
 
 
 def _flavor(row: dict[str, Any]) -> dict[str, Any]:

@@ -15,6 +15,8 @@ import datetime
 from typing import TYPE_CHECKING
 from typing import Any
 
+from oslo_utils import timeutils
+
 from nova import exception
 from nova import instance_changes
 from nova import objects
@@ -33,13 +35,6 @@ PASSWORD_KEYS = tuple('password_%d' % i for i in range(4))
 _PASSWORD_CHUNK = 255
 # Where Nova lets a live migration start.
 _LIVE_MIGRATE_VM_STATES = [vm_states.ACTIVE, vm_states.PAUSED]
-
-
-def _naive(value: datetime.datetime) -> datetime.datetime:
-    """Naive UTC, as the columns hold times."""
-    if value.tzinfo is None:
-        return value
-    return value.astimezone(datetime.UTC).replace(tzinfo=None)
 
 
 class AdminActionsMixin:
@@ -91,7 +86,8 @@ class AdminActionsMixin:
         and ``end``, for usage reports: in the API cell, its copy of
         every instance of the tree."""
         return self.db.instance_get_active_by_window(
-            ctxt, _naive(begin), _naive(end), project_id)
+            ctxt, timeutils.normalize_time(begin),
+            timeutils.normalize_time(end), project_id)
 
     # -- the guest's password ---------------------------------------------
 
@@ -125,19 +121,21 @@ class AdminActionsMixin:
         """Every server is in its project's ``default`` group already and
         there is no other group yet: the answers Nova gives for those
         cases, nothing changed."""
-        self._check_lock(ctxt, instance)
-        if name == DEFAULT_SECURITY_GROUP:
-            raise exception.SecurityGroupExistsForInstance(
-                security_group_id=name, instance_id=instance.uuid)
-        raise exception.SecurityGroupNotFoundForProject(
-            security_group_id=name, project_id=instance.project_id)
+        self._refuse_group(ctxt, instance, name,
+                           exception.SecurityGroupExistsForInstance)
 
     def remove_security_group(self, ctxt: RequestContext,
                               instance: objects.Instance, name: str) -> None:
+        self._refuse_group(ctxt, instance, name,
+                           exception.SecurityGroupCannotBeRemoved)
+
+    def _refuse_group(self, ctxt: RequestContext, instance: objects.Instance,
+                      name: str, for_default: type[exception.Invalid]
+                      ) -> None:
         self._check_lock(ctxt, instance)
         if name == DEFAULT_SECURITY_GROUP:
-            raise exception.SecurityGroupCannotBeRemoved(
-                security_group_id=name, instance_id=instance.uuid)
+            raise for_default(security_group_id=name,
+                              instance_id=instance.uuid)
         raise exception.SecurityGroupNotFoundForProject(
             security_group_id=name, project_id=instance.project_id)
 

@@ -7,21 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from nova.api.schemas import parameter_types as types
+from nova.api.schemas import server_actions
 
 Schema = dict[str, Any]
 
 
-def _action(name: str, properties: Schema, required: list[str],
-            nullable: bool = False) -> Schema:
-    inner: Schema = {
-        'type': ['object', 'null'] if nullable else 'object',
-        'properties': properties,
-        'additionalProperties': False,
-    }
-    if required:
-        inner['required'] = required
-    return {'type': 'object', 'properties': {name: inner},
-            'required': [name], 'additionalProperties': False}
+# The same shape as the other server actions: ``{name: {...}}`` alone.
+_action = server_actions._action
 
 
 reset_state = _action('os-resetState', {

@@ -8,7 +8,6 @@ import pytest
 
 from nova import context as nova_context
 from nova.tests.functional import rest_client as rc
-from nova.tools import inproc_tree
 from nova.tools.polling import wait_for
 
 OWNER = 'alice:project-a'
@@ -17,30 +16,15 @@ ADMIN_CTXT = nova_context.get_admin_context()
 
 @pytest.fixture(scope='module')
 def running(tmp_path_factory):
-    tree = inproc_tree.Tree(str(tmp_path_factory.mktemp('parity')),
-                            inproc_tree.TWO_CHILDREN)
-    tree.start()
-    try:
-        rc.api_tree(tree)
-        yield tree
-    finally:
-        tree.stop()
+    yield from rc.running_tree(str(tmp_path_factory.mktemp('parity')))
 
 
-def _server(tree, server_id, token=OWNER):
-    code, body = rc.request(tree, 'GET', '/servers/' + server_id,
-                            token=token)
-    assert code == 200, body
-    return body['server']
+def _server(tree, server_id):
+    return rc.server(tree, server_id, OWNER)
 
 
 def _settled(tree, server_id, status):
-    def reached():
-        server = _server(tree, server_id)
-        return server if (server['status'] == status
-                          and server['OS-EXT-STS:task_state'] is None) \
-            else None
-    return wait_for(reached, 15, what='status %s' % status)
+    return rc.settled(tree, server_id, status, OWNER)
 
 
 def _rows(tree, server_id):

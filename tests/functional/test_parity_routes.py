@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from nova.tests.functional import rest_client as rc
-from nova.tools import inproc_tree
 from nova.tools.polling import wait_for
 
 MEMBER = 'alice:project-a'
@@ -14,14 +13,7 @@ MEMBER = 'alice:project-a'
 
 @pytest.fixture(scope='module')
 def running(tmp_path_factory):
-    tree = inproc_tree.Tree(str(tmp_path_factory.mktemp('parity-routes')),
-                            inproc_tree.TWO_CHILDREN)
-    tree.start()
-    try:
-        rc.api_tree(tree)
-        yield tree
-    finally:
-        tree.stop()
+    yield from rc.running_tree(str(tmp_path_factory.mktemp('parity-routes')))
 
 
 def test_flavor_access_lifecycle(running):

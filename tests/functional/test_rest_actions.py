@@ -29,20 +29,11 @@ def running(tmp_path_factory):
 
 
 def _server(tree, server_id):
-    code, body = rc.request(tree, 'GET', '/servers/' + server_id,
-                            token=OWNER)
-    assert code == 200, body
-    return body['server']
+    return rc.server(tree, server_id, OWNER)
 
 
 def _settled(tree, server_id, status):
-    def reached():
-        server = _server(tree, server_id)
-        return server if (server['status'] == status
-                          and server['OS-EXT-STS:task_state'] is None) \
-            else None
-    return wait_for(reached, 15, what=lambda: 'status %s (now %s)' % (
-        status, _server(tree, server_id)['status']))
+    return rc.settled(tree, server_id, status, OWNER)
 
 
 def _child_row(tree, server_id):
