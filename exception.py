@@ -8,7 +8,8 @@ Hierarchy::
     |   |   InvalidImageRef, InvalidRequestBody, CellMessageInvalid,
     |   |   InvalidKeypair, CannotResizeToSameFlavor, CannotResizeDisk,
     |   |   ImageNotActive, FlavorMemoryTooSmall, FlavorDiskTooSmall,
-    |   |   InvalidQuotaValue
+    |   |   InvalidQuotaValue, SecurityGroupExistsForInstance,
+    |   |   SecurityGroupCannotBeRemoved, MigrationPreCheckError
     +-- Forbidden (403)
     |   +-- PolicyNotAuthorized, QuotaError: TooManyInstances,
     |       CellsUpdateUnsupported
@@ -17,10 +18,12 @@ Hierarchy::
     |       ComputeHostNotFound, ImageNotFound, KeypairNotFound,
     |       InstanceActionNotFound, InstanceMetadataNotFound,
     |       FlavorExtraSpecsNotFound, MigrationNotFoundByStatus,
+    |       FlavorAccessNotFound,
     |       InstanceUnknownCell, HostBinaryNotFound
     +-- Conflict (409)
     |   +-- InstanceInvalidState, InstanceIsLocked, InstanceNotReady,
     |       CellExists, KeyPairExists, FlavorExists, FlavorIdExists,
+    |       FlavorAccessExists,
     |       CidrConflict
     +-- NoValidHost, NoCellsAvailable, CellBuildFailed
     +-- CellRoutingInconsistency, CellMaxHopCountReached, CellTimeout
@@ -114,6 +117,21 @@ class InvalidCellConfig(Invalid):
     msg_fmt = 'Invalid cell configuration: %(reason)s'
 
 
+class SecurityGroupExistsForInstance(Invalid):
+    msg_fmt = ('Security group %(security_group_id)s is already associated'
+               ' with the instance %(instance_id)s')
+
+
+class SecurityGroupCannotBeRemoved(Invalid):
+    msg_fmt = ('Security group %(security_group_id)s cannot be removed '
+               'from the instance %(instance_id)s: every server keeps its '
+               "project's default group")
+
+
+class MigrationPreCheckError(Invalid):
+    msg_fmt = 'Migration pre-check error: %(reason)s'
+
+
 class CellMessageInvalid(Invalid):
     msg_fmt = 'Invalid inter-cell message: %(reason)s'
 
@@ -191,6 +209,11 @@ class InstanceMetadataNotFound(NotFound):
                ' %(key)s.')
 
 
+class FlavorAccessNotFound(NotFound):
+    msg_fmt = ('Flavor access not found for %(flavor_id)s / '
+               '%(project_id)s combination.')
+
+
 class FlavorExtraSpecsNotFound(NotFound):
     msg_fmt = ('Flavor %(flavor_id)s has no extra specs with key'
                ' %(extra_specs_key)s.')
@@ -250,6 +273,11 @@ class InstanceExists(Conflict):
 
 class FlavorExists(Conflict):
     msg_fmt = 'Flavor with name %(name)s already exists.'
+
+
+class FlavorAccessExists(Conflict):
+    msg_fmt = ('Flavor access already exists for flavor %(flavor_id)s and '
+               'project %(project_id)s combination.')
 
 
 class FlavorIdExists(Conflict):

@@ -10,7 +10,10 @@ both render through here.
 from __future__ import annotations
 
 import datetime
+import ipaddress
 from typing import Any
+
+from oslo_utils import timeutils
 
 from nova import exception
 from nova import servicegroup
@@ -33,6 +36,24 @@ def _naive_isotime(value: datetime.datetime | str | None) -> str | None:
     if value.tzinfo is not None:
         value = value.astimezone(datetime.UTC).replace(tzinfo=None)
     return value.strftime('%Y-%m-%dT%H:%M:%S.%f')
+
+
+def uptime(started: datetime.datetime | str | None,
+           now: datetime.datetime) -> str | None:
+    """The host's uptime in the words of uptime(1), counted from when
+    its compute service first registered (the fake hypervisors have no
+    boot time of their own); None when unknown."""
+    if started is None:
+        return None
+    if isinstance(started, str):
+        started = timeutils.parse_isotime(started)
+    if started.tzinfo is not None:
+        started = started.astimezone(datetime.UTC).replace(tzinfo=None)
+    up = max(now - started, datetime.timedelta(0))
+    hours, rest = divmod(up.seconds, 3600)
+    return '%s up %d days, %2d:%02d,  0 users,  load average: 0.00, ' \
+        '0.00, 0.00' % (now.strftime('%H:%M:%S'), up.days, hours,
+                        rest // 60)
 
 
 def describe_service(conf: Any, row: dict[str, Any]) -> dict[str, Any]:
@@ -79,6 +100,8 @@ def describe_compute_node(conf: Any, node: dict[str, Any],
         'current_workload': 0,
         'running_vms': node.get('running_vms') or 0,
         'cpu_info': node.get('cpu_info') or '',
+        'uptime': uptime(service.get('created_at') if service else None,
+                         timeutils.utcnow().replace(tzinfo=None)),
         'service': {
             'id': described['id'] if described else None,
             'host': node['host'],
@@ -110,6 +133,31 @@ def describe_compute_node_by_id(conf: Any, db: Database, ctxt: RequestContext,
     service = next((s for s in services if s['host'] == node['host']),
                    None)
     return describe_compute_node(conf, node, service)
+
+
+MIGRATION_KEYS = ('id', 'status', 'instance_uuid', 'source_node',
+                  'dest_node', 'source_compute', 'dest_compute',
+                  'dest_host', 'old_instance_type_id',
+                  'new_instance_type_id', 'created_at', 'updated_at')
+
+
+def describe_migration(row: dict[str, Any]) -> dict[str, Any]:
+    """A migration as ``os-migrations`` shows it (Nova 2.1's keys)."""
+    view = {key: row.get(key) for key in MIGRATION_KEYS}
+    view['created_at'] = _naive_isotime(view['created_at'])
+    view['updated_at'] = _naive_isotime(view['updated_at'])
+    return view
+
+
+def describe_network(row: dict[str, Any]) -> dict[str, Any]:
+    """A nova-network network of a cell: what ``os-networks`` shows."""
+    net = ipaddress.ip_network(row['cidr'], strict=False)
+    return {'id': row['id'], 'label': row.get('label'),
+            'cidr': str(net), 'netmask': str(net.netmask),
+            'broadcast': str(net.broadcast_address),
+            'gateway': row.get('gateway'),
+            'created_at': _naive_isotime(row.get('created_at')),
+            'updated_at': _naive_isotime(row.get('updated_at'))}
 
 
 def statistics(nodes: list[dict[str, Any]]) -> dict[str, int]:

@@ -34,6 +34,8 @@ ROUTES: tuple[tuple[str, str, str, str], ...] = (
     ('/os-hypervisors/detail', 'GET', 'os-hypervisors', 'detail'),
     ('/os-hypervisors/statistics', 'GET', 'os-hypervisors', 'statistics'),
     ('/os-hypervisors/{id}/search', 'GET', 'os-hypervisors', 'search'),
+    ('/os-hypervisors/{id}/servers', 'GET', 'os-hypervisors', 'servers'),
+    ('/os-hypervisors/{id}/uptime', 'GET', 'os-hypervisors', 'uptime'),
     ('/os-hypervisors/{id}', 'GET', 'os-hypervisors', 'show'),
     ('/os-availability-zone', 'GET', 'os-availability-zone', 'index'),
     ('/os-availability-zone/detail', 'GET', 'os-availability-zone',

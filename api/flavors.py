@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from nova import exception
 from nova import objects
 from nova.api import common
 from nova.api import deps as api_deps
@@ -42,9 +41,9 @@ class FlavorsController:
 
     def show(self, req: wsgi.ApiRequest, id: str) -> wsgi.Result:
         context = req.context
+        # A private flavor is FlavorNotFound but to administrators and
+        # the projects given it.
         flavor = self.compute_api.flavor_get(context, id)
-        if not context.is_admin and not flavor.is_public:
-            raise exception.FlavorNotFound(flavor_id=id)
         return wsgi.Result({'flavor': views.detail(req, flavor)})
 
     def _collection(self, req: wsgi.ApiRequest, collection: str,
@@ -60,8 +59,10 @@ class FlavorsController:
     def _list(self, req: wsgi.ApiRequest) -> list[objects.Flavor]:
         validation.validate_query(schemas.index_query,
                                   req.GET.dict_of_lists())
+        given = (set() if req.context.is_admin
+                 else self.compute_api.flavors_accessible(req.context))
         flavors = [f for f in self.compute_api.flavor_get_all(req.context)
-                   if _visible(req, f)]
+                   if _visible(req, f, given)]
         flavors = _sorted(req, flavors)
         limit, marker = common.limit_and_marker(req, self.max_limit)
         if marker is not None:
@@ -85,9 +86,13 @@ def _is_public_filter(req: wsgi.ApiRequest) -> bool | None:
     return common.parse_bool(value, 'is_public')
 
 
-def _visible(req: wsgi.ApiRequest, flavor: objects.Flavor) -> bool:
+def _visible(req: wsgi.ApiRequest, flavor: objects.Flavor,
+             given: set[str]) -> bool:
+    """Whether the listing shows ``flavor``; ``given``: the private
+    flavors the caller's project may use, which it sees too (Nova)."""
     is_public = _is_public_filter(req)
-    if is_public is not None and flavor.is_public != is_public:
+    if is_public is not None and flavor.is_public != is_public and not (
+            is_public and flavor.flavorid in given):
         return False
     if not req.context.is_admin and flavor.disabled:
         return False

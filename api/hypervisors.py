@@ -65,24 +65,62 @@ class HypervisorsController:
     def detail(self, req: wsgi.ApiRequest) -> wsgi.Result:
         return self._list(req, detail=True)
 
-    def show(self, req: wsgi.ApiRequest, id: str) -> wsgi.Result:
-        ctxt = self._authorize(req)
+    def _node(self, ctxt: Any, id: str) -> dict[str, Any]:
         try:
-            node = self.host_api.compute_node_get(ctxt, id)
+            return self.host_api.compute_node_get(ctxt, id)
         except exception.ComputeHostNotFound:
             raise exception.NotFound(
                 "Hypervisor with ID '%s' could not be found." % id) from None
+
+    def show(self, req: wsgi.ApiRequest, id: str) -> wsgi.Result:
+        node = self._node(self._authorize(req), id)
         return wsgi.Result({'hypervisor': hypervisor_view(node, True)})
+
+    def uptime(self, req: wsgi.ApiRequest, id: str) -> wsgi.Result:
+        """The host's uptime (since its compute service registered)."""
+        node = self._node(self._authorize(req), id)
+        if node.get('uptime') is None:
+            raise exception.NotSupported(
+                reason='Virt driver does not implement uptime function.')
+        view = hypervisor_view(node, False)
+        view['uptime'] = node['uptime']
+        return wsgi.Result({'hypervisor': view})
+
+    def _matching(self, req: wsgi.ApiRequest, pattern: str
+                  ) -> tuple[Any, list[dict[str, Any]]]:
+        ctxt = self._authorize(req)
+        nodes = [n for n in self.host_api.compute_node_get_all(ctxt)
+                 if pattern in n['hypervisor_hostname']]
+        if not nodes:
+            raise exception.NotFound(
+                "No hypervisor matching '%s' could be found." % pattern)
+        return ctxt, nodes
 
     def search(self, req: wsgi.ApiRequest, id: str) -> wsgi.Result:
         """Hypervisors whose host name contains ``id``."""
-        nodes = [n for n in self.host_api.compute_node_get_all(
-            self._authorize(req)) if id in n['hypervisor_hostname']]
-        if not nodes:
-            raise exception.NotFound(
-                'No hypervisor matching %r could be found.' % id)
+        _ctxt, nodes = self._matching(req, id)
         return wsgi.Result({'hypervisors': [hypervisor_view(n, False)
                                             for n in nodes]})
+
+    def servers(self, req: wsgi.ApiRequest, id: str) -> wsgi.Result:
+        """Hypervisors whose host name contains ``id``, each with the
+        servers on it (``servers`` left out where none, as Nova 2.1)."""
+        ctxt, nodes = self._matching(req, id)
+        result = []
+        for node in nodes:
+            view = hypervisor_view(node, False)
+            cell_path, _, host = node['service']['host'].rpartition('@')
+            search = {'host': host, 'node': node['hypervisor_hostname']}
+            if cell_path:
+                search['cell_name'] = cell_path
+            rows = self.compute_api.get_all_rows(
+                ctxt, search,
+                columns=('id', 'uuid'), expected_attrs=())
+            if rows:
+                view['servers'] = [{'name': 'instance-%08x' % r['id'],
+                                    'uuid': r['uuid']} for r in rows]
+            result.append(view)
+        return wsgi.Result({'hypervisors': result})
 
     def statistics(self, req: wsgi.ApiRequest) -> wsgi.Result:
         nodes = self.host_api.compute_node_get_all(self._authorize(req))

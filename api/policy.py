@@ -17,6 +17,7 @@ from oslo_policy import policy as oslo_policy
 
 from nova import context as nova_context
 from nova import exception
+from nova.api import admin_policies
 from nova.api import operator_policies
 from nova.api import resource_policies
 
@@ -71,7 +72,8 @@ _API_RULES = [
 def list_rules() -> list[oslo_policy.RuleDefault]:
     """Every default rule; also the oslo.policy generator's entry point."""
     return (_BASE_RULES + _API_RULES + resource_policies.list_rules()
-            + operator_policies.list_rules())
+            + operator_policies.list_rules()
+            + admin_policies.list_rules())
 
 
 def register_opts(conf: cfg.ConfigOpts) -> None:

@@ -25,6 +25,7 @@ from nova.api import flavors
 from nova.api import images
 from nova.api import instance_actions
 from nova.api import keypairs
+from nova.api import parity_routes
 from nova.api import server_actions
 from nova.api import server_metadata
 from nova.api import servers
@@ -80,7 +81,7 @@ ROUTES: tuple[tuple[str, str, str, str], ...] = (
     ('/images/detail', 'GET', 'images', 'detail'),
     ('/images/{id}', 'GET', 'images', 'show'),
     ('/images/{id}', 'DELETE', 'images', 'delete'),
-) + admin_routes.ROUTES
+) + admin_routes.ROUTES + parity_routes.ROUTES
 
 _BODY_METHODS = ('POST', 'PUT')
 _METHODS = ('GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH')
@@ -122,6 +123,7 @@ class APIRouter:
             'images': images.ImagesController(deps),
         }
         self.controllers.update(admin_routes.controllers(deps))
+        self.controllers.update(parity_routes.controllers(deps))
         self.mapper = build_mapper()
 
     def _match(self, req: webob.Request) -> dict[str, Any]:

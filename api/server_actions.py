@@ -22,6 +22,7 @@ from oslo_log import log as logging
 from nova import context as nova_context
 from nova import exception
 from nova import objects
+from nova.api import admin_actions
 from nova.api import deps as api_deps
 from nova.api import errors
 from nova.api import policy
@@ -129,6 +130,9 @@ def _routes() -> dict[str, _Route]:
     for name, (schema, handler, conflict_name) in \
             server_action_args.HANDLERS.items():
         routes[name] = _Route(handler, conflict_name, schema)
+    for name, (admin_schema, admin_handler, admin_conflict) in \
+            admin_actions.HANDLERS.items():
+        routes[name] = _Route(admin_handler, admin_conflict, admin_schema)
     return routes
 
 

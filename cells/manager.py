@@ -58,7 +58,7 @@ class CellsManager(service.Manager):
     parent sends; ``transport`` is this cell's broker.
     """
 
-    target = oslo_messaging.Target(version='1.3')
+    target = oslo_messaging.Target(version='1.4')
 
     def __init__(self, conf: cfg.ConfigOpts, host: str, db: Database,
                  transport: oslo_messaging.Transport,
@@ -389,3 +389,14 @@ class CellsManager(service.Manager):
     def compute_node_get_all(self, ctxt: RequestContext) -> dict[str, Any]:
         items, missing = self._gather(ctxt, 'compute_node_get_all', {})
         return {'compute_nodes': items, 'missing': missing}
+
+    def migration_get_all(self, ctxt: RequestContext,
+                          filters: dict[str, Any] | None = None
+                          ) -> dict[str, Any]:
+        items, missing = self._gather(ctxt, 'migration_get_all',
+                                      {'filters': filters or {}})
+        return {'migrations': items, 'missing': missing}
+
+    def network_get_all(self, ctxt: RequestContext) -> dict[str, Any]:
+        items, missing = self._gather(ctxt, 'network_get_all', {})
+        return {'networks': items, 'missing': missing}

@@ -45,6 +45,7 @@ COMPUTE_API_METHODS = frozenset([
     'resize_to_flavor', 'confirm_resize', 'revert_resize',
     'snapshot_to_image', 'rescue_with_image', 'unrescue',
     'shelve_to_image', 'unshelve_from_image', 'get_console_output',
+    'inject_network_info', 'get_diagnostics', 'set_password',
 ])
 
 
@@ -413,3 +414,13 @@ class BroadcastMethods(_Handlers):
     def compute_node_get_all(self, message: Message) -> list[dict[str, Any]]:
         return host_views.describe_compute_nodes(
             self.conf, self.db, message.ctxt)
+
+    def migration_get_all(self, message: Message,
+                          filters: dict[str, Any] | None = None
+                          ) -> list[dict[str, Any]]:
+        return [host_views.describe_migration(row) for row in
+                self.db.migration_get_all(message.ctxt, filters or {})]
+
+    def network_get_all(self, message: Message) -> list[dict[str, Any]]:
+        return [host_views.describe_network(row) for row in
+                self.db.network_get_all(message.ctxt)]

@@ -21,6 +21,8 @@ API version history:
 * 1.3 - changes_at_top: the instance updates, actions and events a
   service of a child cell made, gathered into one cast (see
   :class:`nova.cells.sync.ChangePusher`).
+* 1.4 - migration_get_all, network_get_all: the migrations and the
+  nova-network networks of the whole tree.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ LOG = logging.getLogger(__name__)
 
 
 class CellsAPI:
-    VERSION = '1.3'
+    VERSION = '1.4'
 
     def __init__(self, conf: Any, transport: oslo_messaging.Transport
                  ) -> None:
@@ -140,6 +142,22 @@ class CellsAPI:
         return self.client.prepare(
             version='1.0', timeout=self._gather_timeout).call(
             ctxt, 'compute_node_get_all')
+
+    def migration_get_all(self, ctxt: RequestContext,
+                          filters: dict[str, Any] | None = None
+                          ) -> dict[str, Any]:
+        """Migrations of the whole tree: ``{'migrations': [...],
+        'missing': [...]}``; each migration has its ``cell_path``."""
+        return self.client.prepare(
+            version='1.4', timeout=self._gather_timeout).call(
+            ctxt, 'migration_get_all', filters=filters or {})
+
+    def network_get_all(self, ctxt: RequestContext) -> dict[str, Any]:
+        """Networks of every cell: ``{'networks': [...], 'missing':
+        [...]}``; each network has its ``cell_path``."""
+        return self.client.prepare(
+            version='1.4', timeout=self._gather_timeout).call(
+            ctxt, 'network_get_all')
 
     def instance_update_from_api(self, ctxt: RequestContext,
                                  instance: objects.Instance,

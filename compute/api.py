@@ -33,6 +33,7 @@ from nova import notifications
 from nova import objects
 from nova import ownership
 from nova.compute import api_actions
+from nova.compute import api_admin
 from nova.compute import api_global
 from nova.compute import checks
 from nova.compute import host_api
@@ -52,7 +53,7 @@ LOG = logging.getLogger(__name__)
 MAX_COUNT = 100
 # The security groups of every project.  Groups of their own are not kept
 # yet (see DESIGN.md, section 7): each project has its default group only.
-DEFAULT_SECURITY_GROUP = 'default'
+DEFAULT_SECURITY_GROUP = api_admin.DEFAULT_SECURITY_GROUP
 
 # Fields ``update_instance`` may change (the API cell owns them).
 UPDATABLE_FIELDS = ('display_name', 'display_description', 'access_ip_v4',
@@ -66,7 +67,8 @@ def _reservation_id() -> str:
     return 'r-' + uuidutils.generate_uuid()[:8]
 
 
-class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin):
+class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
+          api_admin.AdminActionsMixin):
     """Compute API of a cell that owns its instances.
 
     ``enforce_locks``: refuse actions on locked instances to non-admins.

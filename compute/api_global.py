@@ -162,9 +162,31 @@ class GlobalDataMixin:
         return objects.Flavor.from_db(row)
 
     def flavor_access_add(self, ctxt: RequestContext, flavorid: str,
-                          project_id: str) -> None:
-        """Let ``project_id`` use the private flavor ``flavorid``."""
+                          project_id: str) -> list[str]:
+        """Let ``project_id`` use the private flavor ``flavorid``;
+        FlavorAccessExists if it may already.  Returns the access list."""
+        if project_id in self.db.flavor_access_get_by_flavor_id(ctxt,
+                                                               flavorid):
+            raise exception.FlavorAccessExists(flavor_id=flavorid,
+                                               project_id=project_id)
         self.db.flavor_access_add(ctxt, flavorid, project_id)
+        return self.flavor_access_list(ctxt, flavorid)
+
+    def flavor_access_remove(self, ctxt: RequestContext, flavorid: str,
+                             project_id: str) -> list[str]:
+        """Take the flavor away from ``project_id`` (FlavorAccessNotFound
+        if it had no access).  Returns the access list."""
+        if project_id not in self.db.flavor_access_get_by_flavor_id(
+                ctxt, flavorid):
+            raise exception.FlavorAccessNotFound(flavor_id=flavorid,
+                                                 project_id=project_id)
+        self.db.flavor_access_remove(ctxt, flavorid, project_id)
+        return self.flavor_access_list(ctxt, flavorid)
+
+    def flavors_accessible(self, ctxt: RequestContext) -> set[str]:
+        """The private flavors the caller's project was given."""
+        return set(self.db.flavor_access_get_by_project(ctxt,
+                                                        ctxt.project_id))
 
     def flavor_access_list(self, ctxt: RequestContext, flavorid: str
                            ) -> list[str]:

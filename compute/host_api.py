@@ -47,6 +47,13 @@ class Hosts(Protocol):
     def compute_node_get(self, ctxt: RequestContext, compute_id: str
                          ) -> dict[str, Any]: ...
 
+    def migration_get_all(self, ctxt: RequestContext,
+                          filters: dict[str, Any]) -> list[dict[str, Any]]:
+        ...
+
+    def network_get_all(self, ctxt: RequestContext
+                        ) -> list[dict[str, Any]]: ...
+
 
 class HostAPI:
     """Services and compute nodes of one cell, from its database."""
@@ -77,6 +84,30 @@ class HostAPI:
         """One compute node; raises ComputeHostNotFound."""
         return host_views.describe_compute_node_by_id(self.conf, self.db,
                                                       ctxt, compute_id)
+
+    def migration_get_all(self, ctxt: RequestContext,
+                          filters: dict[str, Any]) -> list[dict[str, Any]]:
+        return [host_views.describe_migration(row) for row in
+                self.db.migration_get_all(ctxt, _db_migration_filters(
+                    filters))]
+
+    def network_get_all(self, ctxt: RequestContext
+                        ) -> list[dict[str, Any]]:
+        return [host_views.describe_network(row)
+                for row in self.db.network_get_all(ctxt)]
+
+
+def _db_migration_filters(filters: dict[str, Any]) -> dict[str, Any]:
+    return {k: filters[k] for k in ('status', 'instance_uuid', 'host',
+                                    'source_compute', 'migration_type')
+            if filters.get(k) is not None}
+
+
+def _in_cell(cell_path: str, cell_name: str | None) -> bool:
+    """Whether ``cell_path`` is the cell ``cell_name`` names (a path or
+    the cell's own name)."""
+    return cell_name is None or cell_name in (
+        cell_path, cell_path.rsplit(cell_paths.PATH_CELL_SEP, 1)[-1])
 
 
 def _qualify(item: dict[str, Any], cell_path: str) -> dict[str, Any]:
@@ -155,3 +186,41 @@ class CellsHostAPI:
         except exception.CellRoutingInconsistency:
             raise exception.ComputeHostNotFound(host=compute_id) from None
         return _qualify(node, cell_path)
+
+    def migration_get_all(self, ctxt: RequestContext,
+                          filters: dict[str, Any]) -> list[dict[str, Any]]:
+        """Migrations of every cell; their hosts carry the cell's path
+        (``api!cell1@host1``) as os-services shows them.  ``host`` may
+        be cell-qualified; ``cell_name`` keeps one cell's."""
+        filters = dict(filters)
+        cell_name = filters.pop('cell_name', None)
+        for key in ('host', 'source_compute'):
+            if filters.get(key) and cell_paths.CELL_ITEM_SEP in filters[key]:
+                cell_name, filters[key] = cell_paths.split_cell_and_item(
+                    filters[key])
+        result = self.cells_rpcapi.migration_get_all(
+            ctxt, _db_migration_filters(filters))
+        self._log_missing('migrations', result['missing'])
+        migrations = []
+        for item in result['migrations']:
+            path = item.pop('cell_path')
+            if not _in_cell(path, cell_name):
+                continue
+            for key in ('source_compute', 'dest_compute'):
+                if item.get(key):
+                    item[key] = cell_paths.cell_with_item(path, item[key])
+            migrations.append(item)
+        return migrations
+
+    def network_get_all(self, ctxt: RequestContext
+                        ) -> list[dict[str, Any]]:
+        """Networks of every cell, ids ``cell_path@id``."""
+        result = self.cells_rpcapi.network_get_all(ctxt)
+        self._log_missing('networks', result['missing'])
+        networks = []
+        for item in result['networks']:
+            network = dict(item)
+            network['id'] = cell_paths.cell_with_item(
+                network.pop('cell_path'), network['id'])
+            networks.append(network)
+        return networks

@@ -31,6 +31,7 @@ from nova import objects
 from nova import service
 from nova.cells import rpcapi as cells_rpcapi
 from nova.compute import claims
+from nova.compute import host_actions
 from nova.compute import images
 from nova.compute import imaging
 from nova.compute import instance_actions
@@ -74,7 +75,7 @@ _NOTIFIED_ACTIONS = {
 
 
 class ComputeManager(service.Manager):
-    target = oslo_messaging.Target(version='1.1')
+    target = oslo_messaging.Target(version='1.2')
 
     def __init__(self, conf: Any, host: str, db: Database,
                  transport: oslo_messaging.Transport,
@@ -427,3 +428,11 @@ class ComputeManager(service.Manager):
                              instance: objects.Instance, migration_id: int
                              ) -> None:
         resize.finish_revert_resize(self, context, instance, migration_id)
+
+    def inject_network_info(self, context: RequestContext,
+                            instance: objects.Instance) -> None:
+        host_actions.inject_network_info(self, context, instance)
+
+    def get_diagnostics(self, context: RequestContext,
+                        instance: objects.Instance) -> dict[str, Any]:
+        return host_actions.diagnostics(self, context, instance)

@@ -10,6 +10,7 @@ API version history:
   snapshot_instance, rescue_instance, unrescue_instance,
   shelve_instance, shelve_offload_instance, unshelve_instance,
   get_console_output.
+* 1.2 - Operator actions: inject_network_info, get_diagnostics.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ RPC_TOPIC = 'compute'
 
 
 class ComputeAPI:
-    VERSION = '1.1'
+    VERSION = '1.2'
 
     def __init__(self, transport: oslo_messaging.Transport,
                  timeout: float | None = None) -> None:
@@ -177,3 +178,15 @@ class ComputeAPI:
                              migration_id: int) -> None:
         self._cast(ctxt, host, 'finish_revert_resize', instance=instance,
                    migration_id=migration_id)
+
+    # -- 1.2: operator actions ------------------------------------------
+
+    def inject_network_info(self, ctxt: RequestContext,
+                            instance: objects.Instance) -> None:
+        self._cast(ctxt, instance.host, 'inject_network_info',
+                   version='1.2', instance=instance)
+
+    def get_diagnostics(self, ctxt: RequestContext,
+                        instance: objects.Instance) -> dict[str, Any]:
+        return self.client.prepare(server=instance.host, version='1.2').call(
+            ctxt, 'get_diagnostics', instance=instance)

@@ -122,6 +122,16 @@ class FlavorQueries(QueryMixin):
                 sa.select(models.FlavorProject.project_id).where(
                     models.FlavorProject.flavor_id == row.id)))
 
+    def flavor_access_get_by_project(self, context: RequestContext,
+                                     project_id: str | None) -> list[str]:
+        """The flavor ids ``project_id`` was given access to."""
+        with self.reader() as session:
+            return sorted(session.scalars(
+                sa.select(models.Flavor.flavorid).join(
+                    models.FlavorProject,
+                    models.FlavorProject.flavor_id == models.Flavor.id).where(
+                    models.FlavorProject.project_id == project_id)))
+
     @_retry.retry_on_deadlock
     def flavor_access_add(self, context: RequestContext, flavorid: str,
                           project_id: str) -> None:

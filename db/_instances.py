@@ -4,6 +4,7 @@ actions."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+import datetime
 import functools
 import json
 from typing import Any
@@ -307,6 +308,24 @@ class InstanceQueries(QueryMixin):
                 values['network_info'] = orjson.loads(
                     caches.get(values['uuid']) or '[]')
         return result
+
+    def instance_get_active_by_window(self, context: RequestContext,
+                                      begin: datetime.datetime,
+                                      end: datetime.datetime,
+                                      project_id: str | None = None
+                                      ) -> list[dict[str, Any]]:
+        """Instances, deleted ones included, that were running at some
+        time between ``begin`` and ``end`` (naive UTC): launched before
+        the end and not terminated before the start.  Columns only."""
+        Instance = models.Instance
+        stmt = sa.select(Instance).where(
+            sa.or_(Instance.terminated_at.is_(None),
+                   Instance.terminated_at > begin),
+            Instance.launched_at < end).order_by(Instance.id)
+        if project_id is not None:
+            stmt = stmt.where(Instance.project_id == project_id)
+        with self.reader() as session:
+            return [row_to_dict(row) for row in session.scalars(stmt)]
 
     def instance_get_by_uuid(self, context: RequestContext, uuid: str,
                              read_deleted: str | None = None

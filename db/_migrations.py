@@ -79,3 +79,24 @@ class MigrationQueries(QueryMixin):
                            Migration.deleted == 0)
                     .order_by(Migration.id))
             return [row_to_dict(r) for r in session.scalars(stmt)]
+
+    def migration_get_all(self, context: RequestContext,
+                          filters: dict[str, Any] | None = None
+                          ) -> list[dict[str, Any]]:
+        """Migrations of this cell, oldest first.  Filters: ``status``,
+        ``instance_uuid``, ``source_compute``, ``migration_type`` and
+        ``host`` (source or destination)."""
+        Migration = models.Migration
+        filters = filters or {}
+        stmt = sa.select(Migration).where(Migration.deleted == 0)
+        for key in ('status', 'instance_uuid', 'source_compute',
+                    'migration_type'):
+            if filters.get(key) is not None:
+                stmt = stmt.where(getattr(Migration, key) == filters[key])
+        if filters.get('host') is not None:
+            stmt = stmt.where(sa.or_(
+                Migration.source_compute == filters['host'],
+                Migration.dest_compute == filters['host']))
+        with self.reader() as session:
+            return [row_to_dict(r)
+                    for r in session.scalars(stmt.order_by(Migration.id))]

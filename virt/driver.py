@@ -128,6 +128,18 @@ class ComputeDriver(abc.ABC):
                                 power_on: bool) -> None:
         """Bring the source's copy of a reverted resize back."""
 
+    def inject_network_info(  # noqa: B027 - optional hook
+            self, context: RequestContext, instance: Any,
+            network_info: list[dict[str, Any]]) -> None:
+        """Push the instance's network configuration into the guest.
+        Drivers whose guests take it from DHCP have nothing to do."""
+
+    def get_diagnostics(self, context: RequestContext, instance: Any
+                        ) -> dict[str, Any]:
+        """The hypervisor's counters of a running instance (Nova's
+        pre-2.48 free-form diagnostics)."""
+        raise NotImplementedError()
+
     def get_all_bw_counters(self, instances: list[Any]
                             ) -> list[dict[str, Any]]:
         """Traffic counters of the instances' interfaces: dicts with

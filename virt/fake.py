@@ -294,3 +294,44 @@ class FakeDriver(driver.ComputeDriver):
                         'bw_in': guest.polls * BYTES_PER_POLL,
                         'bw_out': guest.polls * BYTES_PER_POLL // 2})
         return counters
+
+    # -- operator views -------------------------------------------------
+
+    def inject_network_info(self, context: RequestContext, instance: Any,
+                            network_info: list[dict[str, Any]]) -> None:
+        self._check(instance, 'inject_network_info')
+        with self._lock:
+            guest = self._guest(instance)
+            guest.say('Network configuration injected: %d interface(s)'
+                      % len(network_info))
+
+    def get_diagnostics(self, context: RequestContext, instance: Any
+                        ) -> dict[str, Any]:
+        """Counters shaped like Nova's libvirt diagnostics, derived from
+        this guest's bookkeeping so that they are the same on every run:
+        a CPU time per vCPU, the memory in KiB, the disk and each
+        interface's traffic (as the bandwidth polls count it)."""
+        self._check(instance, 'get_diagnostics')
+        with self._lock:
+            guest = self._guest(instance)
+            lines = len(guest.log)
+            polls = guest.polls
+            usage = dict(guest.usage)
+        diagnostics: dict[str, Any] = {
+            'cpu%d_time' % cpu: 17300000000 + lines * 1000000
+            for cpu in range(max(usage['vcpus'], 1))}
+        diagnostics.update({
+            'memory': usage['memory_mb'] * 1024,
+            'vda_errors': -1, 'vda_read': 262144, 'vda_read_req': 112,
+            'vda_write': 5778432 + lines * 4096,
+            'vda_write_req': 488 + lines})
+        for index, _vif in enumerate(instance.network_info or []):
+            prefix = 'vnet%d_' % index
+            diagnostics.update({
+                prefix + 'rx': polls * BYTES_PER_POLL,
+                prefix + 'rx_drop': 0, prefix + 'rx_errors': 0,
+                prefix + 'rx_packets': polls * 4,
+                prefix + 'tx': polls * BYTES_PER_POLL // 2,
+                prefix + 'tx_drop': 0, prefix + 'tx_errors': 0,
+                prefix + 'tx_packets': polls * 2})
+        return diagnostics

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-import contextlib
 import json
 from typing import Any
 import urllib.error
 import urllib.request
+
+from nova.tools import inproc_tree
+from nova.tools.polling import wait_for
 
 ADMIN = 'admin:admin'
 IMAGE = '8b1c7e6e-2c65-4c59-9e3a-0b8fd6d6b0a1'
@@ -21,26 +22,6 @@ def api_tree(tree: Any) -> Any:
     port = tree.service('api', 'api').server.port
     tree.endpoint = 'http://127.0.0.1:%d/v2.1' % port
     return tree
-
-
-@contextlib.contextmanager
-def running_tree(folder: str) -> Iterator[Any]:
-    """A started tree of an API cell above two child cells, its API
-    endpoint known, stopped on leaving; for a module-scoped fixture."""
-    from nova.tools import inproc_tree
-    tree = inproc_tree.Tree(folder, inproc_tree.TWO_CHILDREN)
-    tree.start()
-    try:
-        yield api_tree(tree)
-    finally:
-        tree.stop()
-
-
-def show(tree: Any, server_id: str, token: str) -> dict[str, Any]:
-    """The server as ``GET /servers/{id}`` shows it (asserted 200)."""
-    code, body = request(tree, 'GET', '/servers/' + server_id, token=token)
-    assert code == 200, body
-    return body['server']
 
 
 def request(tree: Any, method: str, path: str, body: Any = None,
@@ -71,3 +52,34 @@ def boot(tree: Any, name: str = 'vm', token: str = 'demo:demo',
     body = {'server': dict({'name': name, 'imageRef': IMAGE,
                             'flavorRef': flavor}, **server)}
     return request(tree, 'POST', '/servers', body, token=token)
+
+
+def running_tree(tmpdir: str, cells: Any = None) -> Any:
+    """Start an in-process tree (two child cells by default) with its
+    API service; a generator for a fixture: yields it, stops it after."""
+    tree = inproc_tree.Tree(tmpdir, cells or inproc_tree.TWO_CHILDREN)
+    tree.start()
+    try:
+        api_tree(tree)
+        yield tree
+    finally:
+        tree.stop()
+
+
+def server(tree: Any, server_id: str, token: str) -> dict[str, Any]:
+    """The server as ``token`` sees it (asserts a 200)."""
+    code, body = request(tree, 'GET', '/servers/' + server_id, token=token)
+    assert code == 200, body
+    return body['server']
+
+
+def settled(tree: Any, server_id: str, status: str, token: str
+            ) -> dict[str, Any]:
+    """Wait until the server shows ``status`` with no task; return it."""
+    def reached() -> dict[str, Any] | None:
+        shown = server(tree, server_id, token)
+        return shown if (shown['status'] == status
+                         and shown['OS-EXT-STS:task_state'] is None) \
+            else None
+    return wait_for(reached, 15, what=lambda: 'status %s (now %s)' % (
+        status, server(tree, server_id, token)['status']))

@@ -156,6 +156,22 @@ ROUTES = [
     Route('POST', '/os-keypairs', 'keypair',
           {'name': 'key1'}, required=('name',),
           bad_values={'name': ['', 'a' * 256, 'bad/name']}),
+    # The routes and actions of issue 15.
+    Route('POST', '/flavors/1/action', 'addTenantAccess',
+          {'tenant': 'project-a'}, required=('tenant',),
+          bad_values={'tenant': ['', 'a b', 'x' * 256]}),
+    Route('POST', '/servers/%s/action' % rc.IMAGE, 'os-resetState',
+          {'state': 'active'}, required=('state',),
+          bad_values={'state': ['paused', 'ACTIVE', '']}),
+    Route('POST', '/servers/%s/action' % rc.IMAGE, 'os-migrateLive',
+          {'host': 'h', 'block_migration': False, 'disk_over_commit': False},
+          required=('host', 'block_migration', 'disk_over_commit'),
+          bad_values={'block_migration': ['maybe', 2], 'host': ['']}),
+    Route('POST', '/servers/%s/action' % rc.IMAGE, 'addSecurityGroup',
+          {'name': 'default'}, required=('name',),
+          bad_values={'name': ['']}),
+    Route('POST', '/os-floating-ips', None, {'pool': 'nova'},
+          bad_values={'pool': ['x' * 256]}),
 ]
 
 

@@ -17,22 +17,15 @@ ADMIN = nova_context.get_admin_context()
 
 @pytest.fixture(scope='module')
 def running(tmp_path_factory):
-    with rc.running_tree(str(tmp_path_factory.mktemp('rest-actions'))) as tree:
-        yield tree
+    yield from rc.running_tree(str(tmp_path_factory.mktemp('rest-actions')))
 
 
 def _server(tree, server_id):
-    return rc.show(tree, server_id, OWNER)
+    return rc.server(tree, server_id, OWNER)
 
 
 def _settled(tree, server_id, status):
-    def reached():
-        server = _server(tree, server_id)
-        return server if (server['status'] == status
-                          and server['OS-EXT-STS:task_state'] is None) \
-            else None
-    return wait_for(reached, 15, what=lambda: 'status %s (now %s)' % (
-        status, _server(tree, server_id)['status']))
+    return rc.settled(tree, server_id, status, OWNER)
 
 
 def _child_row(tree, server_id):

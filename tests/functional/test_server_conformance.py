@@ -14,12 +14,11 @@ ADMIN = nova_context.get_admin_context()
 
 @pytest.fixture(scope='module')
 def running(tmp_path_factory):
-    with rc.running_tree(str(tmp_path_factory.mktemp('conformance'))) as tree:
-        yield tree
+    yield from rc.running_tree(str(tmp_path_factory.mktemp('conformance')))
 
 
 def _server(tree, server_id):
-    return rc.show(tree, server_id, OWNER)
+    return rc.server(tree, server_id, OWNER)
 
 
 def _active(tree, server_id):

@@ -87,7 +87,8 @@ def deployment(real_services: None,
                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """api + cell1 + cell2 with fast heal; removed however the tests end."""
     with support.running(tmp_path_factory.mktemp('faults'),
-                         children=len(CHILDREN), overrides=OVERRIDES) as dep:
+                         tree='api:' + ','.join(CHILDREN),
+                         overrides=OVERRIDES) as dep:
         yield dep
 
 

@@ -25,13 +25,14 @@ SERVERS = 20
 ACTIVE_TIMEOUT = 120.0
 DELETE_TIMEOUT = 120.0
 SYNC_TIMEOUT = 30.0
-CHILDREN = ('cell1', 'cell2')
+CHILDREN = ('cella', 'cellb')
 
 
 @pytest.fixture
 def deployment(real_services: None, tmp_path: pathlib.Path
                ) -> Iterator[Any]:
-    """A running tree: api + cell1 + cell2; removed however the test ends."""
+    """A running tree: api + cella + cellb; removed however the test
+    ends."""
     with support.running(tmp_path, children=len(CHILDREN)) as dep:
         yield dep
 
@@ -41,7 +42,8 @@ def deployment(real_services: None, tmp_path: pathlib.Path
 def test_tree_default_is_api_above_n_children() -> None:
     cells = launcher.parse_tree(launcher.default_tree(2), computes=3)
     assert [(c.name, c.parent, c.computes) for c in cells] == [
-        ('api', None, 0), ('cell1', 'api', 3), ('cell2', 'api', 3)]
+        ('api', None, 0), ('cella', 'api', 3), ('cellb', 'api', 3)]
+    assert launcher.default_tree(28).endswith(',cellz,cellaa,cellab')
 
 
 def test_tree_middle_cells_run_no_computes_unless_told() -> None:

@@ -29,7 +29,7 @@ NAME=N gives a cell N compute hosts (once, wherever the name appears):
 Without =N a leaf cell runs --computes hosts and a middle cell (one with
 children) runs nova-cells only.  A cell with compute hosts also runs
 nova-scheduler and nova-network and gets its own [network] fixed_range.
---children N is short for --tree 'api:cell1,...,cellN'.
+--children N is short for --tree 'api:cella,cellb,...' (N cells).
 """
 
 

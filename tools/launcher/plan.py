@@ -40,9 +40,23 @@ class TreeCell:
     children: tuple[str, ...] = ()
 
 
+def letters(number: int) -> str:
+    """``1`` -> ``a``, ``26`` -> ``z``, ``27`` -> ``aa``: a name part
+    without digits."""
+    text = ''
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        text = chr(ord('a') + rest) + text
+    return text
+
+
 def default_tree(children: int) -> str:
-    """The ``--tree`` of an API cell above ``children`` child cells."""
-    return 'api:' + ','.join(f'cell{n}' for n in range(1, children + 1))
+    """The ``--tree`` of an API cell above ``children`` child cells,
+    named ``cella``, ``cellb``...: ids of their services and hypervisors
+    (``api!cella@3``) then have the shape clients such as tempest
+    expect of cells (letters and ``!`` before the ``@``)."""
+    return 'api:' + ','.join(f'cell{letters(n)}'
+                             for n in range(1, children + 1))
 
 
 def parse_tree(spec: str, computes: int = 2) -> list[TreeCell]:

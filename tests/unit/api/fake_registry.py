@@ -33,6 +33,7 @@ class RegistryMixin:
     """The registry half of :class:`fakes.FakeComputeAPI`."""
 
     flavors: dict[str, objects.Flavor]
+    flavor_access: dict[str, set[str]]
     images: dict[str, dict[str, Any]]
     keypairs: dict[tuple[str, str], dict[str, Any]]
     actions: dict[str, list[dict[str, Any]]]
@@ -129,6 +130,31 @@ class RegistryMixin:
                                 extra_specs={}, **values)
         self.flavors[flavorid] = flavor
         return flavor
+
+    def flavor_access_list(self, context: Any, flavorid: str) -> list[str]:
+        return sorted(self.flavor_access.get(flavorid, ()))
+
+    def flavor_access_add(self, context: Any, flavorid: str,
+                          project_id: str) -> list[str]:
+        given = self.flavor_access.setdefault(flavorid, set())
+        if project_id in given:
+            raise exception.FlavorAccessExists(flavor_id=flavorid,
+                                               project_id=project_id)
+        given.add(project_id)
+        return self.flavor_access_list(context, flavorid)
+
+    def flavor_access_remove(self, context: Any, flavorid: str,
+                             project_id: str) -> list[str]:
+        given = self.flavor_access.get(flavorid, set())
+        if project_id not in given:
+            raise exception.FlavorAccessNotFound(flavor_id=flavorid,
+                                                 project_id=project_id)
+        given.discard(project_id)
+        return self.flavor_access_list(context, flavorid)
+
+    def flavors_accessible(self, context: Any) -> set[str]:
+        return {f for f, projects in self.flavor_access.items()
+                if context.project_id in projects}
 
     def flavor_delete(self, context: Any, flavorid: str) -> None:
         if flavorid not in self.flavors:

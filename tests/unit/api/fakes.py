@@ -17,6 +17,7 @@ from nova.api.views import servers as server_views
 from nova.compute import power_state
 from nova.compute import task_states
 from nova.compute import vm_states
+from nova.tests.unit.api import fake_admin_actions
 from nova.tests.unit.api import fake_exceptions as fake_exc
 from nova.tests.unit.api import fake_registry
 from nova.tests.unit.api import fake_server_actions
@@ -48,7 +49,8 @@ def default_flavors() -> list[objects.Flavor]:
 
 
 class FakeComputeAPI(fake_server_actions.ServerActionsMixin,
-                     fake_registry.RegistryMixin):
+                     fake_registry.RegistryMixin,
+                     fake_admin_actions.AdminActionsMixin):
     """Keeps instances in a dict; records what it was asked."""
 
     def __init__(self, flavors: list[objects.Flavor] | None = None) -> None:

@@ -41,9 +41,13 @@ def test_private_flavor_is_not_found_without_access(api, db, private):
 
 def test_access_list_lets_a_project_boot_a_private_flavor(api, db,
                                                           private):
-    api.flavor_access_add(ADMIN, 'priv', 'p1')
-    api.flavor_access_add(ADMIN, 'priv', 'p1')
+    assert api.flavor_access_add(ADMIN, 'priv', 'p1') == ['p1']
+    # Again is Nova's 409, and changes nothing.
+    with pytest.raises(exception.FlavorAccessExists):
+        api.flavor_access_add(ADMIN, 'priv', 'p1')
     assert api.flavor_access_list(ADMIN, 'priv') == ['p1']
+    assert api.flavors_accessible(_user('p1')) == {'priv'}
+    assert api.flavors_accessible(_user('p2')) == set()
     flavor = api.flavor_get(_user('p1'), 'priv')
     [instance], _ = api.create(_user('p1'), flavor,
                                images.DEFAULT_IMAGE_ID, 'vm')
@@ -60,3 +64,14 @@ def test_deleting_a_flavor_drops_its_access_list(api, db, private):
         'vcpus': 1, 'root_gb': 1, 'is_public': False})
     assert not recreated.is_public
     assert api.flavor_access_list(ADMIN, 'priv') == []
+
+
+def test_removing_access(api, db, private):
+    api.flavor_access_add(ADMIN, 'priv', 'p1')
+    api.flavor_access_add(ADMIN, 'priv', 'p2')
+    assert api.flavor_access_remove(ADMIN, 'priv', 'p1') == ['p2']
+    with pytest.raises(exception.FlavorNotFound):
+        api.flavor_get(_user('p1'), 'priv')
+    with pytest.raises(exception.FlavorAccessNotFound):
+        api.flavor_access_remove(ADMIN, 'priv', 'p1')
+    assert api.flavor_access_list(ADMIN, 'priv') == ['p2']

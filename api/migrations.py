@@ -1,0 +1,53 @@
+"""``GET /os-migrations`` (administrators): the resize and migration
+records of every cell, as Nova 2.1 shows them.
+
+Filters: ``status``, ``host`` (source or destination; ``cell_path@host``
+names one cell's), ``instance_uuid``, ``source_compute``, ``cell_name``
+(the cells v1 filter) and ``migration_type``.  Ids are each cell's own;
+hosts carry their cell's path, as in ``os-services``.
+
+``/servers/{id}/migrations`` came with microversion 2.23 (live
+migrations in progress), so at 2.1 Nova, and this API, answer 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nova.api import admin_policies as rules
+from nova.api import common
+from nova.api import deps as api_deps
+from nova.api import policy
+from nova.api import validation
+from nova.api import wsgi
+from nova.api.schemas import parameter_types as types
+
+_FILTERS = ('status', 'host', 'instance_uuid', 'source_compute',
+            'cell_name', 'migration_type')
+
+index_query: dict[str, Any] = {
+    'type': 'object',
+    'properties': {name: types.single_query_param(
+        {'type': 'string', 'maxLength': 255}) for name in _FILTERS},
+    # Nova 2.1 ignores what it does not know, paging included.
+    'additionalProperties': True,
+}
+
+
+class MigrationsController:
+    def __init__(self, deps: api_deps.ApiDeps) -> None:
+        self.compute_api = deps.compute_api
+        self.enforcer = deps.enforcer
+
+    host_api = common.ComputePart('host_api')
+
+    def index(self, req: wsgi.ApiRequest) -> wsgi.Result:
+        policy.authorize(self.enforcer, req.context,
+                         rules.MIGRATIONS % 'index', target={})
+        query = req.GET.dict_of_lists()
+        validation.validate_query(index_query, query)
+        filters = {name: query[name][0] for name in _FILTERS
+                   if name in query}
+        migrations = self.host_api.migration_get_all(
+            req.context.elevated(), filters)
+        return wsgi.Result({'migrations': migrations})

@@ -1,0 +1,60 @@
+"""Operator actions of the fake compute API.
+
+What only refuses (security groups, live migration) is the real
+:class:`nova.compute.api_admin.AdminActionsMixin`; what would reach a
+compute host is recorded in ``calls`` and takes effect at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nova import exception
+from nova import objects
+from nova.compute import api_admin
+from nova.compute import power_state
+from nova.tests.unit.api import fake_exceptions as fake_exc
+
+
+class AdminActionsMixin(api_admin.AdminActionsMixin):
+    calls: list[tuple[str, dict[str, Any]]]
+
+    def _check_lock(self, ctxt: Any, instance: objects.Instance) -> None:
+        if instance.locked and not ctxt.is_admin:
+            raise fake_exc.InstanceIsLocked(instance_uuid=instance.uuid)
+
+    def reset_state(self, context: Any, instance: objects.Instance,
+                    vm_state: str) -> objects.Instance:
+        self.calls.append(('reset_state', {'uuid': instance.uuid,
+                                           'vm_state': vm_state}))
+        instance.vm_state = vm_state
+        instance.task_state = None
+        return instance
+
+    def inject_network_info(self, ctxt: Any, instance: objects.Instance
+                            ) -> None:
+        self._check_lock(ctxt, instance)
+        if not instance.host:
+            raise exception.InstanceNotReady(instance_id=instance.uuid)
+        self.calls.append(('inject_network_info', {'uuid': instance.uuid}))
+
+    def get_diagnostics(self, ctxt: Any, instance: objects.Instance
+                        ) -> dict[str, Any]:
+        self.calls.append(('get_diagnostics', {'uuid': instance.uuid}))
+        if instance.power_state != power_state.RUNNING:
+            raise exception.InstanceInvalidState(
+                method='get_diagnostics', instance_uuid=instance.uuid,
+                attr='power_state',
+                state=power_state.STATE_MAP[instance.power_state])
+        return {'cpu0_time': 17300000000, 'memory': 524288}
+
+    def set_password(self, ctxt: Any, instance: objects.Instance,
+                     password: str) -> None:
+        self.calls.append(('set_password', {'uuid': instance.uuid,
+                                            'password': password}))
+        sysmeta = dict(instance.system_metadata
+                       if instance.obj_attr_is_set('system_metadata')
+                       else {})
+        sysmeta.update({key: password[i * 255:(i + 1) * 255]
+                        for i, key in enumerate(api_admin.PASSWORD_KEYS)})
+        instance.system_metadata = sysmeta

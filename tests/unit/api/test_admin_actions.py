@@ -1,0 +1,150 @@
+"""Operator server actions: os-resetState, injectNetworkInfo,
+addSecurityGroup/removeSecurityGroup and os-migrateLive at 2.1."""
+
+from __future__ import annotations
+
+import pytest
+
+from nova.compute import vm_states
+from nova.tests.unit.api import fakes
+from nova.tests.unit.api.conftest import ADMIN
+from nova.tests.unit.api.conftest import OTHER
+
+
+def _action(call, inst, body, **kwargs):
+    return call('POST', f'/v2.1/servers/{inst.uuid}/action', body, **kwargs)
+
+
+@pytest.mark.parametrize('state, vm_state', [('active', vm_states.ACTIVE),
+                                             ('error', vm_states.ERROR)])
+def test_reset_state(call, compute, state, vm_state):
+    inst = compute.add_instance(vm_state=vm_states.PAUSED,
+                                task_state='pausing')
+    resp = _action(call, inst, {'os-resetState': {'state': state}},
+                   token=ADMIN)
+    assert resp.status_int == 202
+    assert resp.body == b''
+    assert (inst.vm_state, inst.task_state) == (vm_state, None)
+
+
+@pytest.mark.parametrize('body', [
+    {'os-resetState': {'state': 'paused'}},
+    {'os-resetState': {}},
+    {'os-resetState': None},
+    {'os-resetState': {'state': 'active', 'x': 1}},
+    {'os-resetState': {'state': 'ACTIVE'}},
+])
+def test_reset_state_bad_bodies(call, compute, body):
+    inst = compute.add_instance(vm_state=vm_states.PAUSED)
+    resp = _action(call, inst, body, token=ADMIN)
+    assert resp.status_int == 400
+    assert resp.json['badRequest']['code'] == 400
+    assert inst.vm_state == vm_states.PAUSED
+    assert not [c for c in compute.calls if c[0] == 'reset_state']
+
+
+def test_reset_state_is_for_admins(call, compute):
+    inst = compute.add_instance(vm_state=vm_states.PAUSED)
+    resp = _action(call, inst, {'os-resetState': {'state': 'active'}})
+    assert resp.status_int == 403
+    assert resp.json['forbidden']['message'] == (
+        'Policy doesn\'t allow os_compute_api:os-admin-actions:reset_state '
+        'to be performed.')
+    assert inst.vm_state == vm_states.PAUSED
+
+
+def test_inject_network_info(call, compute):
+    inst = compute.add_instance()
+    resp = _action(call, inst, {'injectNetworkInfo': None}, token=ADMIN)
+    assert resp.status_int == 202
+    assert compute.last_call('inject_network_info') == {'uuid': inst.uuid}
+    assert _action(call, inst, {'injectNetworkInfo': None}).status_int == 403
+
+
+def test_inject_network_info_without_host_is_409(call, compute):
+    inst = compute.add_instance(host=None, vm_state=vm_states.BUILDING)
+    resp = _action(call, inst, {'injectNetworkInfo': None}, token=ADMIN)
+    assert resp.status_int == 409
+
+
+def test_add_security_group_default_is_already_there(call, compute):
+    inst = compute.add_instance()
+    resp = _action(call, inst, {'addSecurityGroup': {'name': 'default'}})
+    assert resp.status_int == 400
+    assert resp.json['badRequest']['message'] == (
+        f'Security group default is already associated with the instance '
+        f'{inst.uuid}')
+
+
+@pytest.mark.parametrize('action', ['addSecurityGroup',
+                                    'removeSecurityGroup'])
+def test_unknown_security_group_is_404(call, compute, action):
+    inst = compute.add_instance()
+    resp = _action(call, inst, {action: {'name': 'web'}})
+    assert resp.status_int == 404
+    assert resp.json['itemNotFound']['message'] == (
+        'Security group web not found for project proj1.')
+
+
+def test_remove_default_security_group_is_400(call, compute):
+    inst = compute.add_instance()
+    resp = _action(call, inst, {'removeSecurityGroup': {'name': 'default'}})
+    assert resp.status_int == 400
+    assert 'default' in resp.json['badRequest']['message']
+
+
+@pytest.mark.parametrize('body', [
+    {'addSecurityGroup': {}}, {'addSecurityGroup': {'name': ''}},
+    {'addSecurityGroup': None}, {'addSecurityGroup': {'name': 3}},
+    {'removeSecurityGroup': {'name': None}},
+])
+def test_security_group_bad_bodies(call, compute, body):
+    inst = compute.add_instance()
+    assert _action(call, inst, body).status_int == 400
+
+
+def test_security_group_of_another_project_server_is_404(call, compute):
+    inst = compute.add_instance()
+    resp = _action(call, inst, {'addSecurityGroup': {'name': 'default'}},
+                   token=OTHER)
+    assert resp.status_int == 404
+
+
+LIVE = {'os-migrateLive': {'host': None, 'block_migration': False,
+                           'disk_over_commit': False}}
+
+
+def test_live_migrate_fails_its_precheck(call, compute):
+    inst = compute.add_instance(launched_at=fakes.T0)
+    resp = _action(call, inst, LIVE, token=ADMIN)
+    assert resp.status_int == 400
+    assert resp.json['badRequest']['message'].startswith(
+        'Migration pre-check error: ')
+    assert inst.vm_state == vm_states.ACTIVE
+
+
+def test_live_migrate_in_wrong_state_is_409(call, compute):
+    inst = compute.add_instance(vm_state=vm_states.STOPPED)
+    resp = _action(call, inst, LIVE, token=ADMIN)
+    assert resp.status_int == 409
+    assert resp.json['conflictingRequest']['message'] == (
+        f"Cannot 'os-migrateLive' instance {inst.uuid} while it is in "
+        f"vm_state stopped")
+
+
+@pytest.mark.parametrize('inner', [
+    {'host': None, 'block_migration': False},
+    {'host': None, 'block_migration': 'maybe', 'disk_over_commit': False},
+    {'host': '', 'block_migration': False, 'disk_over_commit': False},
+    {'host': None, 'block_migration': False, 'disk_over_commit': False,
+     'force': True},
+])
+def test_live_migrate_bad_bodies(call, compute, inner):
+    inst = compute.add_instance()
+    resp = _action(call, inst, {'os-migrateLive': inner}, token=ADMIN)
+    assert resp.status_int == 400
+
+
+def test_live_migrate_is_for_admins(call, compute):
+    inst = compute.add_instance()
+    assert _action(call, inst, LIVE).status_int == 403
