@@ -275,7 +275,7 @@ class ServersController:
         policy.authorize(self.enforcer, context, policy.SERVERS % 'create')
         server = body['server']
         flavor = self._flavor(context, server['flavorRef'])
-        image_href = _image_href(server.get('imageRef'))
+        image_href = _image_href(_boot_image_ref(server))
         min_count, max_count = _counts(server)
         hints = (body.get('os:scheduler_hints')
                  or body.get('OS-SCH-HNT:scheduler_hints') or {})
@@ -377,6 +377,29 @@ def _security_group_names(groups: list[dict[str, str]] | None
         if name is not None and name not in names:
             names.append(name)
     return names
+
+
+def _boot_image_ref(server: dict[str, Any]) -> str | None:
+    """``imageRef``, or the image of the one block device the clients
+    send for an image boot (``source_type`` image, ``destination_type``
+    local, boot index 0); any other mapping needs a volume service this
+    deployment does not have."""
+    image_ref = server.get('imageRef')
+    for bdm in server.get('block_device_mapping_v2') or []:
+        local_image = (bdm.get('source_type') == 'image'
+                       and bdm.get('destination_type', 'local') == 'local'
+                       and str(bdm.get('boot_index')) == '0')
+        if not local_image:
+            raise errors.BadRequest(
+                reason='Block device mappings other than the image boot '
+                'disk need a volume service, which this cloud lacks.')
+        uuid = bdm.get('uuid')
+        if image_ref and uuid and common.id_from_href(image_ref) != uuid:
+            raise errors.BadRequest(
+                reason='The boot block device and imageRef name '
+                'different images.')
+        image_ref = image_ref or uuid
+    return image_ref
 
 
 def _image_href(image_ref: str | None) -> str:

@@ -30,6 +30,22 @@ _scheduler_hints = {
     'additionalProperties': True,
 }
 
+# A block device of the request: only the one an image boot makes (the
+# image copied to a local disk) can be honoured without a volume service.
+_block_device_mapping = {
+    'type': 'object',
+    'properties': {
+        'uuid': {'type': 'string', 'maxLength': 255},
+        'source_type': {'type': 'string',
+                        'enum': ['volume', 'image', 'snapshot', 'blank']},
+        'destination_type': {'type': 'string',
+                             'enum': ['local', 'volume']},
+        'boot_index': {'type': ['integer', 'string', 'null']},
+        'delete_on_termination': types.boolean,
+    },
+    'additionalProperties': True,
+}
+
 create = {
     'type': 'object',
     'properties': {
@@ -69,6 +85,8 @@ create = {
                 },
                 'user_data': {'type': 'string', 'format': 'base64',
                               'maxLength': 65535},
+                'block_device_mapping_v2': {
+                    'type': 'array', 'items': _block_device_mapping},
             },
             'required': ['name', 'flavorRef'],
             'additionalProperties': False,
