@@ -229,7 +229,12 @@ class Deployment:
         nothing should)."""
         left = [f'process {p.name} (pid {p.pid})' for p in self.processes
                 if p.is_alive()]
-        for name in self.database_names.values():
+        names = list(self.database_names.values())
+        if self.auth == 'keystone':
+            names.append(f'{self.prefix}_keystone')
+        if self.images == 'glance':
+            names.append(f'{self.prefix}_glance')
+        for name in names:
             if self.backends.database_exists(name):
                 left.append(f'database {name}')
         vhosts = self.backends.list_vhosts()
@@ -340,15 +345,30 @@ class Deployment:
                                       self.log_tail, self.out)
         self.keystone_port = free_port()
         self.save_state()
-        identity = parts.keystone(self.keystone_port, deadline)
+        identity = parts.keystone(self.keystone_port,
+                                  self._neighbour_database('keystone'),
+                                  deadline)
         parts.register(identity, 'nova', identity.nova_password, 'compute',
                        'nova', f'{self.api_url}/v2.1')
         if self.images == 'glance':
             self.glance_port = free_port()
             self.save_state()
-            parts.glance(identity, self.glance_port, deadline)
+            parts.glance(identity, self.glance_port,
+                         self._neighbour_database('glance'), deadline)
         config.write_private(self.clouds_yaml,
                              neighbours.clouds_yaml(self.prefix, identity))
+
+    def _neighbour_database(self, name: str) -> str:
+        """A new database ``<prefix>_<name>`` (recorded: ``down`` drops
+        it); its URL."""
+        database = f'{self.prefix}_{name}'
+        if self.backends.database_exists(database):
+            raise LauncherError(f'database {database} exists already; '
+                                'choose another --prefix or drop it')
+        self.backends.create_database(database)
+        self.created_databases.append(database)
+        self.save_state()
+        return self.backends.database_url(database)
 
     def _api_sections(self) -> config.Overrides:
         """What the API cell's nova.conf says of keystone and Glance."""

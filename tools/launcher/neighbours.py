@@ -1,10 +1,12 @@
 """The real neighbours of a deployment: keystone and Glance.
 
 ``up --auth keystone`` runs keystone (from its own virtualenv, see
-:mod:`.venvs`) on SQLite with fernet tokens and an in-memory cache,
+:mod:`.venvs`) on a MariaDB database of the deployment (SQLite locks up
+under tempest's parallel user creation), with fernet tokens and an
+in-memory cache,
 bootstraps ``admin`` and registers the ``service`` project, the ``nova``
 user and the compute endpoint; ``--images glance`` adds Glance (file
-store, its own SQLite database, registered in the catalog) with a small
+store, its own database, registered in the catalog) with a small
 public raw image named ``cirros``.  Both run under
 :mod:`.wsgi_runner` as daemons of the deployment (``down`` stops them),
 everything they keep under ``<workdir>/keystone`` and
@@ -36,8 +38,10 @@ from nova.tools.launcher import venvs
 from nova.tools.launcher.errors import LauncherError
 from nova.tools.launcher.supervisor import ManagedProcess
 
-KEYSTONE_PACKAGES = ['keystone']
-GLANCE_PACKAGES = ['glance']
+KEYSTONE_PACKAGES = ['keystone', 'PyMySQL']
+GLANCE_PACKAGES = ['glance', 'PyMySQL']
+# Small pools: the MariaDB is shared (151 connections in all).
+DB_POOL = {'max_pool_size': 4, 'max_overflow': 8}
 REGION = 'RegionOne'
 RUNNER = str(pathlib.Path(__file__).with_name('wsgi_runner.py'))
 SECRETS_FILE = 'neighbours.json'
@@ -175,8 +179,10 @@ class Neighbours:
 
     # -- keystone ---------------------------------------------------------
 
-    def keystone(self, port: int, deadline: float) -> Identity:
-        """Install (once), configure, bootstrap and start keystone."""
+    def keystone(self, port: int, database_url: str,
+                 deadline: float) -> Identity:
+        """Install (once), configure, bootstrap and start keystone on
+        the (empty) database at ``database_url``."""
         venv = venvs.ensure_venv('keystone', KEYSTONE_PACKAGES, self.out)
         home = self.workdir / 'keystone'
         home.mkdir(parents=True, exist_ok=True)
@@ -188,7 +194,7 @@ class Neighbours:
         conf = home / 'keystone.conf'
         config.write_private(conf, config.ini({
             'DEFAULT': {'use_stderr': True},
-            'database': {'connection': f'sqlite:///{home}/keystone.db'},
+            'database': {'connection': database_url, **DB_POOL},
             'token': {'provider': 'fernet'},
             'fernet_tokens': {'key_repository': home / 'fernet-keys'},
             'fernet_receipts': {'key_repository': home / 'fernet-keys'},
@@ -249,7 +255,8 @@ class Neighbours:
 
     # -- Glance -----------------------------------------------------------
 
-    def glance(self, identity: Identity, port: int, deadline: float) -> str:
+    def glance(self, identity: Identity, port: int, database_url: str,
+               deadline: float) -> str:
         """Install (once), configure and start Glance, registered in the
         catalog, holding the test image; its URL."""
         venv = venvs.ensure_venv('glance', GLANCE_PACKAGES, self.out)
@@ -265,7 +272,7 @@ class Neighbours:
                         'enabled_backends': 'local:file',
                         'worker_self_reference_url': url,
                         'image_cache_dir': home / 'cache'},
-            'database': {'connection': f'sqlite:///{home}/glance.db'},
+            'database': {'connection': database_url, **DB_POOL},
             'glance_store': {'default_backend': 'local'},
             'local': {'filesystem_store_datadir': home / 'images'},
             'os_glance_staging_store': {
