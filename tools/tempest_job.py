@@ -157,9 +157,11 @@ def run(args: argparse.Namespace) -> int:
     workspace = results / 'workspace'
     if not (workspace / '.stestr.conf').exists():
         results.mkdir(parents=True, exist_ok=True)
+        # The registry of workspaces stays in the results folder too.
         subprocess.run([str(venv / 'bin' / 'tempest'), 'init',
-                        str(workspace)], check=True,
-                       stdout=subprocess.DEVNULL)
+                        '--workspace-path', str(results / 'workspaces.yaml'),
+                        '--name', f'nova-{args.prefix}', str(workspace)],
+                       check=True, stdout=subprocess.DEVNULL)
     (workspace / 'etc' / 'tempest.conf').write_text(
         tempest_conf(dep, workspace))
     started = time.monotonic()

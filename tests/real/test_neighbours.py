@@ -140,7 +140,7 @@ def test_an_image_glance_lacks_or_not_active_is_a_400(dep):
     status, body = api(dep, 'POST', '/servers', {'server': {
         'name': 'no-image', 'imageRef': missing, 'flavorRef': '1'}})
     assert status == 400, body
-    assert missing in body['badRequest']['message']
+    assert body['badRequest']['message'] == 'Can not find requested image'
     status, _ = api(dep, 'GET', f'/images/{missing}')
     assert status == 404
     identity = dep.identity
