@@ -277,3 +277,14 @@ def test_other_block_device_mappings_are_a_400(running, mapping):
     assert code == 400, body
     assert len(running.db('api').instance_get_all_by_filters(
         ADMIN, {})) == before
+
+
+def test_a_long_form_ipv6_access_address_is_kept_short(running):
+    # tempest's address: 41 characters long, 16 when compressed.
+    server = _boot(running, name='v6',
+                   accessIPv6='0000:0000:0000:0000:0000:babe:220.12.22.2')
+    assert _active(running, server['id'])['accessIPv6'] == \
+        '::babe:dc0c:1602'
+    shown = _update(running, server['id'],
+                    accessIPv6='2001:0db8:0000:0000:0000:0000:0000:0001')
+    assert shown['accessIPv6'] == '2001:db8::1'

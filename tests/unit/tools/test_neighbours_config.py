@@ -66,3 +66,22 @@ def test_tempest_summary_counts_by_area_cause_and_reason():
     assert summary['skip_reasons'] == {'Neutron disabled': 1}
     assert '1 passed, 2 failed, 1 skipped' in \
         tempest_job.format_summary(summary)
+
+
+def test_the_wsgi_runner_hands_a_chunked_body_over_whole():
+    import io
+
+    from nova.tools.launcher import wsgi_runner
+
+    seen = {}
+
+    def app(environ, start_response):
+        length = int(environ['CONTENT_LENGTH'])
+        seen['body'] = environ['wsgi.input'].read(length)
+        seen['chunked'] = 'HTTP_TRANSFER_ENCODING' in environ
+        return []
+
+    wire = io.BytesIO(b'5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\n\r\n')
+    wsgi_runner.dechunked(app)({'HTTP_TRANSFER_ENCODING': 'chunked',
+                                'wsgi.input': wire}, None)
+    assert seen == {'body': b'hello world', 'chunked': False}
