@@ -16,7 +16,9 @@ import sys
 import tempfile
 
 from nova.tools.launcher.config import parse_overrides
+from nova.tools.launcher.deployment import AUTH_CHOICES
 from nova.tools.launcher.deployment import DEFAULT_PREFIX
+from nova.tools.launcher.deployment import IMAGE_CHOICES
 from nova.tools.launcher.deployment import Deployment
 from nova.tools.launcher.errors import LauncherError
 
@@ -72,13 +74,13 @@ def build_parser() -> argparse.ArgumentParser:
                         metavar='SECTION.OPTION=VALUE', dest='overrides',
                         help='an extra option in every cell\'s nova.conf, '
                         "e.g. 'cells.heal_interval=2' (up; repeatable)")
-    parser.add_argument('--auth', choices=('noauth2', 'keystone'),
+    parser.add_argument('--auth', choices=AUTH_CHOICES,
                         default='noauth2',
                         help='keystone: run keystone (installed from the '
                         'package index into .venvs/keystone once) and '
                         'nova-api behind it; writes <workdir>/clouds.yaml '
                         '(up; default noauth2)')
-    parser.add_argument('--images', choices=('registry', 'glance'),
+    parser.add_argument('--images', choices=IMAGE_CHOICES,
                         default='registry',
                         help='glance: run Glance (.venvs/glance) as the '
                         'image service, with an image "cirros"; needs '
