@@ -327,6 +327,10 @@ class ServiceUnavailable(NovaException):
     code = 503
 
 
+class ImageServiceUnavailable(ServiceUnavailable):
+    msg_fmt = 'The image service is unavailable: %(reason)s'
+
+
 class NotSupported(NovaException):
     msg_fmt = '%(reason)s'
     code = 501

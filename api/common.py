@@ -4,6 +4,7 @@ booleans and pagination parameters."""
 from __future__ import annotations
 
 import datetime
+import ipaddress
 from typing import Any
 from urllib.parse import urlencode
 
@@ -145,3 +146,12 @@ class ComputePart:
             raise exception.NotSupported(
                 reason='The requested functionality is not supported.')
         return part
+
+
+def compressed_ipv6(value: str | None) -> str | None:
+    """An IPv6 address (valid per the schema) in its short form, as Nova
+    stores and shows it: ``0000:...:babe:220.12.22.2`` is
+    ``::babe:dc0c:1602`` (and fits the 39 characters of the column)."""
+    if not value:
+        return value
+    return str(ipaddress.IPv6Address(value))

@@ -23,6 +23,7 @@ from nova import context as nova_context
 from nova import exception
 from nova import objects
 from nova.api import admin_actions
+from nova.api import common
 from nova.api import deps as api_deps
 from nova.api import errors
 from nova.api import policy
@@ -184,7 +185,8 @@ class ServerActionsController:
         if 'accessIPv4' in changes:
             updates['access_ip_v4'] = changes['accessIPv4']
         if 'accessIPv6' in changes:
-            updates['access_ip_v6'] = changes['accessIPv6']
+            updates['access_ip_v6'] = common.compressed_ipv6(
+                changes['accessIPv6'])
         if 'OS-DCF:diskConfig' in changes:
             updates['auto_disk_config'] = servers.disk_config_from_api(
                 changes['OS-DCF:diskConfig'])

@@ -297,7 +297,8 @@ class ServersController:
                 availability_zone=server.get('availability_zone'),
                 scheduler_hints=hints,
                 access_ip_v4=server.get('accessIPv4'),
-                access_ip_v6=server.get('accessIPv6'),
+                access_ip_v6=common.compressed_ipv6(
+                    server.get('accessIPv6')),
                 auto_disk_config=disk_config_from_api(
                     server.get('OS-DCF:diskConfig')),
                 security_groups=security_groups)

@@ -40,6 +40,7 @@ from nova.cells import sync
 from nova.compute import vm_states
 from nova.context import RequestContext
 from nova.db.api import Database
+from nova.image_service import ImageService
 from nova.scheduler import rpcapi as scheduler_rpcapi
 
 LOG = logging.getLogger(__name__)
@@ -55,7 +56,9 @@ class CellsManager(service.Manager):
 
     ``compute_api`` is this cell's compute API
     (:class:`nova.compute.api.API`), which runs the instance actions a
-    parent sends; ``transport`` is this cell's broker.
+    parent sends; ``transport`` is this cell's broker; ``image_service``
+    where an API cell keeps the images its cells' hosts write (default
+    its database's registry).
     """
 
     target = oslo_messaging.Target(version='1.4')
@@ -65,7 +68,8 @@ class CellsManager(service.Manager):
                  compute_api: methods.CellComputeAPI,
                  transports: rpc.TransportCache | None = None,
                  clock: Callable[[], float] = time.monotonic,
-                 notifier: notifications.Notifier | None = None) -> None:
+                 notifier: notifications.Notifier | None = None,
+                 image_service: ImageService | None = None) -> None:
         super().__init__(conf, host)
         self.db = db
         self.notifier = notifier
@@ -94,7 +98,7 @@ class CellsManager(service.Manager):
             messaging.BROADCAST,
             methods.BroadcastMethods(conf, db, self.state, self,
                                      compute_api, self.sync_stats,
-                                     self.msg_runner),
+                                     self.msg_runner, image_service),
             admin_methods.AdminBroadcastMethods(self.admin.describe_for_tree))
         self.state.on_change.append(self._neighbour_changed)
         self._report_lock = threading.Lock()

@@ -30,6 +30,8 @@ from nova.cells import sync
 from nova.cells.messaging import Message
 from nova.context import RequestContext
 from nova.db.api import Database
+from nova.image_service import ImageService
+from nova.image_service import RegistryImages
 from nova.ownership import API_OWNED_FIELDS
 from nova.ownership import API_OWNED_SYSTEM_METADATA
 from nova.ownership import CHILD_OWNED_FIELDS
@@ -206,9 +208,13 @@ class BroadcastMethods(_Handlers):
                  state: cells_state.CellStateManager,
                  service: CellsService, compute_api: CellComputeAPI,
                  sync_stats: collections.Counter[str],
-                 runner: messaging.MessageRunner) -> None:
+                 runner: messaging.MessageRunner,
+                 image_service: ImageService | None = None) -> None:
         super().__init__(conf, db, state, service, compute_api, sync_stats)
         self.runner = runner
+        # Where the top keeps images (the registry or Glance): what the
+        # compute hosts report of their snapshots goes there.
+        self.image_service = image_service or RegistryImages(db)
 
     def _at_the_top(self) -> bool:
         return self.state.is_top()
@@ -344,8 +350,8 @@ class BroadcastMethods(_Handlers):
         try:
             # Updates travel independently: a late "saving" must not undo
             # "active".
-            self.db.image_update(message.ctxt.elevated(), image_id,
-                                 values, forward_only=True)
+            self.image_service.update(message.ctxt.elevated(), image_id,
+                                      values)
         except exception.ImageNotFound:
             LOG.debug('Image %s is not registered here', image_id)
 
@@ -353,7 +359,7 @@ class BroadcastMethods(_Handlers):
         if not self._at_the_top():
             return
         try:
-            self.db.image_destroy(message.ctxt.elevated(), image_id)
+            self.image_service.delete(message.ctxt.elevated(), image_id)
         except exception.ImageNotFound:
             pass
 

@@ -22,6 +22,7 @@ import oslo_messaging
 from oslo_utils import importutils
 
 from nova import exception
+from nova import image_service
 from nova import notifications
 from nova import rpc
 from nova import service
@@ -113,9 +114,11 @@ class ApiService:
         self.conf = conf
         self.db = db
         api_class = importutils.import_class(conf.compute_api_class)
+        self.images = image_service.from_conf(conf, db)
         self.compute_api = api_class(
             conf, db, transport,
-            notifier=make_notifier(conf, notifiers, 'nova-api', conf.host))
+            notifier=make_notifier(conf, notifiers, 'nova-api', conf.host),
+            image_service=self.images)
         app = wsgi_app.load_app(conf, self.compute_api)
         self.server = api_server.WSGIServer(
             app, conf.api.osapi_compute_listen,
@@ -126,7 +129,8 @@ class ApiService:
         self.db.wait_until_reachable(self.conf.database.max_retries,
                                      self.conf.database.retry_interval)
         flavors.ensure_default_flavors(self.db)
-        images.ensure_default_images(self.db)
+        if self.images.in_database:
+            images.ensure_default_images(self.db)
         self.server.start()
         LOG.info('nova-api listening on %s:%s',
                  self.conf.api.osapi_compute_listen, self.server.port)
@@ -146,11 +150,12 @@ def build_service(conf: cfg.ConfigOpts, name: str, host: str,
     manager: service.Manager
     notifier = make_notifier(conf, notifiers, 'nova-%s' % name, host)
     if name == 'cells':
+        images_at = image_service.from_conf(conf, db)
         manager = cells_manager.CellsManager(
             conf, host, db, transport,
             compute_api.API(conf, db, transport, enforce_locks=False,
-                            notifier=notifier),
-            notifier=notifier)
+                            notifier=notifier, image_service=images_at),
+            notifier=notifier, image_service=images_at)
         topic = conf.cells.topic
         # The cell's database pushes its changes up through nova-cells:
         # from this process, without the broker.
@@ -167,8 +172,9 @@ def build_service(conf: cfg.ConfigOpts, name: str, host: str,
         manager = network_manager.NetworkManager(conf, host, db)
         topic = network_rpcapi.RPC_TOPIC
     elif name == 'compute':
-        manager = compute_manager.ComputeManager(conf, host, db, transport,
-                                                 notifier=notifier)
+        manager = compute_manager.ComputeManager(
+            conf, host, db, transport, notifier=notifier,
+            image_service=image_service.from_conf(conf, db))
         topic = compute_rpcapi.RPC_TOPIC
     else:
         raise ValueError('unknown service %r; expected one of %s'

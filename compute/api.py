@@ -46,6 +46,8 @@ from nova.compute import task_states
 from nova.compute import vm_states
 from nova.context import RequestContext
 from nova.db.api import Database
+from nova.image_service import ImageService
+from nova.image_service import RegistryImages
 from nova.scheduler import rpcapi as scheduler_rpcapi
 
 LOG = logging.getLogger(__name__)
@@ -78,9 +80,12 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
 
     def __init__(self, conf: Any, db: Database, transport: Any,
                  enforce_locks: bool = True,
-                 notifier: notifications.Notifier | None = None) -> None:
+                 notifier: notifications.Notifier | None = None,
+                 image_service: ImageService | None = None) -> None:
         self.conf = conf
         self.db = db
+        # Where images live: the API cell's registry unless given Glance.
+        self.image_service = image_service or RegistryImages(db)
         self.transport = transport
         self.notifier = notifier or notifications.Notifier(
             conf, None, 'nova-api', conf.host)

@@ -24,6 +24,7 @@ from nova import objects
 from nova.compute import images
 from nova.context import RequestContext
 from nova.db.api import Database
+from nova.image_service import ImageService
 
 _KEYPAIR_NAME = re.compile(r'^[a-zA-Z0-9 _.@-]{1,255}$')
 _FLAVOR_FIELDS = ('name', 'flavorid', 'memory_mb', 'vcpus', 'root_gb',
@@ -68,16 +69,17 @@ class GlobalDataMixin:
     if TYPE_CHECKING:
         conf: Any
         db: Database
+        image_service: ImageService
 
     # -- images ---------------------------------------------------------
 
     def image_get_all(self, ctxt: RequestContext) -> list[dict[str, Any]]:
         """Images visible to the caller (public ones and its project's),
         newest first."""
-        return self.db.image_get_all(ctxt)
+        return self.image_service.get_all(ctxt)
 
     def image_get(self, ctxt: RequestContext, image_id: str) -> dict[str, Any]:
-        return self.db.image_get(ctxt, image_id)
+        return self.image_service.get(ctxt, image_id)
 
     def image_create(self, ctxt: RequestContext, values: dict[str, Any]
                      ) -> dict[str, Any]:
@@ -91,15 +93,15 @@ class GlobalDataMixin:
         values.setdefault('owner', ctxt.project_id)
         values.setdefault('min_ram', 0)
         values.setdefault('min_disk', 0)
-        return self.db.image_create(ctxt, values)
+        return self.image_service.create(ctxt, values)
 
     def image_delete(self, ctxt: RequestContext, image_id: str) -> None:
         """Delete an image the caller owns (any, for an admin)."""
-        image = self.db.image_get(ctxt, image_id)
+        image = self.image_service.get(ctxt, image_id)
         if not ctxt.is_admin and image['owner'] != ctxt.project_id:
             raise exception.Forbidden(
                 'Image %s belongs to another project.' % image_id)
-        self.db.image_destroy(ctxt, image_id)
+        self.image_service.delete(ctxt, image_id)
 
     def _new_image(self, ctxt: RequestContext, instance: objects.Instance,
                    name: str, extra_properties: dict[str, Any] | None

@@ -28,6 +28,7 @@ from nova.compute import host_api
 from nova.compute import task_states
 from nova.context import RequestContext
 from nova.db.api import Database
+from nova.image_service import ImageService
 from nova.ownership import API_OWNED_FIELDS
 
 LOG = logging.getLogger(__name__)
@@ -36,9 +37,10 @@ LOG = logging.getLogger(__name__)
 class ComputeCellsAPI(compute_api.API):
     def __init__(self, conf: Any, db: Database, transport: Any,
                  enforce_locks: bool = True,
-                 notifier: notifications.Notifier | None = None) -> None:
+                 notifier: notifications.Notifier | None = None,
+                 image_service: ImageService | None = None) -> None:
         super().__init__(conf, db, transport, enforce_locks=enforce_locks,
-                         notifier=notifier)
+                         notifier=notifier, image_service=image_service)
         self.cells_rpcapi = cells_rpcapi.CellsAPI(conf, transport)
         self.host_api = host_api.CellsHostAPI(conf, self.cells_rpcapi)
         self.cells_admin = cells_admin.CellsAdminAPI(conf,

@@ -25,6 +25,7 @@ from nova import exception
 from nova import objects
 from nova.context import RequestContext
 from nova.db.api import Database
+from nova.image_service import ImageService
 
 LOG = logging.getLogger(__name__)
 
@@ -167,12 +168,13 @@ class ImageRegistryClient:
     """How a compute host updates the images it writes.
 
     ``cells_rpcapi`` is given in a child cell: the registry is at the top,
-    and the change travels up.  Otherwise this cell's database holds the
-    registry.
+    and the change travels up.  Otherwise ``image_service`` (this cell's
+    registry or Glance) holds the images.
     """
 
-    def __init__(self, db: Database, cells_rpcapi: Any = None) -> None:
-        self.db = db
+    def __init__(self, image_service: ImageService,
+                 cells_rpcapi: Any = None) -> None:
+        self.image_service = image_service
         self.cells_rpcapi = cells_rpcapi
 
     def update(self, ctxt: RequestContext, image_id: str,
@@ -181,8 +183,7 @@ class ImageRegistryClient:
             self.cells_rpcapi.image_update_at_top(ctxt, image_id, values)
             return
         try:
-            self.db.image_update(ctxt.elevated(), image_id, values,
-                                 forward_only=True)
+            self.image_service.update(ctxt.elevated(), image_id, values)
         except exception.ImageNotFound:
             LOG.warning('Image %s went away before its update', image_id)
 
@@ -191,6 +192,6 @@ class ImageRegistryClient:
             self.cells_rpcapi.image_delete_at_top(ctxt, image_id)
             return
         try:
-            self.db.image_destroy(ctxt.elevated(), image_id)
+            self.image_service.delete(ctxt.elevated(), image_id)
         except exception.ImageNotFound:
             pass

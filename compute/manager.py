@@ -42,6 +42,8 @@ from nova.compute import task_states
 from nova.compute import vm_states
 from nova.context import RequestContext
 from nova.db.api import Database
+from nova.image_service import ImageService
+from nova.image_service import RegistryImages
 from nova.network import rpcapi as network_rpcapi
 from nova.scheduler import rpcapi as scheduler_rpcapi
 from nova.virt import driver as virt_driver
@@ -80,7 +82,8 @@ class ComputeManager(service.Manager):
     def __init__(self, conf: Any, host: str, db: Database,
                  transport: oslo_messaging.Transport,
                  driver: virt_driver.ComputeDriver | None = None,
-                 notifier: notifications.Notifier | None = None) -> None:
+                 notifier: notifications.Notifier | None = None,
+                 image_service: ImageService | None = None) -> None:
         super().__init__(conf, host)
         self.db = db
         self.notifier = notifier or notifications.Notifier(
@@ -94,7 +97,8 @@ class ComputeManager(service.Manager):
         in_child_cell = (conf.cells.enable
                          and conf.cells.cell_type == 'compute')
         self.images = images.ImageRegistryClient(
-            db, cells_rpcapi.CellsAPI(conf, transport) if in_child_cell
+            image_service or RegistryImages(db),
+            cells_rpcapi.CellsAPI(conf, transport) if in_child_cell
             else None)
         self._builds = threading.BoundedSemaphore(
             conf.max_concurrent_builds)

@@ -21,6 +21,7 @@ from nova.conf import cells
 from nova.conf import compute
 from nova.conf import database
 from nova.conf import default
+from nova.conf import glance
 from nova.conf import network
 from nova.conf import notifications
 from nova.conf import quota
@@ -29,7 +30,7 @@ from nova.conf import scheduler
 CONF = cfg.CONF
 
 _MODULES = (default, database, api, cells, compute, scheduler, network,
-            all_opts, availability_zone, quota, notifications)
+            all_opts, availability_zone, quota, notifications, glance)
 
 
 def register_all(conf: cfg.ConfigOpts) -> cfg.ConfigOpts:

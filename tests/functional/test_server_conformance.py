@@ -230,3 +230,50 @@ def test_console_output_tails_the_lines_asked_for(running):
         body = _console(running, server_id, {'length': length}, 400)
         assert body['badRequest']['message'].startswith(
             'Invalid input for field/attribute length.')
+
+
+# -- the image boot disk as the openstack CLI sends it ----------------------
+
+def _image_disk(uuid=rc.IMAGE, **changes):
+    return [dict({'uuid': uuid, 'boot_index': 0, 'source_type': 'image',
+                  'destination_type': 'local',
+                  'delete_on_termination': True}, **changes)]
+
+
+def test_an_image_boot_disk_mapping_boots_from_that_image(running):
+    # What python-openstackclient sends for --image: the image both as
+    # imageRef and as the boot block device.
+    server = _boot(running, name='bdm',
+                   block_device_mapping_v2=_image_disk())
+    assert _active(running, server['id'])['image']['id'] == rc.IMAGE
+    # Without imageRef, the boot disk names the image.
+    code, body = rc.request(running, 'POST', '/servers', {'server': {
+        'name': 'bdm-only', 'flavorRef': '1',
+        'block_device_mapping_v2': _image_disk()}}, token=OWNER)
+    assert code == 202, body
+
+
+@pytest.mark.parametrize('mapping', [
+    _image_disk(destination_type='volume'),
+    _image_disk(source_type='volume'),
+    _image_disk(boot_index=1),
+    _image_disk(uuid='0b3c7e6e-2c65-4c59-9e3a-0b8fd6d6b0a1'),
+])
+def test_other_block_device_mappings_are_a_400(running, mapping):
+    before = len(running.db('api').instance_get_all_by_filters(ADMIN, {}))
+    code, body = rc.boot(running, name='bdm-bad', token=OWNER,
+                         block_device_mapping_v2=mapping)
+    assert code == 400, body
+    assert len(running.db('api').instance_get_all_by_filters(
+        ADMIN, {})) == before
+
+
+def test_a_long_form_ipv6_access_address_is_kept_short(running):
+    # tempest's address: 41 characters long, 16 when compressed.
+    server = _boot(running, name='v6',
+                   accessIPv6='0000:0000:0000:0000:0000:babe:220.12.22.2')
+    assert _active(running, server['id'])['accessIPv6'] == \
+        '::babe:dc0c:1602'
+    shown = _update(running, server['id'],
+                    accessIPv6='2001:0db8:0000:0000:0000:0000:0000:0001')
+    assert shown['accessIPv6'] == '2001:db8::1'

@@ -47,11 +47,15 @@ Command line (from the repository root; ``tools/launch`` runs
                          [--children N | --tree T]
                          [--computes N] [--api-port N]
                          [--set SECTION.OPTION=VALUE]
+                         [--auth keystone [--images glance]]
     tools/launch status  [--prefix P] [--workdir D]
     tools/launch kill    NAME [--signal KILL] [...]
     tools/launch restart NAME [--prefix P] [...]
     tools/launch down    [--prefix P] [--workdir D] [--keep]
 
+``--auth keystone`` and ``--images glance`` run the real keystone and
+Glance beside the tree (:mod:`.neighbours`, installed once into
+``.venvs/`` by :mod:`.venvs`) and write ``<workdir>/clouds.yaml``.
 ``--set`` adds an option to every cell's nova.conf (e.g.
 ``--set cells.heal_interval=2``).  ``kill`` signals one daemon by its
 recorded pid and waits until it is gone; ``restart`` starts it again
@@ -77,7 +81,8 @@ Faults inside one cell (its broker or database connections) are
 The parts: :mod:`.plan` (the tree and what runs where), :mod:`.backends`
 (RabbitMQ vhosts and MariaDB databases), :mod:`.config` (the nova.conf
 files), :mod:`.supervisor` (processes, pids, logs), :mod:`.readiness`
-(what ``up`` waits for), :mod:`.deployment` (all of it, up to down) and
+(what ``up`` waits for), :mod:`.neighbours` (keystone and Glance),
+:mod:`.deployment` (all of it, up to down) and
 :mod:`.cli` (the command line).  What they offer the tests and the other
 tools is re-exported here.
 

@@ -16,7 +16,9 @@ import sys
 import tempfile
 
 from nova.tools.launcher.config import parse_overrides
+from nova.tools.launcher.deployment import AUTH_CHOICES
 from nova.tools.launcher.deployment import DEFAULT_PREFIX
+from nova.tools.launcher.deployment import IMAGE_CHOICES
 from nova.tools.launcher.deployment import Deployment
 from nova.tools.launcher.errors import LauncherError
 
@@ -72,6 +74,18 @@ def build_parser() -> argparse.ArgumentParser:
                         metavar='SECTION.OPTION=VALUE', dest='overrides',
                         help='an extra option in every cell\'s nova.conf, '
                         "e.g. 'cells.heal_interval=2' (up; repeatable)")
+    parser.add_argument('--auth', choices=AUTH_CHOICES,
+                        default='noauth2',
+                        help='keystone: run keystone (installed from the '
+                        'package index into .venvs/keystone once) and '
+                        'nova-api behind it; writes <workdir>/clouds.yaml '
+                        '(up; default noauth2)')
+    parser.add_argument('--images', choices=IMAGE_CHOICES,
+                        default='registry',
+                        help='glance: run Glance (.venvs/glance) as the '
+                        'image service, with an image "cirros"; needs '
+                        '--auth keystone (up; default the API cell\'s '
+                        'registry)')
     parser.add_argument('--signal', default='KILL',
                         help='signal name for kill (default KILL)')
     parser.add_argument('--keep', action='store_true',
@@ -84,6 +98,12 @@ def print_status(deployment: Deployment) -> int:
     rows = deployment.status()
     print(f'deployment {deployment.prefix} in {deployment.workdir}')
     print(f'API: {deployment.api_url}')
+    if deployment.auth == 'keystone':
+        print(f'keystone: http://127.0.0.1:{deployment.keystone_port}/v3'
+              + (f', Glance: http://127.0.0.1:{deployment.glance_port}'
+                 if deployment.images == 'glance' else ''))
+        print(f'cloud {deployment.prefix}: export OS_CLIENT_CONFIG_FILE='
+              f'{deployment.clouds_yaml}')
     print(f'tree: {deployment.tree}')
     for plan in deployment.cells:
         hosts = (f', compute hosts {plan.fixed_range}: '
@@ -116,7 +136,8 @@ def _up(args: argparse.Namespace, workdir: str) -> int:
                             api_port=args.api_port,
                             computes_per_cell=args.computes,
                             debug=args.debug,
-                            overrides=parse_overrides(args.overrides))
+                            overrides=parse_overrides(args.overrides),
+                            auth=args.auth, images=args.images)
     try:
         deployment.up(timeout=args.timeout)
     except BaseException:

@@ -69,9 +69,11 @@ def parse_overrides(items: Iterable[str]) -> Overrides:
 
 def cell_config(plan: CellPlan, backends: Backends, state_path: str,
                 api_port: int, debug: bool,
-                overrides: Overrides | None = None) -> str:
+                overrides: Overrides | None = None,
+                api_sections: Overrides | None = None) -> str:
     """The nova.conf of one cell (the API cell, a middle or a leaf cell).
 
+    ``api_sections`` go into the API cell's only (keystone and Glance);
     ``overrides`` (section -> option -> value) are set last, in every
     cell, e.g. ``{'cells': {'heal_interval': 2}}``.
     """
@@ -108,6 +110,8 @@ def cell_config(plan: CellPlan, backends: Backends, state_path: str,
         sections['api'] = {'auth_strategy': 'noauth2',
                            'osapi_compute_listen': '127.0.0.1',
                            'osapi_compute_listen_port': api_port}
+        for section, options in (api_sections or {}).items():
+            sections.setdefault(section, {}).update(options)
     if plan.compute_hosts:
         sections['network'] = {'fixed_range': plan.fixed_range}
         sections['fake_driver'] = {'vcpus': 16, 'memory_mb': 32768,

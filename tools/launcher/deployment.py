@@ -29,6 +29,7 @@ import time
 from typing import Any
 
 from nova.tools.launcher import config
+from nova.tools.launcher import neighbours
 from nova.tools.launcher import readiness
 from nova.tools.launcher.backends import Backends
 from nova.tools.launcher.errors import LauncherError
@@ -47,6 +48,12 @@ from nova.tools.launcher.supervisor import tail
 
 STATE_FILE = 'launcher-state.json'
 DEFAULT_PREFIX = 'novadev'
+AUTH_CHOICES = ('noauth2', 'keystone')
+IMAGE_CHOICES = ('registry', 'glance')
+CLOUDS_FILE = 'clouds.yaml'
+# What the neighbours keep in the work directory; down removes it.
+NEIGHBOUR_FILES = ('keystone', 'glance', neighbours.SECRETS_FILE,
+                   CLOUDS_FILE)
 
 
 class Deployment:
@@ -57,6 +64,9 @@ class Deployment:
     cell runs ``computes_per_cell`` compute hosts unless the spec says
     otherwise.  ``overrides`` (section -> option -> value) go into every
     cell's configuration file after the launcher's own settings.
+    ``auth='keystone'`` runs keystone and nova-api behind it;
+    ``images='glance'`` (which needs keystone) runs Glance as the image
+    service (see :mod:`.neighbours`).
     """
 
     def __init__(self, workdir: str | os.PathLike[str],
@@ -66,7 +76,8 @@ class Deployment:
                  bin_dir: str | None = None, debug: bool = False,
                  out: Callable[[str], None] | None = None,
                  tree: str | None = None,
-                 overrides: config.Overrides | None = None) -> None:
+                 overrides: config.Overrides | None = None,
+                 auth: str = 'noauth2', images: str = 'registry') -> None:
         if not NAME_RE.match(prefix):
             raise LauncherError('the prefix must start with a letter and '
                                 'hold only letters, digits and _ (at most '
@@ -80,6 +91,12 @@ class Deployment:
                 raise LauncherError(
                     f'--children must be between 1 and {MAX_CELLS}')
             tree = default_tree(children)
+        if auth not in AUTH_CHOICES or images not in IMAGE_CHOICES:
+            raise LauncherError(f'--auth is one of {AUTH_CHOICES}, '
+                                f'--images one of {IMAGE_CHOICES}')
+        if images == 'glance' and auth != 'keystone':
+            raise LauncherError('--images glance needs --auth keystone '
+                                '(Glance checks keystone tokens)')
         if not 0 <= computes_per_cell <= MAX_COMPUTES:
             raise LauncherError(
                 f'--computes must be between 0 and {MAX_COMPUTES}')
@@ -88,6 +105,11 @@ class Deployment:
         self.computes_per_cell = computes_per_cell
         self.tree = format_tree(parse_tree(tree, computes_per_cell))
         self.api_port = api_port
+        self.auth = auth
+        self.images = images
+        self.keystone_port = 0
+        self.glance_port = 0
+        self._token: str | None = None
         self.backends = backends or Backends()
         self.bin_dir = bin_dir or os.path.dirname(sys.executable)
         self.debug = debug
@@ -115,6 +137,26 @@ class Deployment:
     @property
     def api_url(self) -> str:
         return f'http://127.0.0.1:{self.api_port}'
+
+    @property
+    def identity(self) -> neighbours.Identity | None:
+        """keystone's URL and passwords (``--auth keystone``)."""
+        return neighbours.Identity.load(self.workdir)
+
+    @property
+    def clouds_yaml(self) -> pathlib.Path:
+        return self.workdir / CLOUDS_FILE
+
+    def api_token(self) -> str:
+        """A token of an administrator that nova-api accepts."""
+        if self.auth != 'keystone':
+            return readiness.ADMIN_TOKEN
+        if self._token is None:
+            identity = self.identity
+            if identity is None:
+                raise LauncherError('keystone was not set up')
+            self._token = identity.token()
+        return self._token
 
     @property
     def databases(self) -> dict[str, str]:
@@ -187,10 +229,17 @@ class Deployment:
         nothing should)."""
         left = [f'process {p.name} (pid {p.pid})' for p in self.processes
                 if p.is_alive()]
-        for name in self.database_names.values():
+        names = list(self.database_names.values())
+        if self.auth == 'keystone':
+            names.append(f'{self.prefix}_keystone')
+        if self.images == 'glance':
+            names.append(f'{self.prefix}_glance')
+        for name in names:
             if self.backends.database_exists(name):
                 left.append(f'database {name}')
         vhosts = self.backends.list_vhosts()
+        left += [f'file {self.workdir / name}' for name in NEIGHBOUR_FILES
+                 if (self.workdir / name).exists()]
         return left + [f'vhost {v}' for v in self.vhosts.values()
                        if v in vhosts]
 
@@ -201,6 +250,9 @@ class Deployment:
             'prefix': self.prefix, 'tree': self.tree,
             'computes_per_cell': self.computes_per_cell,
             'api_port': self.api_port,
+            'auth': self.auth, 'images': self.images,
+            'keystone_port': self.keystone_port,
+            'glance_port': self.glance_port,
             'overrides': self.overrides,
             'created_databases': self.created_databases,
             'created_vhosts': self.created_vhosts,
@@ -230,7 +282,11 @@ class Deployment:
                          api_port=state['api_port'],
                          computes_per_cell=state['computes_per_cell'],
                          backends=backends, out=out,
-                         overrides=state.get('overrides'))
+                         overrides=state.get('overrides'),
+                         auth=state.get('auth', 'noauth2'),
+                         images=state.get('images', 'registry'))
+        deployment.keystone_port = state.get('keystone_port', 0)
+        deployment.glance_port = state.get('glance_port', 0)
         deployment.created_databases = list(state['created_databases'])
         deployment.created_vhosts = list(state['created_vhosts'])
         deployment.supervisor.processes = [ManagedProcess(**p)
@@ -257,7 +313,11 @@ class Deployment:
             self.api_port = free_port()
         (self.workdir / 'logs').mkdir(parents=True, exist_ok=True)
         self.save_state()
-        steps: list[tuple[str, Callable[[], None]]] = [
+        steps: list[tuple[str, Callable[[], None]]] = []
+        if self.auth == 'keystone':
+            steps.append(('keystone and Glance', lambda: self._neighbours(
+                started + timeout)))
+        steps += [
             ('vhosts and databases', self._create_resources),
             ('configuration', self._write_configs),
             ('nova-manage', self._manage_all),
@@ -273,7 +333,58 @@ class Deployment:
         self.out(f'deployment {self.prefix} ready in {elapsed:.1f}s '
                  f'({steps_taken}): API {self.api_url}, cells '
                  + ', '.join(c.name for c in self.cells))
+        if self.auth == 'keystone':
+            self.out(f'cloud {self.prefix}: export OS_CLIENT_CONFIG_FILE='
+                     f'{self.clouds_yaml}; openstack --os-cloud '
+                     f'{self.prefix} server list')
         return elapsed
+
+    def _neighbours(self, deadline: float) -> None:
+        """keystone (and Glance) up and registered, before any cell."""
+        parts = neighbours.Neighbours(self.workdir, self.supervisor.start,
+                                      self.log_tail, self.out)
+        self.keystone_port = free_port()
+        self.save_state()
+        identity = parts.keystone(self.keystone_port,
+                                  self._neighbour_database('keystone'),
+                                  deadline)
+        parts.register(identity, 'nova', identity.nova_password, 'compute',
+                       'nova', f'{self.api_url}/v2.1')
+        if self.images == 'glance':
+            self.glance_port = free_port()
+            self.save_state()
+            parts.glance(identity, self.glance_port,
+                         self._neighbour_database('glance'), deadline)
+        config.write_private(self.clouds_yaml,
+                             neighbours.clouds_yaml(self.prefix, identity))
+
+    def _neighbour_database(self, name: str) -> str:
+        """A new database ``<prefix>_<name>`` (recorded: ``down`` drops
+        it); its URL."""
+        database = f'{self.prefix}_{name}'
+        if self.backends.database_exists(database):
+            raise LauncherError(f'database {database} exists already; '
+                                'choose another --prefix or drop it')
+        self.backends.create_database(database)
+        self.created_databases.append(database)
+        self.save_state()
+        return self.backends.database_url(database)
+
+    def _api_sections(self) -> config.Overrides:
+        """What the API cell's nova.conf says of keystone and Glance."""
+        identity = self.identity
+        if self.auth != 'keystone' or identity is None:
+            return {}
+        sections: config.Overrides = {
+            'api': {'auth_strategy': 'keystone'},
+            'keystone_authtoken': neighbours.authtoken(
+                identity, 'nova', identity.nova_password)}
+        if self.images == 'glance':
+            sections['glance'] = {
+                'auth_url': identity.auth_url, 'username': 'nova',
+                'password': identity.nova_password,
+                'project_name': 'service', 'interface': 'internal'}
+        return sections
 
     def _create_resources(self) -> None:
         vhosts = self.backends.list_vhosts()
@@ -318,7 +429,7 @@ class Deployment:
             state_path.mkdir(parents=True, exist_ok=True)
             config.write_private(plan.conf, config.cell_config(
                 plan, self.backends, str(state_path), self.api_port,
-                self.debug, self.overrides))
+                self.debug, self.overrides, self._api_sections()))
             for host in plan.compute_hosts:
                 config.write_private(self._host_conf(host),
                                      config.compute_host_config(host))
@@ -486,6 +597,12 @@ class Deployment:
             # only what is left to remove.
             errors += self.backends.remove(self.created_databases,
                                            self.created_vhosts)
+            for name in NEIGHBOUR_FILES:
+                path = self.workdir / name
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                elif path.exists():
+                    path.unlink()
         self.save_state()
         if errors:
             raise LauncherError('; '.join(errors))

@@ -63,7 +63,7 @@ def reported(dep: Deployment, plan: CellPlan) -> set[tuple[str, str]]:
 def missing_before_cells(dep: Deployment) -> list[str]:
     """Everything but the child cells' nova-cells: those start last."""
     missing = []
-    if not api_answers(dep.api_url):
+    if not api_answers(dep.api_url, dep.api_token()):
         missing.append('nova-api not answering')
     for plan in dep.cells:
         wanted = {s for s in plan.expected_services
@@ -100,11 +100,12 @@ def not_consuming(dep: Deployment, plans: Iterable[CellPlan]) -> list[str]:
     return found
 
 
-def api_answers(api_url: str) -> bool:
-    """Whether nova-api at ``api_url`` lists the flavors."""
+def api_answers(api_url: str, token: str = ADMIN_TOKEN) -> bool:
+    """Whether nova-api at ``api_url`` lists the flavors to an
+    administrator's ``token``."""
     request = urllib.request.Request(
         f'{api_url}/v2.1/flavors',
-        headers={'X-Auth-Token': ADMIN_TOKEN,
+        headers={'X-Auth-Token': token,
                  'Accept': 'application/json'})
     try:
         with urllib.request.urlopen(request, timeout=5) as response:

@@ -1,0 +1,91 @@
+"""Where images live: the API cell's own registry, or Glance.
+
+:class:`ImageService` is what the compute API and nova-cells ask about
+images (get, list, create, update, delete), each image a plain dict in
+the registry's shape (``id``, ``name``, ``status``, ``is_public``,
+``owner``, ``size``, ``min_ram``, ``min_disk``, ``container_format``,
+``disk_format``, ``properties``, ``created_at``, ``updated_at``).
+:class:`RegistryImages` keeps them in the API cell's database (the
+embedded default); :class:`nova.glance.GlanceImages` in Glance.
+:func:`from_conf` picks one from ``[glance]``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from typing import Protocol
+
+from oslo_config import cfg
+
+from nova.context import RequestContext
+from nova.db.api import Database
+
+Image = dict[str, Any]
+
+
+class ImageService(Protocol):
+    """The images the API cell serves and boots from."""
+
+    #: Whether images live in this cell's database (default images are
+    #: registered there at start).
+    in_database: bool
+
+    def get(self, ctxt: RequestContext, image_id: str) -> Image:
+        """One image the caller may see; :class:`ImageNotFound` else."""
+        ...
+
+    def get_all(self, ctxt: RequestContext) -> list[Image]:
+        """The images the caller may see."""
+        ...
+
+    def create(self, ctxt: RequestContext, values: Image) -> Image:
+        """A new image record (``values['id']`` is its uuid)."""
+        ...
+
+    def update(self, ctxt: RequestContext, image_id: str,
+               values: Image) -> None:
+        """Move an image forward (``status`` ``saving`` then ``active``,
+        with its ``size``); a late, earlier status changes nothing."""
+        ...
+
+    def delete(self, ctxt: RequestContext, image_id: str) -> None:
+        """Remove an image; :class:`ImageNotFound` if there is none."""
+        ...
+
+
+class RegistryImages:
+    """Images in the API cell's ``images`` table."""
+
+    in_database = True
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def get(self, ctxt: RequestContext, image_id: str) -> Image:
+        return self.db.image_get(ctxt, image_id)
+
+    def get_all(self, ctxt: RequestContext) -> list[Image]:
+        return self.db.image_get_all(ctxt)
+
+    def create(self, ctxt: RequestContext, values: Image) -> Image:
+        return self.db.image_create(ctxt, values)
+
+    def update(self, ctxt: RequestContext, image_id: str,
+               values: Image) -> None:
+        self.db.image_update(ctxt, image_id, values, forward_only=True)
+
+    def delete(self, ctxt: RequestContext, image_id: str) -> None:
+        self.db.image_destroy(ctxt, image_id)
+
+
+def uses_glance(conf: cfg.ConfigOpts) -> bool:
+    """Whether ``[glance]`` names an image service."""
+    return bool(conf.glance.api_servers or conf.glance.auth_url)
+
+
+def from_conf(conf: cfg.ConfigOpts, db: Database) -> ImageService:
+    """Glance when ``[glance]`` names one, else the registry in ``db``."""
+    if not uses_glance(conf):
+        return RegistryImages(db)
+    from nova import glance
+    return glance.GlanceImages(glance.GlanceClient.from_conf(conf))
