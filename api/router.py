@@ -141,6 +141,9 @@ class APIRouter:
         version = api_version.negotiate(req.headers)
         req.environ[api_version.ENVIRON_KEY] = version
         match = self._match(req)
+        if not api_version.route_allowed(match['controller'],
+                                         match['action'], version):
+            raise errors.ResourceNotFound()
         kwargs = {k: v for k, v in match.items()
                   if k not in ('controller', 'action')}
         wsgi.request_content_type(req)
