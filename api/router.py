@@ -27,6 +27,7 @@ from nova.api import instance_actions
 from nova.api import keypairs
 from nova.api import server_actions
 from nova.api import server_metadata
+from nova.api import server_tags
 from nova.api import servers
 from nova.api import versions
 from nova.api import wsgi
@@ -59,6 +60,15 @@ ROUTES: tuple[tuple[str, str, str, str], ...] = (
      'index'),
     ('/servers/{server_id}/os-instance-actions/{id}', 'GET',
      'instance_actions', 'show'),
+    # Microversioned routes: api_version._HISTORY says from which version.
+    ('/servers/{server_id}/tags', 'GET', 'server_tags', 'index'),
+    ('/servers/{server_id}/tags', 'PUT', 'server_tags', 'update_all'),
+    ('/servers/{server_id}/tags', 'DELETE', 'server_tags', 'delete_all'),
+    ('/servers/{server_id}/tags/{id}', 'GET', 'server_tags', 'show'),
+    ('/servers/{server_id}/tags/{id}', 'PUT', 'server_tags', 'update'),
+    ('/servers/{server_id}/tags/{id}', 'DELETE', 'server_tags', 'delete'),
+    ('/servers/{server_id}/topology', 'GET', 'server_topology', 'index'),
+    ('/flavors/{id}', 'PUT', 'flavor_manage', 'update'),
     # Flavor administration.
     ('/flavors', 'POST', 'flavor_manage', 'create'),
     ('/flavors/{id}', 'DELETE', 'flavor_manage', 'delete'),
@@ -120,6 +130,8 @@ class APIRouter:
             'extra_specs': flavor_manage.FlavorExtraSpecsController(deps),
             'keypairs': keypairs.KeypairsController(deps),
             'images': images.ImagesController(deps),
+            'server_tags': server_tags.ServerTagsController(deps),
+            'server_topology': server_tags.ServerTopologyController(deps),
         }
         self.controllers.update(admin_routes.controllers(deps))
         self.mapper = build_mapper()

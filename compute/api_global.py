@@ -217,6 +217,13 @@ class GlobalDataMixin:
             ctxt, flavorid, {str(k): None if v is None else str(v)
                              for k, v in specs.items()})
 
+    def flavor_update_description(self, ctxt: RequestContext,
+                                  flavorid: str, description: str | None
+                                  ) -> objects.Flavor:
+        """Change a flavor's description (microversion 2.55)."""
+        return objects.Flavor.from_db(self.db.flavor_update_description(
+            ctxt, flavorid, description))
+
     def flavor_extra_spec_delete(self, ctxt: RequestContext, flavorid: str,
                                  key: str) -> None:
         self.db.flavor_extra_spec_delete(ctxt, flavorid, key)

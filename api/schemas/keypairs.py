@@ -31,7 +31,7 @@ create = {
 @functools.cache
 def create_for(version: APIVersion) -> dict[str, Any]:
     """The create body at ``version``: 2.2 ``type``, 2.10 ``user_id``."""
-    schema = copy.deepcopy(create)
+    schema: Any = copy.deepcopy(create)
     props = schema['properties']['keypair']['properties']
     if version >= APIVersion(2, 2):
         props['type'] = {'type': 'string', 'enum': ['ssh', 'x509']}

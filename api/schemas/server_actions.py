@@ -99,7 +99,7 @@ def rebuild_for(version: APIVersion) -> Schema:
     """The rebuild body at ``version``: 2.19 ``description``, 2.54
     ``key_name``, 2.57 ``user_data`` and no ``personality``, 2.63
     ``trusted_image_certificates``."""
-    schema = copy.deepcopy(rebuild)
+    schema: Any = copy.deepcopy(rebuild)
     props = schema['properties']['rebuild']['properties']
     if version >= APIVersion(2, 19):
         props['description'] = types.description
@@ -117,7 +117,7 @@ def rebuild_for(version: APIVersion) -> Schema:
 @functools.cache
 def update_for(version: APIVersion) -> Schema:
     """``PUT /servers/{id}`` at ``version``: 2.19 ``description``."""
-    schema = copy.deepcopy(update)
+    schema: Any = copy.deepcopy(update)
     if version >= APIVersion(2, 19):
         schema['properties']['server']['properties']['description'] = \
             types.description

@@ -134,7 +134,7 @@ _personality = {
 @functools.cache
 def create_for(version: APIVersion) -> dict[str, Any]:
     """The body of ``POST /servers`` at ``version``."""
-    schema = copy.deepcopy(create)
+    schema: Any = copy.deepcopy(create)
     server = schema['properties']['server']
     props = server['properties']
     network = props['networks']['oneOf'][1]['items']
@@ -171,7 +171,7 @@ _STRICT_IGNORED = (
 @functools.cache
 def index_query_for(version: APIVersion) -> dict[str, Any]:
     """The query of ``GET /servers`` (and ``/detail``) at ``version``."""
-    schema = copy.deepcopy(index_query)
+    schema: Any = copy.deepcopy(index_query)
     props = schema['properties']
     props['ip6'] = types.query_string
     if version >= _v('2.26'):

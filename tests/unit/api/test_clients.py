@@ -65,7 +65,7 @@ def test_openstacksdk(served, compute):
 
 
 def test_python_novaclient(served, compute):
-    novaclient = pytest.importorskip('novaclient.client')
+    pytest.importorskip('novaclient.client')
     from keystoneauth1 import session as ks_session
     from keystoneauth1 import token_endpoint
 
@@ -159,7 +159,7 @@ def test_openstacksdk_flavor_create(served, compute):
 
 
 def test_python_novaclient_actions(served, compute):
-    novaclient = pytest.importorskip('novaclient.client')
+    pytest.importorskip('novaclient.client')
     from keystoneauth1 import session as ks_session
     from keystoneauth1 import token_endpoint
 
