@@ -210,7 +210,7 @@ _HISTORY: tuple[Microversion, ...] = (
                  'UUIDs (derived from the cell-qualified id); '
                  '``PUT /os-services/{id}``; hypervisor '
                  '``hypervisor_hostname_pattern`` and ``with_servers``; '
-                 'the old PUT actions and ``search`` answer 404.',
+                 'the old PUT actions answer 400, ``search`` 404.',
                  routes_removed=('os-hypervisors:search',)),
     Microversion('2.54', HERE, 'Rebuild: ``key_name`` (null unsets).'),
     Microversion('2.55', HERE, 'Flavors: ``description`` in views and on '

@@ -86,7 +86,9 @@ def _page(req: wsgi.ApiRequest, actions: list[dict[str, Any]]
                    'to changes-before.')
 
     def changed(action: dict[str, Any]) -> Any:
-        return action.get('updated_at') or action.get('start_time')
+        value = action.get('updated_at') or action.get('start_time')
+        # Compared naive, in UTC, as the database keeps them.
+        return timeutils.normalize_time(value) if value else None
     if since is not None:
         actions = [a for a in actions if changed(a) and changed(a) >= since]
     if before is not None:

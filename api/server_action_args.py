@@ -65,7 +65,9 @@ def rebuild(call: server_common.ActionCall) -> wsgi.Result:
         call.req, call.compute_api, call.enforcer, instance))
     if call.req.at_least('2.57'):
         # From 2.57 the rebuilt server shows its user data.
-        server['user_data'] = instance.user_data
+        server['user_data'] = (instance.user_data
+                               if instance.obj_attr_is_set('user_data')
+                               else None)
     server['adminPass'] = password
     return wsgi.Result({'server': server}, status=202,
                        headers={'Location': server['links'][0]['href']})

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from oslo_utils import uuidutils
+
 from nova import exception
 from nova.api import common
 from nova.api import deps as api_deps
@@ -116,6 +118,8 @@ class ServicesController:
     def _update_by_uuid(self, req: wsgi.ApiRequest, ctxt: Any, id: str,
                         body: Any) -> wsgi.Result:
         """``PUT /os-services/{uuid}`` (2.53): the whole service back."""
+        if not uuidutils.is_uuid_like(id):
+            raise errors.BadRequest(reason=f'Invalid uuid {id}')
         validation.validate_body(schemas.service_update_v253, body)
         if not body:
             raise errors.BadRequest(
