@@ -124,7 +124,8 @@ class HypervisorsController:
         views = [hypervisor_view(n, detail, req) for n in nodes]
         result: dict[str, Any] = {}
         if req.at_least('2.33'):
-            views = self._page(req, views)
+            views = common.page_after(req, views, lambda v: v['id'],
+                                      'marker [{marker}] not found')
             if 'limit' in req.GET and views and \
                     len(views) == int(req.GET['limit']):
                 result['hypervisors_links'] = [{
@@ -134,20 +135,6 @@ class HypervisorsController:
         self._with_servers(req, ctxt, nodes, views)
         result['hypervisors'] = views
         return wsgi.Result(result)
-
-    @staticmethod
-    def _page(req: wsgi.ApiRequest, views: list[dict[str, Any]]
-              ) -> list[dict[str, Any]]:
-        marker = req.GET.get('marker')
-        if marker is not None:
-            ids = [str(v['id']) for v in views]
-            if marker not in ids:
-                raise errors.BadRequest(
-                    reason=f'marker [{marker}] not found')
-            views = views[ids.index(marker) + 1:]
-        if 'limit' in req.GET:
-            views = views[:int(req.GET['limit'])]
-        return views
 
     def _with_servers(self, req: wsgi.ApiRequest, ctxt: Any,
                       nodes: list[dict[str, Any]],

@@ -94,16 +94,8 @@ def _page(req: wsgi.ApiRequest, actions: list[dict[str, Any]]
     if before is not None:
         actions = [a for a in actions
                    if changed(a) and changed(a) <= before]
-    marker = req.GET.get('marker')
-    if marker is not None:
-        ids = [a.get('request_id') for a in actions]
-        if marker not in ids:
-            raise errors.BadRequest(
-                reason=f'Marker {marker} could not be found.')
-        actions = actions[ids.index(marker) + 1:]
-    if 'limit' in req.GET:
-        actions = actions[:int(req.GET['limit'])]
-    return actions
+    return common.page_after(req, actions, lambda a: a.get('request_id'),
+                             'Marker {marker} could not be found.')
 
 
 def _event(req: wsgi.ApiRequest, event: dict[str, Any],

@@ -131,13 +131,6 @@ class KeypairsController:
 def _page(req: wsgi.ApiRequest, keypairs: list[dict[str, Any]]
           ) -> list[dict[str, Any]]:
     """A page of key pairs sorted by name (2.35)."""
-    keypairs = sorted(keypairs, key=lambda kp: kp['name'])
-    marker = req.GET.get('marker')
-    if marker is not None:
-        names = [kp['name'] for kp in keypairs]
-        if marker not in names:
-            raise errors.BadRequest(reason=f'marker [{marker}] not found')
-        keypairs = keypairs[names.index(marker) + 1:]
-    if 'limit' in req.GET:
-        keypairs = keypairs[:int(req.GET['limit'])]
-    return keypairs
+    return common.page_after(
+        req, sorted(keypairs, key=lambda kp: kp['name']),
+        lambda kp: kp['name'], 'marker [{marker}] not found')

@@ -74,6 +74,11 @@ class QuotaSetsController:
         shown.pop('id')
         return wsgi.Result({'quota_set': shown})
 
+    def delete(self, req: wsgi.ApiRequest, id: str) -> wsgi.Result:
+        ctxt = self._authorize(req, 'delete', id)
+        self.quotas.reset(ctxt, id)
+        return wsgi.Result(status=202)
+
 
 def _shown(req: wsgi.ApiRequest, values: dict[str, Any],
            project_id: str) -> dict[str, Any]:
@@ -81,8 +86,3 @@ def _shown(req: wsgi.ApiRequest, values: dict[str, Any],
     hidden = schemas.hidden_resources(req.api_version)
     return dict({k: v for k, v in values.items() if k not in hidden},
                 id=project_id)
-
-    def delete(self, req: wsgi.ApiRequest, id: str) -> wsgi.Result:
-        ctxt = self._authorize(req, 'delete', id)
-        self.quotas.reset(ctxt, id)
-        return wsgi.Result(status=202)

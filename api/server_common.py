@@ -46,6 +46,16 @@ def get_server(compute_api: Any, context: nova_context.RequestContext,
     return instance
 
 
+def authorized_server(compute_api: Any, enforcer: Any,
+                      req: wsgi.ApiRequest, server_id: str,
+                      rule: str) -> objects.Instance:
+    """The server ``server_id`` if the caller may see it (else 404) and
+    ``rule`` allows the caller on it (else 403)."""
+    instance = get_server(compute_api, req.context, server_id)
+    policy.authorize(enforcer, req.context, rule, target=target(instance))
+    return instance
+
+
 def target(instance: objects.Instance) -> dict[str, Any]:
     """The policy target of ``instance``: its project and user."""
     return {'project_id': instance.project_id, 'user_id': instance.user_id}

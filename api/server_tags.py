@@ -18,7 +18,6 @@ from nova import exception
 from nova import objects
 from nova.api import deps as api_deps
 from nova.api import errors
-from nova.api import policy
 from nova.api import resource_policies as rules
 from nova.api import server_common
 from nova.api import validation
@@ -46,12 +45,9 @@ class ServerTagsController:
 
     def _server(self, req: wsgi.ApiRequest, server_id: str,
                 action: str) -> objects.Instance:
-        instance = server_common.get_server(self.compute_api, req.context,
-                                            server_id)
-        policy.authorize(self.enforcer, req.context,
-                         rules.SERVER_TAGS % action,
-                         target=server_common.target(instance))
-        return instance
+        return server_common.authorized_server(
+            self.compute_api, self.enforcer, req, server_id,
+            rules.SERVER_TAGS % action)
 
     def _save(self, req: wsgi.ApiRequest, instance: objects.Instance,
               tags: list[str]) -> list[str]:
@@ -119,11 +115,9 @@ class ServerTopologyController:
         self.enforcer = deps.enforcer
 
     def index(self, req: wsgi.ApiRequest, server_id: str) -> wsgi.Result:
-        instance = server_common.get_server(self.compute_api, req.context,
-                                            server_id)
-        policy.authorize(self.enforcer, req.context,
-                         rules.TOPOLOGY % 'index',
-                         target=server_common.target(instance))
+        server_common.authorized_server(self.compute_api, self.enforcer,
+                                        req, server_id,
+                                        rules.TOPOLOGY % 'index')
         # The fake driver gives no server a NUMA topology: Nova's answer
         # for such a server.
         return wsgi.Result({'nodes': [], 'pagesize_kb': None})
