@@ -112,7 +112,7 @@ _HISTORY: tuple[Microversion, ...] = (
                  'not on this branch.'),
     Microversion('2.14', ABSENT, 'No change here: concerns evacuate '
                  '(``onSharedStorage`` removed), which this project lacks '
-                 '(400 not supported after schema checks).'),
+                 '(400 "There is no such action").'),
     Microversion('2.15', ABSENT, 'No change here: concerns server groups '
                  '(soft affinity), not on this branch.'),
     Microversion('2.16', HERE, 'Server detail: ``host_status`` (UP, DOWN, '
@@ -120,8 +120,10 @@ _HISTORY: tuple[Microversion, ...] = (
     Microversion('2.17', HERE, 'Action ``trigger_crash_dump``: the fake '
                  'driver cannot, so 400 as Nova answers an unsupporting '
                  'driver (409 for a server not ACTIVE).'),
-    Microversion('2.18', HERE, 'The project ID in URLs is optional (both '
-                 'forms are served at every version).'),
+    Microversion('2.18', HERE, 'The project ID in URLs is optional: '
+                 '``/v2.1/{project_id}/servers`` and ``/v2.1/servers`` are '
+                 'both served (at every version, as in Nova); another '
+                 'project\'s ID is a 400.'),
     Microversion('2.19', HERE, 'Server ``description`` on create, update '
                  'and rebuild, and in the detail view; travels to the '
                  'cell like the name.'),
@@ -263,7 +265,9 @@ _HISTORY: tuple[Microversion, ...] = (
     Microversion('2.76', ABSENT, 'No change here: concerns the '
                  'power-update external event, which this project lacks.'),
     Microversion('2.77', HERE, 'Unshelve: ``availability_zone`` (409 '
-                 'unless SHELVED_OFFLOADED, 400 for an unknown zone).'),
+                 'unless SHELVED_OFFLOADED, 400 for an unknown zone or one '
+                 'other than the server\'s own: it comes back in its '
+                 'cell).'),
     Microversion('2.78', HERE, '``GET /servers/{id}/topology``: no NUMA '
                  'here, so ``{"nodes": [], "pagesize_kb": null}``.',
                  routes_added=('server_topology',)),

@@ -10,6 +10,7 @@ propagate to the ``faultwrap`` filter, which renders them.
 from __future__ import annotations
 
 from collections.abc import Mapping
+import re
 from typing import Any
 
 import routes
@@ -152,6 +153,7 @@ class APIRouter:
     def __call__(self, req: wsgi.ApiRequest) -> webob.Response:
         version = api_version.negotiate(req.headers)
         req.environ[api_version.ENVIRON_KEY] = version
+        _strip_project_id(req)
         match = self._match(req)
         if not api_version.route_allowed(match['controller'],
                                          match['action'], version):
@@ -167,6 +169,29 @@ class APIRouter:
         for name, value in api_version.response_headers(version):
             response.headers.add(name, value)
         return response
+
+
+def _strip_project_id(req: wsgi.ApiRequest) -> None:
+    """Serve ``/v2.1/{project_id}/servers`` as ``/v2.1/servers``: the
+    project ID in URLs, optional since 2.18, is the caller's own or a
+    400 as in Nova."""
+    first, _sep, rest = req.path_info.lstrip('/').partition('/')
+    if not first or first in _TOP_SEGMENTS:
+        return
+    project_id = req.context.project_id
+    if first == project_id:
+        req.script_name += '/' + first
+        req.path_info = '/' + rest
+    elif _PROJECT_ID.match(first):
+        raise errors.BadRequest(
+            reason=f"Malformed request URL: URL's project_id '{first}' "
+                   f"doesn't match Context's project_id '{project_id}'")
+
+
+# The first segments of the routes: anything else may be a project ID.
+_TOP_SEGMENTS = frozenset(path.lstrip('/').split('/')[0]
+                          for path, _m, _c, _a in ROUTES)
+_PROJECT_ID = re.compile(r'^[0-9a-f]{32}$|^[0-9a-f-]{36}$')
 
 
 def app_factory(global_conf: Mapping[str, Any],

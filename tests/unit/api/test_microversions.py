@@ -740,3 +740,21 @@ def test_app_serves_the_range_it_advertises(conf, compute):
     assert (doc['min_version'], doc['version']) == ('2.1', '2.79')
     root = request(app, 'GET', '/', token=None).json['versions']
     assert root[1]['version'] == '2.79'
+
+
+def test_2_18_project_id_in_urls_is_optional(conf, compute):
+    app = wsgi_app.load_app(conf, compute)
+    inst = compute.add_instance()
+    for version in ('2.1', '2.18', '2.79'):
+        resp = request(app, 'GET', f'/v2.1/proj1/servers/{inst.uuid}',
+                       headers=at(version))
+        assert resp.status_int == 200
+        assert resp.json['server']['id'] == inst.uuid
+    # Links name the server under the endpoint the client used.
+    assert '/v2.1/proj1/servers/' in resp.json['server']['links'][0]['href']
+    other = '0123456789abcdef0123456789abcdef'
+    resp = request(app, 'GET', f'/v2.1/{other}/servers')
+    assert resp.status_int == 400
+    assert "doesn't match Context's project_id" in \
+        resp.json['badRequest']['message']
+    assert request(app, 'GET', '/v2.1/servers').status_int == 200
