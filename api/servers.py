@@ -123,7 +123,7 @@ class ServersController:
         # views that show it are not kept.
         if not self.rendered.size or host_status is not None:
             servers = self._rows(query, views.DETAIL_COLUMNS,
-                                 views.DETAIL_SIDE_TABLES)
+                                 render.side_tables)
             return self._collection(
                 req, 'servers/detail',
                 [render.detail(server) for server in servers],
@@ -147,13 +147,13 @@ class ServersController:
         if missing and len(missing) * 2 <= len(page):
             rows = self._rows(
                 (context, dict(search_opts, uuid=missing), None, None),
-                views.DETAIL_COLUMNS, views.DETAIL_SIDE_TABLES)
+                views.DETAIL_COLUMNS, render.side_tables)
         if len(missing) * 2 > len(page) or len(rows) != len(missing):
             # Mostly new, or one of them went (or stopped matching) since
             # the page was read: the page read whole, as without the
             # cache, so that it stays one consistent page.
             rows = self._rows(query, views.DETAIL_COLUMNS,
-                              views.DETAIL_SIDE_TABLES)
+                              render.side_tables)
             page = [(row['uuid'], row['revision']) for row in rows]
             views_held = [None] * len(page)
         fresh = {row['uuid']: (row['revision'],

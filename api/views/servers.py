@@ -35,8 +35,19 @@ DETAIL_COLUMNS = BASIC_COLUMNS + (
     'launched_at', 'terminated_at', 'progress', 'revision',
     'display_description', 'locked', 'reservation_id', 'launch_index',
     'hostname', 'user_data', 'cell_name')
-DETAIL_SIDE_TABLES = ('metadata', 'network_info', 'system_metadata',
-                      'tags')
+DETAIL_SIDE_TABLES = ('metadata', 'network_info')
+
+
+def detail_side_tables(req: wsgi.ApiRequest) -> tuple[str, ...]:
+    """The side tables a detailed listing reads at the request's
+    version: tags from 2.26, system metadata (the lock's reason) from
+    2.73."""
+    tables: tuple[str, ...] = DETAIL_SIDE_TABLES
+    if req.at_least('2.26'):
+        tables += ('tags',)
+    if req.at_least('2.73'):
+        tables += ('system_metadata',)
+    return tables
 
 _FAULT_STATUSES = ('ERROR', 'DELETED')
 _PROGRESS_STATUSES = ('ACTIVE', 'BUILD', 'REBUILD', 'RESIZE',
@@ -195,6 +206,8 @@ class Renderer:
                     self.is_admin, show_host_attrs, self.version,
                     show_extra_specs)
         self.at_least = req.at_least
+        # What a listing reads besides the instance rows.
+        self.side_tables = detail_side_tables(req)
         self._servers = common.Links(req, COLLECTION)
         self._image_links = common.Links(req, 'images')
         self._flavor_links = common.Links(req, 'flavors')
