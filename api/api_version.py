@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from collections.abc import Sequence
 import dataclasses
+import functools
 import re
 import textwrap
 from typing import NamedTuple
@@ -53,6 +54,13 @@ class APIVersion(NamedTuple):
 
     def __str__(self) -> str:
         return f'{self.major}.{self.minor}'
+
+
+@functools.lru_cache(maxsize=256)
+def parsed(text: str) -> APIVersion:
+    """``APIVersion.parse`` of a version the code names, kept: views ask
+    for the same few versions once per server of a listing."""
+    return APIVersion.parse(text)
 
 
 # What a microversion is here.
