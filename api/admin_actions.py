@@ -71,10 +71,15 @@ def migrate_live(call: server_common.ActionCall) -> wsgi.Result:
     400 of a failed pre-check (no hypervisor here can live-migrate)."""
     call.authorize(rules.MIGRATE_SERVER % 'migrate_live')
     args = call.args
+    # From 2.25 block_migration may be "auto" (None here: the scheduler
+    # would decide) and disk_over_commit is gone.
+    block = args['block_migration']
     call.compute_api.live_migrate(
         call.context, call.instance, args['host'],
-        common.parse_bool(args['block_migration'], 'block_migration'),
-        common.parse_bool(args['disk_over_commit'], 'disk_over_commit'))
+        None if block == 'auto' else common.parse_bool(block,
+                                                       'block_migration'),
+        common.parse_bool(args.get('disk_over_commit', False),
+                          'disk_over_commit'))
     return wsgi.Result(status=202)
 
 
@@ -87,6 +92,4 @@ HANDLERS: Mapping[str, tuple[dict[str, Any] | None,
                          'addSecurityGroup'),
     'removeSecurityGroup': (schemas.remove_security_group,
                             remove_security_group, 'removeSecurityGroup'),
-    'os-migrateLive': (schemas.migrate_live, migrate_live,
-                       'os-migrateLive'),
 }

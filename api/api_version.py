@@ -1,8 +1,15 @@
-"""Compute API microversions: the supported range and header negotiation.
+"""Compute API microversions: the table of changes, the supported range
+and header negotiation.
 
-``_HISTORY`` is the one list to extend when a microversion is added: the
-minimum and maximum the API advertises (in the version documents and in
-negotiation) are its first and last entries.
+``_HISTORY`` is the one table of microversions: each entry says what the
+version changes here (request schema, response fields, status codes,
+routes) or which absent service it concerns.  The minimum and maximum the
+API advertises (in the version documents and in negotiation) are its
+first and last entries, and the README's table is rendered from it
+(:func:`readme_table`).  Code consults the request's version with
+:meth:`nova.api.wsgi.ApiRequest.at_least`; routes that exist only from or
+until a version are named here and checked by the router
+(:func:`route_allowed`).
 
 A client asks for a microversion with ``OpenStack-API-Version: compute X.Y``
 or the legacy ``X-OpenStack-Nova-API-Version: X.Y``; the newer header wins
@@ -14,8 +21,13 @@ API together with ``Vary`` so caches keep responses apart.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Sequence
+import dataclasses
+import functools
 import re
+import textwrap
 from typing import NamedTuple
+from typing import TypeVar
 
 from nova.api import errors
 
@@ -23,11 +35,6 @@ SERVICE_TYPE = 'compute'
 HEADER = 'OpenStack-API-Version'
 LEGACY_HEADER = 'X-OpenStack-Nova-API-Version'
 ENVIRON_KEY = 'nova.api_version'
-
-# Each microversion with what it changed; append to add one.
-_HISTORY: tuple[tuple[str, str], ...] = (
-    ('2.1', 'Initial version: the v2 API with strict input validation.'),
-)
 
 _VERSION_RE = re.compile(r'^([1-9]\d*)\.([1-9]\d*|0)$')
 
@@ -49,8 +56,294 @@ class APIVersion(NamedTuple):
         return f'{self.major}.{self.minor}'
 
 
-MIN_VERSION = APIVersion.parse(_HISTORY[0][0])
-MAX_VERSION = APIVersion.parse(_HISTORY[-1][0])
+@functools.lru_cache(maxsize=256)
+def parsed(text: str) -> APIVersion:
+    """``APIVersion.parse`` of a version the code names, kept: views ask
+    for the same few versions once per server of a listing."""
+    return APIVersion.parse(text)
+
+
+# What a microversion is here.
+HERE = 'here'        # its change is implemented
+ABSENT = 'absent'    # it concerns something this project lacks
+
+
+@dataclasses.dataclass(frozen=True)
+class Microversion:
+    """One row of the table: a version and what it changes."""
+
+    version: str
+    kind: str
+    change: str
+    routes_added: tuple[str, ...] = ()
+    routes_removed: tuple[str, ...] = ()
+
+    @property
+    def parsed(self) -> APIVersion:
+        return APIVersion.parse(self.version)
+
+
+# Each microversion: what it changes here (request schema, response
+# fields, status codes, routes), or what it concerns that this project
+# lacks.  ``routes_added``/``routes_removed`` name router controllers
+# (``name`` or ``name:action``) that exist only from / only before the
+# version; the README's table is rendered from this one.
+_HISTORY: tuple[Microversion, ...] = (
+    Microversion('2.1', HERE, 'Initial version: the v2 API with strict '
+                 'input validation.'),
+    Microversion('2.2', HERE, 'Key pairs: ``type`` (ssh, x509) on create '
+                 'and in every view; create answers 201, delete 204.'),
+    Microversion('2.3', HERE, 'Server detail (with host attributes): '
+                 '``OS-EXT-SRV-ATTR:`` reservation_id, launch_index, '
+                 'ramdisk_id, kernel_id, hostname, root_device_name, '
+                 'user_data.'),
+    Microversion('2.4', ABSENT, 'No change here: concerns os-fixed-ips, '
+                 'which this project lacks.'),
+    Microversion('2.5', HERE, 'Servers listing: ``ip6`` filter allowed to '
+                 'non-admins.'),
+    Microversion('2.6', ABSENT, 'No change here: concerns remote consoles, '
+                 'which this project lacks (404).'),
+    Microversion('2.7', ABSENT, 'No change here: concerns flavor access '
+                 '(is_public conflict), not on this branch.'),
+    Microversion('2.8', ABSENT, 'No change here: concerns remote consoles '
+                 '(mks), which this project lacks.'),
+    Microversion('2.9', HERE, 'Server detail, update and rebuild: '
+                 '``locked``.'),
+    Microversion('2.10', HERE, 'Key pairs: an administrator names another '
+                 'user (``user_id`` in the create body, ``?user_id=`` on '
+                 'list, show and delete).'),
+    Microversion('2.11', HERE, 'Services: ``forced_down`` in the view; '
+                 '``PUT /os-services/force-down``.'),
+    Microversion('2.12', ABSENT, 'No change here: concerns '
+                 'os-virtual-interfaces, which this project lacks.'),
+    Microversion('2.13', ABSENT, 'No change here: concerns server groups, '
+                 'not on this branch.'),
+    Microversion('2.14', ABSENT, 'No change here: concerns evacuate '
+                 '(``onSharedStorage`` removed), which this project lacks '
+                 '(400 "There is no such action").'),
+    Microversion('2.15', ABSENT, 'No change here: concerns server groups '
+                 '(soft affinity), not on this branch.'),
+    Microversion('2.16', HERE, 'Server detail: ``host_status`` (UP, DOWN, '
+                 'MAINTENANCE, UNKNOWN or empty) for administrators.'),
+    Microversion('2.17', HERE, 'Action ``trigger_crash_dump``: the fake '
+                 'driver cannot, so 400 as Nova answers an unsupporting '
+                 'driver (409 for a server not ACTIVE).'),
+    Microversion('2.18', HERE, 'The project ID in URLs is optional: '
+                 '``/v2.1/{project_id}/servers`` and ``/v2.1/servers`` are '
+                 'both served (at every version, as in Nova); another '
+                 'project\'s ID is a 400.'),
+    Microversion('2.19', HERE, 'Server ``description`` on create, update '
+                 'and rebuild, and in the detail view; travels to the '
+                 'cell like the name.'),
+    Microversion('2.20', ABSENT, 'No change here: concerns volume attach '
+                 'on shelved servers; volumes are absent.'),
+    Microversion('2.21', HERE, 'Instance actions of a deleted server are '
+                 'listed and shown.'),
+    Microversion('2.22', ABSENT, 'No change here: concerns live migrations '
+                 '(force complete), which this project lacks.'),
+    Microversion('2.23', ABSENT, 'No change here: concerns server '
+                 'migrations, which this project lacks.'),
+    Microversion('2.24', ABSENT, 'No change here: concerns live migration '
+                 'abort, which this project lacks.'),
+    Microversion('2.25', HERE, '``os-migrateLive`` schema: '
+                 '``block_migration`` may be ``auto``, '
+                 '``disk_over_commit`` gone; live migration itself is '
+                 'absent (400 after the checks).'),
+    Microversion('2.26', HERE, 'Server tags: ``/servers/{id}/tags`` '
+                 'routes, ``tags`` in the detail view, filters ``tags``, '
+                 '``tags-any``, ``not-tags``, ``not-tags-any``; tags '
+                 'travel to the cell.', routes_added=('server_tags',)),
+    Microversion('2.27', HERE, 'The ``OpenStack-API-Version`` header '
+                 '(served at every version).'),
+    Microversion('2.28', HERE, 'Hypervisors: ``cpu_info`` an object, not '
+                 'a string.'),
+    Microversion('2.29', ABSENT, 'No change here: concerns evacuate '
+                 '(``force``), which this project lacks.'),
+    Microversion('2.30', HERE, '``os-migrateLive`` schema: ``force``; '
+                 'live migration itself is absent.'),
+    Microversion('2.31', ABSENT, 'No change here: concerns console auth '
+                 'tokens, which this project lacks.'),
+    Microversion('2.32', HERE, 'Create: a ``tag`` on each network '
+                 '(2.32-2.36); block devices are refused (no volumes).'),
+    Microversion('2.33', HERE, 'Hypervisors: ``limit`` and ``marker``.'),
+    Microversion('2.34', ABSENT, 'No change here: concerns live migration '
+                 'checks, which this project lacks.'),
+    Microversion('2.35', HERE, 'Key pairs: ``limit`` and ``marker``, sorted '
+                 'by name.'),
+    Microversion('2.36', HERE, 'Proxy APIs answer 404 (``/images``); '
+                 'network quotas gone from limits and quota sets.',
+                 routes_removed=('images', 'os-networks',
+                                 'os-tenant-networks', 'os-fixed-ips',
+                                 'os-floating-ips', 'os-floating-ips-bulk',
+                                 'os-floating-ip-pools',
+                                 'os-floating-ip-dns',
+                                 'os-security-groups',
+                                 'os-security-group-rules',
+                                 'os-security-group-default-rules',
+                                 'os-volumes', 'os-snapshots',
+                                 'os-baremetal-nodes', 'os-fping')),
+    Microversion('2.37', HERE, 'Create: ``networks`` required (a list, '
+                 '``auto`` or ``none``), network uuids strictly UUIDs; no '
+                 '``tag`` on networks (until 2.42).'),
+    Microversion('2.38', HERE, 'Servers listing: an unknown ``status`` is '
+                 'a 400 (an empty list before).'),
+    Microversion('2.39', HERE, '``maxImageMeta`` gone from limits '
+                 '(the image-metadata proxy was never served here).',
+                 routes_removed=('image_metadata',)),
+    Microversion('2.40', ABSENT, 'No change here: concerns '
+                 'os-simple-tenant-usage paging, not on this branch.'),
+    Microversion('2.41', ABSENT, 'No change here: concerns aggregates, '
+                 'which this project lacks.'),
+    Microversion('2.42', HERE, 'Create: ``tag`` on networks again.'),
+    Microversion('2.43', HERE, '``os-hosts`` answers 404 (where present).',
+                 routes_removed=('os-hosts',)),
+    Microversion('2.44', ABSENT, 'No change here: concerns the fixed and '
+                 'floating IP actions and os-virtual-interfaces, which '
+                 'this project lacks.'),
+    Microversion('2.45', HERE, '``createImage`` answers '
+                 '``{"image_id": ...}`` and no ``Location``.'),
+    Microversion('2.46', HERE, '``X-OpenStack-Request-ID`` (sent at every '
+                 'version).'),
+    Microversion('2.47', HERE, 'Server detail: the flavor embedded '
+                 '(vcpus, ram, disk, ephemeral, swap, original_name, '
+                 'extra_specs) instead of its id and links.'),
+    Microversion('2.48', ABSENT, 'No change here: concerns server '
+                 'diagnostics, which this project lacks.'),
+    Microversion('2.49', ABSENT, 'No change here: concerns tagged '
+                 'interface and volume attach, which this project lacks.'),
+    Microversion('2.50', ABSENT, 'No change here: concerns quota class '
+                 'sets, which this project lacks.'),
+    Microversion('2.51', HERE, 'Instance action events shown to every '
+                 'caller (``traceback`` only to administrators).'),
+    Microversion('2.52', HERE, 'Create: ``tags``.'),
+    Microversion('2.53', HERE, 'Services and hypervisors identified by '
+                 'UUIDs (derived from the cell-qualified id); '
+                 '``PUT /os-services/{id}``; hypervisor '
+                 '``hypervisor_hostname_pattern`` and ``with_servers``; '
+                 'the old PUT actions answer 400, ``search`` 404.',
+                 routes_removed=('os-hypervisors:search',)),
+    Microversion('2.54', HERE, 'Rebuild: ``key_name`` (null unsets).'),
+    Microversion('2.55', HERE, 'Flavors: ``description`` in views and on '
+                 'create; ``PUT /flavors/{id}`` changes it.',
+                 routes_added=('flavor_manage:update',)),
+    Microversion('2.56', ABSENT, 'No change here: concerns migrate '
+                 '(``host``), not on this branch.'),
+    Microversion('2.57', HERE, '``personality`` refused on create and '
+                 'rebuild; ``user_data`` on rebuild; personality limits '
+                 'and quotas gone.'),
+    Microversion('2.58', HERE, 'Instance actions: ``limit``, ``marker``, '
+                 '``changes-since``; ``updated_at`` in the view.'),
+    Microversion('2.59', ABSENT, 'No change here: concerns migrations, '
+                 'not on this branch.'),
+    Microversion('2.60', ABSENT, 'No change here: concerns multiattach '
+                 'volumes; volumes are absent.'),
+    Microversion('2.61', HERE, 'Flavors: ``extra_specs`` in the detail '
+                 'views (policy permitting).'),
+    Microversion('2.62', HERE, 'Instance action events: ``host`` '
+                 '(administrators) and ``hostId``.'),
+    Microversion('2.63', HERE, '``trusted_image_certificates``: shown '
+                 '(null); a non-empty list on create or rebuild is refused '
+                 '(400), signatures are not verified here.'),
+    Microversion('2.64', ABSENT, 'No change here: concerns server groups, '
+                 'not on this branch.'),
+    Microversion('2.65', ABSENT, 'No change here: concerns live migration '
+                 'abort, which this project lacks.'),
+    Microversion('2.66', HERE, '``changes-before`` filter on servers and '
+                 'instance actions.'),
+    Microversion('2.67', ABSENT, 'No change here: concerns block device '
+                 '``volume_type``; volumes are absent.'),
+    Microversion('2.68', HERE, '``os-migrateLive`` schema: no ``force``; '
+                 'live migration itself is absent.'),
+    Microversion('2.69', HERE, 'Down cells: no change in what is shown; '
+                 'the API cell keeps a full copy of every server, so no '
+                 'minimal construct is ever needed.'),
+    Microversion('2.70', ABSENT, 'No change here: concerns volume '
+                 'attachments and interfaces, which this project lacks.'),
+    Microversion('2.71', HERE, 'Server show, update and rebuild: '
+                 '``server_groups`` (empty: no server groups here).'),
+    Microversion('2.72', ABSENT, 'No change here: concerns neutron ports '
+                 'with resource requests, which this project lacks.'),
+    Microversion('2.73', HERE, 'Lock: ``locked_reason`` in the body and '
+                 'in the views; ``locked`` filter on servers.'),
+    Microversion('2.74', HERE, 'Create: ``host`` and ``hypervisor_hostname`` '
+                 '(administrators): refused with 400, a build cannot name '
+                 'its host here.'),
+    Microversion('2.75', HERE, 'Unknown query parameters are a 400; PUT '
+                 'and rebuild answer the full server; flavor ``swap`` 0.'),
+    Microversion('2.76', ABSENT, 'No change here: concerns the '
+                 'power-update external event, which this project lacks.'),
+    Microversion('2.77', HERE, 'Unshelve: ``availability_zone`` (409 '
+                 'unless SHELVED_OFFLOADED, 400 for an unknown zone or one '
+                 'other than the server\'s own: it comes back in its '
+                 'cell).'),
+    Microversion('2.78', HERE, '``GET /servers/{id}/topology``: no NUMA '
+                 'here, so ``{"nodes": [], "pagesize_kb": null}``.',
+                 routes_added=('server_topology',)),
+    Microversion('2.79', ABSENT, 'No change here: concerns volume '
+                 'attachments; volumes are absent.'),
+)
+
+
+MIN_VERSION = _HISTORY[0].parsed
+MAX_VERSION = _HISTORY[-1].parsed
+
+
+def history() -> tuple[Microversion, ...]:
+    """Every microversion served, oldest first."""
+    return _HISTORY
+
+
+def _route_limits() -> dict[str, tuple[APIVersion | None,
+                                       APIVersion | None]]:
+    """controller (or controller:action) -> (first, last) version."""
+    limits: dict[str, tuple[APIVersion | None, APIVersion | None]] = {}
+    for entry in _HISTORY:
+        for name in entry.routes_added:
+            limits[name] = (entry.parsed, limits.get(name, (None, None))[1])
+        for name in entry.routes_removed:
+            last = APIVersion(entry.parsed.major, entry.parsed.minor - 1)
+            limits[name] = (limits.get(name, (None, None))[0], last)
+    return limits
+
+
+_ROUTE_LIMITS = _route_limits()
+
+
+def route_allowed(controller: str, action: str,
+                  version: APIVersion) -> bool:
+    """Whether a route exists at ``version`` (else it answers 404)."""
+    for name in (f'{controller}:{action}', controller):
+        first, last = _ROUTE_LIMITS.get(name, (None, None))
+        if first is not None and version < first:
+            return False
+        if last is not None and version > last:
+            return False
+    return True
+
+
+_T = TypeVar('_T')
+
+
+def pick(version: APIVersion, choices: Sequence[tuple[str, _T]]) -> _T:
+    """The value of the newest ``(since, value)`` of ``choices`` (oldest
+    first) that ``version`` has reached: a schema or view by version."""
+    chosen = choices[0][1]
+    for since, value in choices:
+        if version >= APIVersion.parse(since):
+            chosen = value
+    return chosen
+
+
+def readme_table(width: int = 66) -> str:
+    """The README's table of microversions (reStructuredText)."""
+    rule = '=======  ' + '=' * width
+    lines = [rule, 'Version  What changes here', rule]
+    for entry in _HISTORY:
+        text = textwrap.wrap(entry.change, width)
+        lines.append(f'{entry.version:<7}  {text[0]}')
+        lines += [' ' * 9 + more for more in text[1:]]
+    lines.append(rule)
+    return '\n'.join(lines) + '\n'
 
 
 def _requested(headers: Mapping[str, str]) -> str | None:

@@ -77,6 +77,23 @@ def limit_and_marker(req: wsgi.ApiRequest, max_limit: int
     return limit, req.GET.get('marker')
 
 
+def page_after(req: wsgi.ApiRequest, items: list[Any], key: Any,
+               missing: str) -> list[Any]:
+    """The items after ``?marker=`` (matched by ``key(item)``), at most
+    ``?limit=`` of them: a listing paged in the API rather than the
+    database.  An unknown marker is a 400 worded ``missing`` (with
+    ``{marker}``)."""
+    marker = req.GET.get('marker')
+    if marker is not None:
+        ids = [str(key(item)) for item in items]
+        if marker not in ids:
+            raise errors.BadRequest(reason=missing.format(marker=marker))
+        items = items[ids.index(marker) + 1:]
+    if 'limit' in req.GET:
+        items = items[:int(req.GET['limit'])]
+    return items
+
+
 def next_link(req: wsgi.ApiRequest, collection: str, marker: str) -> str:
     """The link to the page after the one ending with ``marker``."""
     params = sorted((k, v) for k, v in req.GET.items() if k != 'marker')

@@ -1,5 +1,6 @@
-"""Flavor administration: ``POST /flavors`` and ``DELETE /flavors/{id}``
-(os-flavor-manage), and the ``/flavors/{id}/os-extra_specs`` controller.
+"""Flavor administration: ``POST /flavors``, ``PUT /flavors/{id}`` (2.55:
+the description) and ``DELETE /flavors/{id}`` (os-flavor-manage), and the
+``/flavors/{id}/os-extra_specs`` controller.
 
 Creating and deleting flavors and changing extra specs is for
 administrators (by default policy); reading extra specs is for anyone in
@@ -87,12 +88,26 @@ class FlavorManageController:
 
     def create(self, req: wsgi.ApiRequest, body: Any) -> wsgi.Result:
         """Create a flavor: 200 with its detailed view."""
-        validation.validate_body(schemas.create, body)
+        validation.validate_body(schemas.create_for(req.api_version), body)
         policy.authorize(self.enforcer, req.context,
                          rules.FLAVOR_MANAGE % 'create')
         values = flavor_values(body['flavor'])
+        if 'description' in body['flavor']:
+            values['description'] = body['flavor']['description']
         flavor = self.compute_api.flavor_create(req.context, values)
-        return wsgi.Result({'flavor': views.detail(req, flavor)})
+        return wsgi.Result({'flavor': views.detail(
+            req, flavor, views.show_extra_specs(self.enforcer, req))})
+
+    def update(self, req: wsgi.ApiRequest, id: str, body: Any
+               ) -> wsgi.Result:
+        """Change a flavor's description (2.55): 200 with the flavor."""
+        validation.validate_body(schemas.update, body)
+        policy.authorize(self.enforcer, req.context,
+                         rules.FLAVOR_MANAGE % 'update')
+        flavor = self.compute_api.flavor_update_description(
+            req.context, id, body['flavor']['description'])
+        return wsgi.Result({'flavor': views.detail(
+            req, flavor, views.show_extra_specs(self.enforcer, req))})
 
     def delete(self, req: wsgi.ApiRequest, id: str) -> wsgi.Result:
         policy.authorize(self.enforcer, req.context,

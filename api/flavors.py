@@ -26,6 +26,7 @@ class FlavorsController:
 
     def __init__(self, deps: api_deps.ApiDeps) -> None:
         self.compute_api = deps.compute_api
+        self.enforcer = deps.enforcer
         self.max_limit = deps.conf.api.max_limit
 
     def index(self, req: wsgi.ApiRequest) -> wsgi.Result:
@@ -35,16 +36,18 @@ class FlavorsController:
 
     def detail(self, req: wsgi.ApiRequest) -> wsgi.Result:
         flavors = self._list(req)
+        specs = views.show_extra_specs(self.enforcer, req)
         return self._collection(
-            req, 'flavors/detail', [views.detail(req, f) for f in flavors],
-            flavors)
+            req, 'flavors/detail',
+            [views.detail(req, f, specs) for f in flavors], flavors)
 
     def show(self, req: wsgi.ApiRequest, id: str) -> wsgi.Result:
         context = req.context
         # A private flavor is FlavorNotFound but to administrators and
         # the projects given it.
         flavor = self.compute_api.flavor_get(context, id)
-        return wsgi.Result({'flavor': views.detail(req, flavor)})
+        return wsgi.Result({'flavor': views.detail(
+            req, flavor, views.show_extra_specs(self.enforcer, req))})
 
     def _collection(self, req: wsgi.ApiRequest, collection: str,
                     body: list[dict[str, Any]],

@@ -43,11 +43,15 @@ _USED_NAMES = (
 )
 
 
-def absolute_limits(limits: dict[str, int],
-                    usage: dict[str, int]) -> dict[str, int]:
-    absolute = {name: limits[resource] for name, resource in _LIMIT_NAMES}
+def absolute_limits(limits: dict[str, int], usage: dict[str, int],
+                    hidden: frozenset[str] = frozenset()) -> dict[str, int]:
+    """Nova's absolute limits, less those of the ``hidden`` resources;
+    ``maxImageMeta`` goes from 2.39 (the image proxy quota)."""
+    absolute = {name: limits[resource] for name, resource in _LIMIT_NAMES
+                if resource not in hidden}
     absolute.update({name: usage[resource]
-                     for name, resource in _USED_NAMES})
+                     for name, resource in _USED_NAMES
+                     if resource not in hidden})
     return absolute
 
 
@@ -71,5 +75,8 @@ class LimitsController:
                              target={'project_id': project_id})
         ctxt: Any = context.elevated()
         limits, usage = self.quotas.get_limits_and_usage(ctxt, project_id)
-        return wsgi.Result({'limits': {
-            'rate': [], 'absolute': absolute_limits(limits, usage)}})
+        absolute = absolute_limits(
+            limits, usage, schemas.hidden_resources(req.api_version))
+        if req.at_least('2.39'):
+            absolute.pop('maxImageMeta', None)
+        return wsgi.Result({'limits': {'rate': [], 'absolute': absolute}})

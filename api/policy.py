@@ -23,6 +23,8 @@ from nova.api import resource_policies
 
 SERVERS = 'os_compute_api:servers:%s'
 EXTENDED_SERVER_ATTRIBUTES = 'os_compute_api:os-extended-server-attributes'
+SERVERS_HOST_STATUS = SERVERS % 'show:host_status'
+FLAVOR_EXTRA_SPECS_INDEX = resource_policies.EXTRA_SPECS % 'index'
 
 _BASE_RULES = [
     oslo_policy.RuleDefault(
@@ -60,6 +62,11 @@ _API_RULES = [
                  'Create servers.'),
     _server_rule('delete', 'rule:admin_or_owner', 'DELETE',
                  '/servers/{id}', 'Delete a server.'),
+    _server_rule('show:host_status', 'rule:admin_api', 'GET',
+                 '/servers/{id}',
+                 'Show the status of a server\'s host (2.16).'),
+    _server_rule('create:requested_destination', 'rule:admin_api', 'POST',
+                 '/servers', 'Name the host of a new server (2.74).'),
     oslo_policy.DocumentedRuleDefault(
         name=EXTENDED_SERVER_ATTRIBUTES, check_str='rule:admin_api',
         description='Show the host attributes (OS-EXT-SRV-ATTR) of '

@@ -45,22 +45,22 @@ class QuotaSetsController:
     def show(self, req: wsgi.ApiRequest, id: str) -> wsgi.Result:
         ctxt = self._authorize(req, 'show', id)
         limits = self.quotas.get_limits(ctxt, id)
-        return wsgi.Result({'quota_set': dict(limits, id=id)})
+        return wsgi.Result({'quota_set': _shown(req, limits, id)})
 
     def detail(self, req: wsgi.ApiRequest, id: str) -> wsgi.Result:
         ctxt = self._authorize(req, 'detail', id)
         detail = self.quotas.get_detail(ctxt, id)
-        return wsgi.Result({'quota_set': dict(detail, id=id)})
+        return wsgi.Result({'quota_set': _shown(req, detail, id)})
 
     def defaults(self, req: wsgi.ApiRequest, id: str) -> wsgi.Result:
         self._authorize(req, 'defaults', id)
-        return wsgi.Result({'quota_set': dict(self.quotas.defaults(),
-                                              id=id)})
+        return wsgi.Result({'quota_set': _shown(
+            req, self.quotas.defaults(), id)})
 
     def update(self, req: wsgi.ApiRequest, id: str,
                body: Any) -> wsgi.Result:
         ctxt = self._authorize(req, 'update', id)
-        validation.validate_body(schemas.update, body)
+        validation.validate_body(schemas.update_for(req.api_version), body)
         values = dict(body['quota_set'])
         force = common.parse_bool(values.pop('force', False), 'force')
         limits = {resource: int(value) for resource, value in values.items()}
@@ -70,9 +70,19 @@ class QuotaSetsController:
                     reason=f'Quota limit {limit} for {resource} must be -1 '
                            'or greater.')
         result = self.quotas.update_limits(ctxt, id, limits, force=force)
-        return wsgi.Result({'quota_set': result})
+        shown = _shown(req, result, id)
+        shown.pop('id')
+        return wsgi.Result({'quota_set': shown})
 
     def delete(self, req: wsgi.ApiRequest, id: str) -> wsgi.Result:
         ctxt = self._authorize(req, 'delete', id)
         self.quotas.reset(ctxt, id)
         return wsgi.Result(status=202)
+
+
+def _shown(req: wsgi.ApiRequest, values: dict[str, Any],
+           project_id: str) -> dict[str, Any]:
+    """A quota set less what the request's version no longer shows."""
+    hidden = schemas.hidden_resources(req.api_version)
+    return dict({k: v for k, v in values.items() if k not in hidden},
+                id=project_id)

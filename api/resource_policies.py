@@ -148,7 +148,39 @@ _KEYPAIRS = [
 ]
 
 
+SERVER_TAGS = 'os_compute_api:os-server-tags:%s'
+TOPOLOGY = 'compute:server:topology:%s'
+_TAGS = '/servers/{server_id}/tags'
+_TAG = _TAGS + '/{tag}'
+# Rules of what later microversions added.
+_MICROVERSIONS = [
+    _action(SERVERS % 'trigger_crash_dump', 'trigger_crash_dump',
+            'Trigger a crash dump in a server (2.17).'),
+    _rule(SERVER_TAGS % 'index', ADMIN_OR_OWNER,
+          'List the tags of a server (2.26).', ('GET', _TAGS)),
+    _rule(SERVER_TAGS % 'show', ADMIN_OR_OWNER,
+          'Check a tag of a server (2.26).', ('GET', _TAG)),
+    _rule(SERVER_TAGS % 'update_all', ADMIN_OR_OWNER,
+          'Replace the tags of a server (2.26).', ('PUT', _TAGS)),
+    _rule(SERVER_TAGS % 'update', ADMIN_OR_OWNER,
+          'Add a tag to a server (2.26).', ('PUT', _TAG)),
+    _rule(SERVER_TAGS % 'delete_all', ADMIN_OR_OWNER,
+          'Remove every tag of a server (2.26).', ('DELETE', _TAGS)),
+    _rule(SERVER_TAGS % 'delete', ADMIN_OR_OWNER,
+          'Remove a tag of a server (2.26).', ('DELETE', _TAG)),
+    _rule(FLAVOR_MANAGE % 'update', ADMIN,
+          'Change the description of a flavor (2.55).',
+          ('PUT', '/flavors/{flavor_id}')),
+    _rule(TOPOLOGY % 'index', ADMIN_OR_OWNER,
+          'Show the NUMA topology of a server (2.78).',
+          ('GET', '/servers/{server_id}/topology')),
+    _rule(TOPOLOGY % 'host:index', ADMIN,
+          'Show the host NUMA ids of a server\'s topology (2.78).',
+          ('GET', '/servers/{server_id}/topology')),
+]
+
+
 def list_rules() -> list[oslo_policy.RuleDefault]:
     """The defaults of this module, in the order the sample shows them."""
     return [*_SERVER_ACTIONS, *_METADATA, *_INSTANCE_ACTIONS, *_FLAVORS,
-            *_KEYPAIRS]
+            *_KEYPAIRS, *_MICROVERSIONS]

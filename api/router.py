@@ -10,6 +10,7 @@ propagate to the ``faultwrap`` filter, which renders them.
 from __future__ import annotations
 
 from collections.abc import Mapping
+import re
 from typing import Any
 
 import routes
@@ -28,6 +29,7 @@ from nova.api import keypairs
 from nova.api import parity_routes
 from nova.api import server_actions
 from nova.api import server_metadata
+from nova.api import server_tags
 from nova.api import servers
 from nova.api import versions
 from nova.api import wsgi
@@ -60,6 +62,15 @@ ROUTES: tuple[tuple[str, str, str, str], ...] = (
      'index'),
     ('/servers/{server_id}/os-instance-actions/{id}', 'GET',
      'instance_actions', 'show'),
+    # Microversioned routes: api_version._HISTORY says from which version.
+    ('/servers/{server_id}/tags', 'GET', 'server_tags', 'index'),
+    ('/servers/{server_id}/tags', 'PUT', 'server_tags', 'update_all'),
+    ('/servers/{server_id}/tags', 'DELETE', 'server_tags', 'delete_all'),
+    ('/servers/{server_id}/tags/{id}', 'GET', 'server_tags', 'show'),
+    ('/servers/{server_id}/tags/{id}', 'PUT', 'server_tags', 'update'),
+    ('/servers/{server_id}/tags/{id}', 'DELETE', 'server_tags', 'delete'),
+    ('/servers/{server_id}/topology', 'GET', 'server_topology', 'index'),
+    ('/flavors/{id}', 'PUT', 'flavor_manage', 'update'),
     # Flavor administration.
     ('/flavors', 'POST', 'flavor_manage', 'create'),
     ('/flavors/{id}', 'DELETE', 'flavor_manage', 'delete'),
@@ -121,6 +132,8 @@ class APIRouter:
             'extra_specs': flavor_manage.FlavorExtraSpecsController(deps),
             'keypairs': keypairs.KeypairsController(deps),
             'images': images.ImagesController(deps),
+            'server_tags': server_tags.ServerTagsController(deps),
+            'server_topology': server_tags.ServerTopologyController(deps),
         }
         self.controllers.update(admin_routes.controllers(deps))
         self.controllers.update(parity_routes.controllers(deps))
@@ -142,7 +155,11 @@ class APIRouter:
     def __call__(self, req: wsgi.ApiRequest) -> webob.Response:
         version = api_version.negotiate(req.headers)
         req.environ[api_version.ENVIRON_KEY] = version
+        _strip_project_id(req)
         match = self._match(req)
+        if not api_version.route_allowed(match['controller'],
+                                         match['action'], version):
+            raise errors.ResourceNotFound()
         kwargs = {k: v for k, v in match.items()
                   if k not in ('controller', 'action')}
         wsgi.request_content_type(req)
@@ -154,6 +171,29 @@ class APIRouter:
         for name, value in api_version.response_headers(version):
             response.headers.add(name, value)
         return response
+
+
+def _strip_project_id(req: wsgi.ApiRequest) -> None:
+    """Serve ``/v2.1/{project_id}/servers`` as ``/v2.1/servers``: the
+    project ID in URLs, optional since 2.18, is the caller's own or a
+    400 as in Nova."""
+    first, _sep, rest = req.path_info.lstrip('/').partition('/')
+    if not first or first in _TOP_SEGMENTS:
+        return
+    project_id = req.context.project_id
+    if first == project_id:
+        req.script_name += '/' + first
+        req.path_info = '/' + rest
+    elif _PROJECT_ID.match(first):
+        raise errors.BadRequest(
+            reason=f"Malformed request URL: URL's project_id '{first}' "
+                   f"doesn't match Context's project_id '{project_id}'")
+
+
+# The first segments of the routes: anything else may be a project ID.
+_TOP_SEGMENTS = frozenset(path.lstrip('/').split('/')[0]
+                          for path, _m, _c, _a in ROUTES)
+_PROJECT_ID = re.compile(r'^[0-9a-f]{32}$|^[0-9a-f-]{36}$')
 
 
 def app_factory(global_conf: Mapping[str, Any],

@@ -40,10 +40,14 @@ def rebuild(call: server_common.ActionCall) -> wsgi.Result:
     The body carries the new admin password, generated unless given.
     ``OS-DCF:diskConfig`` changes the server's disk config.  Nova 2.1's
     other arguments (accessIPs, personality, preserve_ephemeral) are
-    accepted and ignored.
+    accepted and ignored.  Later versions set ``description`` (2.19),
+    ``key_name`` (2.54) and ``user_data`` (2.57).
     """
     call.authorize(rules.SERVERS % 'rebuild')
     args = call.args
+    if args.get('trusted_image_certificates'):
+        raise errors.BadRequest(reason=servers.TRUSTED_CERTS_UNSUPPORTED)
+    changes = _rebuild_changes(call, args)
     password = args.get('adminPass') or servers.generate_password()
     try:
         call.compute_api.rebuild(
@@ -51,15 +55,46 @@ def rebuild(call: server_common.ActionCall) -> wsgi.Result:
             admin_password=password, name=args.get('name'),
             metadata=args.get('metadata'),
             auto_disk_config=servers.disk_config_from_api(
-                args.get('OS-DCF:diskConfig')))
+                args.get('OS-DCF:diskConfig')),
+            changes=changes)
     except exception.ImageNotFound:
         raise errors.BadRequest(
             reason='Cannot find image for rebuild') from None
     instance = call.compute_api.get(call.context, call.instance.uuid)
-    server = views.base(call.req, instance)
+    server = views.base(call.req, instance, full=servers.full_view(
+        call.req, call.compute_api, call.enforcer, instance))
+    if call.req.at_least('2.57'):
+        # From 2.57 the rebuilt server shows its user data.
+        server['user_data'] = (instance.user_data
+                               if instance.obj_attr_is_set('user_data')
+                               else None)
     server['adminPass'] = password
     return wsgi.Result({'server': server}, status=202,
                        headers={'Location': server['links'][0]['href']})
+
+
+def _rebuild_changes(call: server_common.ActionCall,
+                     args: dict[str, Any]) -> dict[str, Any]:
+    """What a rebuild sets besides name and metadata (the schema of the
+    request's version let only its own keys in)."""
+    changes: dict[str, Any] = {}
+    if 'description' in args:
+        changes['display_description'] = args['description']
+    if 'user_data' in args:
+        changes['user_data'] = args['user_data']
+    if 'key_name' in args:
+        key_name = args['key_name']
+        key_data = None
+        if key_name is not None:
+            try:
+                keypair = call.compute_api.keypair_get(
+                    call.context, call.instance.user_id, key_name)
+            except exception.NotFound:
+                raise errors.BadRequest(
+                    reason='Invalid key_name provided.') from None
+            key_data = keypair.get('public_key')
+        changes.update(key_name=key_name, key_data=key_data)
+    return changes
 
 
 def resize(call: server_common.ActionCall) -> wsgi.Result:
@@ -87,6 +122,8 @@ def create_image(call: server_common.ActionCall) -> wsgi.Result:
     image = call.compute_api.snapshot(
         call.context, call.instance, call.args['name'],
         extra_properties=call.args.get('metadata') or {})
+    if call.req.at_least('2.45'):
+        return wsgi.Result({'image_id': image['id']}, status=202)
     location = f"{call.req.prefix_url()}/images/{image['id']}"
     return wsgi.Result(status=202, headers={'Location': location})
 
@@ -124,10 +161,11 @@ def console_output(call: server_common.ActionCall) -> wsgi.Result:
         {'output': server_common.strip_control_chars(output or '')})
 
 
-# action -> (schema of the whole body, handler, name in 409 messages)
-HANDLERS: Mapping[str, tuple[dict[str, Any], Handler, str]] = {
+# action -> (schema of the whole body, or a function of the request's
+# version giving it; handler; name in 409 messages)
+HANDLERS: Mapping[str, tuple[Any, Handler, str]] = {
     'reboot': (schemas.reboot, reboot, 'reboot'),
-    'rebuild': (schemas.rebuild, rebuild, 'rebuild'),
+    'rebuild': (schemas.rebuild_for, rebuild, 'rebuild'),
     'resize': (schemas.resize, resize, 'resize'),
     'createImage': (schemas.create_image, create_image, 'createImage'),
     'rescue': (schemas.rescue, rescue, 'rescue'),

@@ -8,7 +8,9 @@ handler, which checks its policy rule. A server state that forbids the
 action answers 409 with Nova's wording.
 
 Actions without arguments are rows of :data:`SIMPLE_ACTIONS`; those with
-arguments or a response body live in :mod:`nova.api.server_action_args`.
+arguments or a response body live in :mod:`nova.api.server_action_args`,
+those whose body depends on the microversion in
+:mod:`nova.api.server_action_versions`.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from nova.api import errors
 from nova.api import policy
 from nova.api import resource_policies as rules
 from nova.api import server_action_args
+from nova.api import server_action_versions
 from nova.api import server_common
 from nova.api import servers
 from nova.api import validation
@@ -65,11 +68,8 @@ SIMPLE_ACTIONS: Mapping[str, SimpleAction] = {
                                  'revert_resize', 'revertResize'),
     'unrescue': SimpleAction(rules.UNRESCUE, 'unrescue', 'unrescue'),
     'shelve': SimpleAction(rules.SHELVE % 'shelve', 'shelve', 'shelve'),
-    'unshelve': SimpleAction(rules.SHELVE % 'unshelve', 'unshelve',
-                             'unshelve'),
     'forceDelete': SimpleAction(rules.FORCE_DELETE, 'force_delete',
                                 'forceDelete'),
-    'lock': SimpleAction(rules.LOCK % 'lock', 'lock', 'lock'),
 }
 
 
@@ -112,7 +112,8 @@ def unlock(call: server_common.ActionCall) -> wsgi.Result:
 class _Route:
     handler: server_action_args.Handler
     conflict_name: str
-    schema: dict[str, Any] | None = None
+    # A schema, or a function of the request's version giving one.
+    schema: Any = None
 
 
 def _simple_handler(action: SimpleAction) -> server_action_args.Handler:
@@ -134,6 +135,9 @@ def _routes() -> dict[str, _Route]:
     for name, (admin_schema, admin_handler, admin_conflict) in \
             admin_actions.HANDLERS.items():
         routes[name] = _Route(admin_handler, admin_conflict, admin_schema)
+    for name, (schema_for, handler, conflict_name) in \
+            server_action_versions.HANDLERS.items():
+        routes[name] = _Route(handler, conflict_name, schema_for)
     return routes
 
 
@@ -156,8 +160,10 @@ class ServerActionsController:
         if route is None:
             raise errors.BadRequest(
                 reason=f'There is no such action: {name}')
-        if route.schema is not None:
-            validation.validate_body(route.schema, body)
+        schema = (route.schema(req.api_version) if callable(route.schema)
+                  else route.schema)
+        if schema is not None:
+            validation.validate_body(schema, body)
         instance = server_common.get_server(self.compute_api, req.context,
                                             id)
         call = server_common.ActionCall(req, instance, body[name],
@@ -173,7 +179,7 @@ class ServerActionsController:
     def update(self, req: wsgi.ApiRequest, id: str, body: Any
                ) -> wsgi.Result:
         """``PUT /servers/{id}``: rename; 200 with the server."""
-        validation.validate_body(schemas.update, body)
+        validation.validate_body(schemas.update_for(req.api_version), body)
         context = req.context
         instance = server_common.get_server(self.compute_api, context, id)
         policy.authorize(self.enforcer, context, rules.SERVERS % 'update',
@@ -190,6 +196,10 @@ class ServerActionsController:
         if 'OS-DCF:diskConfig' in changes:
             updates['auto_disk_config'] = servers.disk_config_from_api(
                 changes['OS-DCF:diskConfig'])
+        if 'description' in changes:
+            updates['display_description'] = changes['description']
         instance = self.compute_api.update_instance(context, instance,
                                                     updates)
-        return wsgi.Result({'server': views.base(req, instance)})
+        return wsgi.Result({'server': views.base(
+            req, instance, full=servers.full_view(
+                req, self.compute_api, self.enforcer, instance))})

@@ -10,6 +10,7 @@
 * :func:`raised`: whether an exception is a compute exception of a given
   name, for those the API handles specially but :mod:`nova.exception`
   does not define (the compute side owns them).
+* :class:`HostStatus`: the ``host_status`` of servers (2.16).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 from oslo_policy import policy as oslo_policy
 
+from nova import cell_paths
 from nova import context as nova_context
 from nova import exception
 from nova import objects
@@ -41,6 +43,16 @@ def get_server(compute_api: Any, context: nova_context.RequestContext,
     if (not context.is_admin
             and instance.project_id != context.project_id):
         raise exception.InstanceNotFound(instance_id=server_id)
+    return instance
+
+
+def authorized_server(compute_api: Any, enforcer: Any,
+                      req: wsgi.ApiRequest, server_id: str,
+                      rule: str) -> objects.Instance:
+    """The server ``server_id`` if the caller may see it (else 404) and
+    ``rule`` allows the caller on it (else 403)."""
+    instance = get_server(compute_api, req.context, server_id)
+    policy.authorize(enforcer, req.context, rule, target=target(instance))
     return instance
 
 
@@ -105,3 +117,39 @@ class ActionCall:
         """403 unless the caller may apply ``rule`` to this server."""
         policy.authorize(self.enforcer, self.context, rule,
                          target=target(self.instance))
+
+
+class HostStatus:
+    """``host_status`` of servers (2.16): UP, DOWN (forced down too),
+    MAINTENANCE (disabled), UNKNOWN (no such service), or empty for a
+    server without a host.  The compute services of the tree are asked
+    once, on the first server that has a host."""
+
+    def __init__(self, compute_api: Any,
+                 context: nova_context.RequestContext) -> None:
+        self._compute_api = compute_api
+        self._context = context
+        self._services: dict[str, dict[str, Any]] | None = None
+
+    def _by_host(self) -> dict[str, dict[str, Any]]:
+        if self._services is None:
+            services = self._compute_api.host_api.service_get_all(
+                self._context.elevated(), binary='nova-compute')
+            self._services = {s['host']: s for s in services}
+        return self._services
+
+    def __call__(self, server: Any) -> str:
+        host = server.get('host')
+        if not host:
+            return ''
+        cell = server.get('cell_name')
+        # With cells a service's host carries its cell ('api!cell1@h1').
+        name = cell_paths.cell_with_item(cell, host) if cell else host
+        service = self._by_host().get(name) or self._by_host().get(host)
+        if service is None:
+            return 'UNKNOWN'
+        if service.get('forced_down') or not service.get('up'):
+            return 'DOWN'
+        if service.get('disabled'):
+            return 'MAINTENANCE'
+        return 'UP'

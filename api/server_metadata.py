@@ -15,7 +15,6 @@ from nova import context as nova_context
 from nova import objects
 from nova.api import deps as api_deps
 from nova.api import errors
-from nova.api import policy
 from nova.api import resource_policies as rules
 from nova.api import server_common
 from nova.api import validation
@@ -34,12 +33,9 @@ class ServerMetadataController:
 
     def _server(self, req: wsgi.ApiRequest, server_id: str,
                 action: str) -> objects.Instance:
-        instance = server_common.get_server(self.compute_api, req.context,
-                                            server_id)
-        policy.authorize(self.enforcer, req.context,
-                         rules.METADATA % action,
-                         target=server_common.target(instance))
-        return instance
+        return server_common.authorized_server(
+            self.compute_api, self.enforcer, req, server_id,
+            rules.METADATA % action)
 
     @staticmethod
     def _metadata(instance: objects.Instance) -> dict[str, Any]:

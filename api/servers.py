@@ -47,6 +47,15 @@ _ADMIN_FILTERS = _USER_FILTERS + ('host', 'node', 'deleted', 'tenant_id',
                                   'project_id', 'user_id',
                                   'availability_zone')
 _MULTI_VALUED = ('status',)
+# Filters later microversions added: (first version, name, admin only).
+_VERSIONED_FILTERS = (
+    ('2.5', 'ip6', False),
+    ('2.26', 'tags', False), ('2.26', 'tags-any', False),
+    ('2.26', 'not-tags', False), ('2.26', 'not-tags-any', False),
+    ('2.66', 'changes-before', False),
+    ('2.73', 'locked', False),
+)
+_TAG_FILTERS = ('tags', 'tags-any', 'not-tags', 'not-tags-any')
 
 # Valid in Nova 2.1 requests but meaningless here once checked: the
 # network service gives every server one fixed address in the default
@@ -105,12 +114,16 @@ class ServersController:
         # about the caller, and a listing holds one project's servers
         # (or, with all_tenants, an admin's view).
         show_host_attrs = self._show_host_attrs(req, req.context.project_id)
-        render = views.Renderer(req, show_host_attrs)
+        host_status = self._host_status(req)
+        render = views.Renderer(req, show_host_attrs,
+                                self._show_extra_specs(req), host_status)
         if query is None:
             return self._collection(req, 'servers/detail', [], [])
-        if not self.rendered.size:
+        # A host's status changes without the server's revision moving:
+        # views that show it are not kept.
+        if not self.rendered.size or host_status is not None:
             servers = self._rows(query, views.DETAIL_COLUMNS,
-                                 views.DETAIL_SIDE_TABLES)
+                                 render.side_tables)
             return self._collection(
                 req, 'servers/detail',
                 [render.detail(server) for server in servers],
@@ -134,13 +147,13 @@ class ServersController:
         if missing and len(missing) * 2 <= len(page):
             rows = self._rows(
                 (context, dict(search_opts, uuid=missing), None, None),
-                views.DETAIL_COLUMNS, views.DETAIL_SIDE_TABLES)
+                views.DETAIL_COLUMNS, render.side_tables)
         if len(missing) * 2 > len(page) or len(rows) != len(missing):
             # Mostly new, or one of them went (or stopped matching) since
             # the page was read: the page read whole, as without the
             # cache, so that it stays one consistent page.
             rows = self._rows(query, views.DETAIL_COLUMNS,
-                              views.DETAIL_SIDE_TABLES)
+                              render.side_tables)
             page = [(row['uuid'], row['revision']) for row in rows]
             views_held = [None] * len(page)
         fresh = {row['uuid']: (row['revision'],
@@ -166,7 +179,7 @@ class ServersController:
     def _query(self, req: wsgi.ApiRequest, action: str) -> _Query | None:
         """What a listing asks the compute API for: the context, search
         options, limit and marker; None when no server can match."""
-        validation.validate_query(schemas.index_query,
+        validation.validate_query(schemas.index_query_for(req.api_version),
                                   req.GET.dict_of_lists())
         context = req.context
         search_opts = self._search_opts(req)
@@ -200,7 +213,10 @@ class ServersController:
     def _search_opts(self, req: wsgi.ApiRequest) -> dict[str, Any] | None:
         """Filters for ``compute_api.get_all``; None when none can match."""
         allowed = (_ADMIN_FILTERS if req.context.is_admin
-                   else _USER_FILTERS)
+                   else _USER_FILTERS) + tuple(
+            name for since, name, admin_only in _VERSIONED_FILTERS
+            if req.at_least(since)
+            and (req.context.is_admin or not admin_only))
         opts: dict[str, Any] = {}
         for key in allowed:
             if key in req.GET:
@@ -210,21 +226,36 @@ class ServersController:
             vm_states, task_states = server_states.states_from_status(
                 opts.pop('status'))
             if not vm_states:
+                if req.at_least('2.38'):
+                    raise errors.BadRequest(
+                        reason='Invalid status value')
                 # Nova 2.1 answers an unknown status with an empty list.
                 return None
             opts['vm_state'] = vm_states
             if server_states.DEFAULT not in task_states:
                 opts['task_state'] = task_states
-        if 'changes-since' in opts:
-            try:
-                opts['changes-since'] = timeutils.parse_isotime(
-                    opts['changes-since'])
-            except ValueError:
-                raise errors.BadRequest(
-                    reason='Invalid filter field: changes-since.') from None
+        for key in ('changes-since', 'changes-before'):
+            if key in opts:
+                try:
+                    opts[key] = timeutils.parse_isotime(opts[key])
+                except ValueError:
+                    raise errors.BadRequest(
+                        reason=f'Invalid filter field: {key}.') from None
+        if ('changes-since' in opts and 'changes-before' in opts
+                and opts['changes-since'] > opts['changes-before']):
+            raise errors.BadRequest(
+                reason='The value of changes-since must be less than or '
+                       'equal to changes-before.')
+        if 'ip6' in opts:
+            opts.setdefault('ip', opts.pop('ip6'))
+        for key in _TAG_FILTERS:
+            if key in opts:
+                opts[key] = [t for t in opts[key].split(',') if t]
+        if 'locked' in opts:
+            opts['locked'] = common.parse_bool(opts['locked'], 'locked')
         if 'deleted' in opts:
             opts['deleted'] = common.parse_bool(opts['deleted'], 'deleted')
-        elif 'changes-since' not in opts:
+        elif 'changes-since' not in opts and 'changes-before' not in opts:
             # changes-since must report recently deleted servers too.
             opts['deleted'] = False
         for key in ('image', 'flavor'):
@@ -248,15 +279,19 @@ class ServersController:
             self.enforcer, req.context, policy.EXTENDED_SERVER_ATTRIBUTES,
             target={'project_id': project_id}, fatal=False)
 
+    def _show_extra_specs(self, req: wsgi.ApiRequest) -> bool:
+        return show_extra_specs(self.enforcer, req)
+
+    def _host_status(self, req: wsgi.ApiRequest) -> Any:
+        return host_status(self.compute_api, self.enforcer, req)
+
     def show(self, req: wsgi.ApiRequest, id: str) -> wsgi.Result:
         context = req.context
         instance = self._get_instance(context, id)
         policy.authorize(self.enforcer, context, policy.SERVERS % 'show',
                          target={'project_id': instance.project_id})
-        server = views.detail(
-            req, views.values_of(instance),
-            show_host_attrs=self._show_host_attrs(req, instance.project_id))
-        return wsgi.Result({'server': server})
+        return wsgi.Result({'server': full_view(
+            req, self.compute_api, self.enforcer, instance)})
 
     def delete(self, req: wsgi.ApiRequest, id: str) -> wsgi.Result:
         context = req.context
@@ -270,10 +305,11 @@ class ServersController:
     # -- create ------------------------------------------------------------
 
     def create(self, req: wsgi.ApiRequest, body: Any) -> wsgi.Result:
-        validation.validate_body(schemas.create, body)
+        validation.validate_body(schemas.create_for(req.api_version), body)
         context = req.context
         policy.authorize(self.enforcer, context, policy.SERVERS % 'create')
         server = body['server']
+        _check_versioned_create(self.enforcer, context, server)
         flavor = self._flavor(context, server['flavorRef'])
         image_href = _image_href(_boot_image_ref(server))
         min_count, max_count = _counts(server)
@@ -301,7 +337,9 @@ class ServersController:
                     server.get('accessIPv6')),
                 auto_disk_config=disk_config_from_api(
                     server.get('OS-DCF:diskConfig')),
-                security_groups=security_groups)
+                security_groups=security_groups,
+                description=server.get('description'),
+                tags=server.get('tags'))
         except exception.FlavorNotFound:
             raise errors.BadRequest(
                 reason='Invalid flavorRef provided.') from None
@@ -335,6 +373,62 @@ class ServersController:
         if flavor is None or flavor.disabled:
             raise errors.BadRequest(reason='Invalid flavorRef provided.')
         return flavor
+
+
+def show_extra_specs(enforcer: Any, req: wsgi.ApiRequest) -> bool:
+    """Whether an embedded flavor (2.47) shows its extra specs."""
+    return req.at_least('2.47') and policy.authorize(
+        enforcer, req.context, policy.FLAVOR_EXTRA_SPECS_INDEX,
+        target={'project_id': req.context.project_id}, fatal=False)
+
+
+def host_status(compute_api: Any, enforcer: Any,
+                req: wsgi.ApiRequest) -> server_common.HostStatus | None:
+    """host_status of servers (2.16) for callers the policy lets see it;
+    None otherwise."""
+    if not req.at_least('2.16') or not policy.authorize(
+            enforcer, req.context, policy.SERVERS_HOST_STATUS,
+            target={'project_id': req.context.project_id}, fatal=False):
+        return None
+    return server_common.HostStatus(compute_api, req.context)
+
+
+def full_view(req: wsgi.ApiRequest, compute_api: Any, enforcer: Any,
+              instance: objects.Instance) -> dict[str, Any]:
+    """A server as ``GET /servers/{id}`` shows it at the request's
+    version (update and rebuild answer it too from 2.75)."""
+    show_host_attrs = policy.authorize(
+        enforcer, req.context, policy.EXTENDED_SERVER_ATTRIBUTES,
+        target={'project_id': instance.project_id}, fatal=False)
+    render = views.Renderer(req, show_host_attrs,
+                            show_extra_specs(enforcer, req),
+                            host_status(compute_api, enforcer, req))
+    server = render.detail(views.values_of(instance))
+    if req.at_least('2.71'):
+        # No server groups here (yet): a server belongs to none.
+        server['server_groups'] = []
+    return server
+
+
+def _check_versioned_create(enforcer: Any,
+                            context: nova_context.RequestContext,
+                            server: dict[str, Any]) -> None:
+    """Refuse what later microversions let a create name but this
+    deployment cannot honour (the schema let only valid shapes in)."""
+    if server.get('trusted_image_certificates'):
+        raise errors.BadRequest(reason=TRUSTED_CERTS_UNSUPPORTED)
+    if 'host' in server or 'hypervisor_hostname' in server:
+        policy.authorize(enforcer, context,
+                         policy.SERVERS % 'create:requested_destination')
+        raise errors.BadRequest(
+            reason='Requesting a destination host is not supported by '
+                   'this deployment: a cell chooses its hosts.')
+
+
+# 2.63: signatures are not verified here, so no certificate is kept.
+TRUSTED_CERTS_UNSUPPORTED = (
+    'Image signature certificate validation is not supported by this '
+    'deployment: trusted_image_certificates must be null or absent.')
 
 
 def disk_config_from_api(value: str | None) -> bool | None:

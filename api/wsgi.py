@@ -67,6 +67,11 @@ class ApiRequest(webob.Request):
         return self.environ.get(api_version.ENVIRON_KEY,
                                 api_version.MIN_VERSION)
 
+    def at_least(self, version: str) -> bool:
+        """Whether the request asked for ``version`` or a later one
+        (``req.at_least('2.26')``); see :data:`api_version._HISTORY`."""
+        return self.api_version >= api_version.parsed(version)
+
     def prefix_url(self, strip_version: bool = False) -> str:
         """The URL of the API root (``.../v2.1``), or the host root.
 

@@ -40,8 +40,9 @@ _CELL_FIELDS = ('name', 'is_parent', 'weight_offset', 'weight_scale')
 # debug level only, they are the caller's business.
 _expected = oslo_messaging.expected_exceptions(exception.NovaException)
 
-# What a parent may change of a service in one of its cells.
-SERVICE_FIELDS = ('disabled', 'disabled_reason')
+# What a parent may change of a service in one of its cells
+# (forced_down: microversion 2.11).
+SERVICE_FIELDS = ('disabled', 'disabled_reason', 'forced_down')
 
 
 def _parse(conf: Any, url: str | None) -> oslo_messaging.TransportURL:

@@ -60,6 +60,11 @@ DEFAULT_SECURITY_GROUP = api_admin.DEFAULT_SECURITY_GROUP
 # Fields ``update_instance`` may change (the API cell owns them).
 UPDATABLE_FIELDS = ('display_name', 'display_description', 'access_ip_v4',
                     'access_ip_v6', 'auto_disk_config')
+# Tags: how many a server may have, and the vm states they may change in.
+MAX_TAGS = 50
+_TAG_VM_STATES = [vm_states.ACTIVE, vm_states.PAUSED, vm_states.SUSPENDED,
+                  vm_states.STOPPED, vm_states.SHELVED,
+                  vm_states.SHELVED_OFFLOADED]
 # The vm states in which metadata may change.
 _METADATA_VM_STATES = [vm_states.ACTIVE, vm_states.PAUSED,
                        vm_states.SUSPENDED, vm_states.STOPPED]
@@ -163,6 +168,8 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
         filters = dict(search_opts)
         if 'changes-since' in filters:
             filters['changes_since'] = filters.pop('changes-since')
+        if 'changes-before' in filters:
+            filters['changes_before'] = filters.pop('changes-before')
         if 'image' in filters:
             filters['image_ref'] = filters.pop('image')
         if 'flavor' in filters:
@@ -199,7 +206,9 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
                access_ip_v4: str | None = None,
                access_ip_v6: str | None = None,
                auto_disk_config: bool | None = None,
-               security_groups: list[str] | None = None
+               security_groups: list[str] | None = None,
+               description: str | None = None,
+               tags: list[str] | None = None
                ) -> tuple[list[objects.Instance], str]:
         """Record the instances, then have them scheduled and built.
 
@@ -239,7 +248,8 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
                 availability_zone=availability_zone,
                 access_ip_v4=access_ip_v4, access_ip_v6=access_ip_v6,
                 auto_disk_config=auto_disk_config, launch_index=index,
-                reservation_id=reservation_id)
+                reservation_id=reservation_id,
+                display_description=description, tags=list(tags or []))
             instance = objects.Instance.from_db(
                 self.db.instance_create(context, values))
             self._record_action(context, instance, instance_actions.CREATE)
@@ -383,6 +393,21 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
         self.quotas.check_metadata(ctxt, instance.project_id, len(new))
         saved = self._save_api_owned(ctxt, instance, {'metadata': new})
         return dict(saved.metadata)
+
+    def update_instance_tags(self, ctxt: RequestContext,
+                             instance: objects.Instance,
+                             tags: list[str]) -> list[str]:
+        """Make ``tags`` the instance's tags (API-owned, sent to its
+        cell); returns them sorted.  409 in a state Nova refuses."""
+        checks.check_instance_state(instance, 'update tags',
+                                    vm_state=_TAG_VM_STATES)
+        if len(set(tags)) > MAX_TAGS:
+            raise exception.InvalidInput(
+                reason='The number of tags exceeded the per-server limit '
+                       f'{MAX_TAGS}')
+        saved = self._save_api_owned(ctxt, instance,
+                                     {'tags': sorted(set(tags))})
+        return list(saved.tags)
 
     def delete_instance_metadata(self, ctxt: RequestContext,
                                  instance: objects.Instance,

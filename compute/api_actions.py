@@ -37,6 +37,9 @@ _SOFT_REBOOT_BUSY = (task_states.REBOOTING, task_states.REBOOTING_HARD,
 _SNAPSHOT_FROM = [vm_states.ACTIVE, vm_states.STOPPED, vm_states.PAUSED,
                   vm_states.SUSPENDED]
 _SHELVE_FROM = _SNAPSHOT_FROM
+# What a rebuild may set besides name and metadata (2.19, 2.54, 2.57).
+_REBUILD_CHANGES = frozenset(('display_description', 'key_name', 'key_data',
+                              'user_data'))
 _PASSWORD_CHARS = ''.join(c for c in string.ascii_letters + string.digits
                           if c not in 'lIO0o1')
 
@@ -250,10 +253,13 @@ class ServerActionsMixin:
                 image_href: str, admin_password: str | None = None,
                 name: str | None = None,
                 metadata: dict[str, str] | None = None,
-                auto_disk_config: bool | None = None) -> None:
+                auto_disk_config: bool | None = None,
+                changes: dict[str, Any] | None = None) -> None:
         """Rebuild from ``image_href`` (ImageNotFound when unknown);
         ``auto_disk_config`` (OS-DCF:diskConfig) changes the server's
-        disk config once the rebuild is under way."""
+        disk config once the rebuild is under way.  ``changes``: other
+        fields the rebuild sets (``display_description``, ``key_name``
+        with ``key_data``, ``user_data``), checked by the caller."""
         self._check_lock(ctxt, instance)
         checks.check_instance_state(
             instance, 'rebuild',
@@ -274,7 +280,7 @@ class ServerActionsMixin:
             auto_disk_config = images.auto_disk_config(image,
                                                        auto_disk_config)
         self.rebuild_from_image(ctxt, instance, image, admin_password, name,
-                                metadata)
+                                metadata, changes=changes)
         self._set_auto_disk_config(ctxt, instance, auto_disk_config)
 
     def rebuild_from_image(self, ctxt: RequestContext,
@@ -282,7 +288,8 @@ class ServerActionsMixin:
                            image: objects.ImageMeta,
                            admin_password: str | None = None,
                            name: str | None = None,
-                           metadata: dict[str, str] | None = None) -> None:
+                           metadata: dict[str, str] | None = None,
+                           changes: dict[str, Any] | None = None) -> None:
         self._check_lock(ctxt, instance)
         checks.check_instance_state(
             instance, 'rebuild',
@@ -297,9 +304,12 @@ class ServerActionsMixin:
             updates['display_name'] = name
         if metadata is not None:
             updates['metadata'] = metadata
+        updates.update({k: v for k, v in (changes or {}).items()
+                        if k in _REBUILD_CHANGES})
         self._act(ctxt, instance, actions.REBUILD, 'rebuild_from_image',
                   {'image': image, 'admin_password': admin_password,
-                   'name': name, 'metadata': metadata},
+                   'name': name, 'metadata': metadata,
+                   'changes': dict(changes or {})},
                   lambda inst: self.compute_rpcapi.rebuild_instance(
                       ctxt, inst, image, admin_password), **updates)
 

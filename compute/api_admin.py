@@ -140,7 +140,7 @@ class AdminActionsMixin:
             security_group_id=name, project_id=instance.project_id)
 
     def live_migrate(self, ctxt: RequestContext, instance: objects.Instance,
-                     host: str | None, block_migration: bool,
+                     host: str | None, block_migration: bool | None,
                      disk_over_commit: bool) -> None:
         """Live migration is not offered (the fake hypervisors keep no
         memory to move): after Nova's state checks, the pre-check fails

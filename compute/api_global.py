@@ -115,22 +115,33 @@ class GlobalDataMixin:
     # -- key pairs ------------------------------------------------------
 
     def keypair_create(self, ctxt: RequestContext, user_id: str, name: str,
-                       public_key: str | None = None
+                       public_key: str | None = None,
+                       key_type: str = 'ssh'
                        ) -> tuple[dict[str, Any], str | None]:
         """Import ``public_key``, or generate a pair; returns the key pair
-        and the private key (None when imported)."""
+        and the private key (None when imported).  ``key_type`` ``x509``
+        (microversion 2.2) takes an imported PEM certificate only."""
         if not _KEYPAIR_NAME.match(name or '') or not name.strip():
             raise exception.InvalidKeypair(
                 reason='Keypair name contains unsafe characters')
         private_key = None
-        if public_key is None:
+        if key_type == 'x509':
+            if public_key is None:
+                raise exception.InvalidKeypair(
+                    reason='Generating x509 key pairs is not supported: '
+                           'import a PEM certificate as public_key')
+            public_key = public_key.strip()
+            if not public_key.startswith('-----BEGIN CERTIFICATE-----'):
+                raise exception.InvalidKeypair(
+                    reason='Keypair data is invalid: not a PEM certificate')
+        elif public_key is None:
             public_key, private_key = generate_key_pair()
         else:
             public_key = public_key.strip()
             _check_public_key(public_key)
         keypair = self.db.key_pair_create(ctxt, {
             'user_id': user_id, 'name': name, 'public_key': public_key,
-            'fingerprint': _fingerprint(public_key), 'type': 'ssh'})
+            'fingerprint': _fingerprint(public_key), 'type': key_type})
         return keypair, private_key
 
     def keypair_get_all(self, ctxt: RequestContext, user_id: str
@@ -229,6 +240,13 @@ class GlobalDataMixin:
         return self.db.flavor_extra_specs_update(
             ctxt, flavorid, {str(k): None if v is None else str(v)
                              for k, v in specs.items()})
+
+    def flavor_update_description(self, ctxt: RequestContext,
+                                  flavorid: str, description: str | None
+                                  ) -> objects.Flavor:
+        """Change a flavor's description (microversion 2.55)."""
+        return objects.Flavor.from_db(self.db.flavor_update_description(
+            ctxt, flavorid, description))
 
     def flavor_extra_spec_delete(self, ctxt: RequestContext, flavorid: str,
                                  key: str) -> None:

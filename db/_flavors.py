@@ -179,6 +179,18 @@ class FlavorQueries(QueryMixin):
             return self._flavor_dicts(session, [row])[0]['extra_specs']
 
     @_retry.retry_on_deadlock
+    def flavor_update_description(self, context: RequestContext,
+                                  flavorid: str, description: str | None
+                                  ) -> dict[str, Any]:
+        """Change a flavor's description (the one field that may change);
+        returns the flavor."""
+        with self.writer() as session:
+            row = self._flavor_row(session, flavorid)
+            row.description = description
+            session.flush()
+            return self._flavor_dicts(session, [row])[0]
+
+    @_retry.retry_on_deadlock
     def flavor_extra_spec_delete(self, context: RequestContext, flavorid: str,
                                  key: str) -> None:
         with self.writer() as session:

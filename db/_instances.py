@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from nova import exception
 from nova.context import RequestContext
 from nova.db import _retry
+from nova.db import _tags
 from nova.db import models
 from nova.db._common import QueryMixin
 from nova.db._common import filter_deleted
@@ -32,7 +33,8 @@ from nova.ownership import CHILD_OWNED_FIELDS
 
 _EXACT_FILTERS = ('project_id', 'user_id', 'host', 'node', 'cell_name',
                   'reservation_id', 'availability_zone', 'image_ref',
-                  'instance_type_id', 'vm_state', 'task_state', 'uuid')
+                  'instance_type_id', 'vm_state', 'task_state', 'uuid',
+                  'locked')
 
 
 def _quick_outcome(held: tuple[int, int, int] | None,
@@ -57,7 +59,10 @@ _SIDE_KEYS = ('metadata', 'system_metadata', 'network_info')
 # A change of these is also reported as ``instance.state_change``, with
 # their values before it (for instance.update notifications).
 _STATE_KEYS = ('vm_state', 'task_state', 'display_name')
-SIDE_ATTRS = frozenset(_SIDE_KEYS)
+# Tags live in a table of their own (nova.db._tags).
+_TAGS = 'tags'
+SIDE_ATTRS = frozenset(_SIDE_KEYS + (_TAGS,))
+_NOT_COLUMNS = frozenset(SIDE_ATTRS)
 # The info cache column a listing joins in, under this label.
 _JOINED_CACHE = '_info_cache_network_info'
 
@@ -293,6 +298,10 @@ class InstanceQueries(QueryMixin):
                     held[name] = value
             for values in result:
                 values[key] = meta[values['uuid']]
+        if _TAGS in expected_attrs:
+            tags = _tags.read(conn, uuids)
+            for values in result:
+                values[_TAGS] = tags.get(values['uuid'], [])
         if 'network_info' in expected_attrs and result and \
                 _JOINED_CACHE in result[0]:
             # The listing joined the info cache in.
@@ -337,7 +346,8 @@ class InstanceQueries(QueryMixin):
                                {'uuid': uuid}).mappings().first()
             if row is None:
                 raise exception.InstanceNotFound(instance_id=uuid)
-            return dict(row, **_side_values(_read_side(conn, [uuid]), uuid))
+            return dict(row, **_side_values(_read_side(conn, [uuid]), uuid),
+                        tags=_tags.read(conn, [uuid])[uuid])
 
     def instance_get_all_by_filters(self, context: RequestContext,
                                     filters: dict[str, Any] | None = None,
@@ -363,7 +373,9 @@ class InstanceQueries(QueryMixin):
         ``image_ref``, ``instance_type_id`` and, as a value or a list,
         ``vm_state``, ``task_state`` and ``uuid``.  Also ``name`` (a regular
         expression on the display name), ``ip`` (a substring of a fixed
-        address), ``deleted`` (bool) and ``changes_since`` (datetime).
+        address), ``deleted`` (bool), ``changes_since`` and
+        ``changes_before`` (datetimes), ``locked`` (bool), and the tag
+        filters of :mod:`nova.db._tags` (lists).
         ``marker`` is the uuid of the last instance of the previous page.
         """
         if sort_dir not in ('asc', 'desc'):
@@ -405,6 +417,12 @@ class InstanceQueries(QueryMixin):
                 sa.select(models.InstanceInfoCache.instance_uuid).where(
                     models.InstanceInfoCache.network_info.contains(
                         '"address": "%s' % filters['ip']))))
+        stmt = _tags.where(stmt, Instance.uuid, filters)
+        if filters.get('changes_before') is not None:
+            before = filters['changes_before']
+            stmt = stmt.where(sa.or_(Instance.updated_at <= before,
+                                     Instance.created_at <= before,
+                                     Instance.deleted_at <= before))
         if filters.get('changes_since') is not None:
             since = filters['changes_since']
             stmt = stmt.where(sa.or_(Instance.updated_at >= since,
@@ -448,7 +466,7 @@ class InstanceQueries(QueryMixin):
                         ) -> dict[str, Any]:
         """Create an instance; :class:`~nova.exception.InstanceExists`
         when one (live or deleted) has its uuid."""
-        columns = {k: v for k, v in values.items() if k not in _SIDE_KEYS}
+        columns = {k: v for k, v in values.items() if k not in _NOT_COLUMNS}
         if self.owns_instances:
             # A build retried in another cell keeps counting from the
             # version its earlier cell reached, so the top never takes the
@@ -462,6 +480,7 @@ class InstanceQueries(QueryMixin):
                 writes = _SideWrites(_empty_side())
                 writes.want(uuid, values)
                 writes.execute(conn)
+                tags = _tags.replace(conn, uuid, values.get(_TAGS) or ())
         except sa.exc.IntegrityError:
             with self.reader() as session:
                 if session.execute(_VERSIONS, {
@@ -469,7 +488,7 @@ class InstanceQueries(QueryMixin):
                     raise exception.InstanceExists(
                         name=columns['uuid']) from None
             raise
-        result.update(_side_values(writes.side, uuid))
+        result.update(_side_values(writes.side, uuid), tags=tags)
         self._notify(context, 'instance.update', result)
         return result
 
@@ -487,7 +506,7 @@ class InstanceQueries(QueryMixin):
         ``bump_api_version`` numbers a change the API cell makes to the
         fields it owns.
         """
-        changes = {k: v for k, v in values.items() if k not in _SIDE_KEYS}
+        changes = {k: v for k, v in values.items() if k not in _NOT_COLUMNS}
         with self.writer() as session:
             conn = session.connection()
             # Locked: concurrent writers must not both pass the state
@@ -520,7 +539,9 @@ class InstanceQueries(QueryMixin):
             writes = _SideWrites(_read_side(conn, [uuid]))
             writes.want(uuid, values)
             writes.execute(conn)
-        result = dict(row, **_side_values(writes.side, uuid))
+            tags = (_tags.replace(conn, uuid, values[_TAGS] or ())
+                    if _TAGS in values else _tags.read(conn, [uuid])[uuid])
+        result = dict(row, **_side_values(writes.side, uuid), tags=tags)
         self._notify(context, 'instance.update', result)
         if any(result[k] != v for k, v in before.items()):
             self._notify(context, 'instance.state_change', {
@@ -573,6 +594,7 @@ class InstanceQueries(QueryMixin):
                            models.Instance.uuid):
                 session.execute(sa.delete(column.class_).where(
                     column == uuid))
+            _tags.purge(session.connection(), uuid)
 
     def instance_apply_from_child(self, context: RequestContext,
                                   values: dict[str, Any],
@@ -650,8 +672,8 @@ class InstanceQueries(QueryMixin):
         for values in values_list:
             uuid = values['uuid']
             columns = {k: v for k, v in values.items()
-                       if k not in _SIDE_KEYS and k not in ('id', 'deleted',
-                                                            'deleted_at')}
+                       if k not in _NOT_COLUMNS
+                       and k not in ('id', 'deleted', 'deleted_at')}
             state = held.get(uuid)
             if state is None:
                 created[uuid] = columns
@@ -696,7 +718,7 @@ class InstanceQueries(QueryMixin):
         or a newer one), or ``missing`` (no live instance here).  It is
         not pushed back up: the top already has it.
         """
-        changes = {k: v for k, v in values.items() if k not in _SIDE_KEYS}
+        changes = {k: v for k, v in values.items() if k not in _NOT_COLUMNS}
         with self.writer() as session:
             conn = session.connection()
             row = self._locked_row(conn, uuid)
@@ -724,6 +746,8 @@ class InstanceQueries(QueryMixin):
             writes = _SideWrites(side)
             writes.want(uuid, values)
             writes.execute(conn)
+            if _TAGS in values:
+                _tags.replace(conn, uuid, values[_TAGS] or ())
             return 'updated'
 
     def instance_destroy_from_child(self, context: RequestContext, uuid: str

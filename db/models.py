@@ -499,3 +499,16 @@ class Quota(TimestampMixin, Base):
     project_id: Mapped[str] = mapped_column(String(255), nullable=False)
     resource: Mapped[str] = mapped_column(String(255), nullable=False)
     hard_limit: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class Tag(Base):
+    """A tag of an instance (microversion 2.26): the API cell owns it and
+    sends it to the instance's cell, as it does metadata."""
+
+    __tablename__ = 'tags'
+    __table_args__ = (
+        Index('tags_tag_idx', 'tag'),
+    )
+
+    resource_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tag: Mapped[str] = mapped_column(String(80), primary_key=True)

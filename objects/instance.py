@@ -25,7 +25,7 @@ _COLUMN_FIELDS = (
     'access_ip_v6', 'auto_disk_config', 'progress', 'sync_version',
     'api_version', 'created_at', 'updated_at', 'deleted_at', 'deleted',
 )
-_SIDE_FIELDS = ('metadata', 'system_metadata', 'network_info')
+_SIDE_FIELDS = ('metadata', 'system_metadata', 'network_info', 'tags')
 
 __all__ = ['Instance', 'InstanceFault']
 
@@ -64,7 +64,8 @@ class Instance(base.NovaObject):
     # Version 1.1: api_version
     # Version 1.2: access_ip_v6
     # Version 1.3: auto_disk_config
-    VERSION = '1.3'
+    # Version 1.4: tags
+    VERSION = '1.4'
 
     # The fields, for type checkers (oslo.versionedobjects makes them
     # properties at class creation).
@@ -111,6 +112,7 @@ class Instance(base.NovaObject):
     metadata: dict[str, str | None]
     system_metadata: dict[str, str | None]
     network_info: list[dict[str, str | None]]
+    tags: list[str]
     fault: InstanceFault | None
 
     fields = {
@@ -157,6 +159,7 @@ class Instance(base.NovaObject):
         'metadata': fields.DictOfNullableStringsField(default={}),
         'system_metadata': fields.DictOfNullableStringsField(default={}),
         'network_info': fields.ListOfDictOfNullableStringsField(default=[]),
+        'tags': fields.ListOfStringsField(default=[]),
         'fault': fields.ObjectField('InstanceFault', nullable=True),
     }
 
@@ -190,6 +193,8 @@ class Instance(base.NovaObject):
                             target_version: str) -> None:
         super().obj_make_compatible(primitive, target_version)
         target = versionutils.convert_version_to_tuple(target_version)
+        if target < (1, 4):
+            primitive.pop('tags', None)
         if target < (1, 3):
             primitive.pop('auto_disk_config', None)
         if target < (1, 2):

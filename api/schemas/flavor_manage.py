@@ -1,10 +1,13 @@
-"""Request schemas of ``POST /flavors`` and ``/flavors/{id}/os-extra_specs``
-(microversion 2.1)."""
+"""Request schemas of ``POST /flavors``, ``PUT /flavors/{id}`` (2.55) and
+``/flavors/{id}/os-extra_specs``."""
 
 from __future__ import annotations
 
 import copy
+import functools
+from typing import Any
 
+from nova.api.api_version import APIVersion
 from nova.api.schemas import parameter_types as types
 
 # The largest value of the database's signed 32-bit integer columns.
@@ -43,6 +46,33 @@ create = {
             'additionalProperties': False,
         },
     },
+    'required': ['flavor'],
+    'additionalProperties': False,
+}
+
+_description = {'type': ['string', 'null'], 'minLength': 0,
+                'maxLength': 65535, 'pattern': '^[^\x00-\x08\x0b-\x1f]*$'}
+
+
+@functools.cache
+def create_for(version: APIVersion) -> dict[str, Any]:
+    """The create body at ``version``: 2.55 ``description``."""
+    schema: Any = copy.deepcopy(create)
+    if version >= APIVersion(2, 55):
+        schema['properties']['flavor']['properties']['description'] = \
+            _description
+    return schema
+
+
+# PUT /flavors/{id} (2.55): the description only.
+update = {
+    'type': 'object',
+    'properties': {'flavor': {
+        'type': 'object',
+        'properties': {'description': _description},
+        'required': ['description'],
+        'additionalProperties': False,
+    }},
     'required': ['flavor'],
     'additionalProperties': False,
 }

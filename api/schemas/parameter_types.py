@@ -60,3 +60,28 @@ query_string: Schema = multi_query_param({'type': 'string'})
 query_boolean: Schema = single_query_param(
     {'type': 'string',
      'pattern': r'(?i)^(|true|false|t|f|yes|no|y|n|on|off|1|0)$'})
+
+
+# A server's description (2.19): printable, or null.
+description: Schema = {
+    'type': ['string', 'null'], 'minLength': 0, 'maxLength': 255,
+    'pattern': '^[^\x00-\x1f\x7f]*$',
+}
+
+# A server tag (2.26): no comma, no slash.
+tag: Schema = {'type': 'string', 'minLength': 1, 'maxLength': 60,
+               'pattern': '^[^,/]*$'}
+tags: Schema = {'type': 'array', 'items': tag, 'maxItems': 50}
+
+# A device tag of a network or block device (2.32, 2.42).
+device_tag: Schema = {'type': 'string', 'minLength': 1, 'maxLength': 60,
+                      'pattern': '^[^,/]*$'}
+
+# trusted_image_certificates (2.63).
+trusted_certs: Schema = {
+    'type': ['array', 'null'], 'minItems': 1, 'maxItems': 50,
+    'uniqueItems': True,
+    'items': {'type': 'string', 'minLength': 1},
+}
+
+hostname: Schema = {'type': 'string', 'minLength': 1, 'maxLength': 255}

@@ -7,8 +7,11 @@ no schema: Nova 2.1 ignores their value, usually ``null``.
 
 from __future__ import annotations
 
+import copy
+import functools
 from typing import Any
 
+from nova.api.api_version import APIVersion
 from nova.api.schemas import parameter_types as types
 
 Schema = dict[str, Any]
@@ -89,3 +92,75 @@ update = {
     'required': ['server'],
     'additionalProperties': False,
 }
+
+
+@functools.cache
+def rebuild_for(version: APIVersion) -> Schema:
+    """The rebuild body at ``version``: 2.19 ``description``, 2.54
+    ``key_name``, 2.57 ``user_data`` and no ``personality``, 2.63
+    ``trusted_image_certificates``."""
+    schema: Any = copy.deepcopy(rebuild)
+    props = schema['properties']['rebuild']['properties']
+    if version >= APIVersion(2, 19):
+        props['description'] = types.description
+    if version >= APIVersion(2, 54):
+        props['key_name'] = {'oneOf': [types.name, {'type': 'null'}]}
+    if version >= APIVersion(2, 57):
+        del props['personality']
+        props['user_data'] = {'type': ['string', 'null'],
+                              'format': 'base64', 'maxLength': 65535}
+    if version >= APIVersion(2, 63):
+        props['trusted_image_certificates'] = types.trusted_certs
+    return schema
+
+
+@functools.cache
+def update_for(version: APIVersion) -> Schema:
+    """``PUT /servers/{id}`` at ``version``: 2.19 ``description``."""
+    schema: Any = copy.deepcopy(update)
+    if version >= APIVersion(2, 19):
+        schema['properties']['server']['properties']['description'] = \
+            types.description
+    return schema
+
+
+# Lock (2.73): an optional reason.
+lock_for_2_73 = _action('lock', {
+    'locked_reason': {'type': 'string', 'minLength': 1, 'maxLength': 255},
+}, [], nullable=True)
+
+# Unshelve (2.77): null, or an availability zone.
+unshelve_for_2_77 = {
+    'type': 'object',
+    'properties': {'unshelve': {'oneOf': [
+        {'type': 'null'},
+        {'type': 'object',
+         'properties': {'availability_zone': types.name},
+         'required': ['availability_zone'],
+         'additionalProperties': False}]}},
+    'required': ['unshelve'],
+    'additionalProperties': False,
+}
+
+_block_migration = {'type': ['boolean', 'string'],
+                    'pattern': '(?i)^(true|false|t|f|yes|no|y|n|on|off|1|0)$'}
+_host = {'type': ['string', 'null'], 'minLength': 1, 'maxLength': 255}
+
+
+@functools.cache
+def live_migrate_for(version: APIVersion) -> Schema:
+    """``os-migrateLive`` at ``version`` (2.25 ``auto`` and no
+    ``disk_over_commit``, 2.30 ``force``, 2.68 no ``force``)."""
+    if version < APIVersion(2, 25):
+        props: Schema = {'block_migration': _block_migration,
+                         'disk_over_commit': _block_migration,
+                         'host': _host}
+        required = ['block_migration', 'disk_over_commit', 'host']
+    else:
+        props = {'block_migration': {'oneOf': [
+            _block_migration, {'type': 'string', 'enum': ['auto']}]},
+            'host': _host}
+        required = ['block_migration', 'host']
+        if APIVersion(2, 30) <= version < APIVersion(2, 68):
+            props['force'] = types.boolean
+    return _action('os-migrateLive', props, required)

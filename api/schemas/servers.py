@@ -1,7 +1,17 @@
-"""Request schemas of ``/servers`` (microversion 2.1)."""
+"""Request schemas of ``/servers``, by microversion.
+
+:func:`create_for` and :func:`index_query_for` build the schema of a
+version from the 2.1 one (:data:`create`, :data:`index_query`) with what
+later versions changed (see :data:`nova.api.api_version._HISTORY`).
+"""
 
 from __future__ import annotations
 
+import copy
+import functools
+from typing import Any
+
+from nova.api.api_version import APIVersion
 from nova.api.schemas import parameter_types as types
 
 _network = {
@@ -122,3 +132,76 @@ index_query = {
     # Unknown filters are dropped, as Nova does in 2.1.
     'additionalProperties': True,
 }
+
+
+def _v(text: str) -> APIVersion:
+    return APIVersion.parse(text)
+
+
+_personality = {
+    'type': 'array',
+    'items': {
+        'type': 'object',
+        'properties': {'path': {'type': 'string'},
+                       'contents': {'type': 'string', 'format': 'base64'}},
+        'additionalProperties': False,
+    },
+}
+
+
+@functools.cache
+def create_for(version: APIVersion) -> dict[str, Any]:
+    """The body of ``POST /servers`` at ``version``."""
+    schema: Any = copy.deepcopy(create)
+    server = schema['properties']['server']
+    props = server['properties']
+    network = props['networks']['oneOf'][1]['items']
+    if version < _v('2.57'):
+        # Accepted and not injected (no config drive or agent here).
+        props['personality'] = _personality
+    if version >= _v('2.19'):
+        props['description'] = types.description
+    if _v('2.32') <= version < _v('2.37') or version >= _v('2.42'):
+        network['properties']['tag'] = types.device_tag
+    if version >= _v('2.37'):
+        server['required'] = server['required'] + ['networks']
+        network['properties']['uuid'] = types.uuid
+    if version >= _v('2.52'):
+        props['tags'] = types.tags
+    if version >= _v('2.63'):
+        props['trusted_image_certificates'] = types.trusted_certs
+    if version >= _v('2.74'):
+        props['host'] = types.hostname
+        props['hypervisor_hostname'] = types.hostname
+    return schema
+
+
+# Accepted from 2.75 (and ignored unless this API uses them), as Nova's
+# strict query schema lists them; anything else is a 400 from 2.75 on.
+_STRICT_IGNORED = (
+    'sort_key', 'sort_dir', 'access_ip_v4', 'access_ip_v6', 'config_drive',
+    'key_name', 'created_at', 'launched_at', 'terminated_at', 'power_state',
+    'task_state', 'vm_state', 'progress', 'uuid', 'hostname', 'description',
+    'auto_disk_config', 'launch_index', 'kernel_id', 'ramdisk_id',
+    'root_device_name', 'locked_by', 'image_ref', 'soft_deleted')
+
+
+@functools.cache
+def index_query_for(version: APIVersion) -> dict[str, Any]:
+    """The query of ``GET /servers`` (and ``/detail``) at ``version``."""
+    schema: Any = copy.deepcopy(index_query)
+    props = schema['properties']
+    props['ip6'] = types.query_string
+    if version >= _v('2.26'):
+        for name in ('tags', 'tags-any', 'not-tags', 'not-tags-any'):
+            props[name] = types.query_string
+    if version >= _v('2.66'):
+        props['changes-before'] = types.single_query_param(
+            {'type': 'string'})
+    if version >= _v('2.73'):
+        props['locked'] = types.query_boolean
+    if version >= _v('2.75'):
+        for name in _STRICT_IGNORED:
+            props.setdefault(name, types.query_string)
+        schema['additionalProperties'] = False
+    return schema

@@ -28,3 +28,27 @@ index_query = {
     },
     'additionalProperties': True,
 }
+
+# PUT /os-services/force-down (2.11 to 2.52).
+service_force_down = {
+    'type': 'object',
+    'properties': {
+        'host': _host,
+        'binary': {'type': 'string', 'minLength': 1, 'maxLength': 255},
+        'forced_down': types.boolean,
+    },
+    'required': ['host', 'binary', 'forced_down'],
+    'additionalProperties': False,
+}
+
+# PUT /os-services/{service_uuid} (2.53).
+service_update_v253 = {
+    'type': 'object',
+    'properties': {
+        'status': {'type': 'string', 'enum': ['enabled', 'disabled']},
+        'disabled_reason': {'type': 'string', 'minLength': 1,
+                            'maxLength': 255},
+        'forced_down': types.boolean,
+    },
+    'additionalProperties': False,
+}

@@ -1,9 +1,14 @@
-"""How a server looks in responses (microversion 2.1).
+"""How a server looks in responses, by microversion.
 
 The detailed view merges what Nova 2.1 returns through its former
 extensions (``OS-EXT-STS``, ``OS-SRV-USG``, ``OS-EXT-AZ``...). Host
 attributes (``OS-EXT-SRV-ATTR``) are shown only when the controller says
-the caller may see them.
+the caller may see them.  Later microversions add fields (see
+:data:`nova.api.api_version._HISTORY`): 2.3 more host attributes, 2.9
+``locked``, 2.16 ``host_status``, 2.19 ``description``, 2.26 ``tags``, 2.47
+the embedded flavor, 2.63 ``trusted_image_certificates``, 2.71
+``server_groups``, 2.73 ``locked_reason``; from 2.75 an update or rebuild
+answers the whole view.
 """
 
 from __future__ import annotations
@@ -27,8 +32,22 @@ DETAIL_COLUMNS = BASIC_COLUMNS + (
     'host', 'node', 'image_ref', 'flavor', 'created_at', 'updated_at',
     'access_ip_v4', 'access_ip_v6', 'auto_disk_config', 'key_name',
     'availability_zone',
-    'launched_at', 'terminated_at', 'progress', 'revision')
+    'launched_at', 'terminated_at', 'progress', 'revision',
+    'display_description', 'locked', 'reservation_id', 'launch_index',
+    'hostname', 'user_data', 'cell_name')
 DETAIL_SIDE_TABLES = ('metadata', 'network_info')
+
+
+def detail_side_tables(req: wsgi.ApiRequest) -> tuple[str, ...]:
+    """The side tables a detailed listing reads at the request's
+    version: tags from 2.26, system metadata (the lock's reason) from
+    2.73."""
+    tables: tuple[str, ...] = DETAIL_SIDE_TABLES
+    if req.at_least('2.26'):
+        tables += ('tags',)
+    if req.at_least('2.73'):
+        tables += ('system_metadata',)
+    return tables
 
 _FAULT_STATUSES = ('ERROR', 'DELETED')
 _PROGRESS_STATUSES = ('ACTIVE', 'BUILD', 'REBUILD', 'RESIZE',
@@ -133,6 +152,35 @@ def _extended_attributes(server: Server) -> dict[str, Any]:
     }
 
 
+def _more_extended_attributes(server: Server) -> dict[str, Any]:
+    """The host attributes 2.3 added."""
+    return {
+        'OS-EXT-SRV-ATTR:reservation_id': server.get('reservation_id'),
+        'OS-EXT-SRV-ATTR:launch_index': server.get('launch_index'),
+        'OS-EXT-SRV-ATTR:kernel_id': '',
+        'OS-EXT-SRV-ATTR:ramdisk_id': '',
+        'OS-EXT-SRV-ATTR:hostname': server.get('hostname'),
+        'OS-EXT-SRV-ATTR:root_device_name': None,
+        'OS-EXT-SRV-ATTR:user_data': server.get('user_data'),
+    }
+
+
+def embedded_flavor(flavor: Mapping[str, Any],
+                    show_extra_specs: bool) -> dict[str, Any]:
+    """The flavor a server runs with, as 2.47 embeds it."""
+    view: dict[str, Any] = {
+        'vcpus': flavor.get('vcpus', 0),
+        'ram': flavor.get('memory_mb', 0),
+        'disk': flavor.get('root_gb') or 0,
+        'ephemeral': flavor.get('ephemeral_gb') or 0,
+        'swap': flavor.get('swap') or 0,
+        'original_name': flavor.get('name', ''),
+    }
+    if show_extra_specs:
+        view['extra_specs'] = dict(flavor.get('extra_specs') or {})
+    return view
+
+
 class Renderer:
     """Renders the servers of one request.
 
@@ -142,13 +190,24 @@ class Renderer:
     """
 
     def __init__(self, req: wsgi.ApiRequest,
-                 show_host_attrs: bool = False) -> None:
+                 show_host_attrs: bool = False,
+                 show_extra_specs: bool = False,
+                 host_status: Any = None) -> None:
         self.show_host_attrs = show_host_attrs
         self.is_admin = bool(req.context.is_admin)
+        self.version = req.api_version
+        self.show_extra_specs = show_extra_specs
+        # host -> status, from the controller when the caller may see it
+        # (2.16); None hides the field.
+        self.host_status = host_status
         # What a server's view takes from the request: views made with
         # equal keys are interchangeable (see nova.api.views.cache).
         self.key = (req.prefix_url(), req.prefix_url(strip_version=True),
-                    self.is_admin, show_host_attrs)
+                    self.is_admin, show_host_attrs, self.version,
+                    show_extra_specs)
+        self.at_least = req.at_least
+        # What a listing reads besides the instance rows.
+        self.side_tables = detail_side_tables(req)
         self._servers = common.Links(req, COLLECTION)
         self._image_links = common.Links(req, 'images')
         self._flavor_links = common.Links(req, 'flavors')
@@ -176,6 +235,8 @@ class Renderer:
 
     def _flavor(self, server: Server) -> dict[str, Any]:
         flavor = server.get('flavor')
+        if self.at_least('2.47'):
+            return embedded_flavor(flavor or {}, self.show_extra_specs)
         if not flavor:
             return {'id': '', 'links': []}
         flavor_id = flavor['flavorid']
@@ -236,7 +297,29 @@ class Renderer:
             view['progress'] = _get(server, 'progress', 0)
         if self.show_host_attrs:
             view.update(_extended_attributes(server))
+            if self.at_least('2.3'):
+                view.update(_more_extended_attributes(server))
+        view.update(self._versioned_fields(server))
         return view
+
+    def _versioned_fields(self, server: Server) -> dict[str, Any]:
+        """The fields microversions added to the detailed view."""
+        fields: dict[str, Any] = {}
+        if self.at_least('2.9'):
+            fields['locked'] = bool(server.get('locked'))
+        if self.at_least('2.16') and self.host_status is not None:
+            fields['host_status'] = self.host_status(server)
+        if self.at_least('2.19'):
+            fields['description'] = server.get('display_description')
+        if self.at_least('2.26'):
+            fields['tags'] = list(server.get('tags') or [])
+        if self.at_least('2.63'):
+            # Signatures are not verified here: none is ever stored.
+            fields['trusted_image_certificates'] = None
+        if self.at_least('2.73'):
+            fields['locked_reason'] = (
+                (server.get('system_metadata') or {}).get('locked_reason'))
+        return fields
 
 
 def basic(req: wsgi.ApiRequest, server: Server) -> dict[str, Any]:
@@ -272,11 +355,26 @@ _BASE_KEYS = ('id', 'name', 'status', 'tenant_id', 'user_id', 'metadata',
 _BASE_ADDRESS_KEYS = ('version', 'addr')
 
 
-def base(req: wsgi.ApiRequest, instance: objects.Instance
-         ) -> dict[str, Any]:
-    """The server in the response to ``PUT /servers/{id}`` and rebuild."""
-    full = detail(req, values_of(instance))
-    server = {key: full[key] for key in _BASE_KEYS if key in full}
+# What 2.9 to 2.73 added to the answer of an update or rebuild.
+_VERSIONED_BASE_KEYS = ('locked', 'description',
+                        'trusted_image_certificates', 'locked_reason')
+
+
+def base(req: wsgi.ApiRequest, instance: objects.Instance,
+         full: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The server in the response to ``PUT /servers/{id}`` and rebuild:
+    from 2.75 the whole view (``full``, as ``GET`` shows it), before
+    that the core attributes and the fields microversions added."""
+    if full is None:
+        full = detail(req, values_of(instance))
+    if req.at_least('2.71'):
+        full['server_groups'] = []
+    if req.at_least('2.75'):
+        return full
+    server = {key: full[key] for key in _BASE_KEYS + _VERSIONED_BASE_KEYS
+              if key in full}
+    if 'server_groups' in full:
+        server['server_groups'] = full['server_groups']
     server['addresses'] = {
         label: [{key: addr[key] for key in _BASE_ADDRESS_KEYS}
                 for addr in addrs]

@@ -76,7 +76,8 @@ class RegistryMixin:
     # -- key pairs ---------------------------------------------------------
 
     def keypair_create(self, context: Any, user_id: str, name: str,
-                       public_key: str | None = None
+                       public_key: str | None = None,
+                       key_type: str = 'ssh'
                        ) -> tuple[dict[str, Any], str | None]:
         if not set(name) <= _SAFE_KEY_NAME:
             raise fake_exc.InvalidKeypair(
@@ -91,7 +92,7 @@ class RegistryMixin:
             private_key = ('-----BEGIN RSA PRIVATE KEY-----\n'
                            f'{body}\n-----END RSA PRIVATE KEY-----\n')
         self.clock += datetime.timedelta(seconds=1)
-        keypair = {'name': name, 'user_id': user_id, 'type': 'ssh',
+        keypair = {'name': name, 'user_id': user_id, 'type': key_type,
                    'public_key': public_key,
                    'fingerprint': fingerprint(public_key),
                    'created_at': self.clock, 'id': len(self.keypairs) + 1}

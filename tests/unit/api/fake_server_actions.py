@@ -147,12 +147,16 @@ class ServerActionsMixin:
                 image_href: str, admin_password: str | None = None,
                 name: str | None = None,
                 metadata: dict[str, str] | None = None,
-                auto_disk_config: bool | None = None) -> None:
+                auto_disk_config: bool | None = None,
+                changes: dict[str, Any] | None = None) -> None:
         if image_href not in self.images:
             raise exception.ImageNotFound(image_id=image_href)
         self._act(context, instance, 'rebuild', image_href=image_href,
                   admin_password=admin_password, name=name,
-                  metadata=metadata, **_disk_config(auto_disk_config))
+                  metadata=metadata, **_disk_config(auto_disk_config),
+                  **({'changes': changes} if changes else {}))
+        for key, value in (changes or {}).items():
+            setattr(instance, key, value)
         instance.image_ref = image_href
         if name is not None:
             instance.display_name = name

@@ -135,9 +135,33 @@ class FakeComputeAPI(fake_server_actions.ServerActionsMixin,
                 access_ip_v6=kwargs.get('access_ip_v6'),
                 auto_disk_config=bool(kwargs.get('auto_disk_config')),
                 availability_zone=kwargs.get('availability_zone'),
-                reservation_id=reservation_id)
+                reservation_id=reservation_id,
+                display_description=kwargs.get('description'),
+                tags=sorted(set(kwargs.get('tags') or ())))
             for _ in range(max_count)]
         return instances, reservation_id
+
+    def update_instance_tags(self, context: Any, instance: objects.Instance,
+                             tags: list[str]) -> list[str]:
+        self.calls.append(('update_instance_tags', {'tags': list(tags)}))
+        if instance.vm_state not in (vm_states.ACTIVE, vm_states.STOPPED):
+            raise exception.InstanceInvalidState(
+                method='update tags', instance_uuid=instance.uuid,
+                attr='vm_state', state=instance.vm_state)
+        if len(set(tags)) > 50:
+            raise exception.InvalidInput(
+                reason='The number of tags exceeded the per-server limit 50')
+        instance.tags = sorted(set(tags))
+        return list(instance.tags)
+
+    def flavor_update_description(self, context: Any, flavorid: str,
+                                  description: str | None
+                                  ) -> objects.Flavor:
+        flavor = self.flavors.get(flavorid)
+        if flavor is None:
+            raise exception.FlavorNotFound(flavor_id=flavorid)
+        flavor.description = description
+        return flavor
 
     def get(self, context: Any, instance_uuid: str) -> objects.Instance:
         self.calls.append(('get', {'uuid': instance_uuid}))

@@ -17,7 +17,7 @@ def test_root_lists_versions_without_token(app):
         {'id': 'v2.0', 'status': 'SUPPORTED', 'version': '',
          'min_version': '', 'updated': '2011-01-21T11:33:21Z',
          'links': [{'rel': 'self', 'href': 'http://localhost/v2/'}]},
-        {'id': 'v2.1', 'status': 'CURRENT', 'version': '2.1',
+        {'id': 'v2.1', 'status': 'CURRENT', 'version': '2.79',
          'min_version': '2.1', 'updated': '2013-07-23T11:33:21Z',
          'links': [{'rel': 'self', 'href': 'http://localhost/v2.1/'}]},
     ]}
@@ -32,8 +32,8 @@ def test_v21_document(app, path):
     version = resp.json['version']
     assert version['id'] == 'v2.1'
     assert version['status'] == 'CURRENT'
-    assert version['version'] == str(api_version.MAX_VERSION)
-    assert version['min_version'] == str(api_version.MIN_VERSION)
+    assert version['version'] == str(api_version.MAX_VERSION) == '2.79'
+    assert version['min_version'] == str(api_version.MIN_VERSION) == '2.1'
     assert version['links'][0] == {'rel': 'self',
                                    'href': 'http://localhost/v2.1/'}
     assert version['links'][1]['rel'] == 'describedby'
@@ -70,28 +70,32 @@ def test_compute_api_answers_under_v2_too(app):
         'http://localhost/v2/flavors/')
 
 
-@pytest.mark.parametrize('headers', [
-    {'OpenStack-API-Version': 'compute 2.1'},
-    {'OpenStack-API-Version': 'compute latest'},
-    {'OpenStack-API-Version': 'image 2.9, compute 2.1'},
-    {'X-OpenStack-Nova-API-Version': '2.1'},
-    {'OpenStack-API-Version': 'image 2.9'},
-    {},
+@pytest.mark.parametrize('headers,echoed', [
+    ({'OpenStack-API-Version': 'compute 2.1'}, '2.1'),
+    ({'OpenStack-API-Version': 'compute latest'}, '2.79'),
+    ({'OpenStack-API-Version': 'image 2.9, compute 2.1'}, '2.1'),
+    ({'X-OpenStack-Nova-API-Version': '2.1'}, '2.1'),
+    ({'X-OpenStack-Nova-API-Version': '2.53'}, '2.53'),
+    ({'OpenStack-API-Version': 'compute 2.79'}, '2.79'),
+    ({'OpenStack-API-Version': 'image 2.9'}, '2.1'),
+    ({}, '2.1'),
 ])
-def test_supported_versions_are_echoed(call, headers):
+def test_supported_versions_are_echoed(call, headers, echoed):
     resp = call('GET', '/v2.1/servers', headers=headers)
     assert resp.status_int == 200
-    assert resp.headers['OpenStack-API-Version'] == 'compute 2.1'
-    assert resp.headers['X-OpenStack-Nova-API-Version'] == '2.1'
+    assert resp.headers['OpenStack-API-Version'] == f'compute {echoed}'
+    assert resp.headers['X-OpenStack-Nova-API-Version'] == echoed
     assert 'OpenStack-API-Version' in resp.headers.getall('Vary')
 
 
 @pytest.mark.parametrize('headers', [
-    {'OpenStack-API-Version': 'compute 2.99'},
+    {'OpenStack-API-Version': 'compute 2.500'},
+    {'OpenStack-API-Version': 'compute 2.80'},
     {'OpenStack-API-Version': 'compute 3.0'},
-    {'X-OpenStack-Nova-API-Version': '2.2'},
+    {'OpenStack-API-Version': 'compute 2.0'},
+    {'X-OpenStack-Nova-API-Version': '2.500'},
     # The new header wins over the legacy one.
-    {'OpenStack-API-Version': 'compute 2.50',
+    {'OpenStack-API-Version': 'compute 2.500',
      'X-OpenStack-Nova-API-Version': '2.1'},
 ])
 def test_unsupported_version_is_406(call, headers):
@@ -100,7 +104,7 @@ def test_unsupported_version_is_406(call, headers):
     fault = resp.json['computeFault']
     assert fault['code'] == 406
     assert 'is not supported by the API. Minimum is 2.1 and maximum ' \
-        'is 2.1.' in fault['message']
+        'is 2.79.' in fault['message']
 
 
 @pytest.mark.parametrize('path', ['/v2.1/servers', '/v2.1'])
@@ -114,7 +118,7 @@ def test_malformed_version_is_400(call, path):
 
 def test_unsupported_version_on_version_document(call):
     resp = call('GET', '/v2.1', token=None,
-                headers={'OpenStack-API-Version': 'compute 2.99'})
+                headers={'OpenStack-API-Version': 'compute 2.500'})
     assert resp.status_int == 406
 
 
@@ -140,3 +144,47 @@ def test_negotiate_defaults_to_minimum():
     assert api_version.negotiate(
         {'OpenStack-API-Version': 'compute latest'}) == \
         api_version.MAX_VERSION
+
+
+def test_v21_document_advertises_the_maximum_at_latest(app):
+    resp = request(app, 'GET', '/v2.1', token=None,
+                   headers={'OpenStack-API-Version': 'compute latest'})
+    assert resp.json['version']['version'] == '2.79'
+    assert resp.headers['OpenStack-API-Version'] == 'compute 2.79'
+
+
+def test_history_is_every_minor_version_once():
+    versions = [entry.parsed for entry in api_version.history()]
+    assert versions == [api_version.APIVersion(2, minor)
+                        for minor in range(1, 80)]
+    assert all(entry.kind in (api_version.HERE, api_version.ABSENT)
+               and entry.change for entry in api_version.history())
+
+
+def test_readme_holds_the_table():
+    import pathlib
+
+    import nova
+    readme = pathlib.Path(nova.__file__).resolve().parent / 'README.rst'
+    assert api_version.readme_table() in readme.read_text()
+
+
+@pytest.mark.parametrize('version,found', [('2.35', 200), ('2.36', 404)])
+def test_removed_route_answers_404_from_its_version(call, version, found):
+    resp = call('GET', '/v2.1/images',
+                headers={'OpenStack-API-Version': f'compute {version}'})
+    assert resp.status_int == found
+    if found == 404:
+        assert resp.json['itemNotFound']['code'] == 404
+
+
+def test_route_limits_follow_the_table():
+    v = api_version.APIVersion
+    assert api_version.route_allowed('server_tags', 'index', v(2, 26))
+    assert not api_version.route_allowed('server_tags', 'index', v(2, 25))
+    assert api_version.route_allowed('images', 'index', v(2, 35))
+    assert not api_version.route_allowed('images', 'index', v(2, 36))
+    assert not api_version.route_allowed('os-hosts', 'index', v(2, 43))
+    assert api_version.route_allowed('flavor_manage', 'create', v(2, 1))
+    assert not api_version.route_allowed('flavor_manage', 'update',
+                                         v(2, 54))

@@ -1,0 +1,230 @@
+"""Microversioned changes that reach a child cell, through the REST API of
+a running tree with two child cells: tags and descriptions set at the top
+travel down to the cell that runs the server, the tag filters and
+``changes-before`` run on the real database, lock reasons come back, and
+services and hypervisors answer by UUID from 2.53."""
+
+import pytest
+
+from nova import context as nova_context
+from nova.tests.functional import rest_client as rc
+from nova.tools import inproc_tree
+from nova.tools.polling import wait_for
+
+OWNER = 'alice:project-a'
+ADMIN = nova_context.get_admin_context()
+LATEST = {'OpenStack-API-Version': 'compute 2.79'}
+
+
+def at(version):
+    return {'OpenStack-API-Version': f'compute {version}'}
+
+
+@pytest.fixture(scope='module')
+def running(tmp_path_factory):
+    tree = inproc_tree.Tree(str(tmp_path_factory.mktemp('microversions')),
+                            inproc_tree.TWO_CHILDREN)
+    tree.start()
+    try:
+        rc.api_tree(tree)
+        yield tree
+    finally:
+        tree.stop()
+
+
+def _call(tree, method, path, body=None, version='2.79', token=OWNER):
+    return rc.request(tree, method, path, body, token=token,
+                      headers=at(version))
+
+
+def _active(tree, server_id):
+    def ready():
+        code, body = _call(tree, 'GET', '/servers/' + server_id)
+        server = body['server']
+        return server if (server['status'] == 'ACTIVE'
+                          and server['OS-EXT-STS:task_state'] is None) \
+            else None
+    return wait_for(ready, 15, what='server %s ACTIVE' % server_id)
+
+
+def _cell_of(tree, server_id):
+    return tree.db('api').instance_get_by_uuid(
+        ADMIN, server_id)['cell_name'].split('!')[-1]
+
+
+def _child_row(tree, server_id):
+    return tree.db(_cell_of(tree, server_id)).instance_get_by_uuid(
+        ADMIN, server_id)
+
+
+def _boot(tree, **server):
+    body = {'server': dict({'name': 'vm', 'imageRef': rc.IMAGE,
+                            'flavorRef': '1', 'networks': 'auto'},
+                           **server)}
+    code, created = _call(tree, 'POST', '/servers', body)
+    assert code == 202, created
+    return _active(tree, created['server']['id'])
+
+
+def test_tags_and_description_travel_to_the_cell(running):
+    server = _boot(running, tags=['web', 'blue'], description='front')
+    assert server['tags'] == ['blue', 'web']
+    assert server['description'] == 'front'
+    sid = server['id']
+    row = _child_row(running, sid)
+    assert (row['tags'], row['display_description']) == (
+        ['blue', 'web'], 'front')
+
+    code, _ = _call(running, 'PUT', f'/servers/{sid}/tags/red')
+    assert code == 201
+    code, body = _call(running, 'PUT', f'/servers/{sid}',
+                       {'server': {'description': 'back'}})
+    assert code == 200 and body['server']['description'] == 'back'
+    wait_for(lambda: _child_row(running, sid)['tags'] == [
+        'blue', 'red', 'web'] and _child_row(
+        running, sid)['display_description'] == 'back',
+        10, what='tag and description in the cell')
+    code, _ = _call(running, 'DELETE', f'/servers/{sid}/tags')
+    assert code == 204
+    wait_for(lambda: _child_row(running, sid)['tags'] == [], 10,
+             what='tags gone in the cell')
+    # A child's later update of the server does not undo the top's tags.
+    _call(running, 'PUT', f'/servers/{sid}/tags', {'tags': ['kept']})
+    code, _ = _call(running, 'POST', f'/servers/{sid}/action',
+                    {'reboot': {'type': 'SOFT'}})
+    assert code == 202
+    _active(running, sid)
+    code, body = _call(running, 'GET', f'/servers/{sid}/tags')
+    assert body == {'tags': ['kept']}
+    wait_for(lambda: _child_row(running, sid)['tags'] == ['kept'], 10,
+             what='tags in the cell')
+
+
+def test_tag_filters_on_the_database(running):
+    red = _boot(running, name='f-red', tags=['f-red', 'f-all'])['id']
+    both = _boot(running, name='f-both',
+                 tags=['f-red', 'f-blue', 'f-all'])['id']
+    plain = _boot(running, name='f-plain')['id']
+
+    def listed(query):
+        code, body = _call(running, 'GET', '/servers?name=^f-&' + query)
+        assert code == 200, body
+        return {s['id'] for s in body['servers']}
+    assert listed('tags=f-red,f-blue') == {both}
+    assert listed('tags-any=f-blue,f-red') == {red, both}
+    assert listed('not-tags=f-red,f-blue') == {red, plain}
+    assert listed('not-tags-any=f-red') == {plain}
+    assert listed('tags=f-all&not-tags-any=f-blue') == {red}
+    # Before 2.26 the filters are unknown, and ignored as Nova does.
+    code, body = _call(running, 'GET', '/servers?name=^f-&tags=f-red',
+                       version='2.25')
+    assert {s['id'] for s in body['servers']} == {red, both, plain}
+
+
+def test_changes_before_and_locked_filters(running):
+    sid = _boot(running, name='cb-1')['id']
+    code, body = _call(running, 'GET',
+                       '/servers?name=^cb-&changes-before=2000-01-01T00:00:00Z')
+    assert code == 200 and body['servers'] == []
+    code, body = _call(running, 'GET',
+                       '/servers?name=^cb-&changes-before=2999-01-01T00:00:00Z')
+    assert [s['id'] for s in body['servers']] == [sid]
+    code, _ = _call(running, 'POST', f'/servers/{sid}/action',
+                    {'lock': {'locked_reason': 'audit'}})
+    assert code == 202
+    code, body = _call(running, 'GET', '/servers/detail?name=^cb-&locked=1')
+    assert [(s['id'], s['locked'], s['locked_reason'])
+            for s in body['servers']] == [(sid, True, 'audit')]
+    wait_for(lambda: _child_row(running, sid)['system_metadata'].get(
+        'locked_reason') == 'audit', 10, what='lock reason in the cell')
+    _call(running, 'POST', f'/servers/{sid}/action', {'unlock': None})
+    code, body = _call(running, 'GET', f'/servers/{sid}')
+    assert body['server']['locked_reason'] is None
+
+
+def test_bad_input_writes_nothing(running):
+    before = len(running.db('api').instance_get_all_by_filters(ADMIN, {}))
+    for server in ({'tags': ['a/b']}, {'description': 'x' * 256},
+                   {'trusted_image_certificates': ['c']},
+                   {'networks': [{'uuid': 'not-a-uuid'}]}):
+        body = {'server': dict({'name': 'bad', 'imageRef': rc.IMAGE,
+                                'flavorRef': '1', 'networks': 'auto'},
+                               **server)}
+        code, error = _call(running, 'POST', '/servers', body)
+        assert code == 400, error
+        assert error['badRequest']['code'] == 400
+    after = len(running.db('api').instance_get_all_by_filters(ADMIN, {}))
+    assert after == before
+    code, error = _call(running, 'GET', '/servers', version='2.500')
+    assert code == 406 and error['computeFault']['code'] == 406
+
+
+def test_rebuild_answers_the_full_server_at_2_75(running):
+    sid = _boot(running, name='rb')['id']
+    code, body = _call(running, 'POST', f'/servers/{sid}/action',
+                       {'rebuild': {'imageRef': rc.IMAGE,
+                                    'description': 'rebuilt',
+                                    'user_data': 'aGk='}})
+    assert code == 202, body
+    server = body['server']
+    assert server['description'] == 'rebuilt'
+    assert server['user_data'] == 'aGk='
+    assert server['server_groups'] == []
+    assert 'OS-EXT-STS:vm_state' in server
+    _active(running, sid)
+    assert _child_row(running, sid)['display_description'] == 'rebuilt'
+
+
+def test_services_and_hypervisors_by_uuid(running):
+    code, body = _call(running, 'GET', '/os-services?binary=nova-compute',
+                       token=rc.ADMIN)
+    services = body['services']
+    assert len(services) == 4
+    assert all(len(s['id']) == 36 and s['forced_down'] is False
+               for s in services)
+    target = next(s for s in services if s['host'].startswith('api!cell2@'))
+    code, body = _call(running, 'PUT', f"/os-services/{target['id']}",
+                       {'status': 'disabled', 'disabled_reason': 'drill'},
+                       token=rc.ADMIN)
+    assert code == 200, body
+    assert (body['service']['id'], body['service']['status']) == (
+        target['id'], 'disabled')
+    host = target['host'].split('@')[1]
+    row = running.db('cell2').service_get_by_host_and_binary(
+        ADMIN, host, 'nova-compute')
+    assert (row['disabled'], row['disabled_reason']) == (True, 'drill')
+    _call(running, 'PUT', f"/os-services/{target['id']}",
+          {'status': 'enabled'}, token=rc.ADMIN)
+
+    code, body = _call(running, 'GET', '/os-hypervisors/detail',
+                       token=rc.ADMIN)
+    hypervisors = body['hypervisors']
+    assert len(hypervisors) == 4
+    assert all(isinstance(h['cpu_info'], dict) for h in hypervisors)
+    one = hypervisors[0]
+    code, body = _call(running, 'GET',
+                       f"/os-hypervisors/{one['id']}?with_servers=1",
+                       token=rc.ADMIN)
+    assert code == 200 and body['hypervisor']['id'] == one['id']
+    assert isinstance(body['hypervisor']['servers'], list)
+    code, _ = _call(running, 'GET', '/os-hypervisors/api!cell1@1',
+                    token=rc.ADMIN)
+    assert code == 404
+
+
+def test_instance_actions_of_a_deleted_server(running):
+    sid = _boot(running, name='gone')['id']
+    code, _ = _call(running, 'DELETE', f'/servers/{sid}')
+    assert code == 204
+
+    def deleted():
+        code, _ = _call(running, 'GET', f'/servers/{sid}')
+        return code == 404
+    wait_for(deleted, 15, what='server deleted')
+    code, _ = _call(running, 'GET', f'/servers/{sid}/os-instance-actions',
+                    version='2.20')
+    assert code == 404
+    code, body = _call(running, 'GET', f'/servers/{sid}/os-instance-actions',
+                       version='2.21')
+    assert code == 200
+    assert 'create' in [a['action'] for a in body['instanceActions']]
