@@ -18,6 +18,21 @@ def path_join(*names: str) -> str:
     return PATH_CELL_SEP.join(n for n in names if n)
 
 
+def same_cell(path: str | None, other: str | None) -> bool:
+    """Whether two routing paths end at the same cell (a cell with
+    several parents is reached by several paths)."""
+    if not path or not other:
+        return False
+    return (path.rsplit(PATH_CELL_SEP, 1)[-1]
+            == other.rsplit(PATH_CELL_SEP, 1)[-1])
+
+
+def is_below(path: str, ancestor: str) -> bool:
+    """Whether the cell at ``path`` is in the subtree under
+    ``ancestor`` (and not ``ancestor`` itself)."""
+    return path.startswith(ancestor + PATH_CELL_SEP)
+
+
 def cell_with_item(cell_path: str, item: object) -> str:
     return '%s%s%s' % (cell_path, CELL_ITEM_SEP, item)
 

@@ -301,6 +301,16 @@ class NoCellsAvailable(NovaException):
     msg_fmt = 'No cells available matching scheduling criteria.'
 
 
+class BuildHostDown(NovaException):
+    msg_fmt = ('Instance %(uuid)s was building on %(host)s, whose compute '
+               'service went down.')
+
+
+class BuildInterrupted(NovaException):
+    msg_fmt = ('Instance %(uuid)s was building on %(host)s when its compute '
+               'service stopped.')
+
+
 class InstanceBuildTimeout(NovaException):
     msg_fmt = ('Instance %(uuid)s was still building after %(timeout)s '
                'seconds.')

@@ -29,6 +29,37 @@ STATISTICS_KEYS = ('vcpus', 'memory_mb', 'local_gb', 'vcpus_used',
                    'disk_available_least')
 
 
+# Response headers of a listing of the tree that lacks some cells: the
+# cells that gave no answer now, and those of them whose last known answer
+# is shown instead.  Each holds cell paths separated by ", ".
+MISSING_HEADER = 'X-OpenStack-Nova-Cells-Missing'
+LAST_KNOWN_HEADER = 'X-OpenStack-Nova-Cells-Last-Known'
+
+
+class Listing(list[dict[str, Any]]):
+    """Services or compute nodes of the tree, and which cells gave no
+    answer now (``missing``, mute cells included) and which of them are
+    shown from their last known answer (``last_known``)."""
+
+    def __init__(self, items: list[dict[str, Any]] = (),  # type: ignore
+                 missing: list[str] | None = None,
+                 last_known: list[str] | None = None) -> None:
+        super().__init__(items)
+        self.missing = list(missing or [])
+        self.last_known = list(last_known or [])
+
+
+def listing_headers(items: list[dict[str, Any]]) -> dict[str, str]:
+    """The headers naming the cells a listing lacks (none when whole)."""
+    headers = {}
+    if getattr(items, 'missing', None):
+        headers[MISSING_HEADER] = ', '.join(items.missing)  # type: ignore
+    if getattr(items, 'last_known', None):
+        headers[LAST_KNOWN_HEADER] = ', '.join(
+            items.last_known)  # type: ignore
+    return headers
+
+
 def _naive_isotime(value: datetime.datetime | str | None) -> str | None:
     """``2024-01-31T12:00:00.000000``, as Nova shows service times."""
     if value is None or isinstance(value, str):

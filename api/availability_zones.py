@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from nova import host_views
 from nova.api import common
 from nova.api import deps as api_deps
 from nova.api import operator_policies as rules
@@ -59,7 +60,8 @@ class AvailabilityZoneController:
                  'hosts': None}
                 for names, state in ((available, True), (unavailable, False))
                 for zone in names if zone != self.internal_zone]
-        return wsgi.Result({'availabilityZoneInfo': info})
+        return wsgi.Result({'availabilityZoneInfo': info},
+                           headers=host_views.listing_headers(services))
 
     def detail(self, req: wsgi.ApiRequest) -> wsgi.Result:
         policy.authorize(self.enforcer, req.context, rules.AZ_DETAIL,
@@ -71,4 +73,5 @@ class AvailabilityZoneController:
              'hosts': _hosts(zone, services)} for zone in available]
         info += [{'zoneName': zone, 'zoneState': {'available': False},
                   'hosts': None} for zone in unavailable]
-        return wsgi.Result({'availabilityZoneInfo': info})
+        return wsgi.Result({'availabilityZoneInfo': info},
+                           headers=host_views.listing_headers(services))

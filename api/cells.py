@@ -19,6 +19,7 @@ from typing import Any
 from oslo_log import log as logging
 
 from nova import exception
+from nova import host_views
 from nova.api import common
 from nova.api import deps as api_deps
 from nova.api import errors
@@ -121,8 +122,13 @@ class CellsController:
     def capacities(self, req: wsgi.ApiRequest,
                    id: str | None = None) -> wsgi.Result:
         cells = self._authorize(req)
-        return wsgi.Result({'cell': {
-            'capacities': cells.capacities(req.context, id)}})
+        capacities = dict(cells.capacities(req.context, id))
+        # Mute cells count as they last reported: the header names them.
+        missing = capacities.pop('missing', None) or []
+        headers = ({host_views.MISSING_HEADER: ', '.join(missing)}
+                   if missing else {})
+        return wsgi.Result({'cell': {'capacities': capacities}},
+                           headers=headers)
 
     def show(self, req: wsgi.ApiRequest, id: str) -> wsgi.Result:
         cells = self._authorize(req)

@@ -109,6 +109,8 @@ class HypervisorsController:
         ctxt = self._authorize(req)
         validation.validate_query(_QUERY, req.GET.dict_of_lists())
         nodes = self.host_api.compute_node_get_all(ctxt)
+        # The cells that did not answer, named before any filtering.
+        headers = host_views.listing_headers(nodes)
         pattern = req.GET.get('hypervisor_hostname_pattern') \
             if req.at_least('2.53') else None
         if pattern is not None:
@@ -134,7 +136,7 @@ class HypervisorsController:
                         else 'os-hypervisors', str(views[-1]['id']))}]
         self._with_servers(req, ctxt, nodes, views)
         result['hypervisors'] = views
-        return wsgi.Result(result)
+        return wsgi.Result(result, headers=headers)
 
     def _with_servers(self, req: wsgi.ApiRequest, ctxt: Any,
                       nodes: list[dict[str, Any]],
@@ -238,4 +240,5 @@ class HypervisorsController:
     def statistics(self, req: wsgi.ApiRequest) -> wsgi.Result:
         nodes = self.host_api.compute_node_get_all(self._authorize(req))
         return wsgi.Result({'hypervisor_statistics':
-                            host_views.statistics(nodes)})
+                            host_views.statistics(nodes)},
+                           headers=host_views.listing_headers(nodes))

@@ -21,6 +21,7 @@ from typing import Any
 from oslo_utils import uuidutils
 
 from nova import exception
+from nova import host_views
 from nova.api import common
 from nova.api import deps as api_deps
 from nova.api import errors
@@ -73,7 +74,8 @@ class ServicesController:
         services = self.host_api.service_get_all(
             ctxt, binary=req.GET.get('binary'), host=req.GET.get('host'))
         return wsgi.Result({'services': [service_view(s, req)
-                                         for s in services]})
+                                         for s in services]},
+                           headers=host_views.listing_headers(services))
 
     def update(self, req: wsgi.ApiRequest, id: str,
                body: Any) -> wsgi.Result:

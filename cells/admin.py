@@ -218,13 +218,24 @@ class CellsAdmin:
     @_expected
     def get_capacities(self, ctxt: RequestContext,
                        cell_name: str | None = None) -> dict[str, Any]:
-        """Our capacities (the whole subtree), or one child's."""
+        """Our capacities (the whole subtree, mute children as they last
+        reported), or one child's; ``missing`` names the mute children,
+        by path."""
         if not cell_name or cell_name == self.our_name:
-            return self.state.get_our_capacities()
-        child = self.state.get_child_cell(cell_name)
-        if child is None:
-            raise exception.CellNotFound(cell_name=cell_name)
-        return child.capacities
+            caps = self.state.get_our_capacities()
+            mute = caps['mute']
+        else:
+            child = self.state.get_child_cell(cell_name)
+            if child is None:
+                raise exception.CellNotFound(cell_name=cell_name)
+            caps = child.capacities or {}
+            mute = ([cell_name] if self.state.is_known_mute(child)
+                    else [])
+        shown = {k: caps[k] for k in cells_state.CAPACITY_KINDS
+                 if k in caps}
+        shown['missing'] = [cell_paths.path_join(self.our_name, name)
+                            for name in mute]
+        return shown
 
     def sync_instances(self, ctxt: RequestContext,
                        project_id: str | None = None,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import collections
 from collections.abc import Callable
+import json
 import threading
 import time
 from typing import Any
@@ -31,6 +32,7 @@ from nova import rpc
 from nova import service
 from nova.cells import admin
 from nova.cells import admin_methods
+from nova.cells import builds
 from nova.cells import messaging
 from nova.cells import methods
 from nova.cells import rpc_driver
@@ -87,6 +89,10 @@ class CellsManager(service.Manager):
             on_neighbours_changed=self.ask_children_to_report)
         # What became of the instance updates applied here, by outcome.
         self.sync_stats: collections.Counter[str] = collections.Counter()
+        # The last answer of each cell to each host listing, shown when
+        # the cell is mute or silent: (method, arguments) -> path -> items.
+        self._last_answers: dict[tuple[str, str],
+                                 dict[str, list[Any]]] = {}
         # Actions reach this cell checked by the API cell, which owns the
         # lock; compute_api runs the state rules again, on our own data.
         self.msg_runner.add_handlers(
@@ -108,6 +114,10 @@ class CellsManager(service.Manager):
             conf.cells.instance_update_batch_delay, self._send_updates_up,
             hold=conf.cells.instance_update_batch_hold)
         self.build_timeouts = sync.BuildTimeouts(conf, db)
+        self.build_keeper = builds.BuildKeeper(
+            conf, db, self.state, self.msg_runner, self.scheduler,
+            self.scheduler.host_scheduler, compute_api,
+            self.instances_sync_at_top)
 
     def rpc_endpoints(self) -> list[object]:
         return [self, self.admin]
@@ -133,6 +143,7 @@ class CellsManager(service.Manager):
         return [(self.state.reload, cells.db_check_interval),
                 (self.report_to_parents, cells.capacity_update_interval),
                 (self.heal_instances, cells.heal_interval),
+                (self.build_keeper.run_once, cells.heal_interval / 2),
                 (self.build_timeouts.run_once, cells.heal_interval)]
 
     def heal_instances(self) -> int:
@@ -366,10 +377,23 @@ class CellsManager(service.Manager):
     # -- the tree, as seen from here ------------------------------------
 
     def _gather(self, ctxt: RequestContext, method: str,
-                kwargs: dict[str, Any]) -> tuple[list[Any], list[str]]:
+                kwargs: dict[str, Any], remember: bool = True
+                ) -> dict[str, Any]:
+        """Every cell's items of ``method``, each with its ``cell_path``.
+
+        Returns ``items``, the cells that gave no answer now
+        (``missing``: no answer within ``call_timeout``, or mute and not
+        asked) and, of those, the ones whose last answer is shown instead
+        (``last_known``; only with ``remember``, for listings of a few
+        shapes: each shape's answers are kept).
+        """
         result = self.msg_runner.broadcast(ctxt, method, kwargs, 'down',
-                                           need_response=True)
+                                           need_response=True,
+                                           skip_mute=True)
         assert result is not None
+        key = (method, json.dumps(kwargs, sort_keys=True))
+        known = (self._last_answers.setdefault(key, {}) if remember
+                 else {})
         items = []
         for response in result:
             if response.failure:
@@ -377,30 +401,51 @@ class CellsManager(service.Manager):
                             response.cell_name, response.value)
                 result.missing.append(response.cell_name)
                 continue
-            for item in response.value or []:
-                items.append(dict(item, cell_path=response.cell_name))
-        return items, result.missing
+            answer = [dict(item, cell_path=response.cell_name)
+                      for item in response.value or []]
+            known[response.cell_name] = answer
+            items += answer
+        last_known = []
+        for path, answer in sorted(known.items()):
+            if any(path == gone or cell_paths.is_below(path, gone)
+                   for gone in result.missing):
+                items += answer
+                last_known.append(path)
+        if result.missing:
+            LOG.warning('%s: no answer from %s%s', method,
+                        ', '.join(result.missing),
+                        '; showing the last known answer of %s'
+                        % ', '.join(last_known) if last_known else '')
+        return {'items': items, 'missing': sorted(result.missing),
+                'last_known': last_known}
 
     def service_get_all(self, ctxt: RequestContext,
                         filters: dict[str, Any] | None = None
                         ) -> dict[str, Any]:
         """Services of every cell, each with its ``cell_path``, and the
         cells that did not answer in time."""
-        items, missing = self._gather(ctxt, 'service_get_all',
-                                      {'filters': filters or {}})
-        return {'services': items, 'missing': missing}
+        gathered = self._gather(ctxt, 'service_get_all',
+                                {'filters': filters or {}})
+        gathered['services'] = gathered.pop('items')
+        return gathered
 
     def compute_node_get_all(self, ctxt: RequestContext) -> dict[str, Any]:
-        items, missing = self._gather(ctxt, 'compute_node_get_all', {})
-        return {'compute_nodes': items, 'missing': missing}
+        """Compute nodes of every cell, as :meth:`service_get_all`."""
+        gathered = self._gather(ctxt, 'compute_node_get_all', {})
+        gathered['compute_nodes'] = gathered.pop('items')
+        return gathered
 
     def migration_get_all(self, ctxt: RequestContext,
                           filters: dict[str, Any] | None = None
                           ) -> dict[str, Any]:
-        items, missing = self._gather(ctxt, 'migration_get_all',
-                                      {'filters': filters or {}})
-        return {'migrations': items, 'missing': missing}
+        """Migrations of every cell, as :meth:`service_get_all`; a
+        missing cell's are not made up from an earlier answer."""
+        gathered = self._gather(ctxt, 'migration_get_all',
+                                {'filters': filters or {}}, remember=False)
+        gathered['migrations'] = gathered.pop('items')
+        return gathered
 
     def network_get_all(self, ctxt: RequestContext) -> dict[str, Any]:
-        items, missing = self._gather(ctxt, 'network_get_all', {})
-        return {'networks': items, 'missing': missing}
+        gathered = self._gather(ctxt, 'network_get_all', {}, remember=False)
+        gathered['networks'] = gathered.pop('items')
+        return gathered

@@ -132,7 +132,8 @@ _TARGET = {'type': 'string', 'minLength': 1}
 
 SCHEMAS: dict[str, dict[str, Any]] = {
     TARGETED: _kind_schema({'target_cell': _TARGET}, ['target_cell']),
-    BROADCAST: _kind_schema({'run_locally': {'type': 'boolean'}}, []),
+    BROADCAST: _kind_schema({'run_locally': {'type': 'boolean'},
+                             'skip_mute': {'type': 'boolean'}}, []),
     RESPONSE: _kind_schema({
         'target_cell': _TARGET,
         'response_kind': {'enum': [TARGETED, BROADCAST]},

@@ -326,21 +326,34 @@ class _BroadcastMessage(_BaseMessage):
 
     def __init__(self, runner: MessageRunner, ctxt: RequestContext,
                  method_name: str, method_kwargs: dict[str, Any],
-                 direction: str, run_locally: bool = True, **kwargs: Any
-                 ) -> None:
+                 direction: str, run_locally: bool = True,
+                 skip_mute: bool = False, **kwargs: Any) -> None:
         super().__init__(runner, ctxt, method_name, method_kwargs,
                          direction, **kwargs)
         self.run_locally = run_locally
+        # Children known to be mute (silent for mute_child_interval) are
+        # not asked nor waited for: they are named missing at once.
+        self.skip_mute = skip_mute
 
     def to_primitive(self) -> dict[str, Any]:
         data = super().to_primitive()
         data['run_locally'] = self.run_locally
+        if self.skip_mute:
+            data['skip_mute'] = True
         return data
 
-    def _next_hops(self) -> list[Any]:
+    def _next_hops(self) -> tuple[list[Any], list[str]]:
+        """The neighbours to send to, and the paths of the mute children
+        left out."""
         state = self.runner.state
-        return (state.get_child_cells() if self.direction == 'down'
-                else state.get_parent_cells())
+        if self.direction == 'up':
+            return state.get_parent_cells(), []
+        children = state.get_child_cells()
+        if not self.skip_mute:
+            return children, []
+        mute = [c for c in children if state.is_known_mute(c)]
+        return ([c for c in children if c not in mute],
+                [self._path_of(c.name) for c in mute])
 
     def process(self) -> BroadcastResult | None:
         try:
@@ -350,7 +363,7 @@ class _BroadcastMessage(_BaseMessage):
             if self.need_response and not self.is_origin:
                 self._reply([Response(self.routing_path, error, True)], [])
             return None
-        next_hops = self._next_hops()
+        next_hops, mute = self._next_hops()
         waiter = None
         if self.need_response and next_hops:
             waiter = self.runner.add_waiter(
@@ -368,7 +381,7 @@ class _BroadcastMessage(_BaseMessage):
             responses.append(self._process_locally())
         if not self.need_response:
             return None
-        missing = []
+        missing = list(mute)
         if waiter is not None:
             answers = self.runner.wait(self.uuid, waiter,
                                        self.response_timeout)
@@ -596,6 +609,7 @@ class MessageRunner:
             extra['target_cell'] = data['target_cell']
         if kind == BROADCAST:
             extra['run_locally'] = data.get('run_locally', True)
+            extra['skip_mute'] = data.get('skip_mute', False)
         if kind == RESPONSE:
             extra['response_kind'] = data['response_kind']
         message = _MESSAGE_CLASSES[kind](
@@ -699,11 +713,18 @@ class MessageRunner:
     def broadcast(self, ctxt: RequestContext, method_name: str,
                   method_kwargs: dict[str, Any], direction: str,
                   run_locally: bool = True, need_response: bool = False,
-                  timeout: float | None = None) -> BroadcastResult | None:
+                  timeout: float | None = None,
+                  skip_mute: bool = False) -> BroadcastResult | None:
+        """Send to every cell in ``direction``; with ``need_response``,
+        the answers that arrived within ``timeout`` (``call_timeout``)
+        and the paths of the cells that gave none.  ``skip_mute``: no
+        cell asks (or waits for) a child it knows to be mute; those are
+        named missing at once."""
         message = _BroadcastMessage(self, ctxt, method_name, method_kwargs,
                                     direction, run_locally=run_locally,
                                     need_response=need_response,
-                                    response_timeout=timeout)
+                                    response_timeout=timeout,
+                                    skip_mute=skip_mute)
         return message.process()
 
 

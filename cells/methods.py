@@ -23,6 +23,7 @@ from nova import context as nova_context
 from nova import exception
 from nova import host_views
 from nova import objects
+from nova.cells import builds
 from nova.cells import messaging
 from nova.cells import scheduler as cells_scheduler
 from nova.cells import state as cells_state
@@ -96,6 +97,9 @@ class CellComputeAPI(Protocol):
 
     def delete(self, context: RequestContext, instance: objects.Instance
                ) -> None: ...
+
+    def build_request(self, context: RequestContext,
+                      instance: objects.Instance) -> dict[str, Any]: ...
 
 
 class _Handlers:
@@ -323,7 +327,7 @@ class BroadcastMethods(_Handlers):
         if values.get('created_at'):
             values['created_at'] = timeutils.normalize_time(
                 timeutils.parse_isotime(values['created_at']))
-        self.db.instance_fault_create(message.ctxt, values)
+        self.db.instance_fault_create(message.ctxt, values, once=True)
 
     # Children now send actions and events in changes_at_top; these two
     # take them from children not upgraded yet, the same way.
@@ -388,6 +392,19 @@ class BroadcastMethods(_Handlers):
             self.db, self.service.instances_sync_at_top,
             self.conf.cells.instance_update_sync_database_limit,
             project_id=project_id, updated_since=since, deleted=deleted)
+
+    def builds_held(self, message: Message, uuids: list[str]
+                    ) -> list[str]:
+        """Which of the builds ``uuids`` this cell holds; those go up
+        again (see nova.cells.builds)."""
+        if self._at_the_top():
+            return []
+        if not (isinstance(uuids, list)
+                and all(isinstance(u, str) for u in uuids)):
+            raise exception.CellMessageInvalid(
+                reason='builds_held: uuids must be a list of strings')
+        return builds.held_here(self.db, uuids,
+                                self.service.instances_sync_at_top)
 
     def bw_usage_update_at_top(self, message: Message,
                                bw_usage: dict[str, Any]) -> None:

@@ -33,6 +33,10 @@ UNIT_SIZES_MB = [2 ** n for n in range(6, 18)]      # 64 MiB .. 128 GiB
 UNIT_SIZES_DISK_MB = [0] + [1024 * 2 ** n for n in range(0, 12)]
 
 
+# What a cell's capacities hold, summed up the tree.
+CAPACITY_KINDS = ('ram_free', 'disk_free')
+
+
 class CellState:
     """One cell as seen from here (a neighbour, or this cell itself)."""
 
@@ -162,6 +166,12 @@ class CellStateManager:
             cell.capacities = capacities
             cell.last_seen = self.clock()
 
+    def is_known_mute(self, cell: CellState) -> bool:
+        """Mute after having been heard from: a child never heard from
+        (this worker just started, or another worker gets its reports)
+        is not known to be anything yet."""
+        return cell.last_seen is not None and self.is_mute(cell)
+
     def is_mute(self, cell: CellState) -> bool:
         if cell.last_seen is None:
             return True
@@ -216,17 +226,41 @@ class CellStateManager:
         return self.my_cell_state.capacities
 
     def get_our_capacities(self) -> dict[str, Any]:
-        """Ours plus every child's, summed."""
-        total = json.loads(json.dumps(self.compute_own_capacities()))
+        """Ours plus every child's, summed, each cell counted once
+        however many paths lead to it (a cell with two parents reports
+        to both).
+
+        Besides the sums (``ram_free``, ``disk_free``) it holds ``cells``,
+        the capacities of each cell of the subtree by cell name (which
+        the parent merges with its other children's), and ``mute``, the
+        children known to be mute, counted as they last reported.
+        """
+        by_cell: dict[str, dict[str, Any]] = {
+            self.my_cell_state.name: json.loads(json.dumps(
+                self.compute_own_capacities()))}
+        mute = []
         for cell in self.get_child_cells():
-            for kind in ('ram_free', 'disk_free'):
-                child = cell.capacities.get(kind)
-                if not child:
+            if self.is_known_mute(cell):
+                # Counted as last reported, and named.
+                mute.append(cell.name)
+            reported = cell.capacities or {}
+            below = reported.get('cells') or {cell.name: reported}
+            for name, caps in below.items():
+                by_cell.setdefault(name, {k: caps[k] for k in
+                                          CAPACITY_KINDS if k in caps})
+        total: dict[str, Any] = {kind: {'total_mb': 0, 'units_by_mb': {}}
+                                 for kind in CAPACITY_KINDS}
+        for caps in by_cell.values():
+            for kind in CAPACITY_KINDS:
+                part = caps.get(kind)
+                if not part:
                     continue
-                total[kind]['total_mb'] += child.get('total_mb', 0)
-                for size, count in child.get('units_by_mb', {}).items():
-                    units = total[kind]['units_by_mb']
+                total[kind]['total_mb'] += part.get('total_mb', 0)
+                units = total[kind]['units_by_mb']
+                for size, count in part.get('units_by_mb', {}).items():
                     units[size] = units.get(size, 0) + count
+        total['cells'] = by_cell
+        total['mute'] = sorted(mute)
         return total
 
 

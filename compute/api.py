@@ -235,14 +235,12 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
         key_data = (self.db.key_pair_get(context, context.user_id,
                                          key_name)['public_key']
                     if key_name else None)
-        max_count = self.quotas.check_boot(context, context.project_id,
-                                           flavor, min_count, max_count)
         reservation_id = _reservation_id()
-        instances = []
-        for index in range(max_count):
-            name = (display_name if max_count == 1
+
+        def values_for(index: int, count: int) -> dict[str, Any]:
+            name = (display_name if count == 1
                     else '%s-%d' % (display_name, index + 1))
-            values = self._instance_values(
+            return self._instance_values(
                 context, flavor, image, name, key_name=key_name,
                 key_data=key_data, metadata=metadata, user_data=user_data,
                 availability_zone=availability_zone,
@@ -250,13 +248,13 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
                 auto_disk_config=auto_disk_config, launch_index=index,
                 reservation_id=reservation_id,
                 display_description=description, tags=list(tags or []))
-            instance = objects.Instance.from_db(
-                self.db.instance_create(context, values))
+
+        instances = [objects.Instance.from_db(row) for row in
+                     self.quotas.create_boot(context, context.project_id,
+                                             flavor, min_count, max_count,
+                                             values_for)]
+        for instance in instances:
             self._record_action(context, instance, instance_actions.CREATE)
-            instances.append(instance)
-        self.quotas.recheck_boot(context, context.project_id, flavor,
-                                 [i.uuid for i in instances], min_count,
-                                 max_count)
         request_spec = {
             'image': images.image_spec(image),
             'instance_type': flavor,
@@ -268,6 +266,23 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
                              'instance_type': flavor}
         self._schedule(context, instances, request_spec, filter_properties)
         return instances, reservation_id
+
+    def build_request(self, context: RequestContext,
+                      instance: objects.Instance) -> dict[str, Any]:
+        """What a build of ``instance`` sends toward its cell, rebuilt
+        from the instance alone: a build sent again after its request
+        was lost (see nova.cells.builds).  Scheduler hints are not kept,
+        so a build sent again is placed without them."""
+        flavor = instance.flavor
+        image = images.image_spec_from_instance(instance)
+        request_spec = {'image': image, 'instance_type': flavor,
+                        'num_instances': 1,
+                        'instance_uuids': [instance.uuid],
+                        'availability_zone': instance.availability_zone}
+        return {'instances': [instance], 'instance_type': flavor,
+                'image': image, 'request_spec': request_spec,
+                'filter_properties': {'scheduler_hints': {},
+                                      'instance_type': flavor}}
 
     @staticmethod
     def _check_security_groups(context: RequestContext, names: list[str]

@@ -130,8 +130,9 @@ def _qualify(item: dict[str, Any], cell_path: str) -> dict[str, Any]:
 class CellsHostAPI:
     """Services and compute nodes of the whole tree, through nova-cells.
 
-    A cell that does not answer in time is left out (and logged): an
-    operator gets what the rest of the tree knows.
+    A cell that does not answer within ``call_timeout``, or is mute (not
+    asked at all), is shown from its last known answer if there is one;
+    the listing names it (see :class:`~nova.host_views.Listing`).
     """
 
     def __init__(self, conf: Any, cells_rpcapi: Any) -> None:
@@ -139,19 +140,25 @@ class CellsHostAPI:
         self.cells_rpcapi = cells_rpcapi
 
     @staticmethod
-    def _log_missing(what: str, missing: list[str]) -> None:
+    def _listing(what: str, result: dict[str, Any],
+                 items: list[dict[str, Any]]) -> host_views.Listing:
+        missing = result.get('missing') or []
         if missing:
             LOG.warning('Listing %s: no answer from %s', what,
                         ', '.join(missing))
+        return host_views.Listing(items, missing,
+                                  result.get('last_known') or [])
 
     def service_get_all(self, ctxt: RequestContext, binary: str | None = None,
                         host: str | None = None) -> list[dict[str, Any]]:
+        """Every cell's services (a :class:`~nova.host_views.Listing`
+        that names the cells missing)."""
         filters = {'binary': binary} if binary else {}
         result = self.cells_rpcapi.service_get_all(ctxt, filters=filters)
-        self._log_missing('services', result['missing'])
         services = [_qualify(s, s['cell_path'])
                     for s in result['services']]
-        return [s for s in services if host is None or s['host'] == host]
+        return self._listing('services', result, [
+            s for s in services if host is None or s['host'] == host])
 
     def service_update(self, ctxt: RequestContext, host: str, binary: str,
                        values: dict[str, Any]) -> dict[str, Any]:
@@ -171,9 +178,8 @@ class CellsHostAPI:
     def compute_node_get_all(self, ctxt: RequestContext
                              ) -> list[dict[str, Any]]:
         result = self.cells_rpcapi.compute_node_get_all(ctxt)
-        self._log_missing('compute nodes', result['missing'])
-        return [_qualify(n, n['cell_path'])
-                for n in result['compute_nodes']]
+        return self._listing('compute nodes', result, [
+            _qualify(n, n['cell_path']) for n in result['compute_nodes']])
 
     def compute_node_get(self, ctxt: RequestContext, compute_id: str
                          ) -> dict[str, Any]:
@@ -200,7 +206,6 @@ class CellsHostAPI:
                     filters[key])
         result = self.cells_rpcapi.migration_get_all(
             ctxt, _db_migration_filters(filters))
-        self._log_missing('migrations', result['missing'])
         migrations = []
         for item in result['migrations']:
             path = item.pop('cell_path')
@@ -210,17 +215,16 @@ class CellsHostAPI:
                 if item.get(key):
                     item[key] = cell_paths.cell_with_item(path, item[key])
             migrations.append(item)
-        return migrations
+        return self._listing('migrations', result, migrations)
 
     def network_get_all(self, ctxt: RequestContext
                         ) -> list[dict[str, Any]]:
         """Networks of every cell, ids ``cell_path@id``."""
         result = self.cells_rpcapi.network_get_all(ctxt)
-        self._log_missing('networks', result['missing'])
         networks = []
         for item in result['networks']:
             network = dict(item)
             network['id'] = cell_paths.cell_with_item(
                 network.pop('cell_path'), network['id'])
             networks.append(network)
-        return networks
+        return self._listing('networks', result, networks)

@@ -105,8 +105,33 @@ class ComputeManager(service.Manager):
 
     def init_host(self) -> None:
         self.driver.init_host()
-        self.tracker.update_available_resource(
-            nova_context.get_admin_context())
+        ctxt = nova_context.get_admin_context()
+        self._fail_interrupted_builds(ctxt)
+        self.tracker.update_available_resource(ctxt)
+
+    def _fail_interrupted_builds(self, ctxt: RequestContext) -> None:
+        """Builds this host had taken when it stopped died with it: put
+        them in ERROR with a fault (as Nova's ``_init_instance`` does),
+        so that no build waits for a host that forgot it."""
+        for row in self.db.instance_get_all_by_filters(
+                ctxt, {'host': self.host, 'vm_state': vm_states.BUILDING,
+                       'deleted': False}):
+            instance = objects.Instance.from_db(row)
+            LOG.warning('Instance %s was building here when this service '
+                        'stopped; setting it to ERROR', instance.uuid)
+            try:
+                self._cleanup_failed_build(ctxt, instance)
+                instance_changes.add_instance_fault(
+                    self.db, ctxt, instance.uuid,
+                    exception.BuildInterrupted(uuid=instance.uuid,
+                                               host=self.host),
+                    host=self.host)
+                instance_changes.instance_update(
+                    self.db, ctxt, instance, vm_state=vm_states.ERROR,
+                    task_state=None, expected_vm_state=vm_states.BUILDING)
+            except (exception.InstanceNotFound,
+                    exception.InstanceInvalidState):
+                continue
 
     def periodic_tasks(self) -> list[service.PeriodicTask]:
         tasks: list[service.PeriodicTask] = [
@@ -255,12 +280,20 @@ class ComputeManager(service.Manager):
                node: str, request_spec: dict[str, Any]) -> None:
         # Deleted while it was being scheduled: this raises
         # InstanceNotFound and nothing is claimed for it.
-        instance = instance_changes.instance_update(
-            self.db, context, instance, host=self.host, node=node,
-            availability_zone=(instance.availability_zone
-                               or self.tracker.availability_zone),
-            task_state=task_states.NETWORKING,
-            expected_task_state=[task_states.SCHEDULING, None])
+        try:
+            instance = instance_changes.instance_update(
+                self.db, context, instance, host=self.host, node=node,
+                availability_zone=(instance.availability_zone
+                                   or self.tracker.availability_zone),
+                task_state=task_states.NETWORKING,
+                expected_vm_state=vm_states.BUILDING,
+                expected_task_state=[task_states.SCHEDULING, None])
+        except exception.InstanceInvalidState:
+            # A build sent again (nova.cells.builds) that another host
+            # took first, or one that failed meanwhile: not ours.
+            LOG.info('Build of %s is no longer waiting for a host; '
+                     'dropped here', instance.uuid)
+            return
         self.tracker.claim(context, instance, node)
         network_info = self.network_rpcapi.allocate_for_instance(
             context, instance.uuid, self.host)

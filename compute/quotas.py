@@ -16,13 +16,14 @@ key they expect.
 Example::
 
     engine = QuotaEngine(conf, db)
-    count = engine.check_boot(ctxt, project_id, flavor, 1, 3)  # may lower
+    rows = engine.create_boot(ctxt, project_id, flavor, 1, 3, values_for)
     engine.check_resize(ctxt, project_id, old_flavor, new_flavor)
     engine.check_metadata(ctxt, project_id, len(metadata))
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from oslo_log import log as logging
@@ -172,9 +173,38 @@ class QuotaEngine:
 
         Returns ``max_count`` when all fit, fewer when only some do, and
         raises :class:`~nova.exception.TooManyInstances` when not even
-        ``min_count`` fit.
+        ``min_count`` fit.  Only a view of now: :meth:`create_boot`
+        checks and creates in one step.
         """
-        limits, usage = self.get_limits_and_usage(ctxt, project_id)
+        own, counted = self.db.quota_limits_and_usage(ctxt, project_id)
+        return self._allowed(project_id, self._limits(own),
+                             self._usage(counted), flavor, min_count,
+                             max_count)
+
+    def create_boot(self, ctxt: RequestContext, project_id: str,
+                    flavor: Any, min_count: int, max_count: int,
+                    values_for: Callable[[int, int], dict[str, Any]]
+                    ) -> list[dict[str, Any]]:
+        """Create the instances of a boot, as many as the quota allows.
+
+        The check and the creation are one step under the project's quota
+        lock, so that boots racing for the last units of a quota create
+        exactly as many servers as fit, and a refusal reports the usage
+        it counted.  ``values_for(index, count)`` gives the values of the
+        ``index``-th of ``count`` instances.  Raises
+        :class:`~nova.exception.TooManyInstances` when not even
+        ``min_count`` fit, having created nothing.
+        """
+        def decide(own: dict[str, int], counted: dict[str, int]) -> int:
+            return self._allowed(project_id, self._limits(own),
+                                 self._usage(counted), flavor, min_count,
+                                 max_count)
+        return self.db.instances_create_within_quota(ctxt, project_id,
+                                                     decide, values_for)
+
+    def _allowed(self, project_id: str, limits: dict[str, int],
+                 usage: dict[str, int], flavor: Any, min_count: int,
+                 max_count: int) -> int:
         requested: dict[str, Any] = _requested(flavor, max_count)
         overs = _over(limits, usage, requested)
         if not overs:
@@ -199,33 +229,6 @@ class QuotaEngine:
             room = max(0, limits[resource] - usage[resource])
             fits.append(room // per_instance[resource])
         return min(fits) if fits else MAX_LIMIT
-
-    def recheck_boot(self, ctxt: RequestContext, project_id: str, flavor: Any,
-                     instance_uuids: list[str], min_count: int,
-                     max_count: int) -> None:
-        """Check again once the servers of a boot are recorded.
-
-        A boot that raced another past the limit loses its servers (they
-        have not been sent to any cell yet, so they leave no trace) and
-        fails as if the first check had caught it.
-        """
-        if not self.conf.quota.recheck_quota:
-            return
-        limits, usage = self.get_limits_and_usage(ctxt, project_id)
-        overs = [r for r in COUNTED if limits[r] != UNLIMITED
-                 and usage[r] > limits[r]]
-        if not overs:
-            return
-        for uuid in instance_uuids:
-            self.db.instance_purge(ctxt, uuid)
-        LOG.info('Quota recheck of project %s failed for %s: removed %d '
-                 'new servers', project_id, ', '.join(overs),
-                 len(instance_uuids))
-        usage = self.get_usage(ctxt, project_id)
-        requested: dict[str, Any] = _requested(flavor, max_count)
-        if min_count != max_count:
-            requested['instances'] = '%d-%d' % (min_count, max_count)
-        raise _too_many(sorted(overs), requested, limits, usage)
 
     def check_metadata(self, ctxt: RequestContext, project_id: str,
                        count: int) -> None:

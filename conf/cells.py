@@ -192,6 +192,15 @@ time: memory stays bounded whatever the number of instances.
                  default=60.0, min=0.1,
                  help="""
 Seconds between two runs of the heal task.
+
+It also paces the build keeper (nova.cells.builds), which looks every
+``heal_interval / 2`` seconds for builds that have not changed for
+``heal_interval`` and have them finished: a build lost to a crash, a cut
+or a refused write ends ACTIVE or ERROR within about two intervals.
+
+Related options:
+
+* ``instance_build_timeout``: the last resort for a build nobody ends.
 """),
     cfg.IntOpt('instance_build_timeout',
                default=3600, min=0,

@@ -57,12 +57,15 @@ Number of server groups a project may have.""", enforced=False),
 Number of servers a server group may hold.""", enforced=False),
     cfg.BoolOpt('recheck_quota',
                 default=True,
+                deprecated_for_removal=True,
+                deprecated_reason='A boot counts the usage and records '
+                'its servers in one step under a per-project lock, so '
+                'there is nothing left to check again.',
                 help="""
 Check the quota again once a boot has recorded its servers.
 
-Two boots racing for the last units of a quota can both pass the first
-check; the second check finds the excess and removes the servers of the
-boot that went over, which then fails with 403.
+Has no effect: a boot's quota check and the creation of its servers are
+one step that no other boot of the project interleaves with.
 """),
 ]
 

@@ -35,6 +35,14 @@ class QueryMixin:
                 values: dict[str, Any]) -> None:
         raise NotImplementedError
 
+    def locked_writer(self, name: str
+                      ) -> contextlib.AbstractContextManager[Any]:
+        raise NotImplementedError
+
+    def _insert_instance(self, conn: Any, values: dict[str, Any]
+                         ) -> dict[str, Any]:
+        raise NotImplementedError
+
 
 def filter_deleted(stmt: Any, model: Any, read_deleted: str) -> Any:
     if read_deleted == 'no':

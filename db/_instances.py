@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
+from nova import cell_paths
 from nova import exception
 from nova.context import RequestContext
 from nova.db import _retry
@@ -68,6 +69,39 @@ _JOINED_CACHE = '_info_cache_network_info'
 
 
 
+def _as_expected(row: dict[str, Any], uuid: str, expected_task_state: Any,
+                 expected_vm_state: Any, changes: dict[str, Any]) -> bool:
+    """Whether ``row`` is in the expected states (True), or already holds
+    the change (False, see :func:`_already_made`); raises
+    InstanceInvalidState otherwise."""
+    for attr, expected in (('task_state', expected_task_state),
+                           ('vm_state', expected_vm_state)):
+        if expected is None:
+            continue
+        allowed = (expected if isinstance(expected, (list, tuple))
+                   else [expected])
+        if row[attr] in allowed:
+            continue
+        if _already_made(row, changes):
+            return False
+        raise exception.InstanceInvalidState(
+            method='update', instance_uuid=uuid, attr=attr, state=row[attr])
+    return True
+
+
+# The columns that tell one step of a task from another.
+_STATE_COLUMNS = ('vm_state', 'task_state', 'host', 'node')
+
+
+def _already_made(row: dict[str, Any], changes: dict[str, Any]) -> bool:
+    """Whether ``row`` already holds the state ``changes`` sets, in a new
+    run of a transaction whose first run may have committed (see
+    ``_retry.rerun_after_lost_connection``)."""
+    stated = [c for c in _STATE_COLUMNS if c in changes]
+    return (bool(stated) and _retry.rerun_after_lost_connection()
+            and all(row[c] == changes[c] for c in stated))
+
+
 def _without_api_owned(values: dict[str, Any],
                        system_metadata: dict[str, Any]) -> dict[str, Any]:
     """A child's values less what the API cell owns, so that a child's
@@ -111,7 +145,8 @@ _LOCKED_ROW = sa.select(_INSTANCES).where(
     _INSTANCES.c.deleted == 0).with_for_update()
 _VERSIONS = sa.select(
     _INSTANCES.c.uuid, _INSTANCES.c.deleted, _INSTANCES.c.sync_version,
-    _INSTANCES.c.api_version).where(_INSTANCES.c.uuid.in_(_UUIDS))
+    _INSTANCES.c.api_version, _INSTANCES.c.cell_name).where(
+    _INSTANCES.c.uuid.in_(_UUIDS))
 # FOR UPDATE: two updates of one instance applied at once must not both
 # pass the version check (MariaDB; SQLite ignores it).
 _VERSIONS_LOCKED = _VERSIONS.with_for_update()
@@ -466,30 +501,36 @@ class InstanceQueries(QueryMixin):
                         ) -> dict[str, Any]:
         """Create an instance; :class:`~nova.exception.InstanceExists`
         when one (live or deleted) has its uuid."""
+        try:
+            with self.writer() as session:
+                result = self._insert_instance(session.connection(), values)
+        except sa.exc.IntegrityError:
+            with self.reader() as session:
+                if session.execute(_VERSIONS, {
+                        'uuids': [values.get('uuid')]}).first():
+                    raise exception.InstanceExists(
+                        name=values['uuid']) from None
+            raise
+        self._notify(context, 'instance.update', result)
+        return result
+
+    def _insert_instance(self, conn: Any, values: dict[str, Any]
+                         ) -> dict[str, Any]:
+        """Insert one instance, its side rows and tags in ``conn``'s
+        transaction; returns it as :meth:`instance_create` does."""
         columns = {k: v for k, v in values.items() if k not in _NOT_COLUMNS}
         if self.owns_instances:
             # A build retried in another cell keeps counting from the
             # version its earlier cell reached, so the top never takes the
             # new cell's first updates for stale ones.
             columns['sync_version'] = (values.get('sync_version') or 0) + 1
-        try:
-            with self.writer() as session:
-                conn = session.connection()
-                result = insert_row(conn, _INSTANCES, columns)
-                uuid = str(result['uuid'])
-                writes = _SideWrites(_empty_side())
-                writes.want(uuid, values)
-                writes.execute(conn)
-                tags = _tags.replace(conn, uuid, values.get(_TAGS) or ())
-        except sa.exc.IntegrityError:
-            with self.reader() as session:
-                if session.execute(_VERSIONS, {
-                        'uuids': [columns.get('uuid')]}).first():
-                    raise exception.InstanceExists(
-                        name=columns['uuid']) from None
-            raise
+        result = insert_row(conn, _INSTANCES, columns)
+        uuid = str(result['uuid'])
+        writes = _SideWrites(_empty_side())
+        writes.want(uuid, values)
+        writes.execute(conn)
+        tags = _tags.replace(conn, uuid, values.get(_TAGS) or ())
         result.update(_side_values(writes.side, uuid), tags=tags)
-        self._notify(context, 'instance.update', result)
         return result
 
     @_retry.retry_on_deadlock
@@ -515,32 +556,29 @@ class InstanceQueries(QueryMixin):
             if row is None:
                 raise exception.InstanceNotFound(instance_id=uuid)
             before = {k: row[k] for k in _STATE_KEYS}
-            for attr, expected in (('task_state', expected_task_state),
-                                   ('vm_state', expected_vm_state)):
-                if expected is None:
-                    continue
-                allowed = (expected if isinstance(expected, (list, tuple))
-                           else [expected])
-                if row[attr] not in allowed:
-                    raise exception.InstanceInvalidState(
-                        method='update', instance_uuid=uuid, attr=attr,
-                        state=row[attr])
-            if self.owns_instances:
-                changes['sync_version'] = (row['sync_version'] or 0) + 1
-            if bump_api_version:
-                changes['api_version'] = (row['api_version'] or 0) + 1
-            changes['updated_at'] = utcnow()
-            # Drawn here rather than by the column's onupdate, to be
-            # returned with the rest.
-            changes['revision'] = models.new_revision()
-            conn.execute(update_by_id(_INSTANCES),
-                         dict(changes, b_id=row['id']))
-            row.update(changes)
+            made = not _as_expected(row, uuid, expected_task_state,
+                                    expected_vm_state, changes)
+            if not made:
+                if self.owns_instances:
+                    changes['sync_version'] = (row['sync_version'] or 0) + 1
+                if bump_api_version:
+                    changes['api_version'] = (row['api_version'] or 0) + 1
+                changes['updated_at'] = utcnow()
+                # Drawn here rather than by the column's onupdate, to be
+                # returned with the rest.
+                changes['revision'] = models.new_revision()
+                conn.execute(update_by_id(_INSTANCES),
+                             dict(changes, b_id=row['id']))
+                row.update(changes)
             writes = _SideWrites(_read_side(conn, [uuid]))
-            writes.want(uuid, values)
-            writes.execute(conn)
+            if not made:
+                writes.want(uuid, values)
+                writes.execute(conn)
             tags = (_tags.replace(conn, uuid, values[_TAGS] or ())
-                    if _TAGS in values else _tags.read(conn, [uuid])[uuid])
+                    if _TAGS in values and not made
+                    else _tags.read(conn, [uuid])[uuid])
+        # Made already: our own change, committed before the connection
+        # was lost; it goes up now, once.
         result = dict(row, **_side_values(writes.side, uuid), tags=tags)
         self._notify(context, 'instance.update', result)
         if any(result[k] != v for k, v in before.items()):
@@ -658,8 +696,11 @@ class InstanceQueries(QueryMixin):
         """Apply each child's copy in ``values_list`` in this transaction:
         every row read in two queries, written in a few more."""
         uuids = list({values['uuid'] for values in values_list})
+        rows = conn.execute(_VERSIONS_LOCKED, {'uuids': uuids}).all()
         held = {r.uuid: [r.deleted, r.sync_version or 0, r.api_version or 0]
-                for r in conn.execute(_VERSIONS_LOCKED, {'uuids': uuids})}
+                for r in rows}
+        # The path each instance's build took, as first reported.
+        cells = {r.uuid: r.cell_name for r in rows}
         # The top keeps its own metadata (API-owned): not read.
         keys = {k for values in values_list for k in _SIDE_KEYS
                 if k in values and k not in API_OWNED_FIELDS}
@@ -674,6 +715,13 @@ class InstanceQueries(QueryMixin):
             columns = {k: v for k, v in values.items()
                        if k not in _NOT_COLUMNS
                        and k not in ('id', 'deleted', 'deleted_at')}
+            if cell_paths.same_cell(cells.get(uuid),
+                                    columns.get('cell_name')):
+                # The same cell by another path (it has several parents):
+                # the instance keeps the path it was first seen by.
+                columns.pop('cell_name')
+            elif columns.get('cell_name'):
+                cells[uuid] = columns['cell_name']
             state = held.get(uuid)
             if state is None:
                 created[uuid] = columns
@@ -780,8 +828,21 @@ class InstanceQueries(QueryMixin):
 
     @_retry.retry_on_deadlock
     def instance_fault_create(self, context: RequestContext,
-                              values: dict[str, Any]) -> dict[str, Any]:
+                              values: dict[str, Any], once: bool = False
+                              ) -> dict[str, Any]:
+        """Record a fault.  ``once``: unless the instance has one with
+        the same time, code and message already (a fault a child sends
+        up through each of its parents arrives once per path)."""
         with self.writer() as session:
+            if once and values.get('created_at') is not None:
+                Fault = models.InstanceFault
+                same = session.scalars(sa.select(Fault).where(
+                    Fault.instance_uuid == values['instance_uuid'],
+                    Fault.created_at == values['created_at'],
+                    Fault.code == values.get('code'),
+                    Fault.message == values.get('message'))).first()
+                if same is not None:
+                    return row_to_dict(same)
             row = models.InstanceFault(**values)
             session.add(row)
             session.flush()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -78,6 +79,31 @@ class QuotaQueries(QueryMixin):
         with self.writer() as session:
             session.execute(sa.delete(models.Quota).where(
                 models.Quota.project_id == project_id))
+
+    @_retry.retry_on_deadlock
+    def instances_create_within_quota(
+            self, context: RequestContext, project_id: str,
+            decide: Callable[[dict[str, int], dict[str, int]], int],
+            values_for: Callable[[int, int], dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Count, decide and create in one step that no other boot of
+        the project can interleave with.
+
+        ``decide(limits, usage)`` is given the project's own limits and
+        its usage as committed now, and returns how many instances to
+        create (or raises to refuse); ``values_for(index, count)`` gives
+        the values of each.  Two boots of a project never both count the
+        same usage: each holds the project's quota lock from before its
+        count until after its instances are committed.
+        """
+        with self.locked_writer('quota:' + project_id) as conn:
+            count = decide(self._quota_limits(conn, project_id),
+                           self._quota_usage(conn, project_id))
+            rows = [self._insert_instance(conn, values_for(index, count))
+                    for index in range(count)]
+        for row in rows:
+            self._notify(context, 'instance.update', row)
+        return rows
 
     def instance_usage_by_project(self, context: RequestContext,
                                   project_id: str) -> dict[str, int]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Iterator
 import contextlib
+import hashlib
 import re
 import threading
 from typing import Any
@@ -37,6 +38,9 @@ from nova.db import _network
 from nova.db import _quotas
 
 LOG = logging.getLogger(__name__)
+
+# Seconds a transaction waits for a named lock (locked_writer).
+LOCK_WAIT = 30
 
 def _regexp(pattern: str, value: str | None) -> bool:
     if value is None:
@@ -160,6 +164,39 @@ class Database(_instances.InstanceQueries, _actions.ActionQueries,
             with self._sessionmaker() as session:
                 with session.begin():
                     yield session
+
+    @contextlib.contextmanager
+    def locked_writer(self, name: str) -> Iterator[sa.Connection]:
+        """A write transaction that holds the lock ``name`` from before
+        its first read until after its commit.
+
+        Every transaction of this database that takes the same name runs
+        alone and sees what the one before it committed.  On MySQL and
+        MariaDB the lock is a named lock (``GET_LOCK``) of the connection,
+        taken before the transaction starts, so the transaction's first
+        read sees the previous holder's commit; the server releases it if
+        the connection dies.  SQLite writes are serialised in the process
+        anyway (one file per cell, one process writing it).
+        """
+        with self._write_lock, self.engine.connect() as conn:
+            named = conn.dialect.name == 'mysql'
+            if named:
+                # A name is at most 64 characters.
+                key = 'nova-' + hashlib.sha1(name.encode()).hexdigest()
+                got = conn.execute(sa.text('SELECT GET_LOCK(:k, :t)'),
+                                   {'k': key, 't': LOCK_WAIT}).scalar()
+                conn.commit()
+                if got != 1:
+                    raise exception.NovaException(
+                        'Timed out waiting for lock %s' % name)
+            try:
+                with conn.begin():
+                    yield conn
+            finally:
+                if named:
+                    conn.execute(sa.text('SELECT RELEASE_LOCK(:k)'),
+                                 {'k': key})
+                    conn.commit()
 
     def add_listener(self, listener: Callable[[Any, str, dict[str, Any]],
                                               None]) -> None:

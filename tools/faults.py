@@ -15,6 +15,10 @@ broker or a whole server.
 * :class:`TcpForwarder`: relays a local port to a server, so that a daemon
   can be pointed at a port that opens (or closes) when the test says.
 
+After a fault: :func:`request` asks the API cell, :func:`live_rows` reads
+a cell's live instances and :func:`replica_problems` says where the API
+replica and the children disagree.
+
 :func:`broker_connections`, :func:`queues` and
 :func:`database_connections` show the state before and after.  Process
 faults (SIGKILL, restart) are :meth:`launcher.Deployment.kill` and
@@ -33,17 +37,22 @@ import argparse
 from collections.abc import Iterable
 import concurrent.futures
 import dataclasses
+import json
 import re
 import socket
 import sys
 import threading
+from typing import Any
+import urllib.error
+import urllib.request
 
 from nova.tools import launcher
 from nova.tools.launcher import free_port
 
 __all__ = ['BrokerConnection', 'Queue', 'TcpForwarder', 'broker_connections',
            'close_broker_connections', 'database_connections', 'free_port',
-           'kill_database_connections', 'main', 'queues']
+           'kill_database_connections', 'live_rows', 'main', 'queues',
+           'replica_problems', 'request']
 
 REASON = 'fault injection'
 _CONNECTION_NAME_RE = re.compile(r'\{"connection_name","([^"]*)"\}')
@@ -147,6 +156,83 @@ def kill_database_connections(backends: launcher.Backends,
                               database: str) -> list[int]:
     """``KILL`` every connection of ``database``; the ids it killed."""
     return backends.kill_database_connections(database)
+
+
+# -- after a fault: the API and the replica -----------------------------------
+
+def request(api_url: str, method: str, path: str,
+            body: dict[str, Any] | None = None, token: str = 'admin:admin',
+            timeout: float = 60.0) -> tuple[int, Any]:
+    """One call of the API cell's REST API: ``(status, decoded body)``,
+    status 0 when the API cannot be reached (it may be down)."""
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(
+        api_url + path, data=data, method=method,
+        headers={'X-Auth-Token': token, 'Accept': 'application/json',
+                 'Content-Type': 'application/json'})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as response:
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as exc:
+        raw = exc.read()
+        try:
+            return exc.code, json.loads(raw) if raw else None
+        except ValueError:
+            return exc.code, raw.decode(errors='replace')
+    except OSError as exc:
+        return 0, str(exc)
+
+
+def live_rows(dep: launcher.Deployment, cell: str,
+              columns: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """uuid -> ``columns`` of each live instance row of one cell."""
+    selected = ', '.join(('uuid',) + columns)
+    rows = dep.query(cell, f'SELECT {selected} FROM instances '
+                           'WHERE deleted = 0')
+    return {str(row[0]): dict(zip(columns, row[1:], strict=True))
+            for row in rows}
+
+
+def replica_problems(dep: launcher.Deployment, ids: Iterable[str],
+                     children: Iterable[str], compared: tuple[str, ...]
+                     ) -> tuple[list[str], dict[str, str | None]]:
+    """Where the API replica and the ``children`` disagree about the
+    servers ``ids`` (live in more than one child, or in a child other
+    than the one the replica names, or ``compared`` columns that differ),
+    and each server's home cell (None: it never reached one)."""
+    columns = ('cell_name',) + compared
+    top = live_rows(dep, 'api', columns)
+    held = {cell: live_rows(dep, cell, columns) for cell in children}
+    problems: list[str] = []
+    homes: dict[str, str | None] = {}
+    for server_id in ids:
+        mine = top.get(server_id)
+        found = [cell for cell, rows in held.items() if server_id in rows]
+        homes[server_id] = found[0] if found else None
+        if mine is None:
+            if found:
+                problems.append(f'{server_id}: gone at the top, live in '
+                                f'{found}')
+            continue
+        if len(found) > 1:
+            problems.append(f'{server_id}: live in {found}')
+            continue
+        if not found:
+            if mine['vm_state'] != 'error':
+                problems.append(f"{server_id}: {mine['vm_state']} at the "
+                                'top but in no child')
+            continue
+        home = found[0]
+        if mine['cell_name'] != dep.cell_path(home):
+            problems.append(f"{server_id}: top says {mine['cell_name']}, "
+                            f'live in {home}')
+        theirs = held[home][server_id]
+        differ = {c: (mine[c], theirs[c]) for c in compared
+                  if mine[c] != theirs[c]}
+        if differ:
+            problems.append(f'{server_id} (top, {home}): {differ}')
+    return problems, homes
 
 
 # -- a port that opens when the test says so ---------------------------------

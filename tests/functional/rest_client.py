@@ -29,6 +29,17 @@ def request(tree: Any, method: str, path: str, body: Any = None,
             headers: dict[str, str] | None = None
             ) -> tuple[int, Any]:
     """``(status, decoded JSON body or None)``."""
+    status, decoded, _ = request_with_headers(tree, method, path, body,
+                                              token, raw, headers)
+    return status, decoded
+
+
+def request_with_headers(tree: Any, method: str, path: str,
+                         body: Any = None, token: str = 'demo:demo',
+                         raw: bytes | None = None,
+                         headers: dict[str, str] | None = None
+                         ) -> tuple[int, Any, Any]:
+    """``(status, decoded JSON body or None, response headers)``."""
     data = raw if raw is not None else (
         json.dumps(body).encode() if body is not None else None)
     req = urllib.request.Request(tree.endpoint + path, data=data,
@@ -41,10 +52,12 @@ def request(tree: Any, method: str, path: str, body: Any = None,
     try:
         with urllib.request.urlopen(req, timeout=20) as resp:
             payload = resp.read()
-            return resp.status, json.loads(payload) if payload else None
+            return (resp.status, json.loads(payload) if payload else None,
+                    resp.headers)
     except urllib.error.HTTPError as error:
         payload = error.read()
-        return error.code, json.loads(payload) if payload else None
+        return (error.code, json.loads(payload) if payload else None,
+                error.headers)
 
 
 def boot(tree: Any, name: str = 'vm', token: str = 'demo:demo',

@@ -1,5 +1,7 @@
 """Project isolation and quotas through the REST API of a running tree."""
 
+import threading
+
 import pytest
 
 from nova import context as nova_context
@@ -215,3 +217,29 @@ def test_quota_sets_policy_and_limits(api_tree):
                                  bad, token=rc.ADMIN)
         assert code == 400, bad
         assert 'badRequest' in error
+
+
+def test_concurrent_posters_at_the_limit_create_exactly_the_limit(
+        api_tree):
+    """Six posters, a quota of four: four servers, two true refusals."""
+    set_quota(api_tree, 'project-a', instances=4)
+    barrier = threading.Barrier(6)
+    answers = []
+
+    def post(index):
+        barrier.wait()
+        answers.append(rc.boot(api_tree, 'racer%d' % index, token=ALICE))
+
+    threads = [threading.Thread(target=post, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    codes = sorted(code for code, _ in answers)
+    assert codes == [202] * 4 + [403] * 2
+    assert {body['forbidden']['message'] for code, body in answers
+            if code == 403} == {
+        'Quota exceeded for instances: Requested 1, but already used 4 '
+        'of 4 instances'}
+    assert used(api_tree, ALICE)[0] == 4
+    settle(api_tree, ALICE)

@@ -12,16 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Iterator
 import contextlib
-import json
 import pathlib
 import time
 from typing import Any
-import urllib.error
-import urllib.request
 import uuid
 
 import pytest
 
+from nova.tools import faults
 from nova.tools import launcher
 
 TOKEN = 'admin:admin'
@@ -78,21 +76,8 @@ def running(tmp_path: pathlib.Path,
 
 def request(api_url: str, method: str, path: str,
             body: dict[str, Any] | None = None) -> tuple[int, Any]:
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(
-        api_url + path, data=data, method=method,
-        headers={'X-Auth-Token': TOKEN, 'Accept': 'application/json',
-                 'Content-Type': 'application/json'})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as response:
-            raw = response.read()
-            return response.status, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as exc:
-        raw = exc.read()
-        try:
-            return exc.code, json.loads(raw) if raw else None
-        except ValueError:
-            return exc.code, raw.decode(errors='replace')
+    return faults.request(api_url, method, path, body, token=TOKEN,
+                          timeout=30)
 
 
 def wait_for(what: str, timeout: float,

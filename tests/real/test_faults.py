@@ -47,6 +47,7 @@ import pytest
 
 from nova.compute import images
 from nova.tests.real import launcher_support as support
+from nova.tools import drill
 from nova.tools import faults
 from nova.tools import launcher
 
@@ -269,14 +270,6 @@ def _print_errors(errors: dict[str, list[str]]) -> None:
 
 # -- the end state ----------------------------------------------------------
 
-def _rows(dep: Any, cell: str) -> dict[str, dict[str, Any]]:
-    columns = ('cell_name',) + SYNC_COLUMNS
-    rows = dep.query(cell, f"SELECT uuid, {', '.join(columns)} FROM "
-                           'instances WHERE deleted = 0')
-    return {str(row[0]): dict(zip(columns, row[1:], strict=True))
-            for row in rows}
-
-
 @dataclasses.dataclass
 class EndState:
     statuses: collections.Counter[str]
@@ -290,34 +283,7 @@ def _replica_problems(dep: Any, ids: list[str]
                       ) -> tuple[list[str], dict[str, str | None]]:
     """What disagrees between the API replica and the children, and each
     server's home cell (None: it never reached one)."""
-    top = _rows(dep, 'api')
-    children = {cell: _rows(dep, cell) for cell in CHILDREN}
-    problems: list[str] = []
-    homes: dict[str, str | None] = {}
-    for server_id in ids:
-        mine = top.get(server_id)
-        if mine is None:
-            problems.append(f'{server_id}: no live row at the top')
-            continue
-        found = [cell for cell in CHILDREN if server_id in children[cell]]
-        homes[server_id] = found[0] if found else None
-        if len(found) > 1:
-            problems.append(f'{server_id}: live in {found}')
-        elif not found:
-            if mine['vm_state'] != 'error':
-                problems.append(f"{server_id}: {mine['vm_state']} at the "
-                                'top but in no child')
-            continue
-        home = found[0]
-        if mine['cell_name'] != f'api!{home}':
-            problems.append(f"{server_id}: top says {mine['cell_name']}, "
-                            f'live in {home}')
-        theirs = children[home][server_id]
-        differ = {c: (mine[c], theirs[c]) for c in SYNC_COLUMNS
-                  if mine[c] != theirs[c]}
-        if differ:
-            problems.append(f'{server_id} (top, {home}): {differ}')
-    return problems, homes
+    return faults.replica_problems(dep, ids, CHILDREN, SYNC_COLUMNS)
 
 
 def _check_end_state(dep: Any, ids: list[str], fault_at: float) -> EndState:
@@ -629,3 +595,23 @@ def test_service_waits_for_its_database_at_start(dep: Any) -> None:
             if any(p.name == name for p in dep.processes):
                 dep.stop(name, grace=5.0)
         print(f'{name} stopped and its port closed again')
+
+
+# -- 5. the drill's short subset ----------------------------------------------
+
+@pytest.mark.parametrize('fault', ['kill-scheduler', 'kill-api'])
+def test_a_burst_of_boots_through_a_killed_daemon_strands_nothing(
+        dep: Any, fault: str) -> None:
+    """60 boots at once, a daemon SIGKILLed in the middle and started
+    again (tools/drill.py runs every fault): every server of the burst,
+    those whose POST failed included, ends ACTIVE or ERROR with a fault,
+    the replica agrees with the children, and no deleted server comes
+    back."""
+    outcome = drill.run_round(dep, fault, HEAL_INTERVAL,
+                              settle=SETTLE_TIMEOUT)
+    drill.print_outcome(outcome, HEAL_INTERVAL)
+    assert outcome.final_after >= 0, outcome
+    assert (outcome.building, outcome.error_without_fault,
+            outcome.mismatches, outcome.resurrections) == (0, 0, 0, 0), \
+        outcome
+    assert outcome.servers >= outcome.accepted > 0

@@ -20,6 +20,7 @@ import pytest
 from nova.compute import images
 from nova.tests.real import launcher_support as support
 from nova.tools import launcher
+from nova.tools.launcher import config
 
 SERVERS = 20
 ACTIVE_TIMEOUT = 120.0
@@ -69,13 +70,27 @@ def test_tree_plan_ranges_paths_and_roles(tmp_path: pathlib.Path) -> None:
     assert dep.cell('cell1').compute_hosts == ['cell1-compute1']
 
 
+def test_tree_a_cell_may_have_two_parents(tmp_path: pathlib.Path) -> None:
+    cells = launcher.parse_tree('api:c1,m;m:c2;c1:gc;c2:gc=1')
+    assert [(c.name, c.parents, c.computes) for c in cells] == [
+        ('api', (), 0), ('c1', ('api',), 0), ('m', ('api',), 0),
+        ('c2', ('m',), 0), ('gc', ('c1', 'c2'), 1)]
+    dep = launcher.Deployment(tmp_path, prefix='diamond',
+                              tree='api:c1,c2;c1:gc;c2:gc')
+    assert [(c.name, c.level, c.parents) for c in dep.cells] == [
+        ('api', 0, []), ('c1', 1, ['api']), ('c2', 1, ['api']),
+        ('gc', 2, ['c1', 'c2'])]
+    assert dep.cell_path('gc') == 'api!c1!gc'
+    assert launcher.format_tree(launcher.parse_tree(dep.tree)) == dep.tree
+
+
 @pytest.mark.parametrize('spec, error', [
     ('api', 'expected PARENT:CHILD'),
     ('api:', 'bad cell name'),
     ('api:cell-1', 'bad cell name'),
     ('api:a;b:c', 'exactly one root'),
     ('api:a;a:api', 'exactly one root'),
-    ('api:a;a:b;b:a', 'two parents'),
+    ('api:a;a:b;b:a', 'a cycle'),
     ('api:x;a:b;b:a', 'a cycle'),
     ('api:a,a', 'listed twice'),
     ('api:a;api:b', 'listed twice'),
@@ -86,6 +101,40 @@ def test_tree_plan_ranges_paths_and_roles(tmp_path: pathlib.Path) -> None:
 def test_tree_errors(spec: str, error: str) -> None:
     with pytest.raises(launcher.LauncherError, match=error):
         launcher.parse_tree(spec)
+
+
+class _Backends(launcher.Backends):
+    def __init__(self, max_connections: int) -> None:
+        self.limit = max_connections
+
+    def max_connections(self) -> int:
+        return self.limit
+
+
+@pytest.mark.parametrize('limit', [151, 60, 1000])
+def test_pools_fit_mariadb_with_headroom(tmp_path: pathlib.Path,
+                                         limit: int) -> None:
+    said: list[str] = []
+    dep = launcher.Deployment(tmp_path, prefix='pools',
+                              tree='api:cell1,cell2;cell1:gc1',
+                              backends=_Backends(limit), out=said.append)
+    # api: cells + api; cell1: cells; cell2 and gc1: cells, network,
+    # scheduler and two computes.
+    assert dep.daemon_count() == 2 + 1 + 5 + 5
+    kept, overflow = dep._pool()
+    most = dep.daemon_count() * (kept + overflow)
+    assert kept >= 1 and overflow >= 0
+    headroom = max(30, int(limit * 0.4))
+    assert most <= max(limit - headroom, dep.daemon_count() * 2)
+    assert kept + overflow <= 30
+    assert said == [f'database pools: 13 daemons x ({kept} + {overflow} '
+                    f'overflow) = at most {most} connections of '
+                    f"MariaDB's max_connections {limit}"]
+
+
+def test_the_default_tree_leaves_mariadb_most_of_its_connections() -> None:
+    # Twelve daemons on a default MariaDB: 12 x 7 = 84 of 151.
+    assert config.pool_size(151, 12) == (3, 4)
 
 
 SYNC_COLUMNS = ('vm_state', 'task_state', 'power_state', 'host',

@@ -125,6 +125,12 @@ class Backends:
         return LauncherError(f'cannot reach MariaDB at {where}: '
                              f'{exc.args[-1]}')
 
+    def max_connections(self) -> int:
+        """MariaDB's ``max_connections``: every client's share."""
+        with self.connect() as conn, conn.cursor() as cursor:
+            cursor.execute('SELECT @@GLOBAL.max_connections')
+            return int(cursor.fetchone()[0])
+
     def database_exists(self, database: str) -> bool:
         with self.connect() as conn, conn.cursor() as cursor:
             cursor.execute('SELECT 1 FROM information_schema.schemata '

@@ -25,6 +25,16 @@ CALL_TIMEOUT = 30
 # REPORT_DELAY).
 REPORT_DELAY = 1.0
 
+# Of MariaDB's max_connections, the share a deployment leaves to everyone
+# else (tests, tools, nova-manage, other deployments), and at least this
+# many connections.
+HEADROOM_SHARE = 0.4
+MIN_HEADROOM = 30
+# A daemon's pool (max_pool_size + max_overflow) is at most this, at least
+# MIN_POOL.
+MAX_POOL = 30
+MIN_POOL = 2
+
 # Extra configuration: section -> option -> value.
 Overrides = dict[str, dict[str, Any]]
 
@@ -67,15 +77,34 @@ def parse_overrides(items: Iterable[str]) -> Overrides:
     return overrides
 
 
+def pool_size(max_connections: int, daemons: int) -> tuple[int, int]:
+    """``(max_pool_size, max_overflow)`` of each of ``daemons`` daemons
+    sharing a MariaDB that takes ``max_connections`` in all.
+
+    The daemons together may open at most ``max_connections`` less a
+    headroom (:data:`HEADROOM_SHARE` of it, at least
+    :data:`MIN_HEADROOM`), so that a burst of every daemon at once never
+    meets ``1040 Too many connections``; each gets an equal share, between
+    :data:`MIN_POOL` and :data:`MAX_POOL`, half kept open, half overflow.
+    """
+    headroom = max(MIN_HEADROOM, int(max_connections * HEADROOM_SHARE))
+    share = (max_connections - headroom) // max(1, daemons)
+    share = max(MIN_POOL, min(MAX_POOL, share))
+    kept = max(1, share // 2)
+    return kept, share - kept
+
+
 def cell_config(plan: CellPlan, backends: Backends, state_path: str,
                 api_port: int, debug: bool,
                 overrides: Overrides | None = None,
-                api_sections: Overrides | None = None) -> str:
+                api_sections: Overrides | None = None,
+                pool: tuple[int, int] = (10, 20)) -> str:
     """The nova.conf of one cell (the API cell, a middle or a leaf cell).
 
     ``api_sections`` go into the API cell's only (keystone and Glance);
     ``overrides`` (section -> option -> value) are set last, in every
-    cell, e.g. ``{'cells': {'heal_interval': 2}}``.
+    cell, e.g. ``{'cells': {'heal_interval': 2}}``; ``pool`` is each
+    daemon's ``(max_pool_size, max_overflow)`` (see :func:`pool_size`).
     """
     sections: Overrides = {
         'DEFAULT': {
@@ -87,9 +116,10 @@ def cell_config(plan: CellPlan, backends: Backends, state_path: str,
             'debug': debug,
         },
         # Every daemon of every tree shares one MariaDB (151 connections
-        # by default): small pools.  The benchmarks set the defaults back.
+        # by default): pools sized from it.  The benchmarks set the
+        # defaults back.
         'database': {'connection': backends.database_url(plan.database),
-                     'max_pool_size': 10, 'max_overflow': 20},
+                     'max_pool_size': pool[0], 'max_overflow': pool[1]},
         # Without heartbeats an RPC listener waits at most a second on the
         # broker (with them up to five), and stopping a server waits for
         # that: daemons stop in seconds, not tens of seconds.  A broker on

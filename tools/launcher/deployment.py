@@ -187,7 +187,8 @@ class Deployment:
         return max(plan.level for plan in self.cells) + 1
 
     def cell_path(self, name: str) -> str:
-        """The routing path of a cell from the top, e.g. 'api!cell1!gc1'."""
+        """The routing path of a cell from the top, e.g. 'api!cell1!gc1'
+        (through its first parent, when it has several)."""
         path = [name]
         while (parent := self.cell(path[-1]).parent) is not None:
             path.append(parent)
@@ -421,15 +422,37 @@ class Deployment:
             self.out(f'{plan.role} {plan.name}: database {plan.database}, '
                      f'vhost {plan.vhost}')
 
+    def daemon_count(self) -> int:
+        """How many daemons :meth:`up` starts: nova-cells in every cell,
+        nova-api at the top, and the network, scheduler and computes of
+        each cell with compute hosts."""
+        return sum(1 + (1 if plan.is_api else 0)
+                   + (2 + len(plan.compute_hosts) if plan.compute_hosts
+                      else 0)
+                   for plan in self.cells)
+
+    def _pool(self) -> tuple[int, int]:
+        """Each daemon's database pool, sized from MariaDB's
+        ``max_connections`` and said on the way."""
+        limit = self.backends.max_connections()
+        daemons = self.daemon_count()
+        kept, overflow = config.pool_size(limit, daemons)
+        most = daemons * (kept + overflow)
+        self.out(f'database pools: {daemons} daemons x ({kept} + '
+                 f'{overflow} overflow) = at most {most} connections of '
+                 f"MariaDB's max_connections {limit}")
+        return kept, overflow
+
     def _write_configs(self) -> None:
         conf_dir = self.workdir / 'etc'
         conf_dir.mkdir(parents=True, exist_ok=True)
+        pool = self._pool()
         for plan in self.cells:
             state_path = self.workdir / 'state' / plan.name
             state_path.mkdir(parents=True, exist_ok=True)
             config.write_private(plan.conf, config.cell_config(
                 plan, self.backends, str(state_path), self.api_port,
-                self.debug, self.overrides, self._api_sections()))
+                self.debug, self.overrides, self._api_sections(), pool))
             for host in plan.compute_hosts:
                 config.write_private(self._host_conf(host),
                                      config.compute_host_config(host))
@@ -459,18 +482,15 @@ class Deployment:
         syncs = [(plan, ('db', 'sync')) for plan in self.cells]
         creates = []
         for child in self.cells[1:]:
-            assert child.parent is not None
-            parent = self.cell(child.parent)
-            creates.append((parent, ('cell', 'create', '--name', child.name,
-                                     '--cell_type', 'child',
-                                     '--transport-url',
-                                     self.backends.transport_url(
-                                         child.vhost))))
-            creates.append((child, ('cell', 'create', '--name', parent.name,
-                                    '--cell_type', 'parent',
-                                    '--transport-url',
-                                    self.backends.transport_url(
-                                        parent.vhost))))
+            for parent in map(self.cell, child.parents):
+                creates.append((parent, (
+                    'cell', 'create', '--name', child.name, '--cell_type',
+                    'child', '--transport-url',
+                    self.backends.transport_url(child.vhost))))
+                creates.append((child, (
+                    'cell', 'create', '--name', parent.name, '--cell_type',
+                    'parent', '--transport-url',
+                    self.backends.transport_url(parent.vhost))))
         # Each command is a fresh interpreter (about a second): run them
         # side by side, the syncs before the rows they need.
         workers = min(16, len(creates))

@@ -32,12 +32,14 @@ _CELL_RE = re.compile(r'^[A-Za-z][A-Za-z0-9_]{0,22}$')
 
 @dataclasses.dataclass(frozen=True)
 class TreeCell:
-    """One cell of a ``--tree``: its parent and how many compute hosts."""
+    """One cell of a ``--tree``: its parents (the first one, ``parent``,
+    gives its path from the top) and how many compute hosts."""
 
     name: str
     parent: str | None
     computes: int
     children: tuple[str, ...] = ()
+    parents: tuple[str, ...] = ()
 
 
 def letters(number: int) -> str:
@@ -64,11 +66,12 @@ def parse_tree(spec: str, computes: int = 2) -> list[TreeCell]:
 
     ``spec`` is ``PARENT:CHILD[,CHILD...]`` entries joined by ``;``; a
     name may carry ``=N`` compute hosts.  Without it a leaf runs
-    ``computes`` hosts, a middle cell and the root none.  Raises
-    :class:`LauncherError` unless ``spec`` is one tree.
+    ``computes`` hosts, a middle cell and the root none.  A cell listed
+    under two parents has both (``'api:c1,c2;c1:gc;c2:gc'``).  Raises
+    :class:`LauncherError` unless ``spec`` has one root and no cycle.
     """
     children_of: dict[str, list[str]] = {}
-    parent_of: dict[str, str] = {}
+    parent_of: dict[str, list[str]] = {}
     counts: dict[str, int] = {}
     for entry in spec.split(';'):
         if not entry.strip():
@@ -86,10 +89,11 @@ def parse_tree(spec: str, computes: int = 2) -> list[TreeCell]:
         for kid in kids:
             _adopt(parent_of, parent, kid)
     ordered = _breadth_first(children_of, parent_of, counts)
-    return [TreeCell(name, parent_of.get(name),
+    return [TreeCell(name, next(iter(parent_of.get(name, [])), None),
                      counts.get(name, 0 if name in children_of or
                                 name == ordered[0] else computes),
-                     tuple(children_of.get(name, ())))
+                     tuple(children_of.get(name, ())),
+                     tuple(parent_of.get(name, ())))
             for name in ordered]
 
 
@@ -110,22 +114,19 @@ def _cell_name(token: str, counts: dict[str, int]) -> str:
     return name
 
 
-def _adopt(parent_of: dict[str, str], parent: str, kid: str) -> None:
+def _adopt(parent_of: dict[str, list[str]], parent: str, kid: str) -> None:
     if kid == parent:
         raise LauncherError(f'cell {kid} is its own child')
-    if kid in parent_of:
-        raise LauncherError(
-            f'cell {kid} is listed twice under {parent}'
-            if parent_of[kid] == parent else
-            f'cell {kid} has two parents in --tree '
-            f'({parent_of[kid]} and {parent})')
-    parent_of[kid] = parent
+    if parent in parent_of.get(kid, []):
+        raise LauncherError(f'cell {kid} is listed twice under {parent}')
+    parent_of.setdefault(kid, []).append(parent)
 
 
 def _breadth_first(children_of: dict[str, list[str]],
-                   parent_of: dict[str, str],
+                   parent_of: dict[str, list[str]],
                    counts: dict[str, int]) -> list[str]:
-    """Every cell from the one root down, level by level."""
+    """Every cell from the one root down, level by level: a cell comes
+    after all of its parents."""
     roots = [name for name in children_of if name not in parent_of]
     if len(roots) != 1:
         raise LauncherError('--tree must have exactly one root (the API '
@@ -133,9 +134,13 @@ def _breadth_first(children_of: dict[str, list[str]],
     root = roots[0]
     if counts.get(root):
         raise LauncherError(f'the API cell {root} runs no compute host')
+    waiting = {name: len(parents) for name, parents in parent_of.items()}
     ordered = [root]
-    for name in ordered:  # grows while read: breadth first
-        ordered += children_of.get(name, [])
+    for name in ordered:  # grows while read: a cell once all its parents
+        for kid in children_of.get(name, []):
+            waiting[kid] -= 1
+            if not waiting[kid]:
+                ordered.append(kid)
     unreachable = (set(parent_of) | set(children_of)) - set(ordered)
     if unreachable:
         raise LauncherError('cells not below the root in --tree (a '
@@ -168,6 +173,8 @@ class CellPlan:
     parent: str | None = None
     children: list[str] = dataclasses.field(default_factory=list)
     level: int = 0
+    # Every parent, ``parent`` first.
+    parents: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def role(self) -> str:
@@ -195,8 +202,9 @@ def plan_cells(tree: str, prefix: str,
     computing = 0
     for spec in parse_tree(tree):
         name = spec.name
-        levels[name] = 0 if spec.parent is None else \
-            levels[spec.parent] + 1
+        # Below the deepest of its parents: it starts after them all.
+        levels[name] = max((levels[p] + 1 for p in spec.parents),
+                           default=0)
         fixed_range = None
         if spec.computes:
             computing += 1  # at most MAX_CELLS: fits 10.<n>
@@ -208,5 +216,5 @@ def plan_cells(tree: str, prefix: str,
             compute_hosts=[f'{name}-compute{i}'
                            for i in range(1, spec.computes + 1)],
             parent=spec.parent, children=list(spec.children),
-            level=levels[name]))
+            level=levels[name], parents=list(spec.parents)))
     return cells

@@ -13,6 +13,8 @@ from nova.compute import quotas
 from nova.db import api as db_api
 from nova.db import migration
 from nova.tests.unit.api import fakes
+from nova.tests.unit.compute.quota_race import run_posters
+from nova.tests.unit.compute.quota_race import values_for
 
 PROJECT = 'proj1'
 
@@ -138,26 +140,34 @@ def test_unlimited_and_zero(db, engine, ctxt):
         engine.check_boot(ctxt, PROJECT, TINY, 1, 1)
 
 
-def test_recheck_removes_the_servers_of_a_boot_that_raced(db, engine,
-                                                         ctxt):
-    engine.update_limits(ctxt, PROJECT, {'instances': 2})
-    assert engine.check_boot(ctxt, PROJECT, TINY, 1, 1) == 1
-    # Another boot got in between the check and this one's rows.
-    add(db, ctxt, TINY, count=2)
-    ours = add(db, ctxt, TINY)
+def test_create_boot_creates_what_fits_and_refuses_with_what_it_counted(
+        db, engine, ctxt):
+    engine.update_limits(ctxt, PROJECT, {'instances': 3})
+    add(db, ctxt, TINY)
+    rows = engine.create_boot(ctxt, PROJECT, TINY, 1, 5,
+                              values_for(PROJECT, TINY))
+    assert len(rows) == 2
     with pytest.raises(exception.TooManyInstances) as raised:
-        engine.recheck_boot(ctxt, PROJECT, TINY, ours, 1, 1)
-    assert 'already used 2 of 2 instances' in raised.value.format_message()
-    everything = db.instance_get_all_by_filters(
-        nova_context.get_admin_context(read_deleted='yes'), {})
-    assert ours[0] not in {row['uuid'] for row in everything}
+        engine.create_boot(ctxt, PROJECT, TINY, 1, 1,
+                           values_for(PROJECT, TINY))
+    assert raised.value.format_message() == (
+        'Quota exceeded for instances: Requested 1, but already used 3 of '
+        '3 instances')
+    assert engine.get_usage(ctxt, PROJECT)['instances'] == 3
 
 
-def test_recheck_can_be_turned_off(conf, db, engine, ctxt):
-    conf.set_override('recheck_quota', False, 'quota')
-    engine.update_limits(ctxt, PROJECT, {'instances': 1})
-    ours = add(db, ctxt, TINY, count=2)
-    engine.recheck_boot(ctxt, PROJECT, TINY, ours, 1, 1)
+@pytest.mark.parametrize('posters,limit', [(6, 4), (12, 10), (5, 10)])
+def test_concurrent_posters_create_exactly_what_fits(db, engine, ctxt,
+                                                     posters, limit):
+    engine.update_limits(ctxt, PROJECT, {'instances': limit})
+    created, refused = run_posters(engine, ctxt, posters, PROJECT, TINY)
+    assert len(created) == min(posters, limit)
+    assert engine.get_usage(ctxt, PROJECT)['instances'] == min(posters,
+                                                               limit)
+    # Every refusal tells the usage it counted: the limit, reached.
+    assert refused == [
+        'Quota exceeded for instances: Requested 1, but already used '
+        '%d of %d instances' % (limit, limit)] * max(0, posters - limit)
 
 
 def test_check_resize_counts_only_growth(db, engine, ctxt):

@@ -76,3 +76,63 @@ def test_a_deadlock_every_time_gives_up_with_the_error(db):
     assert len(tried) == _retry.ATTEMPTS
     with pytest.raises(exception.InstanceNotFound):
         db.instance_get_by_uuid(write_checks.ctxt(), write_checks.UUID_A)
+
+
+@pytest.mark.parametrize('code', [1040, 2003, 2006, 2013])
+def test_a_write_refused_a_connection_runs_again_until_it_gets_one(
+        db, monkeypatch, code):
+    monkeypatch.setattr(_retry, 'MAX_CONNECTION_PAUSE', 0.0)
+    tried = _fail(db, 'INSERT INTO INSTANCES',
+                  error=(code, 'Too many connections'), times=20)
+    db.instance_create(write_checks.ctxt(), {
+        'uuid': write_checks.UUID_A, 'project_id': 'p1', 'user_id': 'u1'})
+    assert len(tried) == 21
+    assert db.instance_get_by_uuid(write_checks.ctxt(),
+                                   write_checks.UUID_A)['project_id'] == 'p1'
+
+
+def test_a_database_that_never_comes_back_is_given_up_on(db, monkeypatch):
+    monkeypatch.setattr(_retry, 'MAX_CONNECTION_PAUSE', 0.0)
+    monkeypatch.setattr(_retry, 'CONNECTION_PATIENCE', 0.2)
+    tried = _fail(db, 'INSERT INTO INSTANCES',
+                  error=(2006, 'MySQL server has gone away'), times=10 ** 6)
+    with pytest.raises(sa.exc.OperationalError) as caught:
+        db.instance_create(write_checks.ctxt(), {
+            'uuid': write_checks.UUID_A, 'project_id': 'p1',
+            'user_id': 'u1'})
+    assert _retry.is_disconnect(caught.value)
+    assert len(tried) > 1
+
+
+def test_a_conditional_update_that_committed_before_its_connection_was_lost(
+        db, monkeypatch):
+    """The connection drops during COMMIT, after the server committed:
+    the new run finds the change made and takes it as done, once."""
+    monkeypatch.setattr(_retry, 'MAX_CONNECTION_PAUSE', 0.0)
+    db.instance_create(write_checks.ctxt(), {
+        'uuid': write_checks.UUID_A, 'project_id': 'p1', 'user_id': 'u1',
+        'vm_state': 'building', 'task_state': 'scheduling'})
+    heard = []
+    db.add_listener(lambda _ctxt, kind, values: heard.append(
+        (values['task_state'], values['host'])))
+    lost = []
+
+    def commit_then_lose(conn):
+        if not lost:
+            lost.append(True)
+            conn.connection.dbapi_connection.commit()
+            raise sa.exc.OperationalError(
+                'COMMIT', {}, pymysql.err.OperationalError(
+                    2013, 'Lost connection to MySQL server during query'))
+
+    sa.event.listen(db.engine, 'commit', commit_then_lose)
+    row = db.instance_update(write_checks.ctxt(), write_checks.UUID_A,
+                             {'task_state': 'networking', 'host': 'h1'},
+                             expected_task_state=['scheduling', None])
+    assert lost and (row['task_state'], row['host']) == ('networking', 'h1')
+    assert heard == [('networking', 'h1')]
+    # Another host's claim, though, is refused as before.
+    with pytest.raises(exception.InstanceInvalidState):
+        db.instance_update(write_checks.ctxt(), write_checks.UUID_A,
+                           {'task_state': 'networking', 'host': 'h2'},
+                           expected_task_state=['scheduling', None])
