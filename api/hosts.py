@@ -55,7 +55,8 @@ class HostsController:
 
     def index(self, req: wsgi.ApiRequest) -> wsgi.Result:
         ctxt = self._authorize(req, 'list')
-        zone = req.GET.get('zone')
+        # An empty zone filters nothing, as in Nova.
+        zone = req.GET.get('zone') or None
         hosts = [{'host_name': s['host'],
                   'service': _TOPICS.get(s['binary'], s.get('topic')),
                   'zone': s.get('availability_zone')}

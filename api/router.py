@@ -140,7 +140,11 @@ class APIRouter:
         self.mapper = build_mapper()
 
     def _match(self, req: webob.Request) -> dict[str, Any]:
-        path = req.path_info.rstrip('/') or '/'
+        path = req.path_info
+        if path.endswith('/') and path != '/':
+            # Nova's routes end without a slash: '/images/' names an image
+            # whose ID is empty, and there is none.
+            raise errors.ResourceNotFound()
         match = self.mapper.match(path, {'REQUEST_METHOD': req.method})
         if match is not None:
             return match

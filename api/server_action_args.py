@@ -63,8 +63,13 @@ def rebuild(call: server_common.ActionCall) -> wsgi.Result:
     instance = call.compute_api.get(call.context, call.instance.uuid)
     server = views.base(call.req, instance, full=servers.full_view(
         call.req, call.compute_api, call.enforcer, instance))
+    if call.req.at_least('2.54'):
+        # From 2.54 the rebuilt server shows its key pair's name...
+        server['key_name'] = instance.key_name
     if call.req.at_least('2.57'):
-        # From 2.57 the rebuilt server shows its user data.
+        # ... from 2.57 its user data, by that name only (2.75 shows the
+        # whole server, but not under the admin attribute's name).
+        server.pop('OS-EXT-SRV-ATTR:user_data', None)
         server['user_data'] = (instance.user_data
                                if instance.obj_attr_is_set('user_data')
                                else None)

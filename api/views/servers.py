@@ -356,7 +356,7 @@ _BASE_ADDRESS_KEYS = ('version', 'addr')
 
 
 # What 2.9 to 2.73 added to the answer of an update or rebuild.
-_VERSIONED_BASE_KEYS = ('locked', 'description',
+_VERSIONED_BASE_KEYS = ('locked', 'description', 'tags',
                         'trusted_image_certificates', 'locked_reason')
 
 

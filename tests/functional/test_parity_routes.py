@@ -257,6 +257,11 @@ def test_os_hosts(running):
                 if h['service'] == 'compute']
     assert len(computes) == 4
     assert {h.split('@')[0] for h in computes} == {'api!cell1', 'api!cell2'}
+    # An empty zone filters nothing; a zone no host is in, everything.
+    assert rc.request(running, 'GET', '/os-hosts?zone=',
+                      token=rc.ADMIN)[1]['hosts'] == body['hosts']
+    assert rc.request(running, 'GET', '/os-hosts?zone=nowhere',
+                      token=rc.ADMIN)[1]['hosts'] == []
     server_id = _active_server(running, 'hosts-vm')
     server = rc.request(running, 'GET', '/servers/' + server_id,
                         token=rc.ADMIN)[1]['server']

@@ -331,7 +331,7 @@ def test_2_74_requested_destination(v, compute):
     assert compute.instances == {}
 
 
-def test_2_75_update_and_rebuild_answer_the_whole_server(v, compute):
+def test_2_75_update_and_rebuild_answer_the_whole_server(v, compute, hosts):
     inst = compute.add_instance()
     path = f'/servers/{inst.uuid}'
     before = v('2.74', 'PUT', path, {'server': {'name': 'n'}}).json['server']
@@ -342,6 +342,29 @@ def test_2_75_update_and_rebuild_answer_the_whole_server(v, compute):
     rebuilt = v('2.75', 'POST', path + '/action',
                 {'rebuild': {'imageRef': IMAGE}}).json['server']
     assert set(shown) | {'adminPass', 'user_data'} == set(rebuilt)
+    # An admin sees the host attributes too, but the user data of a
+    # rebuild only as 'user_data' (tempest's 2.75 schema).
+    shown = v('2.75', 'GET', path, token=ADMIN).json['server']
+    rebuilt = v('2.75', 'POST', path + '/action',
+                {'rebuild': {'imageRef': IMAGE}}, token=ADMIN).json['server']
+    assert 'OS-EXT-SRV-ATTR:user_data' in shown
+    assert set(shown) - {'OS-EXT-SRV-ATTR:user_data'} | {
+        'adminPass', 'user_data'} == set(rebuilt)
+
+
+def test_2_26_update_and_rebuild_answer_tags_and_2_54_key_name(v, compute):
+    inst = compute.add_instance()
+    path = f'/servers/{inst.uuid}'
+    rebuild = {'rebuild': {'imageRef': IMAGE}}
+    for version, has_tags in (('2.25', False), ('2.26', True),
+                              ('2.53', True)):
+        updated = v(version, 'PUT', path, {'server': {'name': 'n'}})
+        rebuilt = v(version, 'POST', path + '/action', rebuild)
+        assert ('tags' in updated.json['server']) is has_tags
+        assert ('tags' in rebuilt.json['server']) is has_tags
+        assert 'key_name' not in rebuilt.json['server']
+    rebuilt = v('2.54', 'POST', path + '/action', rebuild).json['server']
+    assert rebuilt['tags'] == [] and 'key_name' in rebuilt
 
 
 # -- listing --------------------------------------------------------------
