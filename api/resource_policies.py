@@ -28,6 +28,7 @@ RESCUE = 'os_compute_api:os-rescue'
 UNRESCUE = 'os_compute_api:os-unrescue'
 CONSOLE_OUTPUT = 'os_compute_api:os-console-output'
 FORCE_DELETE = 'os_compute_api:os-deferred-delete:force'
+CREATE_BACKUP = 'os_compute_api:os-create-backup'
 METADATA = 'os_compute_api:server-metadata:%s'
 INSTANCE_ACTIONS = 'os_compute_api:os-instance-actions:%s'
 FLAVOR_MANAGE = 'os_compute_api:os-flavor-manage:%s'
@@ -86,6 +87,8 @@ _SERVER_ACTIONS = [
     _action(CONSOLE_OUTPUT, 'os-getConsoleOutput',
             'Show the console output of a server.'),
     _action(FORCE_DELETE, 'forceDelete', 'Delete a server at once.'),
+    _action(CREATE_BACKUP, 'createBackup',
+            'Back a server up into an image, keeping a number of them.'),
 ]
 
 _META = '/servers/{server_id}/metadata'

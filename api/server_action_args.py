@@ -133,6 +133,23 @@ def create_image(call: server_common.ActionCall) -> wsgi.Result:
     return wsgi.Result(status=202, headers={'Location': location})
 
 
+def create_backup(call: server_common.ActionCall) -> wsgi.Result:
+    """Back the server up: as ``createImage``, and the oldest backups of
+    its ``backup_type`` beyond ``rotation`` are deleted; with a rotation
+    of 0 none is kept and none is taken (no ``Location`` then)."""
+    call.authorize(rules.CREATE_BACKUP)
+    args = call.args
+    image = call.compute_api.backup(
+        call.context, call.instance, args['name'], args['backup_type'],
+        int(args['rotation']), extra_properties=args.get('metadata') or {})
+    if image is None:
+        return wsgi.Result(status=202)
+    if call.req.at_least('2.45'):
+        return wsgi.Result({'image_id': image['id']}, status=202)
+    location = f"{call.req.prefix_url()}/images/{image['id']}"
+    return wsgi.Result(status=202, headers={'Location': location})
+
+
 def rescue(call: server_common.ActionCall) -> wsgi.Result:
     """Boot the server from a rescue image: 200 ``{"adminPass": ...}``."""
     call.authorize(rules.RESCUE)
@@ -173,6 +190,7 @@ HANDLERS: Mapping[str, tuple[Any, Handler, str]] = {
     'rebuild': (schemas.rebuild_for, rebuild, 'rebuild'),
     'resize': (schemas.resize, resize, 'resize'),
     'createImage': (schemas.create_image, create_image, 'createImage'),
+    'createBackup': (schemas.create_backup, create_backup, 'createBackup'),
     'rescue': (schemas.rescue, rescue, 'rescue'),
     'os-getConsoleOutput': (schemas.console_output, console_output,
                             'get console output'),

@@ -83,12 +83,15 @@ class ServerActionsMixin:
         def image_delete(self, ctxt: RequestContext, image_id: str
                          ) -> None: ...
 
+        def image_get_all(self, ctxt: RequestContext
+                          ) -> list[dict[str, Any]]: ...
+
         def flavor_get(self, ctxt: RequestContext, flavorid: str
                        ) -> objects.Flavor: ...
 
         def _new_image(self, ctxt: RequestContext, instance: objects.Instance,
-                       name: str, extra_properties: dict[str, Any] | None
-                       ) -> objects.ImageMeta: ...
+                       name: str, extra_properties: dict[str, Any] | None,
+                       image_type: str = 'snapshot') -> objects.ImageMeta: ...
 
     def _simple(self, ctxt: RequestContext, instance: objects.Instance,
                 method: str, action: str, vm_state: list[str], task_state: str,
@@ -444,6 +447,50 @@ class ServerActionsMixin:
             self.image_delete(ctxt, image.id)
             raise
         return self.image_get(ctxt, image.id)
+
+    def backup(self, ctxt: RequestContext, instance: objects.Instance,
+               name: str, backup_type: str, rotation: int,
+               extra_properties: dict[str, Any] | None = None
+               ) -> dict[str, Any] | None:
+        """A snapshot of image type ``backup``, keeping the ``rotation``
+        newest backups of ``backup_type`` of the instance, this one
+        included.  The older ones go once the snapshot is on its way, not
+        after its upload: the registry is the API cell's, and a compute in
+        a child cell does not list it.  A rotation of 0 deletes every
+        such backup and takes none (None)."""
+        checks.check_instance_state(instance, 'backup',
+                                    vm_state=_SNAPSHOT_FROM)
+        older = self._backups(ctxt, instance, backup_type)
+        image = None
+        if rotation > 0:
+            properties = dict(extra_properties or {},
+                              backup_type=backup_type)
+            made = self._new_image(ctxt, instance, name, properties,
+                                   image_type='backup')
+            try:
+                self.snapshot_to_image(ctxt, instance, made)
+            except Exception:
+                self.image_delete(ctxt, made.id)
+                raise
+            image = self.image_get(ctxt, made.id)
+        for old in older[max(rotation - 1, 0):]:
+            try:
+                self.image_delete(ctxt, old['id'])
+            except exception.ImageNotFound:
+                pass
+        return image
+
+    def _backups(self, ctxt: RequestContext, instance: objects.Instance,
+                 backup_type: str) -> list[dict[str, Any]]:
+        """The instance's backups of ``backup_type``, newest first."""
+        found = [image for image in self.image_get_all(ctxt)
+                 if (image.get('properties') or {}).get('image_type')
+                 == 'backup'
+                 and image['properties'].get('instance_uuid')
+                 == instance.uuid
+                 and image['properties'].get('backup_type') == backup_type]
+        return sorted(found, key=lambda image: str(image.get('created_at')),
+                      reverse=True)
 
     def snapshot_to_image(self, ctxt: RequestContext,
                           instance: objects.Instance, image: objects.ImageMeta

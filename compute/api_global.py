@@ -104,11 +104,12 @@ class GlobalDataMixin:
         self.image_service.delete(ctxt, image_id)
 
     def _new_image(self, ctxt: RequestContext, instance: objects.Instance,
-                   name: str, extra_properties: dict[str, Any] | None
-                   ) -> objects.ImageMeta:
-        """Register the (queued) image a snapshot or shelve will fill."""
+                   name: str, extra_properties: dict[str, Any] | None,
+                   image_type: str = 'snapshot') -> objects.ImageMeta:
+        """Register the (queued) image a snapshot, backup or shelve will
+        fill."""
         values = images.snapshot_values(
-            ctxt, instance, name, 'snapshot', extra_properties,
+            ctxt, instance, name, image_type, extra_properties,
             list(self.conf.non_inheritable_image_properties))
         return objects.ImageMeta.from_dict(self.image_create(ctxt, values))
 

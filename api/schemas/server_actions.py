@@ -64,6 +64,13 @@ create_image = _action('createImage', {
     'metadata': types.metadata,
 }, ['name'])
 
+create_backup = _action('createBackup', {
+    'name': types.name,
+    'backup_type': {'type': 'string'},
+    'rotation': types.non_negative_integer,
+    'metadata': types.metadata,
+}, ['name', 'backup_type', 'rotation'])
+
 rescue = _action('rescue', {
     'adminPass': {'type': 'string'},
     'rescue_image_ref': types.uuid,

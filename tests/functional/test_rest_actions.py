@@ -159,3 +159,48 @@ def test_force_delete_and_snapshot_boot_through_rest(running):
         wait_for(lambda sid=sid: rc.request(
             tree, 'GET', '/servers/' + sid, token=OWNER)[0] == 404, 15,
             what='force deleted')
+
+
+def test_create_backup_keeps_the_rotation_newest(running):
+    tree = running
+    code, created = rc.boot(tree, 'backup-src', token=OWNER)
+    server_id = created['server']['id']
+    _settled(tree, server_id, 'ACTIVE')
+
+    def backups():
+        images = rc.request(tree, 'GET', '/images/detail',
+                            token=OWNER)[1]['images']
+        return [i for i in images
+                if i['metadata'].get('instance_uuid') == server_id
+                and i['metadata'].get('image_type') == 'backup']
+
+    made = []
+    for name in ('b1', 'b2', 'b3'):
+        code, _, headers = rc.request_with_headers(
+            tree, 'POST', '/servers/%s/action' % server_id,
+            {'createBackup': {'name': name, 'backup_type': 'daily',
+                              'rotation': 2}}, token=OWNER)
+        assert code == 202
+        made.append(headers['Location'].rsplit('/', 1)[-1])
+        wait_for(lambda: _server(tree, server_id)['OS-EXT-STS:task_state']
+                 is None, 15, what='backup uploaded')
+    kept = backups()
+    assert sorted(i['id'] for i in kept) == sorted(made[1:])
+    assert {i['metadata']['backup_type'] for i in kept} == {'daily'}
+    assert all(i['status'] == 'ACTIVE' for i in kept)
+    # Another type is rotated on its own; 0 keeps none of its type.
+    _act(tree, server_id, {'createBackup': {
+        'name': 'w', 'backup_type': 'weekly', 'rotation': 1}})
+    wait_for(lambda: _server(tree, server_id)['OS-EXT-STS:task_state']
+             is None, 15, what='weekly backup uploaded')
+    assert len(backups()) == 3
+    _act(tree, server_id, {'createBackup': {
+        'name': 'w', 'backup_type': 'weekly', 'rotation': 0}})
+    assert sorted(i['id'] for i in backups()) == sorted(made[1:])
+    # Bad input is refused and changes nothing.
+    for bad in ({'name': 'x', 'backup_type': 'daily', 'rotation': -1},
+                {'name': 'x', 'backup_type': 'daily'},
+                {'name': 'x', 'backup_type': 'daily', 'rotation': 1,
+                 'extra': 1}):
+        _act(tree, server_id, {'createBackup': bad}, 400)
+    assert sorted(i['id'] for i in backups()) == sorted(made[1:])
