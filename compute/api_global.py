@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime
 import hashlib
 import re
 from typing import TYPE_CHECKING
 from typing import Any
 
 from cryptography import exceptions as crypto_exceptions
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 from oslo_utils import uuidutils
 
 from nova import exception
@@ -43,6 +47,21 @@ def _fingerprint(public_key: str) -> str:
     return ':'.join(digest[i:i + 2] for i in range(0, len(digest), 2))
 
 
+def _colons(digest: bytes) -> str:
+    return ':'.join('%02x' % byte for byte in digest)
+
+
+def _x509_fingerprint(certificate: str) -> str:
+    """The SHA-1 fingerprint of a PEM certificate, as Nova shows it."""
+    try:
+        cert = x509.load_pem_x509_certificate(certificate.encode())
+    except ValueError as exc:
+        raise exception.InvalidKeypair(
+            reason='Keypair data is invalid: not a PEM certificate'
+        ) from exc
+    return _colons(cert.fingerprint(hashes.SHA1()))  # noqa: S303
+
+
 def _check_public_key(public_key: str) -> None:
     try:
         serialization.load_ssh_public_key(public_key.encode())
@@ -55,14 +74,38 @@ def _check_public_key(public_key: str) -> None:
 def generate_key_pair() -> tuple[str, str]:
     """A new RSA key pair: (OpenSSH public key, PEM private key)."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption()).decode()
+    private = _private_pem(key)
     public = key.public_key().public_bytes(
         serialization.Encoding.OpenSSH,
         serialization.PublicFormat.OpenSSH).decode()
     return public + ' Generated-by-Nova', private
+
+
+def _private_pem(key: rsa.RSAPrivateKey) -> str:
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption()).decode()
+
+
+def generate_x509_pair(user_id: str, project_id: str) -> tuple[str, str]:
+    """A new RSA key and a self-signed certificate of it, valid ten
+    years, naming the user and project: (PEM certificate, PEM key)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([
+        x509.NameAttribute(NameOID.ORGANIZATION_NAME, 'OpenStack'),
+        x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, project_id),
+        x509.NameAttribute(NameOID.COMMON_NAME, user_id)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder()
+            .subject_name(subject).issuer_name(subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now)
+            .not_valid_after(now + datetime.timedelta(days=3650))
+            .sign(key, hashes.SHA256()))
+    return (cert.public_bytes(serialization.Encoding.PEM).decode(),
+            _private_pem(key))
 
 
 class GlobalDataMixin:
@@ -121,28 +164,28 @@ class GlobalDataMixin:
                        ) -> tuple[dict[str, Any], str | None]:
         """Import ``public_key``, or generate a pair; returns the key pair
         and the private key (None when imported).  ``key_type`` ``x509``
-        (microversion 2.2) takes an imported PEM certificate only."""
+        (microversion 2.2) is a PEM certificate, imported or generated
+        (self-signed), with its SHA-1 fingerprint."""
         if not _KEYPAIR_NAME.match(name or '') or not name.strip():
             raise exception.InvalidKeypair(
                 reason='Keypair name contains unsafe characters')
         private_key = None
         if key_type == 'x509':
             if public_key is None:
-                raise exception.InvalidKeypair(
-                    reason='Generating x509 key pairs is not supported: '
-                           'import a PEM certificate as public_key')
+                public_key, private_key = generate_x509_pair(
+                    user_id, str(ctxt.project_id))
             public_key = public_key.strip()
-            if not public_key.startswith('-----BEGIN CERTIFICATE-----'):
-                raise exception.InvalidKeypair(
-                    reason='Keypair data is invalid: not a PEM certificate')
-        elif public_key is None:
-            public_key, private_key = generate_key_pair()
+            fingerprint = _x509_fingerprint(public_key)
         else:
-            public_key = public_key.strip()
-            _check_public_key(public_key)
+            if public_key is None:
+                public_key, private_key = generate_key_pair()
+            else:
+                public_key = public_key.strip()
+                _check_public_key(public_key)
+            fingerprint = _fingerprint(public_key)
         keypair = self.db.key_pair_create(ctxt, {
             'user_id': user_id, 'name': name, 'public_key': public_key,
-            'fingerprint': _fingerprint(public_key), 'type': key_type})
+            'fingerprint': fingerprint, 'type': key_type})
         return keypair, private_key
 
     def keypair_get_all(self, ctxt: RequestContext, user_id: str

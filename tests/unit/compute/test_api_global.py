@@ -79,6 +79,28 @@ def test_generated_key_pair(api):
     assert private.startswith('-----BEGIN RSA PRIVATE KEY-----')
 
 
+def test_generated_x509_pair_is_a_certificate_of_its_key(api):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives import serialization
+    keypair, private = api.keypair_create(_user(), 'u1', 'cert',
+                                          key_type='x509')
+    cert = x509.load_pem_x509_certificate(keypair['public_key'].encode())
+    key = serialization.load_pem_private_key(private.encode(), None)
+    assert cert.public_key().public_numbers() == \
+        key.public_key().public_numbers()
+    assert keypair['type'] == 'x509'
+    assert keypair['fingerprint'] == ':'.join(
+        '%02x' % b for b in cert.fingerprint(hashes.SHA1()))
+    # Imported, the same certificate gets the same fingerprint.
+    imported, none = api.keypair_create(_user(), 'u1', 'again',
+                                        keypair['public_key'], 'x509')
+    assert none is None
+    assert imported['fingerprint'] == keypair['fingerprint']
+    with pytest.raises(exception.InvalidKeypair):
+        api.keypair_create(_user(), 'u1', 'bad', PUBLIC_KEY, 'x509')
+
+
 @pytest.mark.parametrize('name, key', [
     ('bad/name', PUBLIC_KEY), ('', PUBLIC_KEY), ('ok', 'not a key'),
     ('ok', 'ssh-rsa !!!notbase64')])
