@@ -207,8 +207,8 @@ _HISTORY: tuple[Microversion, ...] = (
     Microversion('2.47', HERE, 'Server detail: the flavor embedded '
                  '(vcpus, ram, disk, ephemeral, swap, original_name, '
                  'extra_specs) instead of its id and links.'),
-    Microversion('2.48', ABSENT, 'No change here: concerns server '
-                 'diagnostics, which this project lacks.'),
+    Microversion('2.48', HERE, 'Server diagnostics in the standard form '
+                 '(state, driver, memory, CPU, NIC and disk details).'),
     Microversion('2.49', ABSENT, 'No change here: concerns tagged '
                  'interface and volume attach, which this project lacks.'),
     Microversion('2.50', ABSENT, 'No change here: concerns quota class '

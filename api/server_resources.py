@@ -66,10 +66,13 @@ class DiagnosticsController(_ServerResource):
 
     def index(self, req: wsgi.ApiRequest, server_id: str) -> wsgi.Result:
         instance = self._server(req, server_id, rules.DIAGNOSTICS)
+        # 2.48 answers the standard form, whatever the driver.
+        method = ('get_instance_diagnostics' if req.at_least('2.48')
+                  else 'get_diagnostics')
         with server_common.state_conflicts('get_diagnostics', server_id):
             try:
-                result = self.compute_api.get_diagnostics(req.context,
-                                                          instance)
+                result = getattr(self.compute_api, method)(req.context,
+                                                           instance)
             except NotImplementedError:
                 raise exception.NotSupported(
                     reason='Unable to get diagnostics, functionality not '

@@ -48,7 +48,8 @@ COMPUTE_API_METHODS = frozenset([
     'resize_to_flavor', 'confirm_resize', 'revert_resize',
     'snapshot_to_image', 'rescue_with_image', 'unrescue',
     'shelve_to_image', 'unshelve_from_image', 'get_console_output',
-    'inject_network_info', 'get_diagnostics', 'set_password',
+    'inject_network_info', 'get_diagnostics', 'get_instance_diagnostics',
+    'set_password',
 ])
 
 

@@ -77,6 +77,18 @@ class AdminActionsMixin:
             call=True)
         return result
 
+    def get_instance_diagnostics(self, ctxt: RequestContext,
+                                 instance: objects.Instance
+                                 ) -> dict[str, Any]:
+        """As :meth:`get_diagnostics`, in the standard form of 2.48."""
+        checks.check_instance_host(instance)
+        result: dict[str, Any] = self._deliver(
+            ctxt, instance, 'get_instance_diagnostics', {},
+            lambda: self.compute_rpcapi.get_instance_diagnostics(
+                ctxt, instance),
+            call=True)
+        return result
+
     def get_active_by_window(self, ctxt: RequestContext,
                              begin: datetime.datetime,
                              end: datetime.datetime,

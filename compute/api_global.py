@@ -96,7 +96,7 @@ def generate_x509_pair(user_id: str, project_id: str) -> tuple[str, str]:
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, 'OpenStack'),
         x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, project_id),
         x509.NameAttribute(NameOID.COMMON_NAME, user_id)])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (x509.CertificateBuilder()
             .subject_name(subject).issuer_name(subject)
             .public_key(key.public_key())

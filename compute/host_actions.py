@@ -40,9 +40,11 @@ def inject_network_info(mgr: ComputeManager, ctxt: RequestContext,
 
 
 def diagnostics(mgr: ComputeManager, ctxt: RequestContext,
-                instance: objects.Instance) -> dict[str, Any]:
-    """The driver's counters of a running instance; InstanceInvalidState
-    otherwise (Nova answers 409 then)."""
+                instance: objects.Instance, standard: bool = False
+                ) -> dict[str, Any]:
+    """The driver's counters of a running instance, free-form or in
+    the standard form of 2.48 (``standard``); InstanceInvalidState when
+    it does not run (Nova answers 409 then)."""
     instance = mgr.refresh(ctxt, instance)
     state = mgr.driver.get_power_state(instance)
     if state != power_state.RUNNING:
@@ -50,5 +52,7 @@ def diagnostics(mgr: ComputeManager, ctxt: RequestContext,
             method='get_diagnostics', instance_uuid=instance.uuid,
             attr='power_state',
             state=power_state.STATE_MAP.get(state, state))
+    if standard:
+        return mgr.driver.get_instance_diagnostics(ctxt, instance)
     return mgr.driver.get_diagnostics(ctxt, instance)
 

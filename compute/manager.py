@@ -77,7 +77,7 @@ _NOTIFIED_ACTIONS = {
 
 
 class ComputeManager(service.Manager):
-    target = oslo_messaging.Target(version='1.2')
+    target = oslo_messaging.Target(version='1.7')
 
     def __init__(self, conf: Any, host: str, db: Database,
                  transport: oslo_messaging.Transport,
@@ -473,3 +473,9 @@ class ComputeManager(service.Manager):
     def get_diagnostics(self, context: RequestContext,
                         instance: objects.Instance) -> dict[str, Any]:
         return host_actions.diagnostics(self, context, instance)
+
+    def get_instance_diagnostics(self, context: RequestContext,
+                                 instance: objects.Instance
+                                 ) -> dict[str, Any]:
+        return host_actions.diagnostics(self, context, instance,
+                                        standard=True)

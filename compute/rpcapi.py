@@ -11,6 +11,7 @@ API version history:
   shelve_instance, shelve_offload_instance, unshelve_instance,
   get_console_output.
 * 1.2 - Operator actions: inject_network_info, get_diagnostics.
+* 1.7 - get_instance_diagnostics (the standard form of 2.48).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ RPC_TOPIC = 'compute'
 
 
 class ComputeAPI:
-    VERSION = '1.2'
+    VERSION = '1.7'
 
     def __init__(self, transport: oslo_messaging.Transport,
                  timeout: float | None = None) -> None:
@@ -190,3 +191,9 @@ class ComputeAPI:
                         instance: objects.Instance) -> dict[str, Any]:
         return self.client.prepare(server=instance.host, version='1.2').call(
             ctxt, 'get_diagnostics', instance=instance)
+
+    def get_instance_diagnostics(self, ctxt: RequestContext,
+                                 instance: objects.Instance
+                                 ) -> dict[str, Any]:
+        return self.client.prepare(server=instance.host, version='1.7').call(
+            ctxt, 'get_instance_diagnostics', instance=instance)

@@ -140,6 +140,15 @@ class ComputeDriver(abc.ABC):
         pre-2.48 free-form diagnostics)."""
         raise NotImplementedError()
 
+    def get_instance_diagnostics(self, context: RequestContext,
+                                 instance: Any) -> dict[str, Any]:
+        """The same counters in Nova's standard form (2.48): ``state``,
+        ``driver``, ``hypervisor``, ``hypervisor_os``, ``uptime``,
+        ``config_drive``, ``num_cpus``/``num_nics``/``num_disks``,
+        ``memory_details``, ``cpu_details``, ``nic_details`` and
+        ``disk_details``."""
+        raise NotImplementedError()
+
     def get_all_bw_counters(self, instances: list[Any]
                             ) -> list[dict[str, Any]]:
         """Traffic counters of the instances' interfaces: dicts with

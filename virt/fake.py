@@ -297,6 +297,50 @@ class FakeDriver(driver.ComputeDriver):
 
     # -- operator views -------------------------------------------------
 
+    def get_instance_diagnostics(self, context: RequestContext,
+                                 instance: Any) -> dict[str, Any]:
+        """The counters of :meth:`get_diagnostics` in the standard form.
+        Its driver is ``libvirt``, the only kind whose counters it
+        imitates (the form allows no other name for it)."""
+        legacy = self.get_diagnostics(context, instance)
+        cpus = sorted(int(key[3:-5]) for key in legacy
+                      if key.startswith('cpu') and key.endswith('_time'))
+        nics = []
+        for index, vif in enumerate(instance.network_info or []):
+            prefix = 'vnet%d_' % index
+            nics.append({
+                'mac_address': (vif or {}).get('mac'),
+                'rx_octets': legacy[prefix + 'rx'],
+                'rx_errors': legacy[prefix + 'rx_errors'],
+                'rx_drop': legacy[prefix + 'rx_drop'],
+                'rx_packets': legacy[prefix + 'rx_packets'],
+                'rx_rate': None,
+                'tx_octets': legacy[prefix + 'tx'],
+                'tx_errors': legacy[prefix + 'tx_errors'],
+                'tx_drop': legacy[prefix + 'tx_drop'],
+                'tx_packets': legacy[prefix + 'tx_packets'],
+                'tx_rate': None})
+        memory_kib = legacy['memory']
+        return {
+            'state': power_state.STATE_MAP.get(
+                self.get_power_state(instance), 'pending'),
+            'driver': 'libvirt', 'hypervisor': self._totals['hypervisor_type'],
+            'hypervisor_os': 'linux', 'uptime': None, 'config_drive': False,
+            'num_cpus': len(cpus), 'num_nics': len(nics), 'num_disks': 1,
+            'memory_details': {'maximum': memory_kib // 1024,
+                               'used': memory_kib // 1024},
+            'cpu_details': [{'id': cpu,
+                             'time': legacy['cpu%d_time' % cpu],
+                             'utilisation': None} for cpu in cpus],
+            'nic_details': nics,
+            'disk_details': [{
+                'read_bytes': legacy['vda_read'],
+                'read_requests': legacy['vda_read_req'],
+                'write_bytes': legacy['vda_write'],
+                'write_requests': legacy['vda_write_req'],
+                'errors_count': legacy['vda_errors']}],
+        }
+
     def inject_network_info(self, context: RequestContext, instance: Any,
                             network_info: list[dict[str, Any]]) -> None:
         self._check(instance, 'inject_network_info')

@@ -91,6 +91,27 @@ def test_diagnostics_from_the_host(running, server):
     assert code == 403
 
 
+def test_diagnostics_in_the_standard_form_from_2_48(running, server):
+    code, body = rc.request(running, 'GET',
+                            '/servers/%s/diagnostics' % server,
+                            token=rc.ADMIN,
+                            headers={'OpenStack-API-Version': 'compute 2.48'})
+    assert code == 200, body
+    legacy = rc.request(running, 'GET', '/servers/%s/diagnostics' % server,
+                        token=rc.ADMIN)[1]
+    assert body['state'] == 'running' and body['driver'] == 'libvirt'
+    assert body['memory_details'] == {'maximum': 512, 'used': 512}
+    assert body['num_cpus'] == len(body['cpu_details']) == 1
+    assert body['cpu_details'][0]['id'] == 0
+    addresses = _server(running, server)['addresses']
+    macs = {a['OS-EXT-IPS-MAC:mac_addr'] for addrs in addresses.values()
+            for a in addrs}
+    assert {nic['mac_address'] for nic in body['nic_details']} == macs
+    assert body['nic_details'][0]['rx_errors'] == legacy['vnet0_rx_errors']
+    assert body['disk_details'][0]['read_bytes'] == legacy['vda_read']
+    assert 'cpu0_time' not in body
+
+
 def test_ips(running, server):
     code, body = rc.request(running, 'GET', '/servers/%s/ips' % server,
                             token=OWNER)
