@@ -81,16 +81,29 @@ def microversions(api_url: str) -> tuple[str, str]:
             version.get('version') or '2.1')
 
 
+ALT_IMAGE_NAME = 'cirros-alt'
+
+
 def image_ids(dep: Deployment) -> list[str]:
-    """The ids of the public images in Glance, the test image first."""
+    """The ids of the public images in Glance, the test image first;
+    a second one (tempest's ``image_ref_alt``, which rebuild tests want
+    distinct) is uploaded when there is none."""
     identity = dep.identity
     assert identity is not None
-    _, _, body = neighbours.call(
-        f'http://127.0.0.1:{dep.glance_port}/v2/images',
-        token=identity.token())
-    images = sorted((body or {}).get('images', []),
-                    key=lambda i: i['name'] != neighbours.TEST_IMAGE_NAME)
-    return [i['id'] for i in images if i['status'] == 'active']
+    glance_url = f'http://127.0.0.1:{dep.glance_port}'
+
+    def active() -> list[dict[str, Any]]:
+        _, _, body = neighbours.call(f'{glance_url}/v2/images',
+                                     token=identity.token())
+        return [i for i in (body or {}).get('images', [])
+                if i['status'] == 'active']
+
+    images = active()
+    if len(images) < 2:
+        neighbours.upload_test_image(identity, glance_url, ALT_IMAGE_NAME)
+        images = active()
+    images.sort(key=lambda i: i['name'] != neighbours.TEST_IMAGE_NAME)
+    return [i['id'] for i in images]
 
 
 def tempest_conf(dep: Deployment, workspace: pathlib.Path) -> str:

@@ -327,13 +327,14 @@ def _ensure(base: str, token: str, collection: str, name: str,
     return str(made[singular]['id'])
 
 
-def upload_test_image(identity: Identity, glance_url: str) -> str:
-    """A public raw image ``cirros`` of a few KiB (a blank disk: a boot
-    signature would make Glance's format checks see an empty partition
-    table and refuse it), created and uploaded: its id."""
+def upload_test_image(identity: Identity, glance_url: str,
+                      name: str = TEST_IMAGE_NAME) -> str:
+    """A public raw image (``cirros`` unless named) of a few KiB (a blank
+    disk: a boot signature would make Glance's format checks see an empty
+    partition table and refuse it), created and uploaded: its id."""
     token = identity.token()
     status, _, image = call(f'{glance_url}/v2/images', 'POST', {
-        'name': TEST_IMAGE_NAME, 'disk_format': 'raw',
+        'name': name, 'disk_format': 'raw',
         'container_format': 'bare', 'visibility': 'public',
         'min_disk': 0, 'min_ram': 0}, token=token)
     if status != 201:
