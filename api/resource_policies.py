@@ -29,6 +29,7 @@ UNRESCUE = 'os_compute_api:os-unrescue'
 CONSOLE_OUTPUT = 'os_compute_api:os-console-output'
 FORCE_DELETE = 'os_compute_api:os-deferred-delete:force'
 CREATE_BACKUP = 'os_compute_api:os-create-backup'
+ADMIN_PASSWORD = 'os_compute_api:os-admin-password'
 METADATA = 'os_compute_api:server-metadata:%s'
 INSTANCE_ACTIONS = 'os_compute_api:os-instance-actions:%s'
 FLAVOR_MANAGE = 'os_compute_api:os-flavor-manage:%s'
@@ -87,6 +88,8 @@ _SERVER_ACTIONS = [
     _action(CONSOLE_OUTPUT, 'os-getConsoleOutput',
             'Show the console output of a server.'),
     _action(FORCE_DELETE, 'forceDelete', 'Delete a server at once.'),
+    _action(ADMIN_PASSWORD, 'changePassword',
+            "Change a server's administrator password."),
     _action(CREATE_BACKUP, 'createBackup',
             'Back a server up into an image, keeping a number of them.'),
 ]

@@ -133,6 +133,14 @@ def create_image(call: server_common.ActionCall) -> wsgi.Result:
     return wsgi.Result(status=202, headers={'Location': location})
 
 
+def change_password(call: server_common.ActionCall) -> wsgi.Result:
+    """Set the guest's administrator password: 202, no body."""
+    call.authorize(rules.ADMIN_PASSWORD)
+    call.compute_api.set_admin_password(call.context, call.instance,
+                                        call.args['adminPass'])
+    return wsgi.Result(status=202)
+
+
 def create_backup(call: server_common.ActionCall) -> wsgi.Result:
     """Back the server up: as ``createImage``, and the oldest backups of
     its ``backup_type`` beyond ``rotation`` are deleted; with a rotation
@@ -191,6 +199,8 @@ HANDLERS: Mapping[str, tuple[Any, Handler, str]] = {
     'resize': (schemas.resize, resize, 'resize'),
     'createImage': (schemas.create_image, create_image, 'createImage'),
     'createBackup': (schemas.create_backup, create_backup, 'createBackup'),
+    'changePassword': (schemas.change_password, change_password,
+                       'changePassword'),
     'rescue': (schemas.rescue, rescue, 'rescue'),
     'os-getConsoleOutput': (schemas.console_output, console_output,
                             'get console output'),

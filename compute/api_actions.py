@@ -203,6 +203,21 @@ class ServerActionsMixin:
                       ctxt, inst, rescue_password, rescue_image),
                   task_state=task_states.RESCUING)
 
+    def set_admin_password(self, ctxt: RequestContext,
+                           instance: objects.Instance, password: str
+                           ) -> None:
+        """Have the guest's administrator password set (``changePassword``);
+        a running instance only."""
+        self._check_lock(ctxt, instance)
+        checks.check_instance_state(instance, 'set_admin_password',
+                                    vm_state=[vm_states.ACTIVE])
+        checks.check_instance_host(instance)
+        self._act(ctxt, instance, actions.CHANGE_PASSWORD,
+                  'set_admin_password', {'password': password},
+                  lambda inst: self.compute_rpcapi.set_admin_password(
+                      ctxt, inst, password),
+                  task_state=task_states.UPDATING_PASSWORD)
+
     def unrescue(self, ctxt: RequestContext, instance: objects.Instance
                  ) -> None:
         self._simple(ctxt, instance, 'unrescue', actions.UNRESCUE,

@@ -407,6 +407,10 @@ class ComputeManager(service.Manager):
                         rescue_image: objects.ImageMeta | None) -> None:
         power.rescue(self, context, instance, rescue_password, rescue_image)
 
+    def set_admin_password(self, context: RequestContext,
+                           instance: objects.Instance, password: str) -> None:
+        power.set_admin_password(self, context, instance, password)
+
     def unrescue_instance(self, context: RequestContext,
                           instance: objects.Instance) -> None:
         power.unrescue(self, context, instance)

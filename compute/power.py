@@ -107,6 +107,15 @@ def rescue(mgr: ComputeManager, ctxt: RequestContext,
                   error_vm_state=vm_states.ERROR)
 
 
+def set_admin_password(mgr: ComputeManager, ctxt: RequestContext,
+                       instance: objects.Instance, password: str) -> None:
+    """Set the guest's administrator password; a failure leaves the
+    instance ACTIVE with a fault, as in Nova."""
+    _power_action(mgr, ctxt, instance, 'compute_set_admin_password',
+                  task_states.UPDATING_PASSWORD, vm_states.ACTIVE,
+                  lambda c, i: mgr.driver.set_admin_password(i, password))
+
+
 def unrescue(mgr: ComputeManager, ctxt: RequestContext,
              instance: objects.Instance) -> None:
     _power_action(mgr, ctxt, instance, 'compute_unrescue_instance',

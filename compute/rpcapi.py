@@ -11,7 +11,8 @@ API version history:
   shelve_instance, shelve_offload_instance, unshelve_instance,
   get_console_output.
 * 1.2 - Operator actions: inject_network_info, get_diagnostics.
-* 1.7 - get_instance_diagnostics (the standard form of 2.48).
+* 1.7 - get_instance_diagnostics (the standard form of 2.48),
+  set_admin_password.
 """
 
 from __future__ import annotations
@@ -191,6 +192,12 @@ class ComputeAPI:
                         instance: objects.Instance) -> dict[str, Any]:
         return self.client.prepare(server=instance.host, version='1.2').call(
             ctxt, 'get_diagnostics', instance=instance)
+
+    def set_admin_password(self, ctxt: RequestContext,
+                           instance: objects.Instance, password: str
+                           ) -> None:
+        self._cast(ctxt, instance.host, 'set_admin_password',
+                   version='1.7', instance=instance, password=password)
 
     def get_instance_diagnostics(self, ctxt: RequestContext,
                                  instance: objects.Instance

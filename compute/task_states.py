@@ -35,6 +35,7 @@ RESIZE_REVERTING = 'resize_reverting'
 RESIZE_CONFIRMING = 'resize_confirming'
 
 RESCUING = 'rescuing'
+UPDATING_PASSWORD = 'updating_password'
 UNRESCUING = 'unrescuing'
 
 SHELVING = 'shelving'

@@ -56,7 +56,7 @@ AREAS = (
 FEATURES = {
     'resize': True, 'cold_migration': True, 'live_migration': False,
     'pause': True, 'suspend': True, 'shelve': True, 'rescue': True,
-    'snapshot': True, 'console_output': True, 'change_password': False,
+    'snapshot': True, 'console_output': True, 'change_password': True,
     'interface_attach': False, 'config_drive': False,
     'metadata_service': False, 'personality': False,
     'vnc_console': False, 'spice_console': False, 'serial_console': False,

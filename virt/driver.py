@@ -140,6 +140,10 @@ class ComputeDriver(abc.ABC):
         pre-2.48 free-form diagnostics)."""
         raise NotImplementedError()
 
+    def set_admin_password(self, instance: Any, new_pass: str) -> None:
+        """Set the administrator password inside the running guest."""
+        raise NotImplementedError()
+
     def get_instance_diagnostics(self, context: RequestContext,
                                  instance: Any) -> dict[str, Any]:
         """The same counters in Nova's standard form (2.48): ``state``,

@@ -297,6 +297,17 @@ class FakeDriver(driver.ComputeDriver):
 
     # -- operator views -------------------------------------------------
 
+    def set_admin_password(self, instance: Any, new_pass: str) -> None:
+        """Noted in the guest's console (the password itself is not)."""
+        self._check(instance, 'set_admin_password')
+        with self._lock:
+            guest = self._guest(instance)
+            if guest.power_state != power_state.RUNNING:
+                raise FakeOperationError(operation='set_admin_password',
+                                         uuid=instance.uuid)
+            guest.say('Administrator password changed (%d characters)'
+                      % len(new_pass))
+
     def get_instance_diagnostics(self, context: RequestContext,
                                  instance: Any) -> dict[str, Any]:
         """The counters of :meth:`get_diagnostics` in the standard form.

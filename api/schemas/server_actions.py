@@ -64,6 +64,10 @@ create_image = _action('createImage', {
     'metadata': types.metadata,
 }, ['name'])
 
+change_password = _action('changePassword', {
+    'adminPass': {'type': 'string'},
+}, ['adminPass'])
+
 create_backup = _action('createBackup', {
     'name': types.name,
     'backup_type': {'type': 'string'},

@@ -204,3 +204,29 @@ def test_create_backup_keeps_the_rotation_newest(running):
                  'extra': 1}):
         _act(tree, server_id, {'createBackup': bad}, 400)
     assert sorted(i['id'] for i in backups()) == sorted(made[1:])
+
+
+def test_change_password_reaches_the_guest(running):
+    tree = running
+    code, created = rc.boot(tree, 'password-src', token=OWNER)
+    server_id = created['server']['id']
+    _settled(tree, server_id, 'ACTIVE')
+    for bad in ({}, {'adminPass': 5}, {'adminPass': 'x', 'other': 1}):
+        _act(tree, server_id, {'changePassword': bad}, 400)
+    _act(tree, server_id, {'changePassword': {'adminPass': 's3cret!'}}, 202)
+
+    def changed():
+        output = _act(tree, server_id, {'os-getConsoleOutput': {}},
+                      200)['output']
+        return 'Administrator password changed (7 characters)' in output
+    wait_for(changed, 15, what='the guest got its new password')
+    output = _act(tree, server_id, {'os-getConsoleOutput': {}}, 200)
+    assert 's3cret!' not in output['output']
+    assert output['output'].count('Administrator password changed') == 1
+    _settled(tree, server_id, 'ACTIVE')
+    actions = rc.request(tree, 'GET', '/servers/%s/os-instance-actions'
+                         % server_id, token=OWNER)[1]['instanceActions']
+    assert 'changePassword' in [a['action'] for a in actions]
+    _act(tree, server_id, {'os-stop': None})
+    _settled(tree, server_id, 'SHUTOFF')
+    _act(tree, server_id, {'changePassword': {'adminPass': 'x'}}, 409)
