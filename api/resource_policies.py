@@ -28,6 +28,7 @@ RESCUE = 'os_compute_api:os-rescue'
 UNRESCUE = 'os_compute_api:os-unrescue'
 CONSOLE_OUTPUT = 'os_compute_api:os-console-output'
 FORCE_DELETE = 'os_compute_api:os-deferred-delete:force'
+RESTORE = 'os_compute_api:os-deferred-delete:restore'
 METADATA = 'os_compute_api:server-metadata:%s'
 INSTANCE_ACTIONS = 'os_compute_api:os-instance-actions:%s'
 FLAVOR_MANAGE = 'os_compute_api:os-flavor-manage:%s'
@@ -86,6 +87,7 @@ _SERVER_ACTIONS = [
     _action(CONSOLE_OUTPUT, 'os-getConsoleOutput',
             'Show the console output of a server.'),
     _action(FORCE_DELETE, 'forceDelete', 'Delete a server at once.'),
+    _action(RESTORE, 'restore', 'Restore a soft-deleted server.'),
 ]
 
 _META = '/servers/{server_id}/metadata'

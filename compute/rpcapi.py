@@ -11,6 +11,7 @@ API version history:
   shelve_instance, shelve_offload_instance, unshelve_instance,
   get_console_output.
 * 1.2 - Operator actions: inject_network_info, get_diagnostics.
+* 1.3 - Soft delete: soft_delete_instance, restore_instance.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ RPC_TOPIC = 'compute'
 
 
 class ComputeAPI:
-    VERSION = '1.2'
+    VERSION = '1.3'
 
     def __init__(self, transport: oslo_messaging.Transport,
                  timeout: float | None = None) -> None:
@@ -190,3 +191,18 @@ class ComputeAPI:
                         instance: objects.Instance) -> dict[str, Any]:
         return self.client.prepare(server=instance.host, version='1.2').call(
             ctxt, 'get_diagnostics', instance=instance)
+
+    # -- 1.3: soft delete -----------------------------------------------
+
+    def soft_delete_instance(self, ctxt: RequestContext,
+                             instance: objects.Instance) -> None:
+        """Power the instance off and keep it, SOFT_DELETED, until it is
+        restored or reclaimed."""
+        self._cast(ctxt, instance.host, 'soft_delete_instance',
+                   version='1.3', instance=instance)
+
+    def restore_instance(self, ctxt: RequestContext,
+                         instance: objects.Instance) -> None:
+        """Bring a soft-deleted instance back: powered on, ACTIVE."""
+        self._cast(ctxt, instance.host, 'restore_instance', version='1.3',
+                   instance=instance)

@@ -44,3 +44,5 @@ SHELVING_OFFLOADING = 'shelving_offloading'
 UNSHELVING = 'unshelving'
 
 DELETING = 'deleting'
+SOFT_DELETING = 'soft-deleting'
+RESTORING = 'restoring'
