@@ -19,6 +19,7 @@ from oslo_utils import timeutils
 from nova import context as nova_context
 from nova import exception
 from nova import objects
+from nova.compute import power
 from nova.compute import task_states
 from nova.compute import vm_states
 from nova.context import RequestContext
@@ -31,24 +32,16 @@ LOG = logging.getLogger(__name__)
 
 def soft_delete(mgr: ComputeManager, ctxt: RequestContext,
                 instance: objects.Instance) -> None:
-    with mgr.operation(ctxt, instance, 'compute_soft_delete_instance'):
-        instance = mgr.refresh(ctxt, instance, task_states.SOFT_DELETING)
-        mgr.driver.power_off(ctxt, instance)
-        mgr.update(ctxt, instance, vm_state=vm_states.SOFT_DELETED,
-                   task_state=None,
-                   power_state=mgr.driver.get_power_state(instance),
-                   expected_task_state=task_states.SOFT_DELETING)
+    power.power_action(mgr, ctxt, instance, 'compute_soft_delete_instance',
+                       task_states.SOFT_DELETING, vm_states.SOFT_DELETED,
+                       mgr.driver.power_off)
 
 
 def restore(mgr: ComputeManager, ctxt: RequestContext,
             instance: objects.Instance) -> None:
-    with mgr.operation(ctxt, instance, 'compute_restore_instance'):
-        instance = mgr.refresh(ctxt, instance, task_states.RESTORING)
-        mgr.driver.power_on(ctxt, instance)
-        mgr.update(ctxt, instance, vm_state=vm_states.ACTIVE,
-                   task_state=None,
-                   power_state=mgr.driver.get_power_state(instance),
-                   expected_task_state=task_states.RESTORING)
+    power.power_action(mgr, ctxt, instance, 'compute_restore_instance',
+                       task_states.RESTORING, vm_states.ACTIVE,
+                       mgr.driver.power_on)
 
 
 def reclaim_queued_deletes(mgr: ComputeManager,

@@ -57,6 +57,23 @@ def _counts(row: Any) -> dict[str, int]:
             'ram': int(ram or 0)}
 
 
+def _set_limits(queries: QueryMixin, model: Any, owner: dict[str, str],
+                limits: dict[str, int]) -> None:
+    """Create or change the ``limits`` rows of ``model`` whose columns
+    are ``owner`` (a project, a class, a project's user) in one
+    transaction."""
+    with queries.writer() as session:
+        current = {row.resource: row for row in session.scalars(
+            sa.select(model).filter_by(**owner))}
+        for resource, limit in limits.items():
+            row = current.get(resource)
+            if row is None:
+                session.add(model(resource=resource, hard_limit=limit,
+                                  **owner))
+            else:
+                row.hard_limit = limit
+
+
 class QuotaQueries(QueryMixin):
     """Mixed into :class:`nova.db.api.Database`."""
 
@@ -108,18 +125,7 @@ class QuotaQueries(QueryMixin):
     def quota_set(self, context: RequestContext, project_id: str,
                   limits: dict[str, int]) -> None:
         """Create or change the limits of a project, all at once."""
-        with self.writer() as session:
-            current = {row.resource: row for row in session.scalars(
-                sa.select(models.Quota).where(
-                    models.Quota.project_id == project_id))}
-            for resource, limit in limits.items():
-                row = current.get(resource)
-                if row is None:
-                    session.add(models.Quota(project_id=project_id,
-                                             resource=resource,
-                                             hard_limit=limit))
-                else:
-                    row.hard_limit = limit
+        _set_limits(self, models.Quota, {'project_id': project_id}, limits)
 
     @_retry.retry_on_deadlock
     def quota_destroy_all_by_project(self, context: RequestContext,
@@ -181,18 +187,8 @@ class QuotaQueries(QueryMixin):
     def quota_class_set(self, context: RequestContext, class_name: str,
                         limits: dict[str, int]) -> None:
         """Create or change the limits of a quota class, all at once."""
-        with self.writer() as session:
-            current = {row.resource: row for row in session.scalars(
-                sa.select(models.QuotaClass).where(
-                    models.QuotaClass.class_name == class_name))}
-            for resource, limit in limits.items():
-                row = current.get(resource)
-                if row is None:
-                    session.add(models.QuotaClass(class_name=class_name,
-                                                  resource=resource,
-                                                  hard_limit=limit))
-                else:
-                    row.hard_limit = limit
+        _set_limits(self, models.QuotaClass, {'class_name': class_name},
+                    limits)
 
     # -- per-user quotas ------------------------------------------------
 
@@ -201,19 +197,8 @@ class QuotaQueries(QueryMixin):
                                project_id: str, user_id: str,
                                limits: dict[str, int]) -> None:
         """Create or change a user's limits within a project."""
-        with self.writer() as session:
-            current = {row.resource: row for row in session.scalars(
-                sa.select(models.ProjectUserQuota).where(
-                    models.ProjectUserQuota.project_id == project_id,
-                    models.ProjectUserQuota.user_id == user_id))}
-            for resource, limit in limits.items():
-                row = current.get(resource)
-                if row is None:
-                    session.add(models.ProjectUserQuota(
-                        project_id=project_id, user_id=user_id,
-                        resource=resource, hard_limit=limit))
-                else:
-                    row.hard_limit = limit
+        _set_limits(self, models.ProjectUserQuota,
+                    {'project_id': project_id, 'user_id': user_id}, limits)
 
     @_retry.retry_on_deadlock
     def project_user_quota_destroy_all(self, context: RequestContext,
