@@ -138,7 +138,9 @@ class QuotaEngine:
                    user_id: str | None = None) -> dict[str, int]:
         """Every resource's limit for ``project_id`` (for ``user_id`` in
         it, when given)."""
-        return self.get_limits_and_usage(ctxt, project_id, user_id)[0]
+        state = self.db.quota_state(ctxt, project_id, user_id, usage=False)
+        return (self._limits(state) if user_id is None
+                else self._user_limits(state))
 
     def get_usage(self, ctxt: RequestContext, project_id: str,
                   user_id: str | None = None) -> dict[str, int]:

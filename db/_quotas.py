@@ -84,32 +84,36 @@ class QuotaQueries(QueryMixin):
             return self._quota_limits(session.connection(), project_id)
 
     def quota_state(self, context: RequestContext, project_id: str,
-                    user_id: str | None = None) -> dict[str, Any]:
+                    user_id: str | None = None, usage: bool = True
+                    ) -> dict[str, Any]:
         """What a quota decision needs, in one read: the ``default``
-        class's limits (``defaults``), the project's own (``project``),
-        its usage (``usage``), the sum of the limits its users were given
-        (``allocated``) and, with ``user_id``, the user's own limits
-        (``user``) and usage (``user_usage``)."""
+        class's limits (``defaults``), the project's own (``project``)
+        and, with ``user_id``, the user's own (``user``); with ``usage``
+        also the project's usage (``usage``), the sum of the limits its
+        users were given (``allocated``) and the user's usage
+        (``user_usage``, None without ``user_id``)."""
         with self.reader() as session:
             return self._quota_state(session.connection(), project_id,
-                                     user_id)
+                                     user_id, usage)
 
     @classmethod
-    def _quota_state(cls, conn: Any, project_id: str, user_id: str | None
-                     ) -> dict[str, Any]:
+    def _quota_state(cls, conn: Any, project_id: str, user_id: str | None,
+                     usage: bool = True) -> dict[str, Any]:
+        ids = {'project_id': project_id, 'user_id': user_id}
         state: dict[str, Any] = {
             'defaults': dict(conn.execute(
                 _CLASS_LIMITS, {'class_name': DEFAULT_CLASS}).all()),
             'project': cls._quota_limits(conn, project_id),
-            'usage': cls._quota_usage(conn, project_id),
-            'allocated': {r: int(v) for r, v in conn.execute(
-                _ALLOCATED, {'project_id': project_id}).all()},
-            'user': {}, 'user_usage': None}
-        if user_id is not None:
-            ids = {'project_id': project_id, 'user_id': user_id}
-            state['user'] = dict(conn.execute(_USER_LIMITS, ids).all())
-            state['user_usage'] = _counts(conn.execute(_USER_USAGE,
-                                                       ids).one())
+            'user': (dict(conn.execute(_USER_LIMITS, ids).all())
+                     if user_id is not None else {}),
+            'usage': None, 'allocated': {}, 'user_usage': None}
+        if usage:
+            state['usage'] = cls._quota_usage(conn, project_id)
+            state['allocated'] = {r: int(v) for r, v in conn.execute(
+                _ALLOCATED, {'project_id': project_id}).all()}
+            if user_id is not None:
+                state['user_usage'] = _counts(conn.execute(_USER_USAGE,
+                                                           ids).one())
         return state
 
     @staticmethod

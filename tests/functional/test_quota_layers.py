@@ -5,10 +5,9 @@ import pytest
 
 from nova import context as nova_context
 from nova.tests.functional import rest_client as rc
-
-ALICE = 'alice:project-a'
-ALICE2 = 'alice2:project-a'
-BOB = 'bob:project-b'
+from nova.tests.functional.test_quotas import ALICE
+from nova.tests.functional.test_quotas import ALICE2
+from nova.tests.functional.test_quotas import BOB
 
 
 @pytest.fixture
