@@ -8,7 +8,8 @@ Hierarchy::
     |   |   InvalidImageRef, InvalidRequestBody, CellMessageInvalid,
     |   |   InvalidKeypair, CannotResizeToSameFlavor, CannotResizeDisk,
     |   |   ImageNotActive, FlavorMemoryTooSmall, FlavorDiskTooSmall,
-    |   |   InvalidQuotaValue, SecurityGroupExistsForInstance,
+    |   |   InvalidQuotaValue, QuotaValueTooHigh,
+    |   |   SecurityGroupExistsForInstance,
     |   |   SecurityGroupCannotBeRemoved, MigrationPreCheckError
     +-- Forbidden (403)
     |   +-- PolicyNotAuthorized, QuotaError: TooManyInstances,
@@ -171,6 +172,13 @@ class MetadataLimitExceeded(QuotaError):
 class InvalidQuotaValue(Invalid):
     msg_fmt = ('Quota limit %(limit)s for %(resource)s must be greater '
                'than or equal to already used and reserved %(minimum)s.')
+
+
+class QuotaValueTooHigh(Invalid):
+    """A user's limit above what their project leaves for it."""
+
+    msg_fmt = ('Quota limit %(limit)s for %(resource)s must be less than '
+               'or equal to %(maximum)s.')
 
 
 class NotFound(NovaException):

@@ -13,6 +13,7 @@ from nova.api import cells
 from nova.api import deps as api_deps
 from nova.api import hypervisors
 from nova.api import limits
+from nova.api import quota_classes
 from nova.api import quota_sets
 from nova.api import services
 
@@ -46,6 +47,8 @@ ROUTES: tuple[tuple[str, str, str, str], ...] = (
     ('/os-quota-sets/{id}', 'DELETE', 'os-quota-sets', 'delete'),
     ('/os-quota-sets/{id}/defaults', 'GET', 'os-quota-sets', 'defaults'),
     ('/os-quota-sets/{id}/detail', 'GET', 'os-quota-sets', 'detail'),
+    ('/os-quota-class-sets/{id}', 'GET', 'os-quota-class-sets', 'show'),
+    ('/os-quota-class-sets/{id}', 'PUT', 'os-quota-class-sets', 'update'),
 )
 
 
@@ -59,4 +62,5 @@ def controllers(deps: api_deps.ApiDeps) -> dict[str, Any]:
             availability_zones.AvailabilityZoneController(deps),
         'limits': limits.LimitsController(deps),
         'os-quota-sets': quota_sets.QuotaSetsController(deps),
+        'os-quota-class-sets': quota_classes.QuotaClassSetsController(deps),
     }

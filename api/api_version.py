@@ -211,8 +211,9 @@ _HISTORY: tuple[Microversion, ...] = (
                  '(state, driver, memory, CPU, NIC and disk details).'),
     Microversion('2.49', ABSENT, 'No change here: concerns tagged '
                  'interface and volume attach, which this project lacks.'),
-    Microversion('2.50', ABSENT, 'No change here: concerns quota class '
-                 'sets, which this project lacks.'),
+    Microversion('2.50', HERE, 'Quota class sets: ``server_groups`` and '
+                 '``server_group_members`` shown, the network quotas '
+                 'gone.'),
     Microversion('2.51', HERE, 'Instance action events shown to every '
                  'caller (``traceback`` only to administrators).'),
     Microversion('2.52', HERE, 'Create: ``tags``.'),

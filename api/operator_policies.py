@@ -17,6 +17,7 @@ HYPERVISORS = 'os_compute_api:os-hypervisors'
 AZ_LIST = 'os_compute_api:os-availability-zone:list'
 AZ_DETAIL = 'os_compute_api:os-availability-zone:detail'
 QUOTA_SETS = 'os_compute_api:os-quota-sets:%s'
+QUOTA_CLASS_SETS = 'os_compute_api:os-quota-class-sets:%s'
 LIMITS = 'os_compute_api:limits'
 USED_LIMITS_OTHER = 'os_compute_api:os-used-limits'
 
@@ -86,6 +87,11 @@ def _quota_rules() -> list[oslo_policy.DocumentedRuleDefault]:
               [('PUT', path)]),
         _rule(QUOTA_SETS % 'delete', _ADMIN, 'Put a project back on the '
               'default quota.', [('DELETE', path)]),
+        _rule(QUOTA_CLASS_SETS % 'show', _ADMIN, 'Show the limits of a '
+              'quota class.', [('GET', '/os-quota-class-sets/{quota_class}')]),
+        _rule(QUOTA_CLASS_SETS % 'update', _ADMIN, 'Set the limits of a '
+              'quota class (default: the defaults).',
+              [('PUT', '/os-quota-class-sets/{quota_class}')]),
         _rule(LIMITS, _ANYONE, "Show the caller's limits and usage.",
               [('GET', '/limits')]),
         _rule(USED_LIMITS_OTHER, _ADMIN, 'Show the limits and usage of '

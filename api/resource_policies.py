@@ -30,6 +30,7 @@ CONSOLE_OUTPUT = 'os_compute_api:os-console-output'
 FORCE_DELETE = 'os_compute_api:os-deferred-delete:force'
 CREATE_BACKUP = 'os_compute_api:os-create-backup'
 ADMIN_PASSWORD = 'os_compute_api:os-admin-password'
+RESTORE = 'os_compute_api:os-deferred-delete:restore'
 METADATA = 'os_compute_api:server-metadata:%s'
 INSTANCE_ACTIONS = 'os_compute_api:os-instance-actions:%s'
 FLAVOR_MANAGE = 'os_compute_api:os-flavor-manage:%s'
@@ -92,6 +93,7 @@ _SERVER_ACTIONS = [
             "Change a server's administrator password."),
     _action(CREATE_BACKUP, 'createBackup',
             'Back a server up into an image, keeping a number of them.'),
+    _action(RESTORE, 'restore', 'Restore a soft-deleted server.'),
 ]
 
 _META = '/servers/{server_id}/metadata'

@@ -70,6 +70,7 @@ SIMPLE_ACTIONS: Mapping[str, SimpleAction] = {
     'shelve': SimpleAction(rules.SHELVE % 'shelve', 'shelve', 'shelve'),
     'forceDelete': SimpleAction(rules.FORCE_DELETE, 'force_delete',
                                 'forceDelete'),
+    'restore': SimpleAction(rules.RESTORE, 'restore', 'restore'),
 }
 
 

@@ -92,6 +92,8 @@ class ServersController:
         self.compute_api = deps.compute_api
         self.enforcer = deps.enforcer
         self.max_limit = deps.conf.api.max_limit
+        # Positive: a delete is soft (see ``restore``, ``forceDelete``).
+        self.reclaim_instance_interval = deps.conf.reclaim_instance_interval
         self.rendered = view_cache.RenderedViews(
             deps.conf.api.rendered_server_cache_size)
 
@@ -299,7 +301,15 @@ class ServersController:
         policy.authorize(self.enforcer, context, policy.SERVERS % 'delete',
                          target={'project_id': instance.project_id,
                                  'user_id': instance.user_id})
-        self.compute_api.delete(context, instance)
+        if self.reclaim_instance_interval > 0:
+            try:
+                self.compute_api.soft_delete(context, instance)
+            except exception.InstanceInvalidState:
+                # Nothing to keep (it never ran, or is soft-deleted
+                # already): deleted for good, as Nova does.
+                self.compute_api.delete(context, instance)
+        else:
+            self.compute_api.delete(context, instance)
         return wsgi.Result(status=204)
 
     # -- create ------------------------------------------------------------

@@ -49,7 +49,8 @@ COMPUTE_API_METHODS = frozenset([
     'snapshot_to_image', 'rescue_with_image', 'unrescue',
     'shelve_to_image', 'unshelve_from_image', 'get_console_output',
     'inject_network_info', 'get_diagnostics', 'get_instance_diagnostics',
-    'set_password', 'set_admin_password',
+    'set_password', 'set_admin_password', 'soft_delete',
+    'restore_soft_deleted',
 ])
 
 

@@ -23,6 +23,8 @@ API version history:
   :class:`nova.cells.sync.ChangePusher`).
 * 1.4 - migration_get_all, network_get_all: the migrations and the
   nova-network networks of the whole tree.
+* 1.5 - run_compute_api_method may run soft_delete and
+  restore_soft_deleted (``reclaim_instance_interval``).
 """
 
 from __future__ import annotations
@@ -39,9 +41,12 @@ from nova.context import RequestContext
 
 LOG = logging.getLogger(__name__)
 
+# Compute API methods run_compute_api_method runs from a later version.
+_METHOD_VERSIONS = {'soft_delete': '1.5', 'restore_soft_deleted': '1.5'}
+
 
 class CellsAPI:
-    VERSION = '1.4'
+    VERSION = '1.5'
 
     def __init__(self, conf: Any, transport: oslo_messaging.Transport
                  ) -> None:
@@ -113,7 +118,8 @@ class CellsAPI:
                                method_info: dict[str, Any],
                                call: bool = False) -> Any:
         """Run a compute API method on an instance in its own cell."""
-        cctxt = self.client.prepare(version='1.0')
+        cctxt = self.client.prepare(
+            version=_METHOD_VERSIONS.get(method_info['method'], '1.0'))
         if call:
             return cctxt.call(ctxt, 'run_compute_api_method',
                               cell_name=cell_name, method_info=method_info,

@@ -25,6 +25,7 @@ from typing import Any
 
 import orjson
 from oslo_log import log as logging
+from oslo_utils import timeutils
 from oslo_utils import uuidutils
 
 from nova import exception
@@ -65,6 +66,10 @@ MAX_TAGS = 50
 _TAG_VM_STATES = [vm_states.ACTIVE, vm_states.PAUSED, vm_states.SUSPENDED,
                   vm_states.STOPPED, vm_states.SHELVED,
                   vm_states.SHELVED_OFFLOADED]
+# Soft delete: what deletes for good instead, and the tasks of a delete.
+_NO_SOFT_DELETE_FROM = (vm_states.SOFT_DELETED, vm_states.RESIZED,
+                        vm_states.BUILDING)
+_DELETING = (task_states.DELETING, task_states.SOFT_DELETING)
 # The vm states in which metadata may change.
 _METADATA_VM_STATES = [vm_states.ACTIVE, vm_states.PAUSED,
                        vm_states.SUSPENDED, vm_states.STOPPED]
@@ -252,7 +257,8 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
         instances = [objects.Instance.from_db(row) for row in
                      self.quotas.create_boot(context, context.project_id,
                                              flavor, min_count, max_count,
-                                             values_for)]
+                                             values_for,
+                                             user_id=context.user_id)]
         for instance in instances:
             self._record_action(context, instance, instance_actions.CREATE)
         request_spec = {
@@ -344,12 +350,75 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
 
     def force_delete(self, context: RequestContext, instance: objects.Instance
                      ) -> None:
-        """Delete an instance whatever its vm and task states.
-
-        Without soft delete (``reclaim_instance_interval``) there is
-        nothing to reclaim: this is :meth:`delete`.
-        """
+        """Delete an instance whatever its vm and task states, a
+        soft-deleted one included, at once: this is :meth:`delete`."""
         self.delete(context, instance)
+
+    # -- soft delete (``reclaim_instance_interval``) --------------------
+
+    def soft_delete(self, context: RequestContext, instance: objects.Instance
+                    ) -> None:
+        """Power the instance off and keep it SOFT_DELETED until it is
+        restored, force-deleted or reclaimed by its host.
+
+        InstanceInvalidState when there is nothing to keep (it never
+        ran), it is soft-deleted or being deleted already, or it waits
+        for a resize to be confirmed: the caller deletes it instead, as
+        Nova's API does.  An instance on no host (shelved and
+        offloaded) is deleted at once.
+        """
+        self._check_lock(context, instance)
+        checks.check_instance_state(instance, 'soft_delete', task_state=None)
+        if instance.vm_state in _NO_SOFT_DELETE_FROM or \
+                instance.task_state in _DELETING:
+            raise exception.InstanceInvalidState(
+                method='soft_delete', instance_uuid=instance.uuid,
+                attr='vm_state', state=instance.vm_state)
+        if not instance.host:
+            self._record_action(context, instance, instance_actions.DELETE)
+            self._delete(context, instance)
+            return
+        self._act(context, instance, instance_actions.DELETE, 'soft_delete',
+                  {}, lambda inst: self.compute_rpcapi.soft_delete_instance(
+                      context, inst),
+                  task_state=task_states.SOFT_DELETING,
+                  deleted_at=timeutils.utcnow())
+
+    def restore(self, ctxt: RequestContext, instance: objects.Instance
+                ) -> None:
+        """Bring a soft-deleted instance back to ACTIVE.
+
+        Raises InstanceInvalidState (409) unless it is SOFT_DELETED, and
+        TooManyInstances (403) when its project (or user) has no room
+        left for it: a soft-deleted instance does not count.
+        """
+        self._check_lock(ctxt, instance)
+        checks.check_instance_state(instance, 'restore',
+                                    vm_state=[vm_states.SOFT_DELETED])
+        if instance.flavor is not None:
+            self.quotas.check_boot(ctxt, instance.project_id,
+                                   instance.flavor, 1, 1,
+                                   user_id=instance.user_id)
+        self.restore_soft_deleted(ctxt, instance)
+
+    def restore_soft_deleted(self, ctxt: RequestContext,
+                             instance: objects.Instance) -> None:
+        """:meth:`restore` once the quota has room (the instance's cell
+        runs this)."""
+        self._check_lock(ctxt, instance)
+        checks.check_instance_state(instance, 'restore',
+                                    vm_state=[vm_states.SOFT_DELETED])
+        if not instance.host:
+            self._act(ctxt, instance, instance_actions.RESTORE,
+                      'restore_soft_deleted', {}, lambda inst: None,
+                      vm_state=vm_states.ACTIVE, task_state=None,
+                      deleted_at=None)
+            return
+        self._act(ctxt, instance, instance_actions.RESTORE,
+                  'restore_soft_deleted', {},
+                  lambda inst: self.compute_rpcapi.restore_instance(ctxt,
+                                                                    inst),
+                  task_state=task_states.RESTORING, deleted_at=None)
 
     def _delete(self, context: RequestContext, instance: objects.Instance
                 ) -> None:

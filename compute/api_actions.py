@@ -357,7 +357,7 @@ class ServerActionsMixin:
             # Usage follows the replica's flavor columns, which the owning
             # cell moves to the new flavor on resize and back on revert.
             self.quotas.check_resize(ctxt, instance.project_id, current,
-                                     new)
+                                     new, user_id=instance.user_id)
         self.resize_to_flavor(ctxt, instance, new)
         self._set_auto_disk_config(ctxt, instance, auto_disk_config)
 

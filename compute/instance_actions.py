@@ -50,6 +50,7 @@ UNRESCUE = 'unrescue'
 SHELVE = 'shelve'
 SHELVE_OFFLOAD = 'shelveOffload'
 UNSHELVE = 'unshelve'
+RESTORE = 'restore'
 
 SUCCESS = 'Success'
 ERROR = 'Error'

@@ -31,6 +31,7 @@ from nova import objects
 from nova import service
 from nova.cells import rpcapi as cells_rpcapi
 from nova.compute import claims
+from nova.compute import deferred_delete
 from nova.compute import host_actions
 from nova.compute import images
 from nova.compute import imaging
@@ -73,6 +74,8 @@ _NOTIFIED_ACTIONS = {
     'compute_confirm_resize': 'resize_confirm',
     'compute_revert_resize': 'resize_revert',
     'compute_finish_revert_resize': 'resize_finish_revert',
+    'compute_soft_delete_instance': 'soft_delete',
+    'compute_restore_instance': 'restore',
 }
 
 
@@ -143,6 +146,10 @@ class ComputeManager(service.Manager):
         if self.conf.shelved_poll_interval > 0:
             tasks.append((lambda: imaging.offload_shelved(self),
                           float(self.conf.shelved_poll_interval)))
+        if self.conf.reclaim_instance_interval > 0:
+            tasks.append((
+                lambda: deferred_delete.reclaim_queued_deletes(self),
+                float(self.conf.reclaim_instance_interval)))
         return tasks
 
     # -- helpers of the topic modules -----------------------------------
@@ -483,3 +490,12 @@ class ComputeManager(service.Manager):
                                  ) -> dict[str, Any]:
         return host_actions.diagnostics(self, context, instance,
                                         standard=True)
+    # -- soft delete (RPC API 1.3) --------------------------------------
+
+    def soft_delete_instance(self, context: RequestContext,
+                             instance: objects.Instance) -> None:
+        deferred_delete.soft_delete(self, context, instance)
+
+    def restore_instance(self, context: RequestContext,
+                         instance: objects.Instance) -> None:
+        deferred_delete.restore(self, context, instance)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from nova.compute.manager import ComputeManager
 
 
-def _power_action(mgr: ComputeManager, ctxt: RequestContext,
+def power_action(mgr: ComputeManager, ctxt: RequestContext,
                   instance: objects.Instance, event: str,
                   expected_task_state: str | list[str], vm_state: str,
                   do: Any, error_vm_state: str | None = None) -> None:
@@ -59,48 +59,48 @@ def reboot(mgr: ComputeManager, ctxt: RequestContext,
 
 def stop(mgr: ComputeManager, ctxt: RequestContext,
          instance: objects.Instance) -> None:
-    _power_action(mgr, ctxt, instance, 'compute_stop_instance',
+    power_action(mgr, ctxt, instance, 'compute_stop_instance',
                   task_states.POWERING_OFF, vm_states.STOPPED,
                   mgr.driver.power_off)
 
 
 def start(mgr: ComputeManager, ctxt: RequestContext,
           instance: objects.Instance) -> None:
-    _power_action(mgr, ctxt, instance, 'compute_start_instance',
+    power_action(mgr, ctxt, instance, 'compute_start_instance',
                   task_states.POWERING_ON, vm_states.ACTIVE,
                   mgr.driver.power_on)
 
 
 def pause(mgr: ComputeManager, ctxt: RequestContext,
           instance: objects.Instance) -> None:
-    _power_action(mgr, ctxt, instance, 'compute_pause_instance',
+    power_action(mgr, ctxt, instance, 'compute_pause_instance',
                   task_states.PAUSING, vm_states.PAUSED, mgr.driver.pause)
 
 
 def unpause(mgr: ComputeManager, ctxt: RequestContext,
             instance: objects.Instance) -> None:
-    _power_action(mgr, ctxt, instance, 'compute_unpause_instance',
+    power_action(mgr, ctxt, instance, 'compute_unpause_instance',
                   task_states.UNPAUSING, vm_states.ACTIVE,
                   mgr.driver.unpause)
 
 
 def suspend(mgr: ComputeManager, ctxt: RequestContext,
             instance: objects.Instance) -> None:
-    _power_action(mgr, ctxt, instance, 'compute_suspend_instance',
+    power_action(mgr, ctxt, instance, 'compute_suspend_instance',
                   task_states.SUSPENDING, vm_states.SUSPENDED,
                   mgr.driver.suspend)
 
 
 def resume(mgr: ComputeManager, ctxt: RequestContext,
            instance: objects.Instance) -> None:
-    _power_action(mgr, ctxt, instance, 'compute_resume_instance',
+    power_action(mgr, ctxt, instance, 'compute_resume_instance',
                   task_states.RESUMING, vm_states.ACTIVE, mgr.driver.resume)
 
 
 def rescue(mgr: ComputeManager, ctxt: RequestContext,
            instance: objects.Instance, rescue_password: str,
            rescue_image: objects.ImageMeta | None) -> None:
-    _power_action(mgr, ctxt, instance, 'compute_rescue_instance',
+    power_action(mgr, ctxt, instance, 'compute_rescue_instance',
                   task_states.RESCUING, vm_states.RESCUED,
                   lambda c, i: mgr.driver.rescue(c, i, rescue_image,
                                                  rescue_password),
@@ -111,14 +111,14 @@ def set_admin_password(mgr: ComputeManager, ctxt: RequestContext,
                        instance: objects.Instance, password: str) -> None:
     """Set the guest's administrator password; a failure leaves the
     instance ACTIVE with a fault, as in Nova."""
-    _power_action(mgr, ctxt, instance, 'compute_set_admin_password',
+    power_action(mgr, ctxt, instance, 'compute_set_admin_password',
                   task_states.UPDATING_PASSWORD, vm_states.ACTIVE,
                   lambda c, i: mgr.driver.set_admin_password(i, password))
 
 
 def unrescue(mgr: ComputeManager, ctxt: RequestContext,
              instance: objects.Instance) -> None:
-    _power_action(mgr, ctxt, instance, 'compute_unrescue_instance',
+    power_action(mgr, ctxt, instance, 'compute_unrescue_instance',
                   task_states.UNRESCUING, vm_states.ACTIVE,
                   mgr.driver.unrescue)
 

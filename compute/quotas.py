@@ -1,22 +1,27 @@
-"""Per-project quotas, kept and checked by the API cell.
+"""Quotas of projects and of their users, kept and checked by the API
+cell.
 
-Limits are the ``[quota]`` defaults, overridden per project by the rows of
-the ``quotas`` table (``os-quota-sets``).  Usage is not booked separately:
-it is counted from the API cell's replica of the project's live
-instances, so it cannot drift.  A failed build counts until its server is
-deleted (as in Nova), a deleted server stops counting at once, and a
-resize that is confirmed or reverted counts whatever flavor the instance
-ends up with.
+A project's limits are the ``[quota]`` options, overridden by the
+``default`` quota class (``os-quota-class-sets``), overridden by the
+project's own rows (``os-quota-sets``).  A user of the project may be
+given limits of their own (``?user_id=``), never above what the project
+leaves them; a boot must fit both.  Usage is not booked separately: it
+is counted from the API cell's replica of the project's live instances,
+so it cannot drift.  A failed build counts until its server is deleted
+(as in Nova), a deleted or soft-deleted server stops counting at once
+(restoring it needs room again), and a resize that is confirmed or
+reverted counts whatever flavor the instance ends up with.
 
-``instances``, ``cores`` and ``ram`` are enforced on boot and resize,
-``metadata_items`` on every change of a server's metadata; the other
-resources are reported, as Nova reports them, so that clients find every
-key they expect.
+``instances``, ``cores`` and ``ram`` are enforced on boot, restore and
+resize, ``metadata_items`` on every change of a server's metadata; the
+other resources are reported, as Nova reports them, so that clients find
+every key they expect.
 
 Example::
 
     engine = QuotaEngine(conf, db)
-    rows = engine.create_boot(ctxt, project_id, flavor, 1, 3, values_for)
+    rows = engine.create_boot(ctxt, project_id, flavor, 1, 3, values_for,
+                              user_id=user_id)
     engine.check_resize(ctxt, project_id, old_flavor, new_flavor)
     engine.check_metadata(ctxt, project_id, len(metadata))
 """
@@ -28,6 +33,7 @@ from typing import Any
 
 from oslo_log import log as logging
 
+from nova import context as nova_context
 from nova import exception
 from nova.context import RequestContext
 from nova.db.api import Database
@@ -47,6 +53,8 @@ RESOURCES = (
 )
 # Counted from the instances and enforced on boot and resize.
 COUNTED = ('instances', 'cores', 'ram')
+# The quota class whose limits are every project's defaults.
+DEFAULT_CLASS = 'default'
 # Resources of nova-network that this deployment does not limit.
 _NOT_LIMITED = ('floating_ips', 'fixed_ips', 'security_groups',
                 'security_group_rules')
@@ -79,7 +87,8 @@ def _too_many(overs: list[str], requested: dict[str, Any],
 
 
 class QuotaEngine:
-    """Limits and usage of projects, over one API cell's database."""
+    """Limits and usage of projects and users, over one API cell's
+    database."""
 
     def __init__(self, conf: Any, db: Database) -> None:
         self.conf = conf
@@ -87,29 +96,57 @@ class QuotaEngine:
 
     # -- reading --------------------------------------------------------
 
-    def defaults(self) -> dict[str, int]:
-        """The limits of a project that was given none of its own."""
+    def _config_defaults(self) -> dict[str, int]:
         options = self.conf.quota
         return {r: (UNLIMITED if r in _NOT_LIMITED
                     else int(getattr(options, _OPTION_NAMES.get(r, r))))
                 for r in RESOURCES}
 
-    def get_limits(self, ctxt: RequestContext, project_id: str
-                   ) -> dict[str, int]:
-        """Every resource's limit for ``project_id``."""
-        return self._limits(self.db.quota_get_all_by_project(ctxt,
-                                                             project_id))
+    def defaults(self, ctxt: RequestContext | None = None
+                 ) -> dict[str, int]:
+        """The limits of a project that was given none of its own: the
+        ``default`` quota class over the ``[quota]`` options."""
+        return self.get_class(ctxt or nova_context.get_admin_context(),
+                              DEFAULT_CLASS)
 
-    def _limits(self, own: dict[str, int]) -> dict[str, int]:
-        limits = self.defaults()
+    def get_class(self, ctxt: RequestContext, class_name: str
+                  ) -> dict[str, int]:
+        """Every resource's limit in quota class ``class_name``: its own
+        rows over the ``[quota]`` options."""
+        limits = self._config_defaults()
+        own = self.db.quota_class_get_all_by_name(ctxt, class_name)
         limits.update({r: v for r, v in own.items() if r in limits})
         return limits
 
-    def get_usage(self, ctxt: RequestContext, project_id: str
-                  ) -> dict[str, int]:
-        """What the project uses of each resource (0 when not counted)."""
-        return self._usage(self.db.instance_usage_by_project(ctxt,
-                                                             project_id))
+    @staticmethod
+    def _merged(base: dict[str, int], *layers: dict[str, int]
+                ) -> dict[str, int]:
+        limits = dict(base)
+        for layer in layers:
+            limits.update({r: v for r, v in layer.items() if r in limits})
+        return limits
+
+    def _limits(self, state: dict[str, Any]) -> dict[str, int]:
+        """The project's limits in a :meth:`Database.quota_state`."""
+        return self._merged(self._config_defaults(), state['defaults'],
+                            state['project'])
+
+    def _user_limits(self, state: dict[str, Any]) -> dict[str, int]:
+        return self._merged(self._limits(state), state['user'])
+
+    def get_limits(self, ctxt: RequestContext, project_id: str,
+                   user_id: str | None = None) -> dict[str, int]:
+        """Every resource's limit for ``project_id`` (for ``user_id`` in
+        it, when given)."""
+        state = self.db.quota_state(ctxt, project_id, user_id, usage=False)
+        return (self._limits(state) if user_id is None
+                else self._user_limits(state))
+
+    def get_usage(self, ctxt: RequestContext, project_id: str,
+                  user_id: str | None = None) -> dict[str, int]:
+        """What the project (or its user) uses of each resource (0 when
+        not counted)."""
+        return self.get_limits_and_usage(ctxt, project_id, user_id)[1]
 
     @staticmethod
     def _usage(counted: dict[str, int]) -> dict[str, int]:
@@ -117,29 +154,27 @@ class QuotaEngine:
         usage.update(counted)
         return usage
 
-    def get_limits_and_usage(self, ctxt: RequestContext, project_id: str
+    def get_limits_and_usage(self, ctxt: RequestContext, project_id: str,
+                             user_id: str | None = None
                              ) -> tuple[dict[str, int], dict[str, int]]:
         """:meth:`get_limits` and :meth:`get_usage`, read together."""
-        own, counted = self.db.quota_limits_and_usage(ctxt, project_id)
-        return self._limits(own), self._usage(counted)
+        state = self.db.quota_state(ctxt, project_id, user_id)
+        if user_id is None:
+            return self._limits(state), self._usage(state['usage'])
+        return self._user_limits(state), self._usage(state['user_usage'])
 
-    def get_detail(self, ctxt: RequestContext,
-                   project_id: str) -> dict[str, dict[str, int]]:
+    def get_detail(self, ctxt: RequestContext, project_id: str,
+                   user_id: str | None = None
+                   ) -> dict[str, dict[str, int]]:
         """``{resource: {'limit', 'in_use', 'reserved'}}``."""
-        limits, usage = self.get_limits_and_usage(ctxt, project_id)
+        limits, usage = self.get_limits_and_usage(ctxt, project_id, user_id)
         return {r: {'limit': limits[r], 'in_use': usage[r], 'reserved': 0}
                 for r in RESOURCES}
 
     # -- changing limits ------------------------------------------------
 
-    def update_limits(self, ctxt: RequestContext, project_id: str,
-                      limits: dict[str, int],
-                      force: bool = False) -> dict[str, int]:
-        """Give a project its own limits; return all of its limits.
-
-        Without ``force`` a limit below what the project already uses is
-        refused with :class:`~nova.exception.InvalidQuotaValue`.
-        """
+    @staticmethod
+    def _check_values(limits: dict[str, int]) -> None:
         unknown = sorted(set(limits) - set(RESOURCES))
         if unknown:
             raise exception.InvalidInput(
@@ -149,74 +184,146 @@ class QuotaEngine:
                 raise exception.InvalidInput(
                     reason='Quota limit %s for %s must be -1 or greater '
                            'and at most %d.' % (limit, resource, MAX_LIMIT))
-        if not force:
-            usage = self.get_usage(ctxt, project_id)
-            for resource, limit in sorted(limits.items()):
-                if limit != UNLIMITED and limit < usage[resource]:
-                    raise exception.InvalidQuotaValue(
-                        limit=limit, resource=resource,
-                        minimum=usage[resource])
-        self.db.quota_set(ctxt, project_id, limits)
-        LOG.info('Quota of project %s changed: %s', project_id,
-                 ', '.join('%s=%s' % kv for kv in sorted(limits.items())))
-        return self.get_limits(ctxt, project_id)
 
-    def reset(self, ctxt: RequestContext, project_id: str) -> None:
-        """Put a project back on the default limits."""
-        self.db.quota_destroy_all_by_project(ctxt, project_id)
+    def update_limits(self, ctxt: RequestContext, project_id: str,
+                      limits: dict[str, int], force: bool = False,
+                      user_id: str | None = None) -> dict[str, int]:
+        """Give a project (or, with ``user_id``, one of its users) its
+        own limits; return all of its limits.
+
+        Without ``force``, a limit below what is used already (for a
+        project, also below what its users were given) is refused with
+        :class:`~nova.exception.InvalidQuotaValue`, and a user's limit
+        above what the project leaves them with
+        :class:`~nova.exception.QuotaValueTooHigh`.
+        """
+        self._check_values(limits)
+        if not force:
+            state = self.db.quota_state(ctxt, project_id, user_id)
+            if user_id is None:
+                self._check_project_limits(state, limits)
+            else:
+                self._check_user_limits(state, limits)
+        if user_id is None:
+            self.db.quota_set(ctxt, project_id, limits)
+        else:
+            self.db.project_user_quota_set(ctxt, project_id, user_id,
+                                           limits)
+        LOG.info('Quota of project %s%s changed: %s', project_id,
+                 ' user %s' % user_id if user_id else '',
+                 ', '.join('%s=%s' % kv for kv in sorted(limits.items())))
+        return self.get_limits(ctxt, project_id, user_id)
+
+    def _check_project_limits(self, state: dict[str, Any],
+                              limits: dict[str, int]) -> None:
+        usage = self._usage(state['usage'])
+        for resource, limit in sorted(limits.items()):
+            minimum = max(usage[resource],
+                          state['allocated'].get(resource, 0))
+            if limit != UNLIMITED and limit < minimum:
+                raise exception.InvalidQuotaValue(
+                    limit=limit, resource=resource, minimum=minimum)
+
+    def _check_user_limits(self, state: dict[str, Any],
+                           limits: dict[str, int]) -> None:
+        """Nova's rules: at least what the user uses, at most what the
+        project's limit leaves once its other users' limits are taken."""
+        project = self._limits(state)
+        usage = self._usage(state['user_usage'])
+        for resource, limit in sorted(limits.items()):
+            minimum = usage[resource]
+            if limit != UNLIMITED and limit < minimum:
+                raise exception.InvalidQuotaValue(
+                    limit=limit, resource=resource, minimum=minimum)
+            if project[resource] == UNLIMITED:
+                continue
+            own = max(state['user'].get(resource, 0), 0)
+            maximum = (project[resource]
+                       - state['allocated'].get(resource, 0) + own)
+            if limit > maximum:
+                raise exception.QuotaValueTooHigh(
+                    limit=limit, resource=resource, maximum=maximum)
+
+    def reset(self, ctxt: RequestContext, project_id: str,
+              user_id: str | None = None) -> None:
+        """Put a project (and its users) back on the default limits; with
+        ``user_id``, that user back on the project's."""
+        if user_id is None:
+            self.db.quota_destroy_all_by_project(ctxt, project_id)
+        else:
+            self.db.project_user_quota_destroy_all(ctxt, project_id,
+                                                   user_id)
+
+    def update_class(self, ctxt: RequestContext, class_name: str,
+                     limits: dict[str, int]) -> dict[str, int]:
+        """Set limits of quota class ``class_name`` (``default``: every
+        project's defaults); return all of the class's limits."""
+        self._check_values(limits)
+        self.db.quota_class_set(ctxt, class_name, limits)
+        LOG.info('Quota class %s changed: %s', class_name,
+                 ', '.join('%s=%s' % kv for kv in sorted(limits.items())))
+        return self.get_class(ctxt, class_name)
 
     # -- checks ---------------------------------------------------------
 
     def check_boot(self, ctxt: RequestContext, project_id: str, flavor: Any,
-                   min_count: int, max_count: int) -> int:
+                   min_count: int, max_count: int,
+                   user_id: str | None = None) -> int:
         """How many of ``min_count``..``max_count`` servers may boot.
 
         Returns ``max_count`` when all fit, fewer when only some do, and
         raises :class:`~nova.exception.TooManyInstances` when not even
-        ``min_count`` fit.  Only a view of now: :meth:`create_boot`
-        checks and creates in one step.
+        ``min_count`` fit the project's limits (or the user's, with
+        ``user_id``).  Only a view of now: :meth:`create_boot` checks and
+        creates in one step.
         """
-        own, counted = self.db.quota_limits_and_usage(ctxt, project_id)
-        return self._allowed(project_id, self._limits(own),
-                             self._usage(counted), flavor, min_count,
-                             max_count)
+        return self._allowed(project_id,
+                             self.db.quota_state(ctxt, project_id, user_id),
+                             flavor, min_count, max_count)
 
     def create_boot(self, ctxt: RequestContext, project_id: str,
                     flavor: Any, min_count: int, max_count: int,
-                    values_for: Callable[[int, int], dict[str, Any]]
-                    ) -> list[dict[str, Any]]:
+                    values_for: Callable[[int, int], dict[str, Any]],
+                    user_id: str | None = None) -> list[dict[str, Any]]:
         """Create the instances of a boot, as many as the quota allows.
 
         The check and the creation are one step under the project's quota
         lock, so that boots racing for the last units of a quota create
         exactly as many servers as fit, and a refusal reports the usage
         it counted.  ``values_for(index, count)`` gives the values of the
-        ``index``-th of ``count`` instances.  Raises
+        ``index``-th of ``count`` instances; with ``user_id`` the user's
+        limits apply too.  Raises
         :class:`~nova.exception.TooManyInstances` when not even
         ``min_count`` fit, having created nothing.
         """
-        def decide(own: dict[str, int], counted: dict[str, int]) -> int:
-            return self._allowed(project_id, self._limits(own),
-                                 self._usage(counted), flavor, min_count,
+        def decide(state: dict[str, Any]) -> int:
+            return self._allowed(project_id, state, flavor, min_count,
                                  max_count)
-        return self.db.instances_create_within_quota(ctxt, project_id,
-                                                     decide, values_for)
+        return self.db.instances_create_within_quota(
+            ctxt, project_id, decide, values_for, user_id=user_id)
 
-    def _allowed(self, project_id: str, limits: dict[str, int],
-                 usage: dict[str, int], flavor: Any, min_count: int,
-                 max_count: int) -> int:
+    def _allowed(self, project_id: str, state: dict[str, Any], flavor: Any,
+                 min_count: int, max_count: int) -> int:
+        scopes = [(self._limits(state), self._usage(state['usage']))]
+        if state['user_usage'] is not None:
+            scopes.append((self._user_limits(state),
+                           self._usage(state['user_usage'])))
         requested: dict[str, Any] = _requested(flavor, max_count)
-        overs = _over(limits, usage, requested)
-        if not overs:
-            return max_count
-        allowed = self._headroom_in_instances(limits, usage, flavor)
-        if min_count <= allowed:
-            return allowed
-        if min_count != max_count:
-            requested['instances'] = '%d-%d' % (min_count, max_count)
-        LOG.info('Quota of project %s exceeded for %s', project_id,
-                 ', '.join(overs))
-        raise _too_many(overs, requested, limits, usage)
+        allowed = max_count
+        for limits, usage in scopes:
+            overs = _over(limits, usage, requested)
+            if not overs:
+                continue
+            allowed = min(allowed, self._headroom_in_instances(
+                limits, usage, flavor))
+            if min_count > allowed:
+                if min_count != max_count:
+                    requested['instances'] = '%d-%d' % (min_count,
+                                                        max_count)
+                LOG.info('Quota of project %s exceeded for %s', project_id,
+                         ', '.join(overs))
+                raise _too_many(overs, requested, limits, usage)
+        return allowed
 
     @staticmethod
     def _headroom_in_instances(limits: dict[str, int],
@@ -244,8 +351,10 @@ class QuotaEngine:
             raise exception.MetadataLimitExceeded(allowed=limit)
 
     def check_resize(self, ctxt: RequestContext, project_id: str,
-                     old_flavor: Any, new_flavor: Any) -> None:
-        """Refuse a resize whose larger flavor would exceed the quota.
+                     old_flavor: Any, new_flavor: Any,
+                     user_id: str | None = None) -> None:
+        """Refuse a resize whose larger flavor would exceed the quota of
+        the project (or of the user, with ``user_id``).
 
         Only growth is checked: a smaller flavor always fits.  Raises
         :class:`~nova.exception.TooManyInstances` (403).
@@ -256,7 +365,12 @@ class QuotaEngine:
                           - (old_flavor.memory_mb or 0))}
         if all(delta <= 0 for delta in deltas.values()):
             return
-        limits, usage = self.get_limits_and_usage(ctxt, project_id)
-        overs = _over(limits, usage, deltas)
-        if overs:
-            raise _too_many(overs, deltas, limits, usage)
+        state = self.db.quota_state(ctxt, project_id, user_id)
+        scopes = [(self._limits(state), self._usage(state['usage']))]
+        if user_id is not None:
+            scopes.append((self._user_limits(state),
+                           self._usage(state['user_usage'])))
+        for limits, usage in scopes:
+            overs = _over(limits, usage, deltas)
+            if overs:
+                raise _too_many(overs, deltas, limits, usage)

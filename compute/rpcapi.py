@@ -11,6 +11,7 @@ API version history:
   shelve_instance, shelve_offload_instance, unshelve_instance,
   get_console_output.
 * 1.2 - Operator actions: inject_network_info, get_diagnostics.
+* 1.3 - Soft delete: soft_delete_instance, restore_instance.
 * 1.7 - get_instance_diagnostics (the standard form of 2.48),
   set_admin_password.
 """
@@ -204,3 +205,17 @@ class ComputeAPI:
                                  ) -> dict[str, Any]:
         return self.client.prepare(server=instance.host, version='1.7').call(
             ctxt, 'get_instance_diagnostics', instance=instance)
+    # -- 1.3: soft delete -----------------------------------------------
+
+    def soft_delete_instance(self, ctxt: RequestContext,
+                             instance: objects.Instance) -> None:
+        """Power the instance off and keep it, SOFT_DELETED, until it is
+        restored or reclaimed."""
+        self._cast(ctxt, instance.host, 'soft_delete_instance',
+                   version='1.3', instance=instance)
+
+    def restore_instance(self, ctxt: RequestContext,
+                         instance: objects.Instance) -> None:
+        """Bring a soft-deleted instance back: powered on, ACTIVE."""
+        self._cast(ctxt, instance.host, 'restore_instance', version='1.3',
+                   instance=instance)

@@ -45,3 +45,5 @@ SHELVING_OFFLOADING = 'shelving_offloading'
 UNSHELVING = 'unshelving'
 
 DELETING = 'deleting'
+SOFT_DELETING = 'soft-deleting'
+RESTORING = 'restoring'

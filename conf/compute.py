@@ -87,6 +87,28 @@ Related options:
 
 * ``shelved_offload_time``
 """),
+    cfg.IntOpt('reclaim_instance_interval',
+               default=0, min=0,
+               help="""
+Seconds a deleted server is kept, soft-deleted, before it is reclaimed.
+
+When positive, ``DELETE /servers/{id}`` powers the server off and leaves
+it in the ``SOFT_DELETED`` state, from which ``restore`` brings it back
+and ``forceDelete`` deletes it at once.  A periodic task of each
+nova-compute deletes, every that many seconds, the soft-deleted servers
+of its host that are older than this.  A soft-deleted server does not
+count against its project's quota; restoring it needs room in the quota
+again.
+
+In a cells deployment the API cell's value decides whether a delete is
+soft, and each child cell's value when its hosts reclaim: set it alike in
+every cell.
+
+Possible values:
+
+* 0: delete servers at once (no soft delete).
+* A positive number of seconds.
+"""),
     cfg.ListOpt('non_inheritable_image_properties',
                 default=['cache_in_nova', 'bittorrent'],
                 help="""

@@ -1,4 +1,5 @@
-"""Quota limits of projects, and what their live instances use."""
+"""Quota limits of projects, users and quota classes, and what their live
+instances use."""
 
 from __future__ import annotations
 
@@ -14,16 +15,63 @@ from nova.db._common import QueryMixin
 from nova.db._common import table_of
 
 _QUOTAS = table_of(models.Quota)
+_CLASSES = table_of(models.QuotaClass)
+_USER_QUOTAS = table_of(models.ProjectUserQuota)
 _INSTANCES = table_of(models.Instance)
-# Built once (see nova.db._common.insert_of): every boot reads both twice.
+# nova.compute.vm_states.SOFT_DELETED (the database imports no service):
+# a soft-deleted instance counts against no quota until it is restored.
+SOFT_DELETED = 'soft-delete'
+# The class whose limits are every project's defaults.
+DEFAULT_CLASS = 'default'
+# Built once (see nova.db._common.insert_of): every boot reads them.
 _LIMITS = sa.select(_QUOTAS.c.resource, _QUOTAS.c.hard_limit).where(
     _QUOTAS.c.project_id == sa.bindparam('project_id'))
-_USAGE = sa.select(
+_CLASS_LIMITS = sa.select(_CLASSES.c.resource, _CLASSES.c.hard_limit).where(
+    _CLASSES.c.class_name == sa.bindparam('class_name'))
+_USER_LIMITS = sa.select(
+    _USER_QUOTAS.c.resource, _USER_QUOTAS.c.hard_limit).where(
+    _USER_QUOTAS.c.project_id == sa.bindparam('project_id'),
+    _USER_QUOTAS.c.user_id == sa.bindparam('user_id'))
+_ALLOCATED = sa.select(
+    _USER_QUOTAS.c.resource, sa.func.sum(_USER_QUOTAS.c.hard_limit)).where(
+    _USER_QUOTAS.c.project_id == sa.bindparam('project_id'),
+    _USER_QUOTAS.c.hard_limit > 0).group_by(_USER_QUOTAS.c.resource)
+_COUNTS = (
     sa.func.count(_INSTANCES.c.id),
     sa.func.coalesce(sa.func.sum(_INSTANCES.c.vcpus), 0),
     sa.func.coalesce(sa.func.sum(_INSTANCES.c.memory_mb), 0),
-).where(_INSTANCES.c.project_id == sa.bindparam('project_id'),
-        _INSTANCES.c.deleted == 0)
+)
+_COUNTED = sa.and_(
+    _INSTANCES.c.project_id == sa.bindparam('project_id'),
+    _INSTANCES.c.deleted == 0,
+    sa.or_(_INSTANCES.c.vm_state.is_(None),
+           _INSTANCES.c.vm_state != SOFT_DELETED))
+_USAGE = sa.select(*_COUNTS).where(_COUNTED)
+_USER_USAGE = sa.select(*_COUNTS).where(
+    _COUNTED, _INSTANCES.c.user_id == sa.bindparam('user_id'))
+
+
+def _counts(row: Any) -> dict[str, int]:
+    count, cores, ram = row
+    return {'instances': int(count or 0), 'cores': int(cores or 0),
+            'ram': int(ram or 0)}
+
+
+def _set_limits(queries: QueryMixin, model: Any, owner: dict[str, str],
+                limits: dict[str, int]) -> None:
+    """Create or change the ``limits`` rows of ``model`` whose columns
+    are ``owner`` (a project, a class, a project's user) in one
+    transaction."""
+    with queries.writer() as session:
+        current = {row.resource: row for row in session.scalars(
+            sa.select(model).filter_by(**owner))}
+        for resource, limit in limits.items():
+            row = current.get(resource)
+            if row is None:
+                session.add(model(resource=resource, hard_limit=limit,
+                                  **owner))
+            else:
+                row.hard_limit = limit
 
 
 class QuotaQueries(QueryMixin):
@@ -35,14 +83,38 @@ class QuotaQueries(QueryMixin):
         with self.reader() as session:
             return self._quota_limits(session.connection(), project_id)
 
-    def quota_limits_and_usage(self, context: RequestContext, project_id: str
-                               ) -> tuple[dict[str, int], dict[str, int]]:
-        """:meth:`quota_get_all_by_project` and
-        :meth:`instance_usage_by_project` in one read."""
+    def quota_state(self, context: RequestContext, project_id: str,
+                    user_id: str | None = None, usage: bool = True
+                    ) -> dict[str, Any]:
+        """What a quota decision needs, in one read: the ``default``
+        class's limits (``defaults``), the project's own (``project``)
+        and, with ``user_id``, the user's own (``user``); with ``usage``
+        also the project's usage (``usage``), the sum of the limits its
+        users were given (``allocated``) and the user's usage
+        (``user_usage``, None without ``user_id``)."""
         with self.reader() as session:
-            conn = session.connection()
-            return (self._quota_limits(conn, project_id),
-                    self._quota_usage(conn, project_id))
+            return self._quota_state(session.connection(), project_id,
+                                     user_id, usage)
+
+    @classmethod
+    def _quota_state(cls, conn: Any, project_id: str, user_id: str | None,
+                     usage: bool = True) -> dict[str, Any]:
+        ids = {'project_id': project_id, 'user_id': user_id}
+        state: dict[str, Any] = {
+            'defaults': dict(conn.execute(
+                _CLASS_LIMITS, {'class_name': DEFAULT_CLASS}).all()),
+            'project': cls._quota_limits(conn, project_id),
+            'user': (dict(conn.execute(_USER_LIMITS, ids).all())
+                     if user_id is not None else {}),
+            'usage': None, 'allocated': {}, 'user_usage': None}
+        if usage:
+            state['usage'] = cls._quota_usage(conn, project_id)
+            state['allocated'] = {r: int(v) for r, v in conn.execute(
+                _ALLOCATED, {'project_id': project_id}).all()}
+            if user_id is not None:
+                state['user_usage'] = _counts(conn.execute(_USER_USAGE,
+                                                           ids).one())
+        return state
 
     @staticmethod
     def _quota_limits(conn: Any, project_id: str) -> dict[str, int]:
@@ -50,55 +122,45 @@ class QuotaQueries(QueryMixin):
 
     @staticmethod
     def _quota_usage(conn: Any, project_id: str) -> dict[str, int]:
-        count, cores, ram = conn.execute(
-            _USAGE, {'project_id': project_id}).one()
-        return {'instances': int(count or 0), 'cores': int(cores or 0),
-                'ram': int(ram or 0)}
+        return _counts(conn.execute(_USAGE,
+                                    {'project_id': project_id}).one())
 
     @_retry.retry_on_deadlock
     def quota_set(self, context: RequestContext, project_id: str,
                   limits: dict[str, int]) -> None:
         """Create or change the limits of a project, all at once."""
-        with self.writer() as session:
-            current = {row.resource: row for row in session.scalars(
-                sa.select(models.Quota).where(
-                    models.Quota.project_id == project_id))}
-            for resource, limit in limits.items():
-                row = current.get(resource)
-                if row is None:
-                    session.add(models.Quota(project_id=project_id,
-                                             resource=resource,
-                                             hard_limit=limit))
-                else:
-                    row.hard_limit = limit
+        _set_limits(self, models.Quota, {'project_id': project_id}, limits)
 
     @_retry.retry_on_deadlock
     def quota_destroy_all_by_project(self, context: RequestContext,
                                      project_id: str) -> None:
-        """Forget a project's limits: it goes back to the defaults."""
+        """Forget a project's limits and its users': it goes back to
+        the defaults."""
         with self.writer() as session:
             session.execute(sa.delete(models.Quota).where(
                 models.Quota.project_id == project_id))
+            session.execute(sa.delete(models.ProjectUserQuota).where(
+                models.ProjectUserQuota.project_id == project_id))
 
     @_retry.retry_on_deadlock
     def instances_create_within_quota(
             self, context: RequestContext, project_id: str,
-            decide: Callable[[dict[str, int], dict[str, int]], int],
-            values_for: Callable[[int, int], dict[str, Any]]
-    ) -> list[dict[str, Any]]:
+            decide: Callable[[dict[str, Any]], int],
+            values_for: Callable[[int, int], dict[str, Any]],
+            user_id: str | None = None) -> list[dict[str, Any]]:
         """Count, decide and create in one step that no other boot of
         the project can interleave with.
 
-        ``decide(limits, usage)`` is given the project's own limits and
-        its usage as committed now, and returns how many instances to
-        create (or raises to refuse); ``values_for(index, count)`` gives
+        ``decide(state)`` is given the quota state as committed now (see
+        :meth:`quota_state`; the user's too with ``user_id``), and returns
+        how many instances to create (or raises to refuse);
+        ``values_for(index, count)`` gives
         the values of each.  Two boots of a project never both count the
         same usage: each holds the project's quota lock from before its
         count until after its instances are committed.
         """
         with self.locked_writer('quota:' + project_id) as conn:
-            count = decide(self._quota_limits(conn, project_id),
-                           self._quota_usage(conn, project_id))
+            count = decide(self._quota_state(conn, project_id, user_id))
             rows = [self._insert_instance(conn, values_for(index, count))
                     for index in range(count)]
         for row in rows:
@@ -109,8 +171,45 @@ class QuotaQueries(QueryMixin):
                                   project_id: str) -> dict[str, int]:
         """Instances, vCPUs and RAM (MB) of a project's live instances.
 
-        Every instance that is not deleted counts, whatever its state: a
-        failed build keeps its share until it is deleted.
+        Every instance that is not deleted counts, whatever its state (a
+        failed build keeps its share until it is deleted), but for a
+        soft-deleted one.
         """
         with self.reader() as session:
             return self._quota_usage(session.connection(), project_id)
+
+    # -- quota classes --------------------------------------------------
+
+    def quota_class_get_all_by_name(self, context: RequestContext,
+                                    class_name: str) -> dict[str, int]:
+        """The limits a quota class was given, by resource name."""
+        with self.reader() as session:
+            return dict(session.connection().execute(
+                _CLASS_LIMITS, {'class_name': class_name}).all())
+
+    @_retry.retry_on_deadlock
+    def quota_class_set(self, context: RequestContext, class_name: str,
+                        limits: dict[str, int]) -> None:
+        """Create or change the limits of a quota class, all at once."""
+        _set_limits(self, models.QuotaClass, {'class_name': class_name},
+                    limits)
+
+    # -- per-user quotas ------------------------------------------------
+
+    @_retry.retry_on_deadlock
+    def project_user_quota_set(self, context: RequestContext,
+                               project_id: str, user_id: str,
+                               limits: dict[str, int]) -> None:
+        """Create or change a user's limits within a project."""
+        _set_limits(self, models.ProjectUserQuota,
+                    {'project_id': project_id, 'user_id': user_id}, limits)
+
+    @_retry.retry_on_deadlock
+    def project_user_quota_destroy_all(self, context: RequestContext,
+                                       project_id: str, user_id: str
+                                       ) -> None:
+        """Forget a user's limits: the project's apply to them again."""
+        with self.writer() as session:
+            session.execute(sa.delete(models.ProjectUserQuota).where(
+                models.ProjectUserQuota.project_id == project_id,
+                models.ProjectUserQuota.user_id == user_id))

@@ -501,6 +501,47 @@ class Quota(TimestampMixin, Base):
     hard_limit: Mapped[int] = mapped_column(Integer, nullable=False)
 
 
+class QuotaClass(TimestampMixin, Base):
+    """A limit of one resource for a quota class (``os-quota-class-sets``).
+
+    Kept by the API cell only.  The ``default`` class's rows override the
+    ``[quota]`` options as every project's defaults.
+    """
+
+    __tablename__ = 'quota_classes'
+    __table_args__ = (
+        UniqueConstraint('class_name', 'resource',
+                         name='uniq_quota_classes0class_name0resource'),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True,
+                                    autoincrement=True)
+    class_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    resource: Mapped[str] = mapped_column(String(255), nullable=False)
+    hard_limit: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+class ProjectUserQuota(TimestampMixin, Base):
+    """A user's own limit of one resource within a project
+    (``os-quota-sets/{project_id}?user_id=``); never above the
+    project's.  Kept by the API cell only."""
+
+    __tablename__ = 'project_user_quotas'
+    __table_args__ = (
+        UniqueConstraint(
+            'user_id', 'project_id', 'resource',
+            name='uniq_project_user_quotas0user_id0project_id0resource'),
+        Index('project_user_quotas_project_id_idx', 'project_id'),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True,
+                                    autoincrement=True)
+    project_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    user_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    resource: Mapped[str] = mapped_column(String(255), nullable=False)
+    hard_limit: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
 class Tag(Base):
     """A tag of an instance (microversion 2.26): the API cell owns it and
     sends it to the instance's cell, as it does metadata."""

@@ -1,7 +1,11 @@
-"""Request schemas of ``/os-quota-sets`` and ``/limits``, by microversion.
+"""Request schemas of ``/os-quota-sets``, ``/os-quota-class-sets`` and
+``/limits``, by microversion.
 
-From 2.36 the network quotas, from 2.57 the file injection quotas are gone
-(:func:`hidden_resources`): shown by no view, refused by an update.
+Quota sets: from 2.36 the network quotas, from 2.57 the file injection
+quotas are gone (:func:`hidden_resources`): shown by no view, refused by
+an update.  Quota class sets follow their own steps, as in Nova
+(:func:`hidden_class_resources`): the server group quotas are shown from
+2.50, when the network quotas go; the injection quotas go at 2.57.
 """
 
 from __future__ import annotations
@@ -32,6 +36,29 @@ def hidden_resources(version: APIVersion) -> frozenset[str]:
 
 
 @functools.cache
+def hidden_class_resources(version: APIVersion) -> frozenset[str]:
+    """Quota class resources a request at ``version`` does not see."""
+    if version < APIVersion(2, 50):
+        return frozenset(('server_groups', 'server_group_members'))
+    hidden = set(NETWORK_RESOURCES)
+    if version >= APIVersion(2, 57):
+        hidden.update(INJECTION_RESOURCES)
+    return frozenset(hidden)
+
+
+@functools.cache
+def class_update_for(version: APIVersion) -> dict[str, Any]:
+    """The quota class update body at ``version``: before 2.50 the
+    server group quotas may be set though they are not shown."""
+    schema: Any = copy.deepcopy(class_update)
+    props = schema['properties']['quota_class_set']['properties']
+    if version >= APIVersion(2, 50):
+        for resource in hidden_class_resources(version):
+            props.pop(resource, None)
+    return schema
+
+
+@functools.cache
 def update_for(version: APIVersion) -> dict[str, Any]:
     """The update body at ``version``."""
     schema: Any = copy.deepcopy(update)
@@ -59,10 +86,25 @@ update = {
     'additionalProperties': False,
 }
 
+class_update = {
+    'type': 'object',
+    'properties': {
+        'quota_class_set': {
+            'type': 'object',
+            'properties': {resource: _limit
+                           for resource in quotas.RESOURCES},
+            'additionalProperties': False,
+        },
+    },
+    'required': ['quota_class_set'],
+    'additionalProperties': False,
+}
+
 query = {
     'type': 'object',
     'properties': {
-        'user_id': types.single_query_param({'type': 'string'}),
+        'user_id': types.single_query_param(
+            {'type': 'string', 'minLength': 1, 'maxLength': 255}),
     },
     'additionalProperties': True,
 }

@@ -169,3 +169,21 @@ def test_service_and_capacity_notifications(tree, listening):
     assert capacity.cell_name == 'cell2'
     assert capacity.ram_free_mb > 0
     assert note['publisher_id'] == 'nova-cells:cell2'
+
+
+def test_soft_delete_and_restore_notify_in_the_cell_of_the_server(
+        tree, listening):
+    servers, uuid = notes.boot_in(tree, 'cell2', 'kept')
+    cell2 = listening['cell2']
+    servers.api.soft_delete(admin(), servers.top(uuid))
+    cell2.wait_for_event(uuid, 'instance.soft_delete.end')
+    servers.settled(uuid, vm_state=vm_states.SOFT_DELETED)
+    servers.api.restore(admin(), servers.top(uuid))
+    cell2.wait_for_event(uuid, 'instance.restore.end')
+    servers.settled(uuid, vm_state=vm_states.ACTIVE)
+    assert cell2.event_types(uuid)[2:] == [
+        'instance.soft_delete.start', 'instance.soft_delete.end',
+        'instance.restore.start', 'instance.restore.end']
+    for note in cell2.of(uuid):
+        notes.check_payload(note['payload'])
+    assert listening['cell1'].of(uuid) == []

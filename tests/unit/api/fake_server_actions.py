@@ -53,6 +53,9 @@ RULES: dict[str, tuple[Any, bool, Any]] = {
     'lock': (_ANY, False, None),
     'unlock': (_ANY, False, None),
     'forceDelete': (_ANY, True, None),
+    'restore': ((vm_states.SOFT_DELETED,), True, _RUNNING),
+    'soft_delete': ((vm_states.ACTIVE, vm_states.STOPPED, vm_states.ERROR),
+                    True, (vm_states.SOFT_DELETED, power_state.SHUTDOWN)),
     'update_metadata': ((vm_states.ACTIVE, vm_states.PAUSED,
                          vm_states.SUSPENDED, vm_states.STOPPED), True,
                         None),
@@ -247,6 +250,12 @@ class ServerActionsMixin:
     def force_delete(self, context: Any, instance: objects.Instance) -> None:
         self._act(context, instance, 'forceDelete')
         del self.instances[instance.uuid]
+
+    def soft_delete(self, context: Any, instance: objects.Instance) -> None:
+        self._act(context, instance, 'soft_delete')
+
+    def restore(self, context: Any, instance: objects.Instance) -> None:
+        self._act(context, instance, 'restore')
 
     def update_instance(self, context: Any, instance: objects.Instance,
                         updates: dict[str, Any]) -> objects.Instance:

@@ -577,15 +577,25 @@ class FakeQuotas:
         from nova.compute import quotas
         self.limits = {r: 10 for r in quotas.RESOURCES}
 
-    def get_limits_and_usage(self, ctxt, project_id):
+        self.classes: dict[str, dict[str, int]] = {}
+
+    def get_limits_and_usage(self, ctxt, project_id, user_id=None):
         return dict(self.limits), {r: 0 for r in self.limits}
 
-    def get_limits(self, ctxt, project_id):
+    def get_limits(self, ctxt, project_id, user_id=None):
         return dict(self.limits)
 
-    def update_limits(self, ctxt, project_id, limits, force=False):
+    def update_limits(self, ctxt, project_id, limits, force=False,
+                      user_id=None):
         self.limits.update(limits)
         return dict(self.limits)
+
+    def get_class(self, ctxt, class_name):
+        return dict(self.limits, **self.classes.get(class_name, {}))
+
+    def update_class(self, ctxt, class_name, limits):
+        self.classes.setdefault(class_name, {}).update(limits)
+        return self.get_class(ctxt, class_name)
 
 
 @pytest.fixture
@@ -617,6 +627,38 @@ def test_quota_sets_drop_network_and_injection_quotas(v, quotas):
     updated = v('2.57', 'PUT', path, {'quota_set': {'cores': 5}},
                 token=ADMIN).json['quota_set']
     assert updated['cores'] == 5 and 'injected_files' not in updated
+
+
+def test_2_50_and_2_57_quota_class_sets(v, quotas):
+    path = '/os-quota-class-sets/default'
+
+    def shown(version: str) -> dict[str, Any]:
+        resp = v(version, 'GET', path, token=ADMIN)
+        assert resp.status_int == 200, resp.body
+        return resp.json['quota_class_set']
+    before = shown('2.49')
+    assert before['id'] == 'default'
+    assert {'floating_ips', 'injected_files'} <= set(before)
+    assert 'server_groups' not in before
+    at_2_50 = shown('2.50')
+    assert {'server_groups', 'server_group_members',
+            'injected_files'} <= set(at_2_50)
+    assert 'floating_ips' not in at_2_50
+    at_2_57 = shown('2.57')
+    assert 'injected_files' not in at_2_57 and 'server_groups' in at_2_57
+    # Before 2.50 the server group quotas may be set, not shown.
+    updated = v('2.1', 'PUT', path,
+                {'quota_class_set': {'server_groups': 3}}, token=ADMIN)
+    assert updated.status_int == 200, updated.body
+    assert 'id' not in updated.json['quota_class_set']
+    assert quotas.classes['default'] == {'server_groups': 3}
+    # Gone from the schema once hidden: 400, nothing written.
+    _bad(v('2.50', 'PUT', path, {'quota_class_set': {'floating_ips': 1}},
+           token=ADMIN), 'floating_ips')
+    _bad(v('2.57', 'PUT', path,
+           {'quota_class_set': {'injected_files': 1}}, token=ADMIN),
+         'injected_files')
+    assert quotas.classes['default'] == {'server_groups': 3}
 
 
 @pytest.mark.parametrize('path', ['/images', '/images/detail',

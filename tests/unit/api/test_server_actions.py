@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from nova.api import wsgi_app
 from nova.compute import power_state
 from nova.compute import vm_states
 from nova.tests.unit.api.conftest import ADMIN
 from nova.tests.unit.api.conftest import OTHER
+from nova.tests.unit.api.conftest import request
 
 
 def _action(call, inst, body, **kwargs):
@@ -27,6 +29,7 @@ SIMPLE = [
      'shelve'),
     ('unshelve', vm_states.SHELVED_OFFLOADED, vm_states.ACTIVE, 202,
      'unshelve'),
+    ('restore', vm_states.SOFT_DELETED, vm_states.ACTIVE, 202, 'restore'),
 ]
 
 
@@ -66,6 +69,57 @@ def test_force_delete(call, compute):
     inst = compute.add_instance()
     assert _action(call, inst, {'forceDelete': None}).status_int == 202
     assert inst.uuid not in compute.instances
+
+
+def test_restore_of_an_active_server_is_409_and_changes_nothing(call,
+                                                                compute):
+    inst = compute.add_instance()
+    resp = _action(call, inst, {'restore': None})
+    assert resp.status_int == 409
+    assert "Cannot 'restore' instance" in \
+        resp.json['conflictingRequest']['message']
+    assert inst.vm_state == vm_states.ACTIVE
+    assert compute.actions.get(inst.uuid, []) == []
+
+
+def test_restore_with_a_second_action_is_400_and_restores_nothing(call,
+                                                                   compute):
+    inst = compute.add_instance(vm_state=vm_states.SOFT_DELETED)
+    resp = _action(call, inst, {'restore': None, 'forceDelete': None})
+    assert resp.status_int == 400
+    assert 'too many body keys' in resp.json['badRequest']['message']
+    assert inst.vm_state == vm_states.SOFT_DELETED
+    assert inst.uuid in compute.instances
+
+
+@pytest.fixture
+def soft_app(conf, compute):
+    conf.set_override('reclaim_instance_interval', 60)
+    return wsgi_app.load_app(conf, compute)
+
+
+def test_delete_is_soft_with_a_reclaim_interval(soft_app, compute):
+    inst = compute.add_instance()
+    resp = request(soft_app, 'DELETE', f'/v2.1/servers/{inst.uuid}')
+    assert resp.status_int == 204
+    assert inst.vm_state == vm_states.SOFT_DELETED
+    assert inst.uuid in compute.instances
+    assert compute.calls[-1][0] == 'soft_delete'
+
+
+def test_delete_of_what_cannot_be_kept_is_for_good(soft_app, compute):
+    inst = compute.add_instance(vm_state=vm_states.SOFT_DELETED)
+    resp = request(soft_app, 'DELETE', f'/v2.1/servers/{inst.uuid}')
+    assert resp.status_int == 204
+    assert [c[0] for c in compute.calls[-2:]] == ['soft_delete', 'delete']
+    assert inst.uuid not in compute.instances
+
+
+def test_delete_without_a_reclaim_interval_is_for_good(call, compute):
+    inst = compute.add_instance()
+    assert call('DELETE', f'/v2.1/servers/{inst.uuid}').status_int == 204
+    assert inst.uuid not in compute.instances
+    assert 'soft_delete' not in [c[0] for c in compute.calls]
 
 
 def test_locked_server_refuses_member_actions(call, compute):
