@@ -181,6 +181,9 @@ class _ComputeCellDB:
         return [{'host': 'h1', 'memory_mb': self.free_mb,
                  'memory_mb_used': 0, 'local_gb': 100, 'local_gb_used': 0}]
 
+    def aggregate_host_metadata(self, ctxt):
+        return {}
+
 
 def test_a_compute_cell_reads_its_hosts_once_a_while_and_counts_between(
         monkeypatch):
