@@ -285,10 +285,10 @@ class CellsAdmin:
 
     @_expected
     def aggregate_call(self, ctxt: RequestContext, cell_path: str,
-                       method: str, kwargs: dict[str, Any]) -> Any:
+                       operation: str, args: dict[str, Any]) -> Any:
         """One aggregate operation in the cell at ``cell_path``."""
         return self._call_cell(ctxt, cell_path, 'aggregate_call',
-                               {'method': method, 'kwargs': kwargs})
+                               {'operation': operation, 'args': args})
 
     def get_zones(self, ctxt: RequestContext) -> dict[str, list[str]]:
         """Each zone the cells below (and this cell) reported, with its

@@ -23,7 +23,7 @@ from nova.db.api import Database
 LOG = logging.getLogger(__name__)
 
 # What a parent may do with the aggregates of this cell.
-AGGREGATE_METHODS = frozenset(['get', 'create', 'update', 'delete',
+AGGREGATE_OPERATIONS = frozenset(['get', 'create', 'update', 'delete',
                                'add_host', 'remove_host', 'set_metadata'])
 
 
@@ -66,15 +66,17 @@ class AdminTargetedMethods:
         return host_views.describe_compute_node_by_id(
             self.conf, self.db, message.ctxt, str(compute_id))
 
-    def aggregate_call(self, message: Message, method: str,
-                       kwargs: dict[str, Any]) -> Any:
+    def aggregate_call(self, message: Message, operation: str,
+                       args: dict[str, Any]) -> Any:
         """One operation on this cell's aggregates (see
         :class:`nova.aggregates.CellAggregates`); the zones we report
         change with them."""
-        if method not in AGGREGATE_METHODS or not isinstance(kwargs, dict):
+        if operation not in AGGREGATE_OPERATIONS or not isinstance(args,
+                                                                   dict):
             raise exception.CellMessageInvalid(
-                reason='aggregate method %r is not allowed' % (method,))
-        return getattr(self.aggregates, method)(message.ctxt, **kwargs)
+                reason='aggregate operation %r is not allowed'
+                       % (operation,))
+        return getattr(self.aggregates, operation)(message.ctxt, **args)
 
 
 class AdminBroadcastMethods:

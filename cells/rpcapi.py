@@ -302,13 +302,13 @@ class CellsAPI:
             ctxt, 'aggregate_get_all')
 
     def aggregate_call(self, ctxt: RequestContext, cell_path: str,
-                       method: str, kwargs: dict[str, Any]) -> Any:
+                       operation: str, args: dict[str, Any]) -> Any:
         """Run one aggregate operation (``create``, ``get``, ``update``,
         ``delete``, ``add_host``, ``remove_host``, ``set_metadata``) in
         the cell at ``cell_path``, where the aggregate lives."""
         return self.client.prepare(version='1.9').call(
-            ctxt, 'aggregate_call', cell_path=cell_path, method=method,
-            kwargs=kwargs)
+            ctxt, 'aggregate_call', cell_path=cell_path,
+            operation=operation, args=args)
 
     def get_zones(self, ctxt: RequestContext) -> dict[str, list[str]]:
         """The availability zones the cells below reported, each with

@@ -209,7 +209,8 @@ class CellStateManager:
             ctxt, binary='nova-compute')}
         nodes = self.db.compute_node_get_all(ctxt)
         host_zones = aggregates.host_zones(self.conf, self.db, ctxt, nodes)
-        ram, disk = [], []
+        ram: list[int] = []
+        disk: list[int] = []
         by_zone: dict[str, tuple[set[str], list[int], list[int]]] = {}
         for node in nodes:
             service = services.get(node['host'])

@@ -110,8 +110,9 @@ class CellsAggregateAPI:
 
     def _call(self, ctxt: RequestContext, cell_path: str, method: str,
               shown: dict[str, Any], **kwargs: Any) -> Any:
-        local = {k: kwargs[k] for k in ('aggregate_id', 'host')
-                 if k in kwargs}
+        local: dict[str, Any] = {k: kwargs[k] for k in ('aggregate_id',
+                                                        'host')
+                                 if k in kwargs}
         try:
             with aggregates.shown_as(shown, local):
                 result = self.cells_rpcapi.aggregate_call(
