@@ -6,6 +6,7 @@ aggregate extra-specs filter, ``zone:host`` boots and bad input."""
 import pytest
 
 from nova import context as nova_context
+from nova import host_views
 from nova.tests.functional import rest_client as rc
 from nova.tools.polling import wait_for
 
@@ -338,3 +339,14 @@ def test_aggregate_extra_specs_pick_the_host(tree):
     failed = rc.settled(tree, body['server']['id'], 'ERROR', rc.ADMIN)
     assert 'No valid host' in failed['fault']['message'] or \
         'No cells available' in failed['fault']['message']
+
+
+def test_a_silent_cell_is_named_in_the_listing(tree):
+    create(tree, 'agg1')
+    create(tree, 'api!cell2@agg2')
+    tree.service('cell2', 'cells').stop()
+    code, body, headers = rc.request_with_headers(
+        tree, 'GET', '/os-aggregates', token=rc.ADMIN)
+    assert code == 200
+    assert [a['id'] for a in body['aggregates']] == ['api!cell1@1']
+    assert headers.get(host_views.MISSING_HEADER) == 'api!cell2'
