@@ -62,8 +62,13 @@ def host_zones(conf: Any, db: Database, ctxt: RequestContext,
 
 def host_zone(conf: Any, db: Database, ctxt: RequestContext, host: str
               ) -> str:
-    return host_zones(conf, db, ctxt).get(
-        host, conf.availability_zone or conf.default_availability_zone)
+    """The zone of ``host``, a compute host of this cell configured
+    with ``conf``: a build reads it, so only the host's aggregates."""
+    zones = db.aggregate_host_metadata(ctxt, host=host).get(host, {}).get(
+        AZ_KEY)
+    if zones:
+        return sorted(zones)[0]
+    return conf.availability_zone or conf.default_availability_zone
 
 
 @contextlib.contextmanager

@@ -211,17 +211,21 @@ class AggregateQueries(QueryMixin):
             session.flush()
             return _describe(session, row)
 
-    def aggregate_host_metadata(self, context: RequestContext
+    def aggregate_host_metadata(self, context: RequestContext,
+                                host: str | None = None
                                 ) -> dict[str, dict[str, set[str]]]:
-        """Each host in an aggregate: every metadata key of its
-        aggregates with the values they give it."""
+        """Each host in an aggregate (or just ``host``): every metadata
+        key of its aggregates with the values they give it."""
+        stmt = sa.select(
+            models.AggregateHost.host, models.AggregateMetadata.key,
+            models.AggregateMetadata.value).join(
+            models.AggregateMetadata,
+            models.AggregateMetadata.aggregate_id
+            == models.AggregateHost.aggregate_id, isouter=True)
+        if host is not None:
+            stmt = stmt.where(models.AggregateHost.host == host)
         with self.reader() as session:
-            rows = session.execute(sa.select(
-                models.AggregateHost.host, models.AggregateMetadata.key,
-                models.AggregateMetadata.value).join(
-                models.AggregateMetadata,
-                models.AggregateMetadata.aggregate_id
-                == models.AggregateHost.aggregate_id, isouter=True))
+            rows = session.execute(stmt)
             found: dict[str, dict[str, set[str]]] = {}
             for host, key, value in rows:
                 metadata = found.setdefault(host, {})

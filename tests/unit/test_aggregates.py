@@ -134,3 +134,15 @@ def test_errors_name_what_the_caller_named():
             raise exception.ComputeHostNotFound(host='h9')
     assert other.value.format_message() == \
         'Compute host h9 could not be found.'
+
+
+def test_the_zone_of_one_host(cell, conf, db):
+    conf.set_override('availability_zone', 'own')
+    assert aggregates.host_zone(conf, db, CTXT, 'h1') == 'own'
+    conf.clear_override('availability_zone')
+    assert aggregates.host_zone(conf, db, CTXT, 'h1') == 'nova'
+    cell.create(CTXT, 'a1', 'az1')
+    cell.add_host(CTXT, 1, 'h1')
+    assert aggregates.host_zone(conf, db, CTXT, 'h1') == 'az1'
+    assert aggregates.host_zone(conf, db, CTXT, 'h2') == 'nova'
+    assert db.aggregate_host_metadata(CTXT, host='h2') == {}
