@@ -55,7 +55,10 @@ class ComputeCellsAPI(compute_api.API):
         """Check the zone and host against what the cells report
         (:meth:`nova.cells.rpcapi.CellsAPI.get_zones`); a named host
         (``cell_path@host``, or a name one cell has) also names its cell
-        (``force_cell``) for the cell scheduler."""
+        (``force_cell``) for the cell scheduler.  A build that names
+        neither costs no call."""
+        if not zone and not forced_host:
+            return {}
         zones = self.cells_rpcapi.get_zones(context.elevated())
         if forced_host:
             hosts = {h for named in zones.values() for h in named}
