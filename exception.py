@@ -10,7 +10,9 @@ Hierarchy::
     |   |   ImageNotActive, FlavorMemoryTooSmall, FlavorDiskTooSmall,
     |   |   InvalidQuotaValue, QuotaValueTooHigh,
     |   |   SecurityGroupExistsForInstance,
-    |   |   SecurityGroupCannotBeRemoved, MigrationPreCheckError
+    |   |   SecurityGroupCannotBeRemoved, MigrationPreCheckError,
+    |   |   InvalidAggregateAction (Add, Delete, Update, UpdateMeta),
+    |   |   AvailabilityZoneNotAvailable
     +-- Forbidden (403)
     |   +-- PolicyNotAuthorized, QuotaError: TooManyInstances,
     |       CellsUpdateUnsupported
@@ -20,11 +22,12 @@ Hierarchy::
     |       InstanceActionNotFound, InstanceMetadataNotFound,
     |       FlavorExtraSpecsNotFound, MigrationNotFoundByStatus,
     |       FlavorAccessNotFound,
-    |       InstanceUnknownCell, HostBinaryNotFound
+    |       InstanceUnknownCell, HostBinaryNotFound, AggregateNotFound,
+    |       AggregateHostNotFound
     +-- Conflict (409)
     |   +-- InstanceInvalidState, InstanceIsLocked, InstanceNotReady,
     |       CellExists, KeyPairExists, FlavorExists, FlavorIdExists,
-    |       FlavorAccessExists,
+    |       FlavorAccessExists, AggregateNameExists, AggregateHostExists,
     |       CidrConflict
     +-- NoValidHost, NoCellsAvailable, CellBuildFailed
     +-- CellRoutingInconsistency, CellMaxHopCountReached, CellTimeout
@@ -131,6 +134,35 @@ class SecurityGroupCannotBeRemoved(Invalid):
 
 class MigrationPreCheckError(Invalid):
     msg_fmt = 'Migration pre-check error: %(reason)s'
+
+
+class InvalidAggregateAction(Invalid):
+    msg_fmt = ('Unacceptable parameters for aggregate %(aggregate_id)s: '
+               '%(reason)s')
+
+
+class InvalidAggregateActionAdd(InvalidAggregateAction):
+    msg_fmt = ('Cannot add host to aggregate %(aggregate_id)s. '
+               'Reason: %(reason)s.')
+
+
+class InvalidAggregateActionDelete(InvalidAggregateAction):
+    msg_fmt = ('Cannot remove aggregate %(aggregate_id)s. '
+               'Reason: %(reason)s.')
+
+
+class InvalidAggregateActionUpdate(InvalidAggregateAction):
+    msg_fmt = ('Cannot update aggregate %(aggregate_id)s. '
+               'Reason: %(reason)s.')
+
+
+class InvalidAggregateActionUpdateMeta(InvalidAggregateAction):
+    msg_fmt = ('Cannot update metadata of aggregate %(aggregate_id)s. '
+               'Reason: %(reason)s.')
+
+
+class AvailabilityZoneNotAvailable(Invalid):
+    msg_fmt = 'The requested availability zone is not available'
 
 
 class CellMessageInvalid(Invalid):
@@ -252,6 +284,14 @@ class ComputeHostNotFound(NotFound):
     msg_fmt = 'Compute host %(host)s could not be found.'
 
 
+class AggregateNotFound(NotFound):
+    msg_fmt = 'Aggregate %(aggregate_id)s could not be found.'
+
+
+class AggregateHostNotFound(NotFound):
+    msg_fmt = 'Aggregate %(aggregate_id)s has no host %(host)s.'
+
+
 class Conflict(NovaException):
     msg_fmt = 'Conflict.'
     code = 409
@@ -295,6 +335,14 @@ class FlavorIdExists(Conflict):
 class CidrConflict(Conflict):
     msg_fmt = ('Requested cidr (%(cidr)s) conflicts with existing cidr '
                '(%(other)s)')
+
+
+class AggregateNameExists(Conflict):
+    msg_fmt = 'Aggregate %(aggregate_name)s already exists.'
+
+
+class AggregateHostExists(Conflict):
+    msg_fmt = 'Aggregate %(aggregate_id)s already has host %(host)s.'
 
 
 class CellExists(Conflict):

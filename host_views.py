@@ -87,9 +87,13 @@ def uptime(started: datetime.datetime | str | None,
                         rest // 60)
 
 
-def describe_service(conf: Any, row: dict[str, Any]) -> dict[str, Any]:
-    """A service row as the API shows it, judged by its own cell."""
-    zone = (conf.default_availability_zone
+def describe_service(conf: Any, row: dict[str, Any],
+                     zones: dict[str, str] | None = None) -> dict[str, Any]:
+    """A service row as the API shows it, judged by its own cell;
+    ``zones``: the zone of each compute host (see
+    :func:`nova.aggregates.host_zones`), default
+    ``default_availability_zone``."""
+    zone = ((zones or {}).get(row['host'], conf.default_availability_zone)
             if row['binary'] == COMPUTE_BINARY
             else conf.internal_service_availability_zone)
     return {

@@ -29,6 +29,7 @@ FLOATING_IPS = 'os_compute_api:os-floating-ips'
 FIXED_IPS = 'os_compute_api:os-fixed-ips:%s'
 HOSTS = 'os_compute_api:os-hosts:%s'
 FLAVOR_ACCESS_ACTION = 'os_compute_api:os-flavor-access:%s'
+AGGREGATES = 'os_compute_api:os-aggregates:%s'
 
 _ADMIN = 'rule:admin_api'
 _OWNER = 'rule:admin_or_owner'
@@ -162,7 +163,30 @@ def _host_rules() -> list[oslo_policy.DocumentedRuleDefault]:
     ]
 
 
+def _aggregate_rules() -> list[oslo_policy.DocumentedRuleDefault]:
+    path = '/os-aggregates/{aggregate_id}'
+    action = path + '/action (%s)'
+    return [
+        _rule(AGGREGATES % 'index', _ADMIN, 'List the host aggregates of '
+              'every cell.', ('GET', '/os-aggregates')),
+        _rule(AGGREGATES % 'create', _ADMIN, 'Create a host aggregate.',
+              ('POST', '/os-aggregates')),
+        _rule(AGGREGATES % 'show', _ADMIN, 'Show a host aggregate.',
+              ('GET', path)),
+        _rule(AGGREGATES % 'update', _ADMIN, 'Rename a host aggregate or '
+              'change its availability zone.', ('PUT', path)),
+        _rule(AGGREGATES % 'delete', _ADMIN, 'Delete a host aggregate.',
+              ('DELETE', path)),
+        _rule(AGGREGATES % 'add_host', _ADMIN, 'Add a host to a host '
+              'aggregate.', ('POST', action % 'add_host')),
+        _rule(AGGREGATES % 'remove_host', _ADMIN, 'Remove a host from a '
+              'host aggregate.', ('POST', action % 'remove_host')),
+        _rule(AGGREGATES % 'set_metadata', _ADMIN, 'Set the metadata of a '
+              'host aggregate.', ('POST', action % 'set_metadata')),
+    ]
+
+
 def list_rules() -> list[oslo_policy.RuleDefault]:
     return [*_server_action_rules(), *_server_resource_rules(),
             *_catalog_rules(), *_usage_rules(), *_network_rules(),
-            *_host_rules()]
+            *_host_rules(), *_aggregate_rules()]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from nova.api import aggregates
 from nova.api import availability_zones
 from nova.api import cells
 from nova.api import deps as api_deps
@@ -41,6 +42,12 @@ ROUTES: tuple[tuple[str, str, str, str], ...] = (
     ('/os-availability-zone', 'GET', 'os-availability-zone', 'index'),
     ('/os-availability-zone/detail', 'GET', 'os-availability-zone',
      'detail'),
+    ('/os-aggregates', 'GET', 'os-aggregates', 'index'),
+    ('/os-aggregates', 'POST', 'os-aggregates', 'create'),
+    ('/os-aggregates/{id}/action', 'POST', 'os-aggregates', 'action'),
+    ('/os-aggregates/{id}', 'GET', 'os-aggregates', 'show'),
+    ('/os-aggregates/{id}', 'PUT', 'os-aggregates', 'update'),
+    ('/os-aggregates/{id}', 'DELETE', 'os-aggregates', 'delete'),
     ('/limits', 'GET', 'limits', 'index'),
     ('/os-quota-sets/{id}', 'GET', 'os-quota-sets', 'show'),
     ('/os-quota-sets/{id}', 'PUT', 'os-quota-sets', 'update'),
@@ -60,6 +67,7 @@ def controllers(deps: api_deps.ApiDeps) -> dict[str, Any]:
         'os-hypervisors': hypervisors.HypervisorsController(deps),
         'os-availability-zone':
             availability_zones.AvailabilityZoneController(deps),
+        'os-aggregates': aggregates.AggregatesController(deps),
         'limits': limits.LimitsController(deps),
         'os-quota-sets': quota_sets.QuotaSetsController(deps),
         'os-quota-class-sets': quota_classes.QuotaClassSetsController(deps),

@@ -192,8 +192,7 @@ _HISTORY: tuple[Microversion, ...] = (
                  routes_removed=('image_metadata',)),
     Microversion('2.40', ABSENT, 'No change here: concerns '
                  'os-simple-tenant-usage paging, not on this branch.'),
-    Microversion('2.41', ABSENT, 'No change here: concerns aggregates, '
-                 'which this project lacks.'),
+    Microversion('2.41', HERE, 'Aggregates: ``uuid`` in every view.'),
     Microversion('2.42', HERE, 'Create: ``tag`` on networks again.'),
     Microversion('2.43', HERE, '``os-hosts`` answers 404 (where present).',
                  routes_removed=('os-hosts',)),

@@ -172,3 +172,15 @@ def compressed_ipv6(value: str | None) -> str | None:
     if not value:
         return value
     return str(ipaddress.IPv6Address(value))
+
+
+def action_name(body: Any, known: Any) -> str:
+    """The one action a ``POST .../action`` body names, which must be
+    one of ``known``; a 400 otherwise, as Nova answers."""
+    if not isinstance(body, dict) or len(body) != 1:
+        raise errors.BadRequest(
+            reason='Malformed message body: one action expected')
+    name = next(iter(body))
+    if name not in known:
+        raise errors.BadRequest(reason=f'There is no such action: {name}')
+    return str(name)

@@ -40,6 +40,8 @@ EXTENSIONS: tuple[tuple[str, str, str], ...] = (
     ('os-access-ips', 'AccessIPs', 'Access IPs support.'),
     ('os-admin-actions', 'AdminActions', 'Enable admin-only server '
      'actions.'),
+    ('os-aggregates', 'Aggregates', 'Admin-only aggregate '
+     'administration.'),
     ('os-availability-zone', 'AvailabilityZone', '1. Add availability_zone '
      'to the Create Server API. 2. Add availability zones describing.'),
     ('os-cell-capacities', 'CellCapacities', 'Adding functionality to get '

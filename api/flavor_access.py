@@ -12,6 +12,7 @@ from typing import Any
 
 from nova import exception
 from nova.api import admin_policies as rules
+from nova.api import common
 from nova.api import deps as api_deps
 from nova.api import errors
 from nova.api import policy
@@ -51,12 +52,7 @@ class FlavorAccessController:
                ) -> wsgi.Result:
         """``{"addTenantAccess": {"tenant": ...}}`` or
         ``{"removeTenantAccess": {"tenant": ...}}``: 200 with the list."""
-        if not isinstance(body, dict) or len(body) != 1:
-            raise errors.BadRequest(
-                reason='Malformed message body: one action expected')
-        name = next(iter(body))
-        if name not in _ACTIONS:
-            raise errors.BadRequest(reason=f'There is no such action: {name}')
+        name = common.action_name(body, _ACTIONS)
         schema, rule, method = _ACTIONS[name]
         validation.validate_body(schema, body)
         context = req.context

@@ -94,13 +94,9 @@ class NetworksController(_Proxy):
     def action(self, req: wsgi.ApiRequest, id: str, body: Any
                ) -> wsgi.Result:
         """``disassociate`` and the other network actions."""
-        if not isinstance(body, dict) or len(body) != 1:
-            raise errors.BadRequest(
-                reason='Malformed message body: one action expected')
-        name = next(iter(body))
-        if name not in ('disassociate', 'associate_host',
-                        'disassociate_host', 'disassociate_project'):
-            raise errors.BadRequest(reason=f'There is no such action: {name}')
+        common.action_name(body, ('disassociate', 'associate_host',
+                                  'disassociate_host',
+                                  'disassociate_project'))
         raise self._refused(req, 'associate', 'Associating networks')
 
 

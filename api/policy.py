@@ -65,6 +65,9 @@ _API_RULES = [
     _server_rule('show:host_status', 'rule:admin_api', 'GET',
                  '/servers/{id}',
                  'Show the status of a server\'s host (2.16).'),
+    _server_rule('create:forced_host', 'rule:admin_api', 'POST',
+                 '/servers', 'Name the host of a new server '
+                 '(availability_zone ZONE:HOST).'),
     _server_rule('create:requested_destination', 'rule:admin_api', 'POST',
                  '/servers', 'Name the host of a new server (2.74).'),
     oslo_policy.DocumentedRuleDefault(

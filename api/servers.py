@@ -329,6 +329,11 @@ class ServersController:
         _check_networks(server.get('networks'))
         security_groups = _security_group_names(
             server.get('security_groups'))
+        zone, forced_host = _zone_and_host(server.get('availability_zone'))
+        if forced_host:
+            policy.authorize(self.enforcer, context,
+                             policy.SERVERS % 'create:forced_host',
+                             target={'project_id': context.project_id})
         ignored = sorted(set(server) & _ACCEPTED_NOT_HONOURED)
         if ignored:
             LOG.debug('Create request: %s accepted but not used',
@@ -340,7 +345,7 @@ class ServersController:
                 key_name=server.get('key_name'),
                 metadata=server.get('metadata') or {},
                 user_data=server.get('user_data'),
-                availability_zone=server.get('availability_zone'),
+                availability_zone=zone, forced_host=forced_host,
                 scheduler_hints=hints,
                 access_ip_v4=server.get('accessIPv4'),
                 access_ip_v6=common.compressed_ipv6(
@@ -383,6 +388,19 @@ class ServersController:
         if flavor is None or flavor.disabled:
             raise errors.BadRequest(reason='Invalid flavorRef provided.')
         return flavor
+
+
+def _zone_and_host(value: str | None) -> tuple[str | None, str | None]:
+    """``ZONE`` or an administrator's ``ZONE:HOST`` (the host as
+    ``cell_path@host`` or a plain name); a node cannot be named here."""
+    if not value or ':' not in value:
+        return value, None
+    zone, _, host = value.partition(':')
+    if ':' in host:
+        raise errors.BadRequest(
+            reason='Unable to parse availability_zone: a node cannot be '
+                   'named here, only ZONE:HOST')
+    return zone or None, host or None
 
 
 def show_extra_specs(enforcer: Any, req: wsgi.ApiRequest) -> bool:

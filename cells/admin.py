@@ -109,7 +109,7 @@ class CellsAdmin:
     """
 
     # The version of nova.cells.rpcapi.CellsAPI, as the manager's.
-    target = oslo_messaging.Target(version='1.5')
+    target = oslo_messaging.Target(version='1.9')
 
     def __init__(self, conf: cfg.ConfigOpts, db: db_api.Database,
                  state: cells_state.CellStateManager,
@@ -280,6 +280,28 @@ class CellsAdmin:
             raise exception.ComputeHostNotFound(host=compute_id)
         return self._call_cell(ctxt, cell_path, 'compute_node_get',
                                {'compute_id': int(item)})
+
+    # -- aggregates and zones -------------------------------------------
+
+    @_expected
+    def aggregate_call(self, ctxt: RequestContext, cell_path: str,
+                       operation: str, args: dict[str, Any]) -> Any:
+        """One aggregate operation in the cell at ``cell_path``."""
+        return self._call_cell(ctxt, cell_path, 'aggregate_call',
+                               {'operation': operation, 'args': args})
+
+    def get_zones(self, ctxt: RequestContext) -> dict[str, list[str]]:
+        """Each zone the cells below (and this cell) reported, with its
+        enabled compute hosts, ``cell_path@host``, sorted."""
+        cells = self.state.get_our_capacities().get('cells') or {}
+        zones: dict[str, set[str]] = {}
+        for name, caps in cells.items():
+            path = caps.get('path') or name
+            for zone, info in (caps.get('zones') or {}).items():
+                zones.setdefault(zone, set()).update(
+                    cell_paths.cell_with_item(path, host)
+                    for host in info.get('hosts') or [])
+        return {zone: sorted(hosts) for zone, hosts in zones.items()}
 
     # -- the tree -------------------------------------------------------
 

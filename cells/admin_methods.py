@@ -13,12 +13,18 @@ from typing import Any
 from oslo_config import cfg
 from oslo_log import log as logging
 
+from nova import aggregates
+from nova import exception
 from nova import host_views
 from nova.cells import admin
 from nova.cells.messaging import Message
 from nova.db.api import Database
 
 LOG = logging.getLogger(__name__)
+
+# What a parent may do with the aggregates of this cell.
+AGGREGATE_OPERATIONS = frozenset(['get', 'create', 'update', 'delete',
+                               'add_host', 'remove_host', 'set_metadata'])
 
 
 class AdminTargetedMethods:
@@ -30,6 +36,8 @@ class AdminTargetedMethods:
         self.conf = conf
         self.db = db
         self._on_compute_change = on_compute_change
+        self.aggregates = aggregates.CellAggregates(conf, db,
+                                                    on_compute_change)
 
     def service_update(self, message: Message, host_name: str, binary: str,
                        params_to_update: dict[str, Any]) -> dict[str, Any]:
@@ -50,12 +58,25 @@ class AdminTargetedMethods:
                  'disabled' if row['disabled'] else 'enabled')
         if binary == host_views.COMPUTE_BINARY:
             self._on_compute_change()
-        return host_views.describe_service(self.conf, row)
+        return host_views.describe_service(
+            self.conf, row, aggregates.host_zones(self.conf, self.db, ctxt))
 
     def compute_node_get(self, message: Message,
                          compute_id: int) -> dict[str, Any]:
         return host_views.describe_compute_node_by_id(
             self.conf, self.db, message.ctxt, str(compute_id))
+
+    def aggregate_call(self, message: Message, operation: str,
+                       args: dict[str, Any]) -> Any:
+        """One operation on this cell's aggregates (see
+        :class:`nova.aggregates.CellAggregates`); the zones we report
+        change with them."""
+        if operation not in AGGREGATE_OPERATIONS or not isinstance(args,
+                                                                   dict):
+            raise exception.CellMessageInvalid(
+                reason='aggregate operation %r is not allowed'
+                       % (operation,))
+        return getattr(self.aggregates, operation)(message.ctxt, **args)
 
 
 class AdminBroadcastMethods:

@@ -63,7 +63,7 @@ class CellsManager(service.Manager):
     its database's registry).
     """
 
-    target = oslo_messaging.Target(version='1.5')
+    target = oslo_messaging.Target(version='1.9')
 
     def __init__(self, conf: cfg.ConfigOpts, host: str, db: Database,
                  transport: oslo_messaging.Transport,
@@ -448,4 +448,11 @@ class CellsManager(service.Manager):
     def network_get_all(self, ctxt: RequestContext) -> dict[str, Any]:
         gathered = self._gather(ctxt, 'network_get_all', {}, remember=False)
         gathered['networks'] = gathered.pop('items')
+        return gathered
+
+    def aggregate_get_all(self, ctxt: RequestContext) -> dict[str, Any]:
+        """Aggregates of every cell, as :meth:`migration_get_all`."""
+        gathered = self._gather(ctxt, 'aggregate_get_all', {},
+                                remember=False)
+        gathered['aggregates'] = gathered.pop('items')
         return gathered

@@ -18,6 +18,7 @@ from oslo_config import cfg
 from oslo_log import log as logging
 from oslo_utils import timeutils
 
+from nova import aggregates
 from nova import cell_paths
 from nova import context as nova_context
 from nova import exception
@@ -433,8 +434,9 @@ class BroadcastMethods(_Handlers):
                         filters: dict[str, Any] | None = None
                         ) -> list[dict[str, Any]]:
         binary = (filters or {}).get('binary')
-        return [host_views.describe_service(self.conf, row) for row in
-                self.db.service_get_all(message.ctxt, binary=binary)]
+        zones = aggregates.host_zones(self.conf, self.db, message.ctxt)
+        return [host_views.describe_service(self.conf, row, zones) for row
+                in self.db.service_get_all(message.ctxt, binary=binary)]
 
     def compute_node_get_all(self, message: Message) -> list[dict[str, Any]]:
         return host_views.describe_compute_nodes(
@@ -445,6 +447,10 @@ class BroadcastMethods(_Handlers):
                           ) -> list[dict[str, Any]]:
         return [host_views.describe_migration(row) for row in
                 self.db.migration_get_all(message.ctxt, filters or {})]
+
+    def aggregate_get_all(self, message: Message) -> list[dict[str, Any]]:
+        return aggregates.CellAggregates(self.conf, self.db).get_all(
+            message.ctxt)
 
     def network_get_all(self, message: Message) -> list[dict[str, Any]]:
         return [host_views.describe_network(row) for row in

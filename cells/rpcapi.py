@@ -25,6 +25,10 @@ API version history:
   nova-network networks of the whole tree.
 * 1.5 - run_compute_api_method may run soft_delete and
   restore_soft_deleted (``reclaim_instance_interval``).
+* 1.9 - Host aggregates and availability zones: aggregate_get_all (the
+  aggregates of the whole tree), aggregate_call (one aggregate
+  operation in the cell holding it), get_zones (the zones the cells
+  below report, with their hosts).
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ _METHOD_VERSIONS = {'soft_delete': '1.5', 'restore_soft_deleted': '1.5'}
 
 
 class CellsAPI:
-    VERSION = '1.5'
+    VERSION = '1.9'
 
     def __init__(self, conf: Any, transport: oslo_messaging.Transport
                  ) -> None:
@@ -293,3 +297,26 @@ class CellsAPI:
         """Every cell from here down; see ``CellsManager.get_cell_tree``."""
         return self._call(ctxt, 'get_cell_tree',
                           timeout=timeout or self._gather_timeout)
+
+    # -- 1.9: host aggregates and zones ---------------------------------
+
+    def aggregate_get_all(self, ctxt: RequestContext) -> dict[str, Any]:
+        """The aggregates of every cell: ``{'aggregates': [...],
+        'missing': [...]}``; each aggregate has its ``cell_path``."""
+        return self.client.prepare(
+            version='1.9', timeout=self._gather_timeout).call(
+            ctxt, 'aggregate_get_all')
+
+    def aggregate_call(self, ctxt: RequestContext, cell_path: str,
+                       operation: str, args: dict[str, Any]) -> Any:
+        """Run one aggregate operation (``create``, ``get``, ``update``,
+        ``delete``, ``add_host``, ``remove_host``, ``set_metadata``) in
+        the cell at ``cell_path``, where the aggregate lives."""
+        return self.client.prepare(version='1.9').call(
+            ctxt, 'aggregate_call', cell_path=cell_path,
+            operation=operation, args=args)
+
+    def get_zones(self, ctxt: RequestContext) -> dict[str, list[str]]:
+        """The availability zones the cells below reported, each with
+        its enabled compute hosts (``cell_path@host``)."""
+        return self.client.prepare(version='1.9').call(ctxt, 'get_zones')

@@ -17,6 +17,8 @@ from typing import Any
 
 from oslo_log import log as logging
 
+from nova import aggregates
+from nova import cell_paths
 from nova import context as nova_context
 from nova import exception
 from nova import servicegroup
@@ -189,28 +191,48 @@ class CellStateManager:
                 merged.setdefault(key, set()).update(values)
         return {k: sorted(v) for k, v in merged.items()}
 
-    def compute_own_capacities(self) -> dict[str, Any]:
-        """Free RAM and disk of this cell's enabled, up compute nodes."""
-        ctxt = nova_context.get_admin_context()
-        services = {s['host']: s for s in self.db.service_get_all(
-            ctxt, binary='nova-compute')}
-        ram, disk = [], []
-        for node in self.db.compute_node_get_all(ctxt):
-            service = services.get(node['host'])
-            if (service is None or service['disabled']
-                    or not servicegroup.service_is_up(
-                        service, self.conf.service_down_time)):
-                continue
-            ram.append(max(0, node['memory_mb'] - node['memory_mb_used']))
-            disk.append(max(0, (node['local_gb'] - node['local_gb_used'])
-                            * 1024))
+    def _free(self, ram: list[int], disk: list[int]) -> dict[str, Any]:
         reserve = self.conf.cells.reserve_percent
-        caps = {
+        return {
             'ram_free': {'total_mb': sum(ram), 'units_by_mb': units_by_mb(
                 ram, UNIT_SIZES_MB, reserve)},
             'disk_free': {'total_mb': sum(disk), 'units_by_mb': units_by_mb(
                 disk, UNIT_SIZES_DISK_MB, reserve)},
         }
+
+    def compute_own_capacities(self) -> dict[str, Any]:
+        """Free RAM and disk of this cell's enabled, up compute nodes,
+        in all and in each availability zone (``zones``: the zone's
+        enabled ``hosts`` and its free RAM and disk)."""
+        ctxt = nova_context.get_admin_context()
+        services = {s['host']: s for s in self.db.service_get_all(
+            ctxt, binary='nova-compute')}
+        nodes = self.db.compute_node_get_all(ctxt)
+        host_zones = aggregates.host_zones(self.conf, self.db, ctxt, nodes)
+        ram: list[int] = []
+        disk: list[int] = []
+        by_zone: dict[str, tuple[set[str], list[int], list[int]]] = {}
+        for node in nodes:
+            service = services.get(node['host'])
+            if service is None or service['disabled']:
+                continue
+            zone = by_zone.setdefault(host_zones[node['host']],
+                                      (set(), [], []))
+            zone[0].add(node['host'])
+            if not servicegroup.service_is_up(service,
+                                              self.conf.service_down_time):
+                continue
+            free_ram = max(0, node['memory_mb'] - node['memory_mb_used'])
+            free_disk = max(0, (node['local_gb'] - node['local_gb_used'])
+                            * 1024)
+            for values, free in ((ram, free_ram), (disk, free_disk),
+                                 (zone[1], free_ram), (zone[2], free_disk)):
+                values.append(free)
+        caps = self._free(ram, disk)
+        caps['zones'] = {name: dict(self._free(zone_ram, zone_disk),
+                                    hosts=sorted(hosts))
+                         for name, (hosts, zone_ram, zone_disk)
+                         in by_zone.items()}
         self.my_cell_state.capacities = caps
         self._own_capacities_at = self.clock()
         return caps
@@ -236,8 +258,8 @@ class CellStateManager:
         children known to be mute, counted as they last reported.
         """
         by_cell: dict[str, dict[str, Any]] = {
-            self.my_cell_state.name: json.loads(json.dumps(
-                self.compute_own_capacities()))}
+            self.my_cell_state.name: dict(json.loads(json.dumps(
+                self.compute_own_capacities())), path=self.my_cell_state.name)}
         mute = []
         for cell in self.get_child_cells():
             if self.is_known_mute(cell):
@@ -246,8 +268,13 @@ class CellStateManager:
             reported = cell.capacities or {}
             below = reported.get('cells') or {cell.name: reported}
             for name, caps in below.items():
-                by_cell.setdefault(name, {k: caps[k] for k in
-                                          CAPACITY_KINDS if k in caps})
+                if name in by_cell:
+                    continue
+                by_cell[name] = {k: caps[k] for k in (*CAPACITY_KINDS,
+                                                      'zones') if k in caps}
+                # Its path from here, by the first way we heard of it.
+                by_cell[name]['path'] = cell_paths.path_join(
+                    self.my_cell_state.name, caps.get('path', name))
         total: dict[str, Any] = {kind: {'total_mb': 0, 'units_by_mb': {}}
                                  for kind in CAPACITY_KINDS}
         for caps in by_cell.values():

@@ -33,6 +33,7 @@ from nova import instance_changes
 from nova import notifications
 from nova import objects
 from nova import ownership
+from nova.compute import aggregate_api
 from nova.compute import api_actions
 from nova.compute import api_admin
 from nova.compute import api_global
@@ -107,6 +108,8 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
         # Operator views of services, hypervisors and zones; the API cell
         # replaces it with one that asks the whole tree.
         self.host_api: host_api.Hosts = host_api.HostAPI(conf, db)
+        # Host aggregates: this cell's (the API cell asks the tree).
+        self.aggregate_api: Any = aggregate_api.AggregateAPI(conf, db)
         # os-cells: only an API cell of a cells deployment has one.
         self.cells_admin: Any = None
 
@@ -213,7 +216,8 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
                auto_disk_config: bool | None = None,
                security_groups: list[str] | None = None,
                description: str | None = None,
-               tags: list[str] | None = None
+               tags: list[str] | None = None,
+               forced_host: str | None = None
                ) -> tuple[list[objects.Instance], str]:
         """Record the instances, then have them scheduled and built.
 
@@ -223,8 +227,10 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
         Raises FlavorNotFound (disabled flavor), ImageNotFound,
         ImageNotActive, FlavorMemoryTooSmall, FlavorDiskTooSmall,
         AutoDiskConfigDisabledByImage, KeypairNotFound,
-        SecurityGroupNotFoundForProject, InvalidInput or
-        MetadataLimitExceeded, before anything is written.
+        SecurityGroupNotFoundForProject, InvalidInput,
+        MetadataLimitExceeded, AvailabilityZoneNotAvailable (no host in
+        ``availability_zone``) or ComputeHostNotFound (``forced_host``,
+        an administrator's ``zone:host``), before anything is written.
         """
         if flavor.disabled:
             raise exception.FlavorNotFound(flavor_id=flavor.flavorid)
@@ -235,6 +241,7 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
         self.quotas.check_metadata(context, context.project_id,
                                    len(metadata or {}))
         self._check_security_groups(context, security_groups or [])
+        placement = self._placement(context, availability_zone, forced_host)
         image = self._bootable_image(context, image_href, flavor)
         auto_disk_config = images.auto_disk_config(image, auto_disk_config)
         key_data = (self.db.key_pair_get(context, context.user_id,
@@ -269,7 +276,7 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
             'availability_zone': availability_zone,
         }
         filter_properties = {'scheduler_hints': scheduler_hints or {},
-                             'instance_type': flavor}
+                             'instance_type': flavor, **placement}
         self._schedule(context, instances, request_spec, filter_properties)
         return instances, reservation_id
 
@@ -289,6 +296,24 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
                 'image': image, 'request_spec': request_spec,
                 'filter_properties': {'scheduler_hints': {},
                                       'instance_type': flavor}}
+
+    def _placement(self, context: RequestContext, zone: str | None,
+                   forced_host: str | None) -> dict[str, Any]:
+        """Check the zone and host a build asks for; the filter
+        properties that take the build there (``force_hosts``)."""
+        if forced_host:
+            hosts = {s['host'] for s in self.host_api.service_get_all(
+                context.elevated(), binary='nova-compute')}
+            if forced_host not in hosts:
+                raise exception.ComputeHostNotFound(host=forced_host)
+            return {'force_hosts': [forced_host]}
+        if zone:
+            services = self.host_api.service_get_all(
+                context.elevated(), binary='nova-compute')
+            if zone not in {s['availability_zone'] for s in services
+                            if not s['disabled']}:
+                raise exception.AvailabilityZoneNotAvailable()
+        return {}
 
     @staticmethod
     def _check_security_groups(context: RequestContext, names: list[str]

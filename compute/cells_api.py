@@ -17,11 +17,13 @@ from typing import Any
 
 from oslo_log import log as logging
 
+from nova import cell_paths
 from nova import exception
 from nova import instance_changes
 from nova import notifications
 from nova import objects
 from nova.cells import rpcapi as cells_rpcapi
+from nova.compute import aggregate_api
 from nova.compute import api as compute_api
 from nova.compute import cells_admin
 from nova.compute import host_api
@@ -45,6 +47,40 @@ class ComputeCellsAPI(compute_api.API):
         self.host_api = host_api.CellsHostAPI(conf, self.cells_rpcapi)
         self.cells_admin = cells_admin.CellsAdminAPI(conf,
                                                      self.cells_rpcapi)
+        self.aggregate_api = aggregate_api.CellsAggregateAPI(
+            conf, self.cells_rpcapi, self.host_api)
+
+    def _placement(self, context: RequestContext, zone: str | None,
+                   forced_host: str | None) -> dict[str, Any]:
+        """Check the zone and host against what the cells report
+        (:meth:`nova.cells.rpcapi.CellsAPI.get_zones`); a named host
+        (``cell_path@host``, or a name one cell has) also names its cell
+        (``force_cell``) for the cell scheduler.  A build that names
+        neither costs no call."""
+        if not zone and not forced_host:
+            return {}
+        zones = self.cells_rpcapi.get_zones(context.elevated())
+        if forced_host:
+            hosts = {h for named in zones.values() for h in named}
+            path, bare = cell_paths.split_cell_and_item(forced_host)
+            if bare is None:
+                bare = forced_host
+                paths = sorted({cell_paths.split_cell_and_item(h)[0]
+                                for h in hosts
+                                if cell_paths.split_cell_and_item(h)[1]
+                                == forced_host})
+                if len(paths) > 1:
+                    raise exception.InvalidInput(
+                        reason='host %s is in cells %s: name it as '
+                               'cell_path@host' % (forced_host,
+                                                   ', '.join(paths)))
+                path = paths[0] if paths else ''
+            if cell_paths.cell_with_item(path, bare) not in hosts:
+                raise exception.ComputeHostNotFound(host=forced_host)
+            return {'force_hosts': [bare], 'force_cell': path}
+        if zone and zone not in zones:
+            raise exception.AvailabilityZoneNotAvailable()
+        return {}
 
     def _schedule(self, context: RequestContext,
                   instances: list[objects.Instance],

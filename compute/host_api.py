@@ -21,6 +21,7 @@ from typing import Protocol
 
 from oslo_log import log as logging
 
+from nova import aggregates
 from nova import cell_paths
 from nova import exception
 from nova import host_views
@@ -64,8 +65,9 @@ class HostAPI:
 
     def service_get_all(self, ctxt: RequestContext, binary: str | None = None,
                         host: str | None = None) -> list[dict[str, Any]]:
-        services = [host_views.describe_service(self.conf, row) for row in
-                    self.db.service_get_all(ctxt, binary=binary)]
+        zones = aggregates.host_zones(self.conf, self.db, ctxt)
+        services = [host_views.describe_service(self.conf, row, zones)
+                    for row in self.db.service_get_all(ctxt, binary=binary)]
         return [s for s in services if host is None or s['host'] == host]
 
     def service_update(self, ctxt: RequestContext, host: str, binary: str,
@@ -73,7 +75,8 @@ class HostAPI:
         """Enable or disable a service; raises HostBinaryNotFound."""
         row = self.db.service_get_by_host_and_binary(ctxt, host, binary)
         row = self.db.service_update(ctxt, row['id'], values)
-        return host_views.describe_service(self.conf, row)
+        return host_views.describe_service(
+            self.conf, row, aggregates.host_zones(self.conf, self.db, ctxt))
 
     def compute_node_get_all(self, ctxt: RequestContext
                              ) -> list[dict[str, Any]]:

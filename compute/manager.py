@@ -23,6 +23,7 @@ from oslo_log import log as logging
 import oslo_messaging
 from oslo_utils import timeutils
 
+from nova import aggregates
 from nova import context as nova_context
 from nova import exception
 from nova import instance_changes
@@ -291,7 +292,9 @@ class ComputeManager(service.Manager):
             instance = instance_changes.instance_update(
                 self.db, context, instance, host=self.host, node=node,
                 availability_zone=(instance.availability_zone
-                                   or self.tracker.availability_zone),
+                                   or aggregates.host_zone(
+                                       self.conf, self.db, context,
+                                       self.host)),
                 task_state=task_states.NETWORKING,
                 expected_vm_state=vm_states.BUILDING,
                 expected_task_state=[task_states.SCHEDULING, None])

@@ -27,6 +27,7 @@ from nova import exception
 from nova import urls
 from nova.context import RequestContext
 from nova.db import _actions
+from nova.db import _aggregates
 from nova.db import _bw
 from nova.db import _cells
 from nova.db import _compute
@@ -120,7 +121,8 @@ class Database(_instances.InstanceQueries, _actions.ActionQueries,
                _migrations.MigrationQueries, _compute.ComputeQueries,
                _bw.BandwidthQueries, _flavors.FlavorQueries,
                _images.ImageQueries, _cells.CellQueries,
-               _network.NetworkQueries, _quotas.QuotaQueries):
+               _network.NetworkQueries, _quotas.QuotaQueries,
+               _aggregates.AggregateQueries):
     """Query API over one cell's database.
 
     Listeners added with :meth:`add_listener` are called as

@@ -553,3 +553,52 @@ class Tag(Base):
 
     resource_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tag: Mapped[str] = mapped_column(String(80), primary_key=True)
+
+
+class Aggregate(TimestampMixin, Base):
+    """A host aggregate of this cell: its hosts (compute services of the
+    cell) and its metadata, ``availability_zone`` naming their zone.
+
+    Rows are deleted for good, as Nova deletes aggregates.
+    """
+
+    __tablename__ = 'aggregates'
+    __table_args__ = (
+        UniqueConstraint('name', name='uniq_aggregates0name'),
+        UniqueConstraint('uuid', name='uniq_aggregates0uuid'),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True,
+                                    autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), nullable=False)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+
+
+class AggregateHost(Base):
+    __tablename__ = 'aggregate_hosts'
+    __table_args__ = (
+        UniqueConstraint('host', 'aggregate_id',
+                         name='uniq_aggregate_hosts0host0aggregate_id'),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True,
+                                    autoincrement=True)
+    host: Mapped[str] = mapped_column(String(255), nullable=False)
+    aggregate_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey('aggregates.id'), nullable=False)
+
+
+class AggregateMetadata(Base):
+    __tablename__ = 'aggregate_metadata'
+    __table_args__ = (
+        UniqueConstraint('aggregate_id', 'key',
+                         name='uniq_aggregate_metadata0aggregate_id0key'),
+        Index('aggregate_metadata_key_idx', 'key'),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True,
+                                    autoincrement=True)
+    aggregate_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey('aggregates.id'), nullable=False)
+    key: Mapped[str] = mapped_column(String(255), nullable=False)
+    value: Mapped[str] = mapped_column(String(255), nullable=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from nova import aggregates
 from nova.context import RequestContext
 from nova.db.api import Database
 from nova.servicegroup import service_is_up
@@ -30,6 +31,9 @@ class HostState:
     cpu_allocation_ratio: float = 1.0
     availability_zone: str | None = None
     hypervisor_type: str | None = None
+    # Every metadata key of the host's aggregates, with their values.
+    aggregate_metadata: dict[str, set[str]] = dataclasses.field(
+        default_factory=dict)
 
     def consume_from_request(self, flavor: Any) -> None:
         """Account for an instance placed here during this pass."""
@@ -49,8 +53,11 @@ class HostManager:
         services = {s['host']: s for s in
                     self.db.service_get_all(context, binary='nova-compute')}
         ratios = self.conf.filter_scheduler
+        metadata = self.db.aggregate_host_metadata(context)
+        nodes = self.db.compute_node_get_all(context)
+        zones = aggregates.host_zones(self.conf, self.db, context, nodes)
         states = []
-        for node in self.db.compute_node_get_all(context):
+        for node in nodes:
             service = services.get(node['host'])
             states.append(HostState(
                 host=node['host'], nodename=node['hypervisor_hostname'],
@@ -67,7 +74,7 @@ class HostManager:
                 ram_allocation_ratio=ratios.ram_allocation_ratio,
                 disk_allocation_ratio=ratios.disk_allocation_ratio,
                 cpu_allocation_ratio=ratios.cpu_allocation_ratio,
-                availability_zone=(node.get('availability_zone')
-                                   or self.conf.default_availability_zone),
-                hypervisor_type=node.get('hypervisor_type')))
+                availability_zone=zones.get(node['host']),
+                hypervisor_type=node.get('hypervisor_type'),
+                aggregate_metadata=metadata.get(node['host'], {})))
         return states

@@ -28,6 +28,7 @@ from nova.context import RequestContext
 from nova.db.api import Database
 from nova.scheduler import host_manager
 from nova.scheduler import weights
+from nova.scheduler.filters import aggregates
 from nova.scheduler.filters import placement
 from nova.scheduler.filters import resources
 
@@ -41,7 +42,8 @@ DEFAULT_FILTERS = (resources.RetryFilter, placement.IgnoreHostsFilter,
                    resources.ComputeFilter,
                    placement.AvailabilityZoneFilter, resources.RamFilter,
                    resources.DiskFilter, resources.CoreFilter,
-                   placement.ImagePropertiesFilter)
+                   placement.ImagePropertiesFilter,
+                   aggregates.AggregateInstanceExtraSpecsFilter)
 
 
 class SchedulerManager(service.Manager):
@@ -77,10 +79,15 @@ class SchedulerManager(service.Manager):
                        'Last failure: %s'
                        % (max_attempts, retry.get('exc_reason')))
         hosts = self.host_manager.get_host_states(context)
+        forced = spec.get('force_hosts') or []
+        if forced:
+            # An administrator named the host (``zone:host``): no filter
+            # applies, as in Nova.
+            hosts = [h for h in hosts if h.host in forced]
         chosen = []
         for _ in range(num_instances):
             candidates = hosts
-            for host_filter in self.filters:
+            for host_filter in ([] if forced else self.filters):
                 candidates = host_filter.filter_all(candidates, spec)
             if not candidates:
                 reason = 'There are not enough hosts available.'

@@ -8,7 +8,6 @@ from typing import Any
 
 from oslo_log import log as logging
 
-from nova import cell_paths
 from nova.cells import filters
 from nova.cells import state as cells_state
 
@@ -39,15 +38,8 @@ class TargetCellFilter(filters.BaseCellFilter):
         target = _admin_hint(filter_properties, 'target_cell')
         if target is None:
             return cells
-        our_path = filter_properties['our_path']
-        if target == our_path:
-            return [c for c in cells if c.is_me]
-        prefix = our_path + cell_paths.PATH_CELL_SEP
-        if not str(target).startswith(prefix):
-            LOG.warning('target_cell %s is not below %s', target, our_path)
-            return []
-        child = str(target)[len(prefix):].split(cell_paths.PATH_CELL_SEP)[0]
-        return [c for c in cells if not c.is_me and c.name == child]
+        return filters.cells_towards(cells, str(target),
+                                     filter_properties['our_path'])
 
 
 class DifferentCellFilter(filters.BaseCellFilter):

@@ -148,6 +148,15 @@ ROUTES = [
           {'host': 'api!cell1@host1', 'binary': 'nova-compute'},
           required=('host', 'binary'),
           bad_values={'host': ['', 'a b', 'a/b'], 'binary': ['']}),
+    # (A null zone is valid, as in Nova: only the name is replaced by
+    # any non-string.)
+    Route('POST', '/os-aggregates', 'aggregate',
+          {'name': 'agg1'}, required=('name',),
+          bad_values={'name': ['', ' a', 'a' * 256],
+                      'availability_zone': ['', 'a' * 256, 7]}),
+    Route('POST', '/os-aggregates/api!cell1@1/action', 'add_host',
+          {'host': 'api!cell1@host1'}, required=('host',),
+          bad_values={'host': ['', 'a b', 'a/b']}),
     Route('POST', '/flavors', 'flavor',
           {'name': 'f1', 'ram': 512, 'vcpus': 1, 'disk': 1},
           required=('name', 'ram', 'vcpus', 'disk'),

@@ -5,6 +5,7 @@ host (``allow_resize_to_same_host``) and shelving without offload
 
 import pytest
 
+from nova import exception
 from nova.compute import power_state
 from nova.compute import vm_states
 from nova.tests.functional import server_helpers as helpers
@@ -62,11 +63,14 @@ def test_without_a_zone_an_instance_takes_its_hosts(zoned_tree):
     _delete(zoned_tree, got)
 
 
-def test_an_unknown_zone_fails_the_build(zoned_tree):
-    got = _boot(zoned_tree, availability_zone='nowhere')
-    assert got.vm_state == vm_states.ERROR
-    assert 'No valid host' in got.fault.message
-    _delete(zoned_tree, got)
+def test_an_unknown_zone_is_refused_before_anything_is_written(zoned_tree):
+    api = zoned_tree.compute_api()
+    db = zoned_tree.db('api')
+    before = db.instance_get_all_by_filters(helpers.ADMIN, {})
+    with pytest.raises(exception.AvailabilityZoneNotAvailable):
+        api.create(user(), api.flavor_get(user(), '1'), helpers.IMAGE, 'vm',
+                   availability_zone='nowhere')
+    assert db.instance_get_all_by_filters(helpers.ADMIN, {}) == before
 
 
 def test_image_hypervisor_type_must_match_the_node(zoned_tree):

@@ -4,8 +4,18 @@ import os
 
 import pytest
 
+from nova import conf as nova_conf
 from nova.db import api as db_api
 from nova.db import migration
+
+
+@pytest.fixture
+def conf():
+    """A configuration with every option registered and none set."""
+    config = nova_conf.new_conf()
+    config([], project='nova', default_config_files=[])
+    yield config
+    config.reset()
 
 
 @pytest.fixture

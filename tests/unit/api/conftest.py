@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 import webob
 
-from nova import conf as nova_conf
 from nova.api import policy
 from nova.api import wsgi_app
 from nova.tests.unit.api import fakes
@@ -17,14 +16,6 @@ from nova.tests.unit.api import fakes
 MEMBER = 'alice:proj1'
 OTHER = 'bob:proj2'
 ADMIN = 'admin:admin'
-
-
-@pytest.fixture
-def conf():
-    config = nova_conf.new_conf()
-    config([], project='nova', default_config_files=[])
-    yield config
-    config.reset()
 
 
 @pytest.fixture

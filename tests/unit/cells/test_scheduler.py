@@ -181,6 +181,9 @@ class _ComputeCellDB:
         return [{'host': 'h1', 'memory_mb': self.free_mb,
                  'memory_mb_used': 0, 'local_gb': 100, 'local_gb_used': 0}]
 
+    def aggregate_host_metadata(self, ctxt):
+        return {}
+
 
 def test_a_compute_cell_reads_its_hosts_once_a_while_and_counts_between(
         monkeypatch):
@@ -259,3 +262,104 @@ def test_creating_an_instance_twice_is_refused(db):
     db.instance_destroy(ctxt, values['uuid'])
     with pytest.raises(exception.InstanceExists):
         db.instance_create(ctxt, values)
+
+
+# -- availability zones ----------------------------------------------------
+
+def _zoned(zones, below=None):
+    """Capacities of a child whose own hosts are in ``zones`` (name ->
+    (hosts, free MB per host)); ``below``: its children's, by name."""
+    own = _capacities([f for _, frees in zones.values() for f in frees])
+    own['zones'] = {name: dict(_capacities(frees), hosts=hosts)
+                    for name, (hosts, frees) in zones.items()}
+    return dict(own, cells=dict({'me': own}, **(below or {})))
+
+
+def _zone_props(zone=None, **extra):
+    props = _props()
+    props['request_spec']['availability_zone'] = zone
+    props.update(extra)
+    return props
+
+
+def test_only_cells_with_hosts_in_the_zone_and_room_there_are_chosen():
+    sched, _ = _scheduler({'east': {'free': [65536]},
+                           'west': {'free': [65536]},
+                           'both': {'free': [65536]}})
+    children = sched.state.child_cells
+    children['east'].capacities = _zoned({'east': (['e1'], [65536])})
+    children['west'].capacities = _zoned({'west': (['w1'], [65536])})
+    # "both" has zone east through a cell below it, without room.
+    children['both'].capacities = _zoned(
+        {'west': (['b1'], [65536])},
+        below={'gc': {'zones': {'east': dict(_capacities([1024]),
+                                             hosts=['g1'])}}})
+    for _ in range(5):
+        assert sched.select(_zone_props('east')).name == 'east'
+    assert {sched.select(_zone_props('west')).name
+            for _ in range(20)} == {'west', 'both'}
+    with pytest.raises(exception.NoCellsAvailable):
+        sched.select(_zone_props('nowhere'))
+    children['both'].capacities['cells']['gc']['zones']['east'] = dict(
+        _capacities([65536]), hosts=['g1'])
+    assert {sched.select(_zone_props('east')).name
+            for _ in range(20)} == {'east', 'both'}
+
+
+def test_a_named_host_takes_the_build_to_its_cell():
+    sched, _ = _scheduler({'c1': {'free': [65536]}, 'c2': {'free': [65536]}})
+    children = sched.state.child_cells
+    children['c1'].capacities = _zoned({'nova': (['h1'], [65536])})
+    children['c2'].capacities = _zoned({'az2': (['h2'], [65536])})
+    for _ in range(5):
+        assert sched.select(_zone_props(
+            'nova', force_hosts=['h2'])).name == 'c2'
+        assert sched.select(_zone_props(
+            None, force_hosts=['h1'], force_cell='api!c1')).name == 'c1'
+    with pytest.raises(exception.NoCellsAvailable):
+        sched.select(_zone_props(None, force_hosts=['h9']))
+    with pytest.raises(exception.NoCellsAvailable):
+        sched.select(_zone_props(None, force_hosts=['h1'],
+                                 force_cell='other!c1'))
+
+
+def test_zones_are_reported_with_the_paths_of_their_cells(monkeypatch):
+    from nova import servicegroup
+    monkeypatch.setattr(servicegroup, 'service_is_up',
+                        lambda service, *a: not service['down'])
+    conf = _conf({('cell_type', 'cells'): 'compute',
+                  ('name', 'cells'): 'mid'})
+    state = cells_state.CellStateManager(conf, _ZonedDB(), clock=Clock())
+    child = cells_state.CellState('leaf')
+    child.update_db_info({'transport_url': 'x://leaf'})
+    child.capacities = {'cells': {
+        'leaf': {'path': 'leaf', 'zones': {'az9': {'hosts': ['l1']}}},
+        'deep': {'path': 'leaf!deep', 'zones': {'az9': {'hosts': ['d1']}}}}}
+    state.child_cells['leaf'] = child
+    caps = state.get_our_capacities()
+    cells = caps['cells']
+    assert {name: c['path'] for name, c in cells.items()} == {
+        'mid': 'mid', 'leaf': 'mid!leaf', 'deep': 'mid!leaf!deep'}
+    own = cells['mid']['zones']
+    assert own['az1']['hosts'] == ['h1']
+    assert own['nova']['hosts'] == ['h2', 'h3']
+    # The disabled host is in no zone; the down one counts no room.
+    assert own['nova']['ram_free']['total_mb'] == 4096
+    assert 'h4' not in str(own)
+
+
+class _ZonedDB:
+    """A compute cell: h1 in az1 (an aggregate), h2 and h3 in the default
+    zone (h3 down), h4 disabled."""
+
+    def service_get_all(self, ctxt, binary=None):
+        return [{'host': h, 'disabled': h == 'h4', 'down': h == 'h3'}
+                for h in ('h1', 'h2', 'h3', 'h4')]
+
+    def compute_node_get_all(self, ctxt):
+        return [{'host': h, 'memory_mb': 4096, 'memory_mb_used': 0,
+                 'local_gb': 10, 'local_gb_used': 0}
+                for h in ('h1', 'h2', 'h3', 'h4')]
+
+    def aggregate_host_metadata(self, ctxt):
+        return {'h1': {'availability_zone': {'az1'}}, 'h2': {}}

@@ -6,7 +6,6 @@ import uuid
 
 import pytest
 
-from nova import conf as nova_conf
 from nova import context as nova_context
 from nova import exception
 from nova.compute import quotas
@@ -17,14 +16,6 @@ from nova.tests.unit.compute.quota_race import run_posters
 from nova.tests.unit.compute.quota_race import values_for
 
 PROJECT = 'proj1'
-
-
-@pytest.fixture
-def conf():
-    config = nova_conf.new_conf()
-    config([], project='nova', default_config_files=[])
-    yield config
-    config.reset()
 
 
 @pytest.fixture
