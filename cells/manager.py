@@ -63,7 +63,7 @@ class CellsManager(service.Manager):
     its database's registry).
     """
 
-    target = oslo_messaging.Target(version='1.4')
+    target = oslo_messaging.Target(version='1.8')
 
     def __init__(self, conf: cfg.ConfigOpts, host: str, db: Database,
                  transport: oslo_messaging.Transport,
@@ -311,6 +311,20 @@ class CellsManager(service.Manager):
         self.msg_runner.targeted(
             ctxt, instance.cell_name, 'instance_update_from_api',
             {'instance': instance, 'admin_state_reset': admin_state_reset})
+
+    def security_groups_refresh(self, ctxt: RequestContext,
+                                groups: list[dict[str, Any]],
+                                cell_names: list[str]) -> None:
+        """One targeted message to each cell holding a member."""
+        for cell_name in cell_names:
+            try:
+                self.msg_runner.targeted(
+                    ctxt, cell_name, 'security_groups_refresh',
+                    {'groups': groups}, 'down')
+            except Exception:
+                # The other cells still get theirs.
+                LOG.warning('Cannot send security groups to %s',
+                            cell_name, exc_info=True)
 
     def bw_usage_update_at_top(self, ctxt: RequestContext,
                                bw_usage: dict[str, Any]) -> None:

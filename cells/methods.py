@@ -49,6 +49,7 @@ COMPUTE_API_METHODS = frozenset([
     'snapshot_to_image', 'rescue_with_image', 'unrescue',
     'shelve_to_image', 'unshelve_from_image', 'get_console_output',
     'inject_network_info', 'get_diagnostics', 'set_password',
+    'apply_security_groups',
 ])
 
 
@@ -100,6 +101,9 @@ class CellComputeAPI(Protocol):
 
     def build_request(self, context: RequestContext,
                       instance: objects.Instance) -> dict[str, Any]: ...
+
+    def refresh_security_groups(self, ctxt: RequestContext,
+                                groups: list[dict[str, Any]]) -> int: ...
 
 
 class _Handlers:
@@ -190,6 +194,19 @@ class TargetedMethods(_Handlers):
         result = db.instance_apply_from_api(ctxt, instance.uuid, values,
                                             instance.api_version)
         self.sync_stats['from_api_' + result] += 1
+
+    def security_groups_refresh(self, message: Message,
+                                groups: list[dict[str, Any]]) -> None:
+        """The API cell's new version of groups our servers are in."""
+        if not (isinstance(groups, list)
+                and all(isinstance(g, dict) and 'id' in g for g in groups)):
+            raise exception.CellMessageInvalid(
+                reason='security_groups_refresh: groups must be a list of '
+                       'groups')
+        told = self.compute_api.refresh_security_groups(message.ctxt,
+                                                        groups)
+        LOG.debug('Security groups %s refreshed on %d server(s)',
+                  [g['id'] for g in groups], told)
 
     def ping(self, message: Message, payload: Any = None) -> Any:
         """Answer with what was sent: reachability checks and benchmarks

@@ -23,6 +23,8 @@ API version history:
   :class:`nova.cells.sync.ChangePusher`).
 * 1.4 - migration_get_all, network_get_all: the migrations and the
   nova-network networks of the whole tree.
+* 1.8 - security_groups_refresh: security groups whose rules changed,
+  to the cells holding their servers.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ LOG = logging.getLogger(__name__)
 
 
 class CellsAPI:
-    VERSION = '1.4'
+    VERSION = '1.8'
 
     def __init__(self, conf: Any, transport: oslo_messaging.Transport
                  ) -> None:
@@ -158,6 +160,14 @@ class CellsAPI:
         return self.client.prepare(
             version='1.4', timeout=self._gather_timeout).call(
             ctxt, 'network_get_all')
+
+    def security_groups_refresh(self, ctxt: RequestContext,
+                                groups: list[dict[str, Any]],
+                                cell_names: list[str]) -> None:
+        """Send ``groups`` (with their rules) to each of ``cell_names``
+        (routing paths), whose hosts apply them again."""
+        self._cast(ctxt, 'security_groups_refresh', version='1.8',
+                   groups=groups, cell_names=cell_names)
 
     def instance_update_from_api(self, ctxt: RequestContext,
                                  instance: objects.Instance,

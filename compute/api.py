@@ -35,6 +35,7 @@ from nova import ownership
 from nova.compute import api_actions
 from nova.compute import api_admin
 from nova.compute import api_global
+from nova.compute import api_secgroups
 from nova.compute import checks
 from nova.compute import host_api
 from nova.compute import images
@@ -53,9 +54,6 @@ from nova.scheduler import rpcapi as scheduler_rpcapi
 LOG = logging.getLogger(__name__)
 
 MAX_COUNT = 100
-# The security groups of every project.  Groups of their own are not kept
-# yet (see DESIGN.md, section 7): each project has its default group only.
-DEFAULT_SECURITY_GROUP = api_admin.DEFAULT_SECURITY_GROUP
 
 # Fields ``update_instance`` may change (the API cell owns them).
 UPDATABLE_FIELDS = ('display_name', 'display_description', 'access_ip_v4',
@@ -75,7 +73,7 @@ def _reservation_id() -> str:
 
 
 class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
-          api_admin.AdminActionsMixin):
+          api_admin.AdminActionsMixin, api_secgroups.SecurityGroupsMixin):
     """Compute API of a cell that owns its instances.
 
     ``enforce_locks``: refuse actions on locked instances to non-admins.
@@ -229,7 +227,8 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
                        ' <= max_count <= %d' % MAX_COUNT)
         self.quotas.check_metadata(context, context.project_id,
                                    len(metadata or {}))
-        self._check_security_groups(context, security_groups or [])
+        groups = self._requested_security_groups(context,
+                                                 security_groups or [])
         image = self._bootable_image(context, image_href, flavor)
         auto_disk_config = images.auto_disk_config(image, auto_disk_config)
         key_data = (self.db.key_pair_get(context, context.user_id,
@@ -253,6 +252,9 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
                      self.quotas.create_boot(context, context.project_id,
                                              flavor, min_count, max_count,
                                              values_for)]
+        self.db.security_groups_copy(
+            context, [], {i.uuid: [g['id'] for g in groups]
+                          for i in instances})
         for instance in instances:
             self._record_action(context, instance, instance_actions.CREATE)
         request_spec = {
@@ -261,6 +263,8 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
             'num_instances': len(instances),
             'instance_uuids': [i.uuid for i in instances],
             'availability_zone': availability_zone,
+            # The cell keeps copies of the groups of its servers.
+            'security_groups': groups,
         }
         filter_properties = {'scheduler_hints': scheduler_hints or {},
                              'instance_type': flavor}
@@ -278,20 +282,13 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
         request_spec = {'image': image, 'instance_type': flavor,
                         'num_instances': 1,
                         'instance_uuids': [instance.uuid],
-                        'availability_zone': instance.availability_zone}
+                        'availability_zone': instance.availability_zone,
+                        'security_groups': self.db.instance_security_groups(
+                            context, instance.uuid)}
         return {'instances': [instance], 'instance_type': flavor,
                 'image': image, 'request_spec': request_spec,
                 'filter_properties': {'scheduler_hints': {},
                                       'instance_type': flavor}}
-
-    @staticmethod
-    def _check_security_groups(context: RequestContext, names: list[str]
-                               ) -> None:
-        """Each group named must be one of the project's."""
-        for name in names:
-            if name != DEFAULT_SECURITY_GROUP:
-                raise exception.SecurityGroupNotFoundForProject(
-                    security_group_id=name, project_id=context.project_id)
 
     def _bootable_image(self, context: RequestContext, image_href: str,
                         flavor: objects.Flavor) -> objects.ImageMeta:

@@ -77,7 +77,7 @@ _NOTIFIED_ACTIONS = {
 
 
 class ComputeManager(service.Manager):
-    target = oslo_messaging.Target(version='1.2')
+    target = oslo_messaging.Target(version='1.6')
 
     def __init__(self, conf: Any, host: str, db: Database,
                  transport: oslo_messaging.Transport,
@@ -305,6 +305,7 @@ class ComputeManager(service.Manager):
         self.driver.spawn(context, instance, node, network_info,
                           objects.ImageMeta.from_dict(image) if image
                           else None)
+        self._apply_security_rules(context, instance)
         instance_changes.instance_update(
             self.db, context, instance, vm_state=vm_states.ACTIVE,
             task_state=None, power_state=self.driver.get_power_state(
@@ -473,3 +474,21 @@ class ComputeManager(service.Manager):
     def get_diagnostics(self, context: RequestContext,
                         instance: objects.Instance) -> dict[str, Any]:
         return host_actions.diagnostics(self, context, instance)
+
+    # -- security groups (RPC API 1.6) ----------------------------------
+
+    def refresh_instance_security_rules(self, context: RequestContext,
+                                        instance: objects.Instance) -> None:
+        self._apply_security_rules(context, instance)
+
+    def _apply_security_rules(self, context: RequestContext,
+                              instance: objects.Instance) -> None:
+        """Give the hypervisor the rules of the instance's groups, as
+        this cell's copies of them hold them."""
+        rules = [dict({k: rule[k] for k in
+                       ('protocol', 'from_port', 'to_port', 'cidr',
+                        'group_id')}, security_group=group['name'])
+                 for group in self.db.instance_security_groups(
+                     context, instance.uuid)
+                 for rule in group['rules']]
+        self.driver.refresh_instance_security_rules(instance, rules)

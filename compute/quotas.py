@@ -9,7 +9,9 @@ resize that is confirmed or reverted counts whatever flavor the instance
 ends up with.
 
 ``instances``, ``cores`` and ``ram`` are enforced on boot and resize,
-``metadata_items`` on every change of a server's metadata; the other
+``metadata_items`` on every change of a server's metadata,
+``security_groups`` and ``security_group_rules`` (per group) when a
+group or a rule is created (``nova.compute.api_secgroups``); the other
 resources are reported, as Nova reports them, so that clients find every
 key they expect.
 
@@ -48,8 +50,7 @@ RESOURCES = (
 # Counted from the instances and enforced on boot and resize.
 COUNTED = ('instances', 'cores', 'ram')
 # Resources of nova-network that this deployment does not limit.
-_NOT_LIMITED = ('floating_ips', 'fixed_ips', 'security_groups',
-                'security_group_rules')
+_NOT_LIMITED = ('floating_ips', 'fixed_ips')
 # [quota] option of a resource, where the names differ.
 _OPTION_NAMES = {'injected_file_path_bytes': 'injected_file_path_length'}
 
@@ -108,8 +109,9 @@ class QuotaEngine:
     def get_usage(self, ctxt: RequestContext, project_id: str
                   ) -> dict[str, int]:
         """What the project uses of each resource (0 when not counted)."""
-        return self._usage(self.db.instance_usage_by_project(ctxt,
-                                                             project_id))
+        return self._usage(self._counted(
+            ctxt, project_id,
+            self.db.instance_usage_by_project(ctxt, project_id)))
 
     @staticmethod
     def _usage(counted: dict[str, int]) -> dict[str, int]:
@@ -121,7 +123,14 @@ class QuotaEngine:
                              ) -> tuple[dict[str, int], dict[str, int]]:
         """:meth:`get_limits` and :meth:`get_usage`, read together."""
         own, counted = self.db.quota_limits_and_usage(ctxt, project_id)
-        return self._limits(own), self._usage(counted)
+        return (self._limits(own),
+                self._usage(self._counted(ctxt, project_id, counted)))
+
+    def _counted(self, ctxt: RequestContext, project_id: str,
+                 counted: dict[str, int]) -> dict[str, int]:
+        # Not on the boot path, which never needs it.
+        return dict(counted, security_groups=self.db.security_group_count(
+            ctxt, project_id))
 
     def get_detail(self, ctxt: RequestContext,
                    project_id: str) -> dict[str, dict[str, int]]:

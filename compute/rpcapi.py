@@ -11,6 +11,8 @@ API version history:
   shelve_instance, shelve_offload_instance, unshelve_instance,
   get_console_output.
 * 1.2 - Operator actions: inject_network_info, get_diagnostics.
+* 1.6 - refresh_instance_security_rules: apply an instance's security
+  group rules again.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ RPC_TOPIC = 'compute'
 
 
 class ComputeAPI:
-    VERSION = '1.2'
+    VERSION = '1.6'
 
     def __init__(self, transport: oslo_messaging.Transport,
                  timeout: float | None = None) -> None:
@@ -190,3 +192,10 @@ class ComputeAPI:
                         instance: objects.Instance) -> dict[str, Any]:
         return self.client.prepare(server=instance.host, version='1.2').call(
             ctxt, 'get_diagnostics', instance=instance)
+
+    # -- 1.6: security groups -------------------------------------------
+
+    def refresh_instance_security_rules(self, ctxt: RequestContext,
+                                        instance: objects.Instance) -> None:
+        self._cast(ctxt, instance.host, 'refresh_instance_security_rules',
+                   version='1.6', instance=instance)

@@ -16,6 +16,7 @@ from nova import cell_paths
 from nova import exception
 from nova.context import RequestContext
 from nova.db import _retry
+from nova.db import _secgroups
 from nova.db import _tags
 from nova.db import models
 from nova.db._common import QueryMixin
@@ -63,7 +64,10 @@ _STATE_KEYS = ('vm_state', 'task_state', 'display_name')
 # Tags live in a table of their own (nova.db._tags).
 _TAGS = 'tags'
 SIDE_ATTRS = frozenset(_SIDE_KEYS + (_TAGS,))
-_NOT_COLUMNS = frozenset(SIDE_ATTRS)
+# The names of an instance's security groups (nova.db._secgroups): read
+# when a listing names them, never written through an instance.
+SECURITY_GROUPS = 'security_groups'
+_NOT_COLUMNS = frozenset(SIDE_ATTRS | {SECURITY_GROUPS})
 # The info cache column a listing joins in, under this label.
 _JOINED_CACHE = '_info_cache_network_info'
 
@@ -337,6 +341,11 @@ class InstanceQueries(QueryMixin):
             tags = _tags.read(conn, uuids)
             for values in result:
                 values[_TAGS] = tags.get(values['uuid'], [])
+        if SECURITY_GROUPS in expected_attrs:
+            # Only when asked for (the server views): group names.
+            groups = _secgroups.names_of_instances(conn, uuids)
+            for values in result:
+                values[SECURITY_GROUPS] = groups.get(values['uuid'], [])
         if 'network_info' in expected_attrs and result and \
                 _JOINED_CACHE in result[0]:
             # The listing joined the info cache in.
@@ -633,6 +642,7 @@ class InstanceQueries(QueryMixin):
                 session.execute(sa.delete(column.class_).where(
                     column == uuid))
             _tags.purge(session.connection(), uuid)
+            _secgroups.forget_instance(session.connection(), uuid)
 
     def instance_apply_from_child(self, context: RequestContext,
                                   values: dict[str, Any],
