@@ -43,6 +43,15 @@ LOG = logging.getLogger(__name__)
 DEFAULT_SECURITY_GROUP = 'default'
 
 
+def _project(ctxt: RequestContext, project_id: str | None = None) -> str:
+    """The project a group belongs to: the one given, else the
+    caller's."""
+    project = project_id or ctxt.project_id
+    if project is None:
+        raise exception.InvalidInput(reason='no project to hold the group')
+    return project
+
+
 class SecurityGroupsMixin:
     if TYPE_CHECKING:
         db: Database
@@ -61,9 +70,8 @@ class SecurityGroupsMixin:
     def security_group_ensure_default(self, ctxt: RequestContext,
                                       project_id: str | None = None
                                       ) -> dict[str, Any]:
-        project_id = project_id or ctxt.project_id
-        return self.db.security_group_ensure_default(ctxt, project_id,
-                                                     ctxt.user_id)
+        return self.db.security_group_ensure_default(
+            ctxt, _project(ctxt, project_id), ctxt.user_id)
 
     def security_group_list(self, ctxt: RequestContext,
                             all_projects: bool = False
@@ -97,11 +105,11 @@ class SecurityGroupsMixin:
         secgroup_rules.check_property(name, 'name')
         secgroup_rules.check_property(description, 'description')
         self.security_group_ensure_default(ctxt)
-        limit = self.quotas.get_limits(ctxt, ctxt.project_id)[
-            'security_groups']
+        project_id = _project(ctxt)
+        limit = self.quotas.get_limits(ctxt, project_id)['security_groups']
         group = self.db.security_group_create(ctxt, {
             'name': name, 'description': description,
-            'user_id': ctxt.user_id, 'project_id': ctxt.project_id}, limit)
+            'user_id': ctxt.user_id, 'project_id': project_id}, limit)
         LOG.info('Security group %s (%s) created in project %s',
                  group['id'], name, ctxt.project_id)
         return group
@@ -195,7 +203,7 @@ class SecurityGroupsMixin:
         names = list(names) or [DEFAULT_SECURITY_GROUP]
         if DEFAULT_SECURITY_GROUP in names:
             self.security_group_ensure_default(ctxt)
-        return self.db.security_group_get_by_names(ctxt, ctxt.project_id,
+        return self.db.security_group_get_by_names(ctxt, _project(ctxt),
                                                    names)
 
     def instance_security_groups(self, ctxt: RequestContext,
@@ -232,7 +240,7 @@ class SecurityGroupsMixin:
     def _group_of_project(self, ctxt: RequestContext,
                           instance: objects.Instance, name: str
                           ) -> dict[str, Any]:
-        project_id = instance.project_id or ctxt.project_id
+        project_id = _project(ctxt, instance.project_id)
         if name == DEFAULT_SECURITY_GROUP:
             self.security_group_ensure_default(ctxt, project_id)
         return self.db.security_group_get_by_names(ctxt, project_id,

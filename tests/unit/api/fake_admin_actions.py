@@ -17,7 +17,6 @@ from nova.compute import api_admin
 from nova.compute import power_state
 from nova.tests.unit.api import fake_exceptions as fake_exc
 
-
 GROUP_IDS = {'default': 1, 'db': 2}
 
 
