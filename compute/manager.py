@@ -305,7 +305,7 @@ class ComputeManager(service.Manager):
         self.driver.spawn(context, instance, node, network_info,
                           objects.ImageMeta.from_dict(image) if image
                           else None)
-        self._apply_security_rules(context, instance)
+        self.apply_security_rules(context, instance)
         instance_changes.instance_update(
             self.db, context, instance, vm_state=vm_states.ACTIVE,
             task_state=None, power_state=self.driver.get_power_state(
@@ -479,9 +479,9 @@ class ComputeManager(service.Manager):
 
     def refresh_instance_security_rules(self, context: RequestContext,
                                         instance: objects.Instance) -> None:
-        self._apply_security_rules(context, instance)
+        self.apply_security_rules(context, instance)
 
-    def _apply_security_rules(self, context: RequestContext,
+    def apply_security_rules(self, context: RequestContext,
                               instance: objects.Instance) -> None:
         """Give the hypervisor the rules of the instance's groups, as
         this cell's copies of them hold them."""
