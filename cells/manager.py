@@ -314,8 +314,14 @@ class CellsManager(service.Manager):
 
     def security_groups_refresh(self, ctxt: RequestContext,
                                 groups: list[dict[str, Any]],
-                                cell_names: list[str]) -> None:
-        """One targeted message to each cell holding a member."""
+                                cell_names: list[str] | None) -> None:
+        """One targeted message to each cell holding a member; a
+        broadcast down for None (a member not placed yet)."""
+        if cell_names is None:
+            self.msg_runner.broadcast(ctxt, 'security_groups_refresh',
+                                      {'groups': groups}, 'down',
+                                      run_locally=False)
+            return
         for cell_name in cell_names:
             try:
                 self.msg_runner.targeted(

@@ -106,6 +106,18 @@ class CellComputeAPI(Protocol):
                                 groups: list[dict[str, Any]]) -> int: ...
 
 
+def _refresh_security_groups(compute_api: CellComputeAPI, message: Message,
+                             groups: Any) -> None:
+    if not (isinstance(groups, list)
+            and all(isinstance(g, dict) and 'id' in g for g in groups)):
+        raise exception.CellMessageInvalid(
+            reason='security_groups_refresh: groups must be a list of '
+                   'groups')
+    told = compute_api.refresh_security_groups(message.ctxt, groups)
+    LOG.debug('Security groups %s refreshed on %d server(s)',
+              [g['id'] for g in groups], told)
+
+
 class _Handlers:
     def __init__(self, conf: cfg.ConfigOpts, db: Database,
                  state: cells_state.CellStateManager,
@@ -198,15 +210,7 @@ class TargetedMethods(_Handlers):
     def security_groups_refresh(self, message: Message,
                                 groups: list[dict[str, Any]]) -> None:
         """The API cell's new version of groups our servers are in."""
-        if not (isinstance(groups, list)
-                and all(isinstance(g, dict) and 'id' in g for g in groups)):
-            raise exception.CellMessageInvalid(
-                reason='security_groups_refresh: groups must be a list of '
-                       'groups')
-        told = self.compute_api.refresh_security_groups(message.ctxt,
-                                                        groups)
-        LOG.debug('Security groups %s refreshed on %d server(s)',
-                  [g['id'] for g in groups], told)
+        _refresh_security_groups(self.compute_api, message, groups)
 
     def ping(self, message: Message, payload: Any = None) -> Any:
         """Answer with what was sent: reachability checks and benchmarks
@@ -436,6 +440,14 @@ class BroadcastMethods(_Handlers):
                                    newer_only=True) is None:
             LOG.debug('Dropped a stale bandwidth reading for %s',
                       usage.get('uuid'))
+
+    def security_groups_refresh(self, message: Message,
+                                groups: list[dict[str, Any]]) -> None:
+        """Groups with a server not placed when they changed: every cell
+        below refreshes the copies it holds."""
+        if self._at_the_top():
+            return
+        _refresh_security_groups(self.compute_api, message, groups)
 
     def ping(self, message: Message, payload: Any = None) -> Any:
         """Every cell answers with what was sent."""

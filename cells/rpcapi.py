@@ -163,9 +163,10 @@ class CellsAPI:
 
     def security_groups_refresh(self, ctxt: RequestContext,
                                 groups: list[dict[str, Any]],
-                                cell_names: list[str]) -> None:
+                                cell_names: list[str] | None) -> None:
         """Send ``groups`` (with their rules) to each of ``cell_names``
-        (routing paths), whose hosts apply them again."""
+        (routing paths), or to every cell below for None; the cells
+        holding servers in them have their hosts apply them again."""
         self._cast(ctxt, 'security_groups_refresh', version='1.8',
                    groups=groups, cell_names=cell_names)
 

@@ -246,15 +246,13 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
                 access_ip_v4=access_ip_v4, access_ip_v6=access_ip_v6,
                 auto_disk_config=auto_disk_config, launch_index=index,
                 reservation_id=reservation_id,
-                display_description=description, tags=list(tags or []))
+                display_description=description, tags=list(tags or []),
+                security_group_ids=[g['id'] for g in groups])
 
         instances = [objects.Instance.from_db(row) for row in
                      self.quotas.create_boot(context, context.project_id,
                                              flavor, min_count, max_count,
                                              values_for)]
-        self.db.security_groups_copy(
-            context, [], {i.uuid: [g['id'] for g in groups]
-                          for i in instances})
         for instance in instances:
             self._record_action(context, instance, instance_actions.CREATE)
         request_spec = {

@@ -290,8 +290,9 @@ class SecurityGroupsMixin:
                                 groups: list[dict[str, Any]]) -> int:
         """Take the API cell's new version of ``groups`` and have the
         host of every server of this cell in them apply its rules again;
-        returns how many were told."""
-        self.db.security_groups_copy(ctxt, groups)
+        returns how many were told.  A cell holding no copy of a group
+        has no server in it: the group is not copied here."""
+        self.db.security_groups_copy(ctxt, groups, held_only=True)
         return self._refresh_members(ctxt, [g['id'] for g in groups])
 
     def _refresh_members(self, ctxt: RequestContext, group_ids: list[int]

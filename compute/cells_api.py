@@ -108,9 +108,12 @@ class ComputeCellsAPI(compute_api.API):
     def _rules_changed(self, ctxt: RequestContext, group_ids: list[int]
                        ) -> None:
         """Send the groups to every cell holding one of their servers:
-        one targeted message per cell (see nova.compute.api_secgroups)."""
-        cells = self.db.security_group_member_cells(ctxt, group_ids)
-        if not cells:
+        one targeted message per cell, or one broadcast down when a
+        server is in no cell yet (its cell may have taken the build
+        already; see nova.compute.api_secgroups)."""
+        cells, unplaced = self.db.security_group_member_cells(ctxt,
+                                                              group_ids)
+        if not cells and not unplaced:
             return
         groups = []
         for group_id in group_ids:
@@ -119,7 +122,8 @@ class ComputeCellsAPI(compute_api.API):
             except exception.SecurityGroupNotFound:
                 continue
         if groups:
-            self.cells_rpcapi.security_groups_refresh(ctxt, groups, cells)
+            self.cells_rpcapi.security_groups_refresh(
+                ctxt, groups, None if unplaced else cells)
 
     # -- an administrator's override ------------------------------------
 

@@ -67,7 +67,9 @@ SIDE_ATTRS = frozenset(_SIDE_KEYS + (_TAGS,))
 # The names of an instance's security groups (nova.db._secgroups): read
 # when a listing names them, never written through an instance.
 SECURITY_GROUPS = 'security_groups'
-_NOT_COLUMNS = frozenset(SIDE_ATTRS | {SECURITY_GROUPS})
+# On create: the ids of the groups the new instance is in.
+SECURITY_GROUP_IDS = 'security_group_ids'
+_NOT_COLUMNS = frozenset(SIDE_ATTRS | {SECURITY_GROUPS, SECURITY_GROUP_IDS})
 # The info cache column a listing joins in, under this label.
 _JOINED_CACHE = '_info_cache_network_info'
 
@@ -525,8 +527,9 @@ class InstanceQueries(QueryMixin):
 
     def _insert_instance(self, conn: Any, values: dict[str, Any]
                          ) -> dict[str, Any]:
-        """Insert one instance, its side rows and tags in ``conn``'s
-        transaction; returns it as :meth:`instance_create` does."""
+        """Insert one instance, its side rows, tags and security group
+        memberships (``security_group_ids``) in ``conn``'s transaction;
+        returns it as :meth:`instance_create` does."""
         columns = {k: v for k, v in values.items() if k not in _NOT_COLUMNS}
         if self.owns_instances:
             # A build retried in another cell keeps counting from the
@@ -539,6 +542,7 @@ class InstanceQueries(QueryMixin):
         writes.want(uuid, values)
         writes.execute(conn)
         tags = _tags.replace(conn, uuid, values.get(_TAGS) or ())
+        _secgroups.join(conn, uuid, values.get(SECURITY_GROUP_IDS) or ())
         result.update(_side_values(writes.side, uuid), tags=tags)
         return result
 

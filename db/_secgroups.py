@@ -84,6 +84,14 @@ def names_of_instances(conn: Any, uuids: Iterable[str]
     return found
 
 
+def join(conn: Any, uuid: str, group_ids: Iterable[int]) -> None:
+    """Put ``uuid`` in the groups ``group_ids`` (it is in none)."""
+    rows = [{'instance_uuid': uuid, 'security_group_id': gid,
+             'created_at': utcnow()} for gid in group_ids]
+    if rows:
+        conn.execute(_MEMBERS.insert(), rows)
+
+
 def forget_instance(conn: Any, uuid: str) -> None:
     """Drop the memberships of ``uuid`` (the instance is gone for
     good)."""
@@ -143,10 +151,15 @@ class SecurityGroupQueries(QueryMixin):
                                       ) -> dict[str, Any]:
         """The project's ``default`` group, created on first use with a
         copy of the default rules (outside the quota, as in Nova)."""
+        where = sa.and_(_GROUPS.c.project_id == project_id,
+                        _GROUPS.c.name == DEFAULT_GROUP)
+        with self.reader() as session:
+            # The common case, without the lock.
+            found = _groups(session.connection(), where)
+        if found:
+            return found[0]
         with self.locked_writer(_lock_name(project_id)) as conn:
-            found = _groups(conn, sa.and_(
-                _GROUPS.c.project_id == project_id,
-                _GROUPS.c.name == DEFAULT_GROUP))
+            found = _groups(conn, where)
             if found:
                 return found[0]
             group = insert_row(conn, _GROUPS, {
@@ -369,18 +382,21 @@ class SecurityGroupQueries(QueryMixin):
                     _MEMBERS.c.security_group_id == group_id)).rowcount)
 
     def security_group_member_cells(self, context: RequestContext,
-                                    group_ids: Iterable[int]) -> list[str]:
+                                    group_ids: Iterable[int]
+                                    ) -> tuple[list[str], bool]:
         """The cells (routing paths) of the live instances in any of the
-        groups: where a change of their rules must go."""
+        groups, where a change of their rules must go, and whether one
+        of them is in no cell yet."""
         with self.reader() as session:
             rows = session.connection().execute(
                 sa.select(_INSTANCES.c.cell_name).distinct()
                 .join(_MEMBERS,
                       _MEMBERS.c.instance_uuid == _INSTANCES.c.uuid)
                 .where(_MEMBERS.c.security_group_id.in_(list(group_ids)),
-                       _INSTANCES.c.deleted == 0,
-                       _INSTANCES.c.cell_name.is_not(None)))
-            return sorted(row.cell_name for row in rows)
+                       _INSTANCES.c.deleted == 0))
+            cells = [row.cell_name for row in rows]
+        return (sorted(c for c in cells if c is not None),
+                None in cells)
 
     def security_group_members(self, context: RequestContext,
                                group_ids: Iterable[int]
@@ -402,21 +418,23 @@ class SecurityGroupQueries(QueryMixin):
     @_retry.retry_on_deadlock
     def security_groups_copy(self, context: RequestContext,
                              groups: list[dict[str, Any]],
-                             members: dict[str, list[int]] | None = None
-                             ) -> None:
+                             members: dict[str, list[int]] | None = None,
+                             held_only: bool = False) -> None:
         """Make this cell's copies of ``groups`` (as the API cell sent
-        them: with their ids and rules) equal to them, and, for each
-        instance uuid of ``members``, make those group ids its groups."""
+        them: with their ids and rules) equal to them (with
+        ``held_only``, only those it has a copy of already), and, for
+        each instance uuid of ``members``, make those group ids its
+        groups."""
         with self.writer() as session:
             conn = session.connection()
             for group in groups:
+                if held_only and conn.execute(sa.select(_GROUPS.c.id).where(
+                        _GROUPS.c.id == group['id'])).first() is None:
+                    continue
                 self._copy_group(conn, group)
             for uuid, group_ids in (members or {}).items():
                 forget_instance(conn, uuid)
-                if group_ids:
-                    conn.execute(_MEMBERS.insert(), [
-                        {'instance_uuid': uuid, 'security_group_id': gid,
-                         'created_at': utcnow()} for gid in group_ids])
+                join(conn, uuid, group_ids)
 
     @staticmethod
     def _copy_group(conn: Any, group: dict[str, Any]) -> None:
@@ -433,10 +451,13 @@ class SecurityGroupQueries(QueryMixin):
         else:
             conn.execute(_GROUPS.insert().values(**values,
                                                  created_at=utcnow()))
-        conn.execute(_RULES.delete().where(
-            _RULES.c.parent_group_id == values['id']))
         rules = [dict({k: rule.get(k) for k in RULE_KEYS},
                       parent_group_id=values['id'], created_at=utcnow())
                  for rule in group.get('rules') or ()]
+        # A stale copy of another group may hold a rule id the API cell
+        # gave again (SQLite reuses the highest id once deleted).
+        conn.execute(_RULES.delete().where(sa.or_(
+            _RULES.c.parent_group_id == values['id'],
+            _RULES.c.id.in_([r['id'] for r in rules]))))
         if rules:
             conn.execute(_RULES.insert(), rules)

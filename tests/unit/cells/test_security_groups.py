@@ -56,7 +56,11 @@ def test_apply_security_groups_may_be_run_by_a_parent():
 class Runner:
     def __init__(self, failing=()):
         self.sent = []
+        self.broadcasts = []
         self.failing = failing
+
+    def broadcast(self, ctxt, method, kwargs, direction, run_locally):
+        self.broadcasts.append((method, kwargs, direction, run_locally))
 
     def targeted(self, ctxt, cell_name, method, kwargs, direction):
         if cell_name in self.failing:
@@ -73,3 +77,22 @@ def test_the_top_sends_one_message_to_each_cell():
         ('api!c1', 'security_groups_refresh', {'groups': [GROUP]}, 'down'),
         ('api!c3!gc', 'security_groups_refresh', {'groups': [GROUP]},
          'down')]
+
+
+def test_the_top_broadcasts_for_a_member_not_placed():
+    manager = types.SimpleNamespace(msg_runner=Runner())
+    cells_manager.CellsManager.security_groups_refresh(
+        manager, nova_context.get_admin_context(), [GROUP], None)
+    assert manager.msg_runner.broadcasts == [
+        ('security_groups_refresh', {'groups': [GROUP]}, 'down', False)]
+    assert manager.msg_runner.sent == []
+
+
+def test_a_broadcast_is_ignored_at_the_top_and_taken_below():
+    for top, expected in ((True, []), (False, [[GROUP]])):
+        compute_api = CellComputeAPI()
+        handlers = methods.BroadcastMethods(
+            None, None, types.SimpleNamespace(is_top=lambda t=top: t), None,
+            compute_api, collections.Counter(), None)
+        handlers.security_groups_refresh(_message(), [GROUP])
+        assert compute_api.refreshed == expected

@@ -273,6 +273,10 @@ def test_a_cell_takes_copies_and_refreshes_its_members(api, db):
     assert api.refresh_security_groups(USER, [renamed]) == 1
     [copy] = api.instance_security_groups(USER, server)
     assert (copy['id'], copy['name'], copy['rules']) == (900, 'www', [])
+    # A group this cell holds no copy of has no server here.
+    assert api.refresh_security_groups(USER, [dict(group, id=950,
+                                                   name='x')]) == 0
+    assert 950 not in [g['id'] for g in db.security_group_list(USER, 'p1')]
 
 
 # -- the API cell -----------------------------------------------------------
@@ -318,6 +322,14 @@ def test_a_rule_change_goes_once_to_each_cell_with_a_member(top):
     top.security_group_rule_create(USER, web, TCP_22)
     assert top.cells_rpcapi.sent == [([web['id']], ['api!c1',
                                                      'api!c2!gc'])]
+
+
+def test_a_member_in_no_cell_yet_makes_it_a_broadcast(top):
+    web = top.security_group_create(USER, 'web', 'd')
+    _placed(top, 'api!c1', ['web'])
+    _placed(top, None, ['web'])
+    top.security_group_rule_create(USER, web, TCP_22)
+    assert top.cells_rpcapi.sent == [([web['id']], None)]
 
 
 def test_a_membership_change_goes_to_the_servers_cell(top):
