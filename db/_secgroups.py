@@ -205,7 +205,8 @@ class SecurityGroupQueries(QueryMixin):
     def security_group_update(self, context: RequestContext, group_id: int,
                               values: dict[str, Any]) -> dict[str, Any]:
         """Rename a group or change its description."""
-        with self.locked_writer('security-group-%d' % group_id) as conn:
+        project_id = self.security_group_get(context, group_id)['project_id']
+        with self.locked_writer(_lock_name(project_id)) as conn:
             group = _one_group(conn, group_id)
             name = values.get('name', group['name'])
             if name != group['name'] and conn.execute(

@@ -565,9 +565,9 @@ class SecurityGroupInstanceAssociation(TimestampMixin, Base):
 
     __tablename__ = 'security_group_instance_association'
     __table_args__ = (
-        UniqueConstraint('security_group_id', 'instance_uuid',
-                         name='uniq_security_group_instance_association0'
-                              'security_group_id0instance_uuid'),
+        UniqueConstraint(
+            'security_group_id', 'instance_uuid',
+            name='uniq_sg_instance_association0sg_id0instance_uuid'),
         Index('security_group_instance_association_instance_uuid_idx',
               'instance_uuid'),
     )

@@ -66,8 +66,7 @@ def upgrade() -> None:
         sa.Column('instance_uuid', sa.String(36), nullable=False),
         sa.UniqueConstraint(
             'security_group_id', 'instance_uuid',
-            name='uniq_security_group_instance_association0'
-                 'security_group_id0instance_uuid'),
+            name='uniq_sg_instance_association0sg_id0instance_uuid'),
         mysql_engine='InnoDB', mysql_charset='utf8mb4')
     op.create_index('security_group_instance_association_instance_uuid_idx',
                     'security_group_instance_association', ['instance_uuid'])
