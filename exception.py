@@ -10,18 +10,22 @@ Hierarchy::
     |   |   ImageNotActive, FlavorMemoryTooSmall, FlavorDiskTooSmall,
     |   |   InvalidQuotaValue, QuotaValueTooHigh,
     |   |   SecurityGroupExistsForInstance,
-    |   |   SecurityGroupCannotBeRemoved, MigrationPreCheckError,
+    |   |   SecurityGroupNotExistsForInstance, SecurityGroupExists,
+    |   |   SecurityGroupRuleExists, SecurityGroupInUse,
+    |   |   SecurityGroupSystem, InvalidCidr, InvalidIpProtocol,
+    |   |   InvalidPortRange, MigrationPreCheckError,
     |   |   InvalidAggregateAction (Add, Delete, Update, UpdateMeta),
     |   |   AvailabilityZoneNotAvailable
     +-- Forbidden (403)
     |   +-- PolicyNotAuthorized, QuotaError: TooManyInstances,
-    |       CellsUpdateUnsupported
+    |       SecurityGroupLimitExceeded, CellsUpdateUnsupported
     +-- NotFound (404)
     |   +-- InstanceNotFound, FlavorNotFound, CellNotFound, ServiceNotFound,
     |       ComputeHostNotFound, ImageNotFound, KeypairNotFound,
     |       InstanceActionNotFound, InstanceMetadataNotFound,
     |       FlavorExtraSpecsNotFound, MigrationNotFoundByStatus,
-    |       FlavorAccessNotFound,
+    |       FlavorAccessNotFound, SecurityGroupNotFound (ForProject,
+    |       ForRule), SecurityGroupDefaultRuleNotFound,
     |       InstanceUnknownCell, HostBinaryNotFound, AggregateNotFound,
     |       AggregateHostNotFound
     +-- Conflict (409)
@@ -126,10 +130,37 @@ class SecurityGroupExistsForInstance(Invalid):
                ' with the instance %(instance_id)s')
 
 
-class SecurityGroupCannotBeRemoved(Invalid):
-    msg_fmt = ('Security group %(security_group_id)s cannot be removed '
-               'from the instance %(instance_id)s: every server keeps its '
-               "project's default group")
+class SecurityGroupNotExistsForInstance(Invalid):
+    msg_fmt = ('Security group %(security_group_id)s not associated with '
+               'the instance %(instance_id)s')
+
+
+class SecurityGroupExists(Invalid):
+    msg_fmt = 'Security group %(security_group_name)s already exists'
+
+
+class SecurityGroupRuleExists(Invalid):
+    msg_fmt = 'This rule already exists in group %(group_id)s'
+
+
+class SecurityGroupInUse(Invalid):
+    msg_fmt = 'Security group is still in use'
+
+
+class SecurityGroupSystem(Invalid):
+    msg_fmt = "Unable to %(action)s system group '%(name)s'"
+
+
+class InvalidCidr(Invalid):
+    msg_fmt = '%(cidr)s is not a valid IP network.'
+
+
+class InvalidIpProtocol(Invalid):
+    msg_fmt = 'Invalid IP protocol %(protocol)s.'
+
+
+class InvalidPortRange(Invalid):
+    msg_fmt = 'Invalid port range %(from_port)s:%(to_port)s. %(msg)s'
 
 
 class MigrationPreCheckError(Invalid):
@@ -197,6 +228,10 @@ class TooManyInstances(QuotaError):
                'already used %(used)s of %(allowed)s %(overs)s')
 
 
+class SecurityGroupLimitExceeded(QuotaError):
+    msg_fmt = 'Quota exceeded, too many security %(what)s.'
+
+
 class MetadataLimitExceeded(QuotaError):
     msg_fmt = 'Maximum number of metadata items exceeds %(allowed)d'
 
@@ -234,7 +269,20 @@ class KeypairNotFound(NotFound):
     msg_fmt = 'Keypair %(name)s not found for user %(user_id)s'
 
 
-class SecurityGroupNotFoundForProject(NotFound):
+class SecurityGroupNotFound(NotFound):
+    msg_fmt = 'Security group %(security_group_id)s not found.'
+
+
+class SecurityGroupNotFoundForRule(SecurityGroupNotFound):
+    msg_fmt = 'Security group with rule %(rule_id)s not found.'
+
+
+class SecurityGroupDefaultRuleNotFound(NotFound):
+    # Nova's words, misplaced parenthesis included.
+    msg_fmt = 'Security group default rule (%(rule_id)s) not found.'
+
+
+class SecurityGroupNotFoundForProject(SecurityGroupNotFound):
     msg_fmt = ('Security group %(security_group_id)s not found for project '
                '%(project_id)s.')
 

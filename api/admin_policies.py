@@ -1,7 +1,8 @@
 """Policy rules of the operator server actions and of the routes added
 for Nova 2.1 parity (issue 15): server addresses, diagnostics and
 password, migrations, hosts, flavor access, usage, external events,
-quota classes, extensions and the nova-network proxies.
+quota classes, extensions and the nova-network proxies (security
+groups included).
 
 Names and defaults are Nova's, so an operator's policy file keeps its
 meaning.  :func:`nova.api.policy.list_rules` includes these.
@@ -14,6 +15,8 @@ from oslo_policy import policy as oslo_policy
 ADMIN_ACTIONS = 'os_compute_api:os-admin-actions:%s'
 MIGRATE_SERVER = 'os_compute_api:os-migrate-server:%s'
 SECURITY_GROUPS = 'os_compute_api:os-security-groups:%s'
+SECURITY_GROUP_DEFAULT_RULES = \
+    'os_compute_api:os-security-group-default-rules:%s'
 IPS = 'os_compute_api:ips:%s'
 DIAGNOSTICS = 'os_compute_api:os-server-diagnostics'
 SERVER_PASSWORD = 'os_compute_api:os-server-password:%s'
@@ -145,6 +148,42 @@ def _network_rules() -> list[oslo_policy.DocumentedRuleDefault]:
     ]
 
 
+def _security_group_rules() -> list[oslo_policy.DocumentedRuleDefault]:
+    groups = '/os-security-groups'
+    group = groups + '/{security_group_id}'
+    rules = '/os-security-group-rules'
+    defaults = '/os-security-group-default-rules'
+    return [
+        _rule(SECURITY_GROUPS % 'get', _OWNER, "List the project's "
+              'security groups.', ('GET', groups)),
+        _rule(SECURITY_GROUPS % 'show', _OWNER, 'Show a security group.',
+              ('GET', group)),
+        _rule(SECURITY_GROUPS % 'create', _OWNER, 'Create a security '
+              'group.', ('POST', groups)),
+        _rule(SECURITY_GROUPS % 'update', _OWNER, 'Rename a security group '
+              'or change its description.', ('PUT', group)),
+        _rule(SECURITY_GROUPS % 'delete', _OWNER, 'Delete a security '
+              'group.', ('DELETE', group)),
+        _rule(SECURITY_GROUPS % 'rule:create', _OWNER, 'Add a rule to a '
+              'security group.', ('POST', rules)),
+        _rule(SECURITY_GROUPS % 'rule:delete', _OWNER, 'Delete a rule of a '
+              'security group.', ('DELETE', rules + '/{security_group_id}')),
+        _rule(SECURITY_GROUPS % 'list', _OWNER, "List a server's security "
+              'groups.', ('GET', '/servers/{server_id}/os-security-groups')),
+        _rule(SECURITY_GROUP_DEFAULT_RULES % 'list', _ADMIN, 'List the '
+              "rules every project's default group starts with.",
+              ('GET', defaults)),
+        _rule(SECURITY_GROUP_DEFAULT_RULES % 'show', _ADMIN, 'Show a '
+              'default security group rule.',
+              ('GET', defaults + '/{security_group_default_rule_id}')),
+        _rule(SECURITY_GROUP_DEFAULT_RULES % 'create', _ADMIN, 'Add a '
+              'default security group rule.', ('POST', defaults)),
+        _rule(SECURITY_GROUP_DEFAULT_RULES % 'delete', _ADMIN, 'Delete a '
+              'default security group rule.',
+              ('DELETE', defaults + '/{security_group_default_rule_id}')),
+    ]
+
+
 def _host_rules() -> list[oslo_policy.DocumentedRuleDefault]:
     host = '/os-hosts/{host_name}'
     return [
@@ -189,4 +228,4 @@ def _aggregate_rules() -> list[oslo_policy.DocumentedRuleDefault]:
 def list_rules() -> list[oslo_policy.RuleDefault]:
     return [*_server_action_rules(), *_server_resource_rules(),
             *_catalog_rules(), *_usage_rules(), *_network_rules(),
-            *_host_rules(), *_aggregate_rules()]
+            *_security_group_rules(), *_host_rules(), *_aggregate_rules()]

@@ -170,8 +170,10 @@ _HISTORY: tuple[Microversion, ...] = (
                  'checks, which this project lacks.'),
     Microversion('2.35', HERE, 'Key pairs: ``limit`` and ``marker``, sorted '
                  'by name.'),
-    Microversion('2.36', HERE, 'Proxy APIs answer 404 (``/images``); '
-                 'network quotas gone from limits and quota sets.',
+    Microversion('2.36', HERE, 'Proxy APIs answer 404 (``/images``, the '
+                 'nova-network proxies, security groups and their rules '
+                 'included); network quotas gone from limits and quota '
+                 'sets.',
                  routes_removed=('images', 'os-networks',
                                  'os-tenant-networks', 'os-fixed-ips',
                                  'os-floating-ips', 'os-floating-ips-bulk',

@@ -89,6 +89,8 @@ EXTENSIONS: tuple[tuple[str, str, str], ...] = (
      'support.'),
     ('os-quota-sets', 'Quotas', 'Quotas management support.'),
     ('os-rescue', 'Rescue', 'Instance rescue mode.'),
+    ('os-security-group-default-rules', 'SecurityGroupDefaultRules',
+     'Default rules for security group support.'),
     ('os-security-groups', 'SecurityGroups', 'Security group support.'),
     ('os-server-diagnostics', 'ServerDiagnostics', 'Allow Admins to view '
      'server diagnostics through server action.'),

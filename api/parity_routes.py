@@ -15,6 +15,7 @@ from nova.api import hosts
 from nova.api import instance_usage_audit_log
 from nova.api import migrations
 from nova.api import nova_network
+from nova.api import security_groups
 from nova.api import server_external_events
 from nova.api import server_resources
 from nova.api import simple_tenant_usage
@@ -42,6 +43,25 @@ ROUTES: tuple[tuple[str, str, str, str], ...] = (
     ('/os-server-external-events', 'POST', 'os-server-external-events',
      'create'),
     ('/os-migrations', 'GET', 'os-migrations', 'index'),
+    ('/os-security-groups', 'GET', 'os-security-groups', 'index'),
+    ('/os-security-groups', 'POST', 'os-security-groups', 'create'),
+    ('/os-security-groups/{id}', 'GET', 'os-security-groups', 'show'),
+    ('/os-security-groups/{id}', 'PUT', 'os-security-groups', 'update'),
+    ('/os-security-groups/{id}', 'DELETE', 'os-security-groups', 'delete'),
+    ('/os-security-group-rules', 'POST', 'os-security-group-rules',
+     'create'),
+    ('/os-security-group-rules/{id}', 'DELETE', 'os-security-group-rules',
+     'delete'),
+    ('/os-security-group-default-rules', 'GET',
+     'os-security-group-default-rules', 'index'),
+    ('/os-security-group-default-rules', 'POST',
+     'os-security-group-default-rules', 'create'),
+    ('/os-security-group-default-rules/{id}', 'GET',
+     'os-security-group-default-rules', 'show'),
+    ('/os-security-group-default-rules/{id}', 'DELETE',
+     'os-security-group-default-rules', 'delete'),
+    ('/servers/{server_id}/os-security-groups', 'GET',
+     'server-security-groups', 'index'),
     ('/os-networks', 'GET', 'os-networks', 'index'),
     ('/os-networks', 'POST', 'os-networks', 'create'),
     ('/os-networks/{id}/action', 'POST', 'os-networks', 'action'),
@@ -75,6 +95,14 @@ def controllers(deps: api_deps.ApiDeps) -> dict[str, Any]:
         'extensions': extensions.ExtensionsController(deps),
         'os-migrations': migrations.MigrationsController(deps),
         'os-hosts': hosts.HostsController(deps),
+        'os-security-groups':
+            security_groups.SecurityGroupsController(deps),
+        'os-security-group-rules':
+            security_groups.SecurityGroupRulesController(deps),
+        'os-security-group-default-rules':
+            security_groups.SecurityGroupDefaultRulesController(deps),
+        'server-security-groups':
+            security_groups.ServerSecurityGroupsController(deps),
         'os-networks': nova_network.NetworksController(deps),
         'os-floating-ip-pools':
             nova_network.FloatingIPPoolsController(deps),

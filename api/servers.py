@@ -431,7 +431,10 @@ def full_view(req: wsgi.ApiRequest, compute_api: Any, enforcer: Any,
     render = views.Renderer(req, show_host_attrs,
                             show_extra_specs(enforcer, req),
                             host_status(compute_api, enforcer, req))
-    server = render.detail(views.values_of(instance))
+    values = views.values_of(instance)
+    values['security_groups'] = compute_api.security_group_names(
+        req.context, instance.uuid)
+    server = render.detail(values)
     if req.at_least('2.71'):
         # No server groups here (yet): a server belongs to none.
         server['server_groups'] = []

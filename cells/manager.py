@@ -312,6 +312,26 @@ class CellsManager(service.Manager):
             ctxt, instance.cell_name, 'instance_update_from_api',
             {'instance': instance, 'admin_state_reset': admin_state_reset})
 
+    def security_groups_refresh(self, ctxt: RequestContext,
+                                groups: list[dict[str, Any]],
+                                cell_names: list[str] | None) -> None:
+        """One targeted message to each cell holding a member; a
+        broadcast down for None (a member not placed yet)."""
+        if cell_names is None:
+            self.msg_runner.broadcast(ctxt, 'security_groups_refresh',
+                                      {'groups': groups}, 'down',
+                                      run_locally=False)
+            return
+        for cell_name in cell_names:
+            try:
+                self.msg_runner.targeted(
+                    ctxt, cell_name, 'security_groups_refresh',
+                    {'groups': groups}, 'down')
+            except Exception:
+                # The other cells still get theirs.
+                LOG.warning('Cannot send security groups to %s',
+                            cell_name, exc_info=True)
+
     def bw_usage_update_at_top(self, ctxt: RequestContext,
                                bw_usage: dict[str, Any]) -> None:
         self.msg_runner.broadcast(ctxt, 'bw_usage_update_at_top',

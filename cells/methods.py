@@ -51,7 +51,7 @@ COMPUTE_API_METHODS = frozenset([
     'shelve_to_image', 'unshelve_from_image', 'get_console_output',
     'inject_network_info', 'get_diagnostics', 'get_instance_diagnostics',
     'set_password', 'set_admin_password', 'soft_delete',
-    'restore_soft_deleted',
+    'restore_soft_deleted', 'apply_security_groups',
 ])
 
 
@@ -103,6 +103,21 @@ class CellComputeAPI(Protocol):
 
     def build_request(self, context: RequestContext,
                       instance: objects.Instance) -> dict[str, Any]: ...
+
+    def refresh_security_groups(self, ctxt: RequestContext,
+                                groups: list[dict[str, Any]]) -> int: ...
+
+
+def _refresh_security_groups(compute_api: CellComputeAPI, message: Message,
+                             groups: Any) -> None:
+    if not (isinstance(groups, list)
+            and all(isinstance(g, dict) and 'id' in g for g in groups)):
+        raise exception.CellMessageInvalid(
+            reason='security_groups_refresh: groups must be a list of '
+                   'groups')
+    told = compute_api.refresh_security_groups(message.ctxt, groups)
+    LOG.debug('Security groups %s refreshed on %d server(s)',
+              [g['id'] for g in groups], told)
 
 
 class _Handlers:
@@ -193,6 +208,11 @@ class TargetedMethods(_Handlers):
         result = db.instance_apply_from_api(ctxt, instance.uuid, values,
                                             instance.api_version)
         self.sync_stats['from_api_' + result] += 1
+
+    def security_groups_refresh(self, message: Message,
+                                groups: list[dict[str, Any]]) -> None:
+        """The API cell's new version of groups our servers are in."""
+        _refresh_security_groups(self.compute_api, message, groups)
 
     def ping(self, message: Message, payload: Any = None) -> Any:
         """Answer with what was sent: reachability checks and benchmarks
@@ -422,6 +442,14 @@ class BroadcastMethods(_Handlers):
                                    newer_only=True) is None:
             LOG.debug('Dropped a stale bandwidth reading for %s',
                       usage.get('uuid'))
+
+    def security_groups_refresh(self, message: Message,
+                                groups: list[dict[str, Any]]) -> None:
+        """Groups with a server not placed when they changed: every cell
+        below refreshes the copies it holds."""
+        if self._at_the_top():
+            return
+        _refresh_security_groups(self.compute_api, message, groups)
 
     def ping(self, message: Message, payload: Any = None) -> Any:
         """Every cell answers with what was sent."""

@@ -25,6 +25,8 @@ API version history:
   nova-network networks of the whole tree.
 * 1.5 - run_compute_api_method may run soft_delete and
   restore_soft_deleted (``reclaim_instance_interval``).
+* 1.8 - security_groups_refresh: security groups whose rules changed,
+  to the cells holding their servers.
 * 1.9 - Host aggregates and availability zones: aggregate_get_all (the
   aggregates of the whole tree), aggregate_call (one aggregate
   operation in the cell holding it), get_zones (the zones the cells
@@ -168,6 +170,15 @@ class CellsAPI:
         return self.client.prepare(
             version='1.4', timeout=self._gather_timeout).call(
             ctxt, 'network_get_all')
+
+    def security_groups_refresh(self, ctxt: RequestContext,
+                                groups: list[dict[str, Any]],
+                                cell_names: list[str] | None) -> None:
+        """Send ``groups`` (with their rules) to each of ``cell_names``
+        (routing paths), or to every cell below for None; the cells
+        holding servers in them have their hosts apply them again."""
+        self._cast(ctxt, 'security_groups_refresh', version='1.8',
+                   groups=groups, cell_names=cell_names)
 
     def instance_update_from_api(self, ctxt: RequestContext,
                                  instance: objects.Instance,

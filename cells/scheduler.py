@@ -263,6 +263,11 @@ class CellsScheduler:
             local.append(objects.Instance.from_db(row))
         if not local:
             return
+        groups = (kwargs.get('request_spec') or {}).get('security_groups')
+        if groups:
+            # Our copies of the servers' groups, for their hosts.
+            db.security_groups_copy(ctxt, groups, {
+                i.uuid: [g['id'] for g in groups] for i in local})
         fprops = dict(kwargs.get('filter_properties') or {})
         # What the cells need to route a failure back up travels with the
         # build through the host scheduler and compute.

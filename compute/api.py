@@ -37,6 +37,7 @@ from nova.compute import aggregate_api
 from nova.compute import api_actions
 from nova.compute import api_admin
 from nova.compute import api_global
+from nova.compute import api_secgroups
 from nova.compute import checks
 from nova.compute import host_api
 from nova.compute import images
@@ -55,9 +56,6 @@ from nova.scheduler import rpcapi as scheduler_rpcapi
 LOG = logging.getLogger(__name__)
 
 MAX_COUNT = 100
-# The security groups of every project.  Groups of their own are not kept
-# yet (see DESIGN.md, section 7): each project has its default group only.
-DEFAULT_SECURITY_GROUP = api_admin.DEFAULT_SECURITY_GROUP
 
 # Fields ``update_instance`` may change (the API cell owns them).
 UPDATABLE_FIELDS = ('display_name', 'display_description', 'access_ip_v4',
@@ -81,7 +79,7 @@ def _reservation_id() -> str:
 
 
 class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
-          api_admin.AdminActionsMixin):
+          api_admin.AdminActionsMixin, api_secgroups.SecurityGroupsMixin):
     """Compute API of a cell that owns its instances.
 
     ``enforce_locks``: refuse actions on locked instances to non-admins.
@@ -240,7 +238,8 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
                        ' <= max_count <= %d' % MAX_COUNT)
         self.quotas.check_metadata(context, context.project_id,
                                    len(metadata or {}))
-        self._check_security_groups(context, security_groups or [])
+        groups = self._requested_security_groups(context,
+                                                 security_groups or [])
         placement = self._placement(context, availability_zone, forced_host)
         image = self._bootable_image(context, image_href, flavor)
         auto_disk_config = images.auto_disk_config(image, auto_disk_config)
@@ -259,7 +258,8 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
                 access_ip_v4=access_ip_v4, access_ip_v6=access_ip_v6,
                 auto_disk_config=auto_disk_config, launch_index=index,
                 reservation_id=reservation_id,
-                display_description=description, tags=list(tags or []))
+                display_description=description, tags=list(tags or []),
+                security_group_ids=[g['id'] for g in groups])
 
         instances = [objects.Instance.from_db(row) for row in
                      self.quotas.create_boot(context, context.project_id,
@@ -274,6 +274,8 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
             'num_instances': len(instances),
             'instance_uuids': [i.uuid for i in instances],
             'availability_zone': availability_zone,
+            # The cell keeps copies of the groups of its servers.
+            'security_groups': groups,
         }
         filter_properties = {'scheduler_hints': scheduler_hints or {},
                              'instance_type': flavor, **placement}
@@ -291,7 +293,9 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
         request_spec = {'image': image, 'instance_type': flavor,
                         'num_instances': 1,
                         'instance_uuids': [instance.uuid],
-                        'availability_zone': instance.availability_zone}
+                        'availability_zone': instance.availability_zone,
+                        'security_groups': self.db.instance_security_groups(
+                            context, instance.uuid)}
         return {'instances': [instance], 'instance_type': flavor,
                 'image': image, 'request_spec': request_spec,
                 'filter_properties': {'scheduler_hints': {},
@@ -314,15 +318,6 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
                             if not s['disabled']}:
                 raise exception.AvailabilityZoneNotAvailable()
         return {}
-
-    @staticmethod
-    def _check_security_groups(context: RequestContext, names: list[str]
-                               ) -> None:
-        """Each group named must be one of the project's."""
-        for name in names:
-            if name != DEFAULT_SECURITY_GROUP:
-                raise exception.SecurityGroupNotFoundForProject(
-                    security_group_id=name, project_id=context.project_id)
 
     def _bootable_image(self, context: RequestContext, image_href: str,
                         flavor: objects.Flavor) -> objects.ImageMeta:

@@ -1,7 +1,6 @@
 """Operator actions of the compute API: an administrator's state reset,
-network re-injection, diagnostics, and the answers Nova gives for what
-this deployment does not offer (security groups of one's own, live
-migration).
+network re-injection, diagnostics, and the answer Nova gives for what
+this deployment does not offer (live migration).
 
 Mixed into :class:`nova.compute.api.API`; the API cell's
 :class:`nova.compute.cells_api.ComputeCellsAPI` reaches the instance's
@@ -27,8 +26,6 @@ from nova.context import RequestContext
 if TYPE_CHECKING:
     from nova.db.api import Database
 
-# The only security group each project has (see DESIGN.md, section 7).
-DEFAULT_SECURITY_GROUP = 'default'
 # Nova keeps a guest's encrypted password in four system metadata keys
 # of 255 characters each (the metadata service accepts 1020 at most).
 PASSWORD_KEYS = tuple('password_%d' % i for i in range(4))
@@ -127,29 +124,6 @@ class AdminActionsMixin:
                       {'password': password}, lambda: None)
 
     # -- what this deployment does not offer -----------------------------
-
-    def add_security_group(self, ctxt: RequestContext,
-                           instance: objects.Instance, name: str) -> None:
-        """Every server is in its project's ``default`` group already and
-        there is no other group yet: the answers Nova gives for those
-        cases, nothing changed."""
-        self._refuse_group(ctxt, instance, name,
-                           exception.SecurityGroupExistsForInstance)
-
-    def remove_security_group(self, ctxt: RequestContext,
-                              instance: objects.Instance, name: str) -> None:
-        self._refuse_group(ctxt, instance, name,
-                           exception.SecurityGroupCannotBeRemoved)
-
-    def _refuse_group(self, ctxt: RequestContext, instance: objects.Instance,
-                      name: str, for_default: type[exception.Invalid]
-                      ) -> None:
-        self._check_lock(ctxt, instance)
-        if name == DEFAULT_SECURITY_GROUP:
-            raise for_default(security_group_id=name,
-                              instance_id=instance.uuid)
-        raise exception.SecurityGroupNotFoundForProject(
-            security_group_id=name, project_id=instance.project_id)
 
     def live_migrate(self, ctxt: RequestContext, instance: objects.Instance,
                      host: str | None, block_migration: bool | None,

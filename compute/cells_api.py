@@ -141,6 +141,26 @@ class ComputeCellsAPI(compute_api.API):
             {'method': 'delete', 'instance_uuid': instance.uuid,
              'method_args': [], 'method_kwargs': {}})
 
+    def _rules_changed(self, ctxt: RequestContext, group_ids: list[int]
+                       ) -> None:
+        """Send the groups to every cell holding one of their servers:
+        one targeted message per cell, or one broadcast down when a
+        server is in no cell yet (its cell may have taken the build
+        already; see nova.compute.api_secgroups)."""
+        cells, unplaced = self.db.security_group_member_cells(ctxt,
+                                                              group_ids)
+        if not cells and not unplaced:
+            return
+        groups = []
+        for group_id in group_ids:
+            try:
+                groups.append(self.db.security_group_get(ctxt, group_id))
+            except exception.SecurityGroupNotFound:
+                continue
+        if groups:
+            self.cells_rpcapi.security_groups_refresh(
+                ctxt, groups, None if unplaced else cells)
+
     # -- an administrator's override ------------------------------------
 
     def reset_state(self, context: RequestContext, instance: objects.Instance,

@@ -50,6 +50,7 @@ def rebuild(mgr: ComputeManager, ctxt: RequestContext,
             expected_task_state=task_states.REBUILDING)
         mgr.driver.spawn(ctxt, instance, instance.node or mgr.host,
                          list(instance.network_info or []), image)
+        mgr.apply_security_rules(ctxt, instance)
         if was_stopped:
             mgr.driver.power_off(ctxt, instance)
         mgr.update(ctxt, instance,
@@ -155,6 +156,7 @@ def unshelve(mgr: ComputeManager, ctxt: RequestContext,
                                   expected_task_state=task_states.UNSHELVING)
             mgr.driver.spawn(ctxt, instance, node,
                              list(instance.network_info or []), image)
+            mgr.apply_security_rules(ctxt, instance)
         else:
             mgr.driver.power_on(ctxt, instance)
         image_id = (instance.system_metadata or {}).get('shelved_image_id')

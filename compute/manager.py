@@ -315,6 +315,7 @@ class ComputeManager(service.Manager):
         self.driver.spawn(context, instance, node, network_info,
                           objects.ImageMeta.from_dict(image) if image
                           else None)
+        self.apply_security_rules(context, instance)
         instance_changes.instance_update(
             self.db, context, instance, vm_state=vm_states.ACTIVE,
             task_state=None, power_state=self.driver.get_power_state(
@@ -493,6 +494,7 @@ class ComputeManager(service.Manager):
                                  ) -> dict[str, Any]:
         return host_actions.diagnostics(self, context, instance,
                                         standard=True)
+
     # -- soft delete (RPC API 1.3) --------------------------------------
 
     def soft_delete_instance(self, context: RequestContext,
@@ -502,3 +504,21 @@ class ComputeManager(service.Manager):
     def restore_instance(self, context: RequestContext,
                          instance: objects.Instance) -> None:
         deferred_delete.restore(self, context, instance)
+
+    # -- security groups (RPC API 1.6) ----------------------------------
+
+    def refresh_instance_security_rules(self, context: RequestContext,
+                                        instance: objects.Instance) -> None:
+        self.apply_security_rules(context, instance)
+
+    def apply_security_rules(self, context: RequestContext,
+                              instance: objects.Instance) -> None:
+        """Give the hypervisor the rules of the instance's groups, as
+        this cell's copies of them hold them."""
+        rules = [dict({k: rule[k] for k in
+                       ('protocol', 'from_port', 'to_port', 'cidr',
+                        'group_id')}, security_group=group['name'])
+                 for group in self.db.instance_security_groups(
+                     context, instance.uuid)
+                 for rule in group['rules']]
+        self.driver.refresh_instance_security_rules(instance, rules)

@@ -13,9 +13,11 @@ so it cannot drift.  A failed build counts until its server is deleted
 reverted counts whatever flavor the instance ends up with.
 
 ``instances``, ``cores`` and ``ram`` are enforced on boot, restore and
-resize, ``metadata_items`` on every change of a server's metadata; the
-other resources are reported, as Nova reports them, so that clients find
-every key they expect.
+resize, ``metadata_items`` on every change of a server's metadata,
+``security_groups`` and ``security_group_rules`` (per group) when a
+group or a rule is created (``nova.compute.api_secgroups``); the other
+resources are reported, as Nova reports them, so that clients find every
+key they expect.
 
 Example::
 
@@ -56,8 +58,7 @@ COUNTED = ('instances', 'cores', 'ram')
 # The quota class whose limits are every project's defaults.
 DEFAULT_CLASS = 'default'
 # Resources of nova-network that this deployment does not limit.
-_NOT_LIMITED = ('floating_ips', 'fixed_ips', 'security_groups',
-                'security_group_rules')
+_NOT_LIMITED = ('floating_ips', 'fixed_ips')
 # [quota] option of a resource, where the names differ.
 _OPTION_NAMES = {'injected_file_path_bytes': 'injected_file_path_length'}
 
@@ -160,8 +161,16 @@ class QuotaEngine:
         """:meth:`get_limits` and :meth:`get_usage`, read together."""
         state = self.db.quota_state(ctxt, project_id, user_id)
         if user_id is None:
-            return self._limits(state), self._usage(state['usage'])
+            return self._limits(state), self._usage(
+                self._counted(ctxt, project_id, state['usage']))
+        # Security groups are the project's, not a user's.
         return self._user_limits(state), self._usage(state['user_usage'])
+
+    def _counted(self, ctxt: RequestContext, project_id: str,
+                 counted: dict[str, int]) -> dict[str, int]:
+        # Not on the boot path, which never needs it.
+        return dict(counted, security_groups=self.db.security_group_count(
+            ctxt, project_id))
 
     def get_detail(self, ctxt: RequestContext, project_id: str,
                    user_id: str | None = None

@@ -139,6 +139,7 @@ def finish_resize(mgr: ComputeManager, ctxt: RequestContext,
         mgr.driver.finish_migration(
             ctxt, instance, migration['dest_node'], new_flavor,
             power_on=_old_vm_state(instance) != vm_states.STOPPED)
+        mgr.apply_security_rules(ctxt, instance)
         mgr.tracker.retag(ctxt, instance.uuid, claims.DEST,
                           claims.INSTANCE)
         # Finished before the instance says so: a confirm or revert looks

@@ -12,6 +12,8 @@ API version history:
   get_console_output.
 * 1.2 - Operator actions: inject_network_info, get_diagnostics.
 * 1.3 - Soft delete: soft_delete_instance, restore_instance.
+* 1.6 - refresh_instance_security_rules: apply an instance's security
+  group rules again.
 * 1.7 - get_instance_diagnostics (the standard form of 2.48),
   set_admin_password.
 """
@@ -205,6 +207,7 @@ class ComputeAPI:
                                  ) -> dict[str, Any]:
         return self.client.prepare(server=instance.host, version='1.7').call(
             ctxt, 'get_instance_diagnostics', instance=instance)
+
     # -- 1.3: soft delete -----------------------------------------------
 
     def soft_delete_instance(self, ctxt: RequestContext,
@@ -219,3 +222,10 @@ class ComputeAPI:
         """Bring a soft-deleted instance back: powered on, ACTIVE."""
         self._cast(ctxt, instance.host, 'restore_instance', version='1.3',
                    instance=instance)
+
+    # -- 1.6: security groups -------------------------------------------
+
+    def refresh_instance_security_rules(self, ctxt: RequestContext,
+                                        instance: objects.Instance) -> None:
+        self._cast(ctxt, instance.host, 'refresh_instance_security_rules',
+                   version='1.6', instance=instance)

@@ -51,6 +51,11 @@ Size in bytes of one injected file.""", enforced=False),
 Length of the path of one injected file.""", enforced=False),
     _limit('key_pairs', 100, """
 Number of key pairs a user may have.""", enforced=False),
+    _limit('security_groups', 10, """
+Number of security groups a project may have (its ``default`` group
+included)."""),
+    _limit('security_group_rules', 20, """
+Number of rules a security group may have."""),
     _limit('server_groups', 10, """
 Number of server groups a project may have.""", enforced=False),
     _limit('server_group_members', 10, """

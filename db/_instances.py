@@ -16,6 +16,7 @@ from nova import cell_paths
 from nova import exception
 from nova.context import RequestContext
 from nova.db import _retry
+from nova.db import _secgroups
 from nova.db import _tags
 from nova.db import models
 from nova.db._common import QueryMixin
@@ -63,7 +64,12 @@ _STATE_KEYS = ('vm_state', 'task_state', 'display_name')
 # Tags live in a table of their own (nova.db._tags).
 _TAGS = 'tags'
 SIDE_ATTRS = frozenset(_SIDE_KEYS + (_TAGS,))
-_NOT_COLUMNS = frozenset(SIDE_ATTRS)
+# The names of an instance's security groups (nova.db._secgroups): read
+# when a listing names them, never written through an instance.
+SECURITY_GROUPS = 'security_groups'
+# On create: the ids of the groups the new instance is in.
+SECURITY_GROUP_IDS = 'security_group_ids'
+_NOT_COLUMNS = frozenset(SIDE_ATTRS | {SECURITY_GROUPS, SECURITY_GROUP_IDS})
 # The info cache column a listing joins in, under this label.
 _JOINED_CACHE = '_info_cache_network_info'
 
@@ -337,6 +343,11 @@ class InstanceQueries(QueryMixin):
             tags = _tags.read(conn, uuids)
             for values in result:
                 values[_TAGS] = tags.get(values['uuid'], [])
+        if SECURITY_GROUPS in expected_attrs:
+            # Only when asked for (the server views): group names.
+            groups = _secgroups.names_of_instances(conn, uuids)
+            for values in result:
+                values[SECURITY_GROUPS] = groups.get(values['uuid'], [])
         if 'network_info' in expected_attrs and result and \
                 _JOINED_CACHE in result[0]:
             # The listing joined the info cache in.
@@ -516,8 +527,9 @@ class InstanceQueries(QueryMixin):
 
     def _insert_instance(self, conn: Any, values: dict[str, Any]
                          ) -> dict[str, Any]:
-        """Insert one instance, its side rows and tags in ``conn``'s
-        transaction; returns it as :meth:`instance_create` does."""
+        """Insert one instance, its side rows, tags and security group
+        memberships (``security_group_ids``) in ``conn``'s transaction;
+        returns it as :meth:`instance_create` does."""
         columns = {k: v for k, v in values.items() if k not in _NOT_COLUMNS}
         if self.owns_instances:
             # A build retried in another cell keeps counting from the
@@ -530,6 +542,7 @@ class InstanceQueries(QueryMixin):
         writes.want(uuid, values)
         writes.execute(conn)
         tags = _tags.replace(conn, uuid, values.get(_TAGS) or ())
+        _secgroups.join(conn, uuid, values.get(SECURITY_GROUP_IDS) or ())
         result.update(_side_values(writes.side, uuid), tags=tags)
         return result
 
@@ -633,6 +646,7 @@ class InstanceQueries(QueryMixin):
                 session.execute(sa.delete(column.class_).where(
                     column == uuid))
             _tags.purge(session.connection(), uuid)
+            _secgroups.forget_instance(session.connection(), uuid)
 
     def instance_apply_from_child(self, context: RequestContext,
                                   values: dict[str, Any],

@@ -37,6 +37,7 @@ from nova.db import _instances
 from nova.db import _migrations
 from nova.db import _network
 from nova.db import _quotas
+from nova.db import _secgroups
 
 LOG = logging.getLogger(__name__)
 
@@ -122,7 +123,8 @@ class Database(_instances.InstanceQueries, _actions.ActionQueries,
                _bw.BandwidthQueries, _flavors.FlavorQueries,
                _images.ImageQueries, _cells.CellQueries,
                _network.NetworkQueries, _quotas.QuotaQueries,
-               _aggregates.AggregateQueries):
+               _aggregates.AggregateQueries,
+               _secgroups.SecurityGroupQueries):
     """Query API over one cell's database.
 
     Listeners added with :meth:`add_listener` are called as

@@ -602,3 +602,83 @@ class AggregateMetadata(Base):
         Integer, ForeignKey('aggregates.id'), nullable=False)
     key: Mapped[str] = mapped_column(String(255), nullable=False)
     value: Mapped[str] = mapped_column(String(255), nullable=False)
+
+
+class SecurityGroup(TimestampMixin, Base):
+    """A project's security group.
+
+    The API cell owns the groups; a child cell keeps copies (same ids) of
+    the groups its instances are in, written when they arrive with a
+    build or a change (see ``nova.compute.api_secgroups``).
+    """
+
+    __tablename__ = 'security_groups'
+    __table_args__ = (
+        UniqueConstraint('project_id', 'name',
+                         name='uniq_security_groups0project_id0name'),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True,
+                                    autoincrement=True)
+    name: Mapped[str] = mapped_column(String(255), nullable=False)
+    description: Mapped[str | None] = mapped_column(String(255))
+    user_id: Mapped[str | None] = mapped_column(String(255))
+    project_id: Mapped[str] = mapped_column(String(255), nullable=False)
+
+
+class SecurityGroupRule(TimestampMixin, Base):
+    """An ingress rule of a group: a protocol and port range (ICMP type
+    and code), from a CIDR or from the members of another group."""
+
+    __tablename__ = 'security_group_rules'
+    __table_args__ = (
+        Index('security_group_rules_parent_idx', 'parent_group_id'),
+        Index('security_group_rules_group_idx', 'group_id'),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True,
+                                    autoincrement=True)
+    parent_group_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey('security_groups.id', ondelete='CASCADE'),
+        nullable=False)
+    protocol: Mapped[str | None] = mapped_column(String(255))
+    from_port: Mapped[int | None] = mapped_column(Integer)
+    to_port: Mapped[int | None] = mapped_column(Integer)
+    cidr: Mapped[str | None] = mapped_column(String(43))
+    # The source group: no foreign key, since a child's copy of a rule
+    # may name a group it holds no copy of.
+    group_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class SecurityGroupInstanceAssociation(TimestampMixin, Base):
+    """An instance's membership of a group."""
+
+    __tablename__ = 'security_group_instance_association'
+    __table_args__ = (
+        UniqueConstraint(
+            'security_group_id', 'instance_uuid',
+            name='uniq_sg_instance_association0sg_id0instance_uuid'),
+        Index('security_group_instance_association_instance_uuid_idx',
+              'instance_uuid'),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True,
+                                    autoincrement=True)
+    security_group_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey('security_groups.id', ondelete='CASCADE'),
+        nullable=False)
+    instance_uuid: Mapped[str] = mapped_column(String(36), nullable=False)
+
+
+class SecurityGroupDefaultRule(TimestampMixin, Base):
+    """A rule every project's ``default`` group starts with (kept by the
+    API cell; administrators manage them)."""
+
+    __tablename__ = 'security_group_default_rules'
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True,
+                                    autoincrement=True)
+    protocol: Mapped[str | None] = mapped_column(String(5))
+    from_port: Mapped[int | None] = mapped_column(Integer)
+    to_port: Mapped[int | None] = mapped_column(Integer)
+    cidr: Mapped[str | None] = mapped_column(String(43))

@@ -134,6 +134,14 @@ class ComputeDriver(abc.ABC):
         """Push the instance's network configuration into the guest.
         Drivers whose guests take it from DHCP have nothing to do."""
 
+    def refresh_instance_security_rules(  # noqa: B027 - optional hook
+            self, instance: Any, rules: list[dict[str, Any]]) -> None:
+        """Filter the instance's traffic by ``rules`` from now on: its
+        security groups' ingress rules (``security_group``,
+        ``protocol``, ``from_port``, ``to_port``, ``cidr``,
+        ``group_id``), replacing those given before.  Drivers that do
+        not filter have nothing to do."""
+
     def get_diagnostics(self, context: RequestContext, instance: Any
                         ) -> dict[str, Any]:
         """The hypervisor's counters of a running instance (Nova's

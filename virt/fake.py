@@ -64,6 +64,9 @@ class _Guest:
     # Bandwidth polls seen, for simulated traffic.
     polls: int = 0
     log: list[str] = dataclasses.field(default_factory=list)
+    # The security group rules it is filtered by, as last given.
+    security_rules: list[dict[str, Any]] = dataclasses.field(
+        default_factory=list)
 
     def say(self, line: str) -> None:
         # Timestamps count log lines, not time: the log is deterministic.
@@ -165,6 +168,29 @@ class FakeDriver(driver.ComputeDriver):
     def destroy(self, context: RequestContext, instance: Any) -> None:
         with self._lock:
             self._guests.pop(instance.uuid, None)
+
+    # -- security groups ------------------------------------------------
+
+    def refresh_instance_security_rules(self, instance: Any,
+                                        rules: list[dict[str, Any]]
+                                        ) -> None:
+        """Record the rules (a guest not here has none to record)."""
+        ordered = sorted((dict(rule) for rule in rules),
+                         key=lambda r: sorted((k, str(v))
+                                              for k, v in r.items()))
+        with self._lock:
+            guest = self._guests.get(instance.uuid)
+            if guest is not None:
+                guest.security_rules = ordered
+
+    def security_rules(self, instance_uuid: str
+                       ) -> list[dict[str, Any]] | None:
+        """The rules a guest is filtered by; None when it is not
+        here."""
+        with self._lock:
+            guest = self._guests.get(instance_uuid)
+            return (None if guest is None
+                    else [dict(rule) for rule in guest.security_rules])
 
     def forget_outgoing(self, instance_uuid: str) -> None:
         """Drop the source copy of a resized guest deleted meanwhile."""

@@ -35,7 +35,7 @@ DETAIL_COLUMNS = BASIC_COLUMNS + (
     'launched_at', 'terminated_at', 'progress', 'revision',
     'display_description', 'locked', 'reservation_id', 'launch_index',
     'hostname', 'user_data', 'cell_name')
-DETAIL_SIDE_TABLES = ('metadata', 'network_info')
+DETAIL_SIDE_TABLES = ('metadata', 'network_info', 'security_groups')
 
 
 def detail_side_tables(req: wsgi.ApiRequest) -> tuple[str, ...]:
@@ -286,9 +286,12 @@ class Renderer:
                 server.get('launched_at')),
             'OS-SRV-USG:terminated_at': common.naive_isotime(
                 server.get('terminated_at')),
-            'security_groups': list(_DEFAULT_SECURITY_GROUPS),
+            'security_groups': security_groups(server),
             'os-extended-volumes:volumes_attached': [],
         }
+        if not view['security_groups']:
+            # Nova shows the key only for a server in some group.
+            del view['security_groups']
         if view['status'] in _FAULT_STATUSES:
             server_fault = fault(server, self.is_admin)
             if server_fault:
@@ -320,6 +323,15 @@ class Renderer:
             fields['locked_reason'] = (
                 (server.get('system_metadata') or {}).get('locked_reason'))
         return fields
+
+
+def security_groups(server: Server) -> list[dict[str, str]]:
+    """The groups of a server by name; ``default`` for a server whose
+    groups were not read."""
+    names = server.get('security_groups')
+    if names is None:
+        return list(_DEFAULT_SECURITY_GROUPS)
+    return [{'name': name} for name in names]
 
 
 def basic(req: wsgi.ApiRequest, server: Server) -> dict[str, Any]:

@@ -57,6 +57,16 @@ def _rows(tree, cell, uuids):
         {'uuid': list(uuids)})
 
 
+def _error_at_the_top(tree, uuid):
+    """The faults of ``uuid`` at the top once it shows ERROR there with
+    one: the state and the fault travel up as two changes."""
+    def faults():
+        return tree.db('api').instance_faults_get(ADMIN, [uuid])[uuid]
+    wait_for(lambda: _top_states(tree, [uuid]) == {uuid: vm_states.ERROR}
+             and faults(), 10, what='ERROR and its fault at the top')
+    return faults()
+
+
 def _top_states(tree, uuids):
     return {r['uuid']: r['vm_state'] for r in _rows(tree, 'api', uuids)}
 
@@ -142,9 +152,7 @@ def test_a_compute_that_restarts_fails_the_builds_it_had_taken(tree):
 
     compute.manager.init_host()
 
-    wait_for(lambda: _top_states(tree, [uuid]) == {uuid: vm_states.ERROR},
-             10, what='ERROR at the top')
-    faults = tree.db('api').instance_faults_get(ADMIN, [uuid])[uuid]
+    faults = _error_at_the_top(tree, uuid)
     assert 'when its compute service stopped' in faults[0]['message']
 
 
@@ -156,7 +164,5 @@ def test_a_build_on_a_host_that_went_down_is_failed_by_its_cell(tree):
         'vm_state': vm_states.BUILDING, 'task_state': task_states.SPAWNING})
     # Seen two hours later, the compute's heartbeat is two hours old.
     assert _keep(tree, cell) == {'redriven': 0, 'resent': 0, 'failed': 1}
-    wait_for(lambda: _top_states(tree, [uuid]) == {uuid: vm_states.ERROR},
-             10, what='ERROR at the top')
-    faults = tree.db('api').instance_faults_get(ADMIN, [uuid])[uuid]
+    faults = _error_at_the_top(tree, uuid)
     assert 'compute service went down' in faults[0]['message']

@@ -1,8 +1,10 @@
 """Operator actions of the fake compute API.
 
-What only refuses (security groups, live migration) is the real
+What only refuses (live migration) is the real
 :class:`nova.compute.api_admin.AdminActionsMixin`; what would reach a
-compute host is recorded in ``calls`` and takes effect at once.
+compute host is recorded in ``calls`` and takes effect at once.  Every
+project has the security groups ``default`` (id 1) and ``db`` (id 2);
+a server is in ``default`` until told otherwise.
 """
 
 from __future__ import annotations
@@ -15,9 +17,45 @@ from nova.compute import api_admin
 from nova.compute import power_state
 from nova.tests.unit.api import fake_exceptions as fake_exc
 
+GROUP_IDS = {'default': 1, 'db': 2}
+
 
 class AdminActionsMixin(api_admin.AdminActionsMixin):
     calls: list[tuple[str, dict[str, Any]]]
+    # Server uuid -> the names of its groups.
+    server_groups: dict[str, list[str]]
+
+    def security_group_names(self, ctxt: Any, uuid: str) -> list[str]:
+        return list(self.server_groups.get(uuid, ['default']))
+
+    def _server_group(self, ctxt: Any, instance: objects.Instance,
+                      name: str) -> tuple[int, list[str]]:
+        self._check_lock(ctxt, instance)
+        if name not in GROUP_IDS:
+            raise exception.SecurityGroupNotFoundForProject(
+                security_group_id=name, project_id=instance.project_id)
+        return GROUP_IDS[name], self.server_groups.setdefault(
+            instance.uuid, ['default'])
+
+    def add_security_group(self, ctxt: Any, instance: objects.Instance,
+                           name: str) -> None:
+        group_id, groups = self._server_group(ctxt, instance, name)
+        if name in groups:
+            raise exception.SecurityGroupExistsForInstance(
+                security_group_id=group_id, instance_id=instance.uuid)
+        groups.append(name)
+        self.calls.append(('add_security_group', {'uuid': instance.uuid,
+                                                  'name': name}))
+
+    def remove_security_group(self, ctxt: Any, instance: objects.Instance,
+                              name: str) -> None:
+        group_id, groups = self._server_group(ctxt, instance, name)
+        if name not in groups:
+            raise exception.SecurityGroupNotExistsForInstance(
+                security_group_id=group_id, instance_id=instance.uuid)
+        groups.remove(name)
+        self.calls.append(('remove_security_group',
+                           {'uuid': instance.uuid, 'name': name}))
 
     def _check_lock(self, ctxt: Any, instance: objects.Instance) -> None:
         if instance.locked and not ctxt.is_admin:

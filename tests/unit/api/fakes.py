@@ -59,6 +59,7 @@ class FakeComputeAPI(fake_server_actions.ServerActionsMixin,
                          else default_flavors())}
         self.instances: dict[str, objects.Instance] = {}
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.server_groups: dict[str, list[str]] = {}
         self.clock = T0
         self.images: dict[str, dict[str, Any]] = {}
         self.keypairs: dict[tuple[str, str], dict[str, Any]] = {}
@@ -111,7 +112,7 @@ class FakeComputeAPI(fake_server_actions.ServerActionsMixin,
             min_count=min_count, max_count=max_count, **kwargs)))
         self.check_metadata(len(kwargs.get('metadata') or {}))
         for name in kwargs.get('security_groups') or ():
-            if name != 'default':
+            if name not in fake_admin_actions.GROUP_IDS:
                 raise exception.SecurityGroupNotFoundForProject(
                     security_group_id=name, project_id=context.project_id)
         if image_href not in self.images:
@@ -139,6 +140,9 @@ class FakeComputeAPI(fake_server_actions.ServerActionsMixin,
                 display_description=kwargs.get('description'),
                 tags=sorted(set(kwargs.get('tags') or ())))
             for _ in range(max_count)]
+        for instance in instances:
+            self.server_groups[instance.uuid] = list(
+                kwargs.get('security_groups') or ['default'])
         return instances, reservation_id
 
     def update_instance_tags(self, context: Any, instance: objects.Instance,

@@ -71,8 +71,9 @@ def test_add_security_group_default_is_already_there(call, compute):
     inst = compute.add_instance()
     resp = _action(call, inst, {'addSecurityGroup': {'name': 'default'}})
     assert resp.status_int == 400
+    # Nova names the group by its id here.
     assert resp.json['badRequest']['message'] == (
-        f'Security group default is already associated with the instance '
+        f'Security group 1 is already associated with the instance '
         f'{inst.uuid}')
 
 
@@ -84,13 +85,28 @@ def test_unknown_security_group_is_404(call, compute, action):
     assert resp.status_int == 404
     assert resp.json['itemNotFound']['message'] == (
         'Security group web not found for project proj1.')
+    assert compute.security_group_names(None, inst.uuid) == ['default']
 
 
-def test_remove_default_security_group_is_400(call, compute):
+def test_add_and_remove_security_group(call, compute):
     inst = compute.add_instance()
+    resp = _action(call, inst, {'addSecurityGroup': {'name': 'db'}})
+    assert resp.status_int == 202
+    assert compute.security_group_names(None, inst.uuid) == ['default', 'db']
     resp = _action(call, inst, {'removeSecurityGroup': {'name': 'default'}})
+    assert resp.status_int == 202
+    assert compute.security_group_names(None, inst.uuid) == ['db']
+    server = call('GET', f'/v2.1/servers/{inst.uuid}').json['server']
+    assert server['security_groups'] == [{'name': 'db'}]
+
+
+def test_remove_security_group_not_there_is_400(call, compute):
+    inst = compute.add_instance()
+    resp = _action(call, inst, {'removeSecurityGroup': {'name': 'db'}})
     assert resp.status_int == 400
-    assert 'default' in resp.json['badRequest']['message']
+    assert resp.json['badRequest']['message'] == (
+        f'Security group 2 not associated with the instance {inst.uuid}')
+    assert compute.security_group_names(None, inst.uuid) == ['default']
 
 
 @pytest.mark.parametrize('body', [

@@ -8,6 +8,7 @@ import hashlib
 import pytest
 
 from nova import objects
+from nova.api.views import servers as server_views
 from nova.compute import task_states
 from nova.compute import vm_states
 from nova.tests.unit.api.conftest import ADMIN
@@ -400,3 +401,10 @@ def test_image_and_flavor_filters_take_links(call, compute):
     call('GET', '/v2.1/servers?image=http://g/images/abc&flavor=2')
     opts = compute.last_call('get_all')['search_opts']
     assert (opts['image'], opts['flavor']) == ('abc', '2')
+
+
+def test_security_groups_in_the_view():
+    assert server_views.security_groups({}) == [{'name': 'default'}]
+    assert server_views.security_groups({'security_groups': ['a', 'b']}) \
+        == [{'name': 'a'}, {'name': 'b'}]
+    assert server_views.security_groups({'security_groups': []}) == []

@@ -1,0 +1,62 @@
+"""A child cell's copies of the API cell's security groups: replaced
+whole, a stale copy holding the name gives way, memberships are set per
+instance and go when the instance is purged."""
+
+from nova import context as nova_context
+
+CTXT = nova_context.get_admin_context()
+UUID = '00000000-0000-4000-8000-00000000a001'
+
+
+def _group(group_id, name, *rules):
+    return {'id': group_id, 'name': name, 'description': name,
+            'user_id': 'u1', 'project_id': 'p1',
+            'rules': [{'id': group_id * 10 + i, 'parent_group_id': group_id,
+                       'protocol': 'tcp', 'from_port': port,
+                       'to_port': port, 'cidr': '0.0.0.0/0',
+                       'group_id': None}
+                      for i, port in enumerate(rules)]}
+
+
+def test_copies_are_replaced_whole(db):
+    db.security_groups_copy(CTXT, [_group(3, 'web', 80, 443)],
+                            {UUID: [3]})
+    assert [r['to_port'] for r in db.security_group_get(CTXT, 3)['rules']] \
+        == [80, 443]
+    db.security_groups_copy(CTXT, [_group(3, 'www', 8080)])
+    copy = db.security_group_get(CTXT, 3)
+    assert (copy['name'], [r['to_port'] for r in copy['rules']]) == (
+        'www', [8080])
+    assert [g['id'] for g in db.instance_security_groups(CTXT, UUID)] == [3]
+
+
+def test_a_stale_copy_of_the_same_name_gives_way(db):
+    db.security_groups_copy(CTXT, [_group(3, 'web', 80)], {UUID: [3]})
+    # Deleted at the top and made again: a new id, the same name.
+    db.security_groups_copy(CTXT, [_group(7, 'web', 22)], {UUID: [7]})
+    assert [g['id'] for g in db.security_group_list(CTXT, 'p1')] == [7]
+    assert [g['name'] for g in db.instance_security_groups(CTXT, UUID)] == [
+        'web']
+
+
+def test_memberships_are_set_per_instance(db):
+    db.security_groups_copy(CTXT, [_group(1, 'a'), _group(2, 'b')],
+                            {UUID: [2, 1]})
+    assert [g['name'] for g in db.instance_security_groups(CTXT, UUID)] == [
+        'b', 'a']
+    db.security_groups_copy(CTXT, [], {UUID: [1]})
+    assert [g['name'] for g in db.instance_security_groups(CTXT, UUID)] == [
+        'a']
+    db.instance_purge(CTXT, UUID)
+    assert db.instance_security_groups(CTXT, UUID) == []
+
+
+def test_a_rule_id_given_again_replaces_a_stale_copy(db):
+    db.security_groups_copy(CTXT, [_group(1, 'a', 22)])
+    reused = _group(2, 'b', 80)
+    reused['rules'][0]['id'] = db.security_group_get(CTXT, 1)['rules'][0][
+        'id']
+    db.security_groups_copy(CTXT, [reused])
+    assert db.security_group_get(CTXT, 1)['rules'] == []
+    assert [r['to_port'] for r in db.security_group_get(CTXT, 2)['rules']] \
+        == [80]
