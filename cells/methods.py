@@ -45,7 +45,8 @@ LOG = logging.getLogger(__name__)
 COMPUTE_API_METHODS = frozenset([
     'delete', 'force_delete', 'reboot', 'stop', 'start', 'pause',
     'unpause', 'suspend', 'resume', 'rebuild_from_image',
-    'resize_to_flavor', 'confirm_resize', 'revert_resize',
+    'resize_to_flavor', 'migrate_to_host', 'confirm_resize',
+    'revert_resize',
     'snapshot_to_image', 'rescue_with_image', 'unrescue',
     'shelve_to_image', 'unshelve_from_image', 'get_console_output',
     'inject_network_info', 'get_diagnostics', 'set_password',
@@ -239,7 +240,8 @@ class BroadcastMethods(_Handlers):
             self._apply_from_child(message, instances, resent=True)
         if deleted:
             done = self.db.instances_destroy_from_child(
-                message.ctxt, deleted)
+                message.ctxt, deleted,
+                cell_paths.reverse_path(message.routing_path))
             self.sync_stats['destroyed'] += len(done)
 
     def changes_at_top(self, message: Message,
@@ -314,8 +316,9 @@ class BroadcastMethods(_Handlers):
                                 instance: objects.Instance) -> None:
         if not self._at_the_top():
             return
-        self.db.instance_destroy_from_child(message.ctxt,
-                                            instance.uuid)
+        self.db.instance_destroy_from_child(
+            message.ctxt, instance.uuid,
+            cell_paths.reverse_path(message.routing_path))
 
     def instance_fault_create_at_top(self, message: Message,
                                      instance_fault: dict[str, Any]) -> None:

@@ -23,6 +23,8 @@ API version history:
   :class:`nova.cells.sync.ChangePusher`).
 * 1.4 - migration_get_all, network_get_all: the migrations and the
   nova-network networks of the whole tree.
+* 1.6 - Moves between cells (see :mod:`nova.cells.moves`):
+  migrate_to_cell, confirm_cell_move, revert_cell_move.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ LOG = logging.getLogger(__name__)
 
 
 class CellsAPI:
-    VERSION = '1.4'
+    VERSION = '1.6'
 
     def __init__(self, conf: Any, transport: oslo_messaging.Transport
                  ) -> None:
@@ -158,6 +160,29 @@ class CellsAPI:
         return self.client.prepare(
             version='1.4', timeout=self._gather_timeout).call(
             ctxt, 'network_get_all')
+
+    # -- 1.6: moves between cells ---------------------------------------
+
+    def migrate_to_cell(self, ctxt: RequestContext, instance_uuid: str,
+                        target_cell: str | None = None,
+                        host: str | None = None) -> dict[str, Any]:
+        """Move an instance to another cell (``target_cell``, a routing
+        path, or the cell scheduler's choice), to ``host`` of it if
+        given.  Answers once the move is checked and recorded (the
+        migration record); CannotMigrateToCell changes nothing."""
+        return self.client.prepare(version='1.6').call(
+            ctxt, 'migrate_to_cell', instance_uuid=instance_uuid,
+            target_cell=target_cell, host=host)
+
+    def confirm_cell_move(self, ctxt: RequestContext, instance_uuid: str
+                          ) -> None:
+        self.client.prepare(version='1.6').call(
+            ctxt, 'confirm_cell_move', instance_uuid=instance_uuid)
+
+    def revert_cell_move(self, ctxt: RequestContext, instance_uuid: str
+                         ) -> None:
+        self.client.prepare(version='1.6').call(
+            ctxt, 'revert_cell_move', instance_uuid=instance_uuid)
 
     def instance_update_from_api(self, ctxt: RequestContext,
                                  instance: objects.Instance,

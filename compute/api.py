@@ -35,6 +35,7 @@ from nova import ownership
 from nova.compute import api_actions
 from nova.compute import api_admin
 from nova.compute import api_global
+from nova.compute import api_migrate
 from nova.compute import checks
 from nova.compute import host_api
 from nova.compute import images
@@ -74,8 +75,8 @@ def _reservation_id() -> str:
     return 'r-' + uuidutils.generate_uuid()[:8]
 
 
-class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
-          api_admin.AdminActionsMixin):
+class API(api_actions.ServerActionsMixin, api_migrate.MigrateMixin,
+          api_global.GlobalDataMixin, api_admin.AdminActionsMixin):
     """Compute API of a cell that owns its instances.
 
     ``enforce_locks``: refuse actions on locked instances to non-admins.
@@ -358,8 +359,12 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
             return
         if instance.vm_state == vm_states.RESIZED:
             # The source host still holds the old copy: confirm first, as
-            # Nova does, so it is freed too.
-            self._confirm_resize_here(context, instance)
+            # Nova does, so it is freed too.  (None here: the instance
+            # came from another cell, whose copy the API cell drops.)
+            try:
+                self._confirm_resize_here(context, instance)
+            except exception.MigrationNotFoundByStatus:
+                pass
         instance = instance_changes.instance_update(
             self.db, context, instance, task_state=task_states.DELETING)
         self.compute_rpcapi.terminate_instance(context, instance)

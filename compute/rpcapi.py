@@ -11,6 +11,8 @@ API version history:
   shelve_instance, shelve_offload_instance, unshelve_instance,
   get_console_output.
 * 1.2 - Operator actions: inject_network_info, get_diagnostics.
+* 1.4 - Moves between cells (calls): move_out_of_cell, move_into_cell,
+  drop_moved_instance, move_back_in_cell.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ RPC_TOPIC = 'compute'
 
 
 class ComputeAPI:
-    VERSION = '1.2'
+    VERSION = '1.4'
 
     def __init__(self, transport: oslo_messaging.Transport,
                  timeout: float | None = None) -> None:
@@ -190,3 +192,41 @@ class ComputeAPI:
                         instance: objects.Instance) -> dict[str, Any]:
         return self.client.prepare(server=instance.host, version='1.2').call(
             ctxt, 'get_diagnostics', instance=instance)
+
+    # -- 1.4: moves between cells ---------------------------------------
+    #
+    # Calls: the cell driving the move (nova.cells.moves) takes its next
+    # step only once this one is done, and undoes the move if it failed.
+
+    def _move_call(self, ctxt: RequestContext, host: str, method: str,
+                   **kwargs: Any) -> None:
+        self.client.prepare(server=host, version='1.4').call(
+            ctxt, method, **kwargs)
+
+    def move_out_of_cell(self, ctxt: RequestContext,
+                         instance: objects.Instance, dest_cell: str,
+                         action: str) -> None:
+        """Stop the guest on its host, keeping it there for a revert."""
+        self._move_call(ctxt, instance.host, 'move_out_of_cell',
+                        instance=instance, dest_cell=dest_cell,
+                        action=action)
+
+    def move_into_cell(self, ctxt: RequestContext, host: str,
+                       instance: objects.Instance, node: str, action: str
+                       ) -> None:
+        """Run the moved instance on ``host`` of the target cell."""
+        self._move_call(ctxt, host, 'move_into_cell', instance=instance,
+                        node=node, action=action)
+
+    def drop_moved_instance(self, ctxt: RequestContext,
+                            instance: objects.Instance, action: str
+                            ) -> None:
+        """Free what the instance holds on its host of this cell."""
+        self._move_call(ctxt, instance.host, 'drop_moved_instance',
+                        instance=instance, action=action)
+
+    def move_back_in_cell(self, ctxt: RequestContext,
+                          instance: objects.Instance, action: str) -> None:
+        """Run the kept guest again on its source host."""
+        self._move_call(ctxt, instance.host, 'move_back_in_cell',
+                        instance=instance, action=action)

@@ -38,6 +38,19 @@ _EXACT_FILTERS = ('project_id', 'user_id', 'host', 'node', 'cell_name',
                   'locked')
 
 
+def _foreign(held_cell: str | None, incoming_cell: str | None,
+             vm_state: str | None) -> bool:
+    """Whether a child's copy comes from a cell other than the one the
+    replica says owns the instance.  Only a build may change cells by
+    itself (a build that failed in one cell is retried in another); a
+    move between cells hands the instance over at the top
+    (:meth:`InstanceQueries.instance_move_to_cell`), and until then the
+    other cell's copy is not the instance's."""
+    return bool(held_cell and incoming_cell
+                and not cell_paths.same_cell(held_cell, incoming_cell)
+                and vm_state != 'building')     # vm_states.BUILDING
+
+
 def _quick_outcome(held: tuple[int, int, int] | None,
                    values: dict[str, Any]) -> tuple[str, int] | None:
     """What applying ``values`` does to a replica holding ``held``
@@ -145,7 +158,8 @@ _LOCKED_ROW = sa.select(_INSTANCES).where(
     _INSTANCES.c.deleted == 0).with_for_update()
 _VERSIONS = sa.select(
     _INSTANCES.c.uuid, _INSTANCES.c.deleted, _INSTANCES.c.sync_version,
-    _INSTANCES.c.api_version, _INSTANCES.c.cell_name).where(
+    _INSTANCES.c.api_version, _INSTANCES.c.cell_name,
+    _INSTANCES.c.vm_state).where(
     _INSTANCES.c.uuid.in_(_UUIDS))
 # FOR UPDATE: two updates of one instance applied at once must not both
 # pass the version check (MariaDB; SQLite ignores it).
@@ -692,15 +706,20 @@ class InstanceQueries(QueryMixin):
 
     @staticmethod
     def _apply_many(conn: Any, values_list: list[dict[str, Any]],
-                    update_fields: frozenset[str]) -> list[tuple[str, int]]:
+                    update_fields: frozenset[str], moving: bool = False
+                    ) -> list[tuple[str, int]]:
         """Apply each child's copy in ``values_list`` in this transaction:
-        every row read in two queries, written in a few more."""
+        every row read in two queries, written in a few more.  A copy
+        from a cell that does not own the instance changes nothing
+        (``foreign``); ``moving``: the copy is the instance's new cell's,
+        taken whatever the versions say (a move between cells ends)."""
         uuids = list({values['uuid'] for values in values_list})
         rows = conn.execute(_VERSIONS_LOCKED, {'uuids': uuids}).all()
         held = {r.uuid: [r.deleted, r.sync_version or 0, r.api_version or 0]
                 for r in rows}
         # The path each instance's build took, as first reported.
         cells = {r.uuid: r.cell_name for r in rows}
+        vm_states = {r.uuid: r.vm_state for r in rows}
         # The top keeps its own metadata (API-owned): not read.
         keys = {k for values in values_list for k in _SIDE_KEYS
                 if k in values and k not in API_OWNED_FIELDS}
@@ -715,6 +734,12 @@ class InstanceQueries(QueryMixin):
             columns = {k: v for k, v in values.items()
                        if k not in _NOT_COLUMNS
                        and k not in ('id', 'deleted', 'deleted_at')}
+            state = held.get(uuid)
+            if state is not None and not moving and not state[0] and \
+                    _foreign(cells.get(uuid), columns.get('cell_name'),
+                             vm_states.get(uuid)):
+                results.append(('foreign', state[2]))
+                continue
             if cell_paths.same_cell(cells.get(uuid),
                                     columns.get('cell_name')):
                 # The same cell by another path (it has several parents):
@@ -722,7 +747,6 @@ class InstanceQueries(QueryMixin):
                 columns.pop('cell_name')
             elif columns.get('cell_name'):
                 cells[uuid] = columns['cell_name']
-            state = held.get(uuid)
             if state is None:
                 created[uuid] = columns
                 held[uuid] = [0, values.get('sync_version') or 0,
@@ -730,7 +754,8 @@ class InstanceQueries(QueryMixin):
                 writes.want(uuid, values)
                 results.append(('created', values.get('api_version') or 0))
                 continue
-            quick = _quick_outcome((state[0], state[1], state[2]), values)
+            quick = (None if moving and not state[0] else
+                     _quick_outcome((state[0], state[1], state[2]), values))
             if quick is not None:
                 results.append(quick)
                 continue
@@ -754,6 +779,20 @@ class InstanceQueries(QueryMixin):
             conn.execute(_UPDATE_BY_UUID, params)
         writes.execute(conn)
         return results
+
+    @_retry.retry_on_deadlock
+    def instance_move_to_cell(self, context: RequestContext,
+                              values: dict[str, Any]) -> str:
+        """Hand an instance over to the cell it moved to: its copy
+        there (``values``, with that cell's path in ``cell_name``) becomes
+        this replica's, whatever the versions, and from now on only that
+        cell's updates count.  Returns ``updated``, or ``deleted`` when
+        the replica is a tombstone (nothing changes then)."""
+        with self.writer() as session:
+            [(result, _api_version)] = self._apply_many(
+                session.connection(), [values], CHILD_OWNED_FIELDS,
+                moving=True)
+        return result
 
     @_retry.retry_on_deadlock
     def instance_apply_from_api(self, context: RequestContext, uuid: str,
@@ -798,19 +837,27 @@ class InstanceQueries(QueryMixin):
                 _tags.replace(conn, uuid, values[_TAGS] or ())
             return 'updated'
 
-    def instance_destroy_from_child(self, context: RequestContext, uuid: str
-                                    ) -> bool:
+    def instance_destroy_from_child(self, context: RequestContext, uuid: str,
+                                    cell_name: str | None = None) -> bool:
         """Tombstone the replica of an instance a child deleted."""
-        return bool(self.instances_destroy_from_child(context, [uuid]))
+        return bool(self.instances_destroy_from_child(context, [uuid],
+                                                      cell_name))
 
     @_retry.retry_on_deadlock
     def instances_destroy_from_child(self, context: RequestContext,
-                                     uuids: list[str]) -> list[str]:
-        """Tombstone many replicas; returns the uuids that were live."""
+                                     uuids: list[str],
+                                     cell_name: str | None = None
+                                     ) -> list[str]:
+        """Tombstone many replicas; returns the uuids that were live.
+        ``cell_name``: the path of the cell that deleted them; an
+        instance another cell owns stays (see :func:`_foreign`)."""
         with self.reader() as session:
-            live = list(session.scalars(sa.select(models.Instance.uuid).where(
-                models.Instance.uuid.in_(uuids),
-                models.Instance.deleted == 0)))
+            live = [row.uuid for row in session.execute(
+                sa.select(models.Instance.uuid, models.Instance.cell_name,
+                          models.Instance.vm_state).where(
+                    models.Instance.uuid.in_(uuids),
+                    models.Instance.deleted == 0))
+                if not _foreign(row.cell_name, cell_name, row.vm_state)]
         if not live:
             return []
         done = []
