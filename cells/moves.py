@@ -74,6 +74,14 @@ _CELL_LOCAL = ('id', 'cell_name', 'host', 'node', 'network_info',
                'launched_on', 'deleted', 'deleted_at')
 
 
+def _reason(error: Exception) -> str:
+    """What went wrong, in one line (an error from another service
+    carries its traceback after the first)."""
+    text = (error.format_message()
+            if isinstance(error, exception.NovaException) else str(error))
+    return (text.strip().splitlines() or [type(error).__name__])[0]
+
+
 def _disk_gb(flavor: objects.Flavor) -> int:
     return (flavor.root_gb or 0) + (flavor.ephemeral_gb or 0)
 
@@ -187,8 +195,8 @@ class MoveSteps:
                     return {'host': host_name, 'node': node}
                 except Exception as error:
                     LOG.info('Instance %s cannot move into %s: %s',
-                             local.uuid, host_name, error)
-                    errors.append('%s: %s' % (host_name, error))
+                             local.uuid, host_name, _reason(error))
+                    errors.append('%s: %s' % (host_name, _reason(error)))
             raise exception.NoValidHost(
                 reason='; '.join(errors) or
                 'There are not enough hosts available.')
@@ -338,7 +346,8 @@ class CellMover:
         parts = target.split(cell_paths.PATH_CELL_SEP)
         child = (self.state.get_child_cell(parts[1])
                  if len(parts) > 1 and parts[0] == self.our_name else None)
-        if child is None:
+        below = (child.capacities.get('cells') or {}) if child else {}
+        if child is None or (len(parts) > 2 and parts[-1] not in below):
             raise exception.CannotMigrateToCell(
                 cell=target, reason='no such cell')
         if cell_paths.same_cell(target, source) or \
@@ -431,19 +440,17 @@ class CellMover:
             LOG.info('Instance %s runs in %s; waiting for its confirm',
                      uuid, target)
         except Exception as error:
-            LOG.warning('Move of %s to %s failed: %s', uuid, target, error)
+            LOG.warning('Move of %s to %s failed: %s', uuid, target,
+                        _reason(error))
             self._fault(ctxt, uuid, target, error)
             self._undo(ctxt, migration_id, 'error', actions.MIGRATE)
 
     def _fault(self, ctxt: RequestContext, uuid: str, target: str,
                error: Exception) -> None:
-        reason = (error.format_message()
-                  if isinstance(error, exception.NovaException)
-                  else str(error))
         try:
             instance_changes.add_instance_fault(
                 self.db, ctxt, uuid, exception.CrossCellMigrationFailed(
-                    cell=target, reason=reason))
+                    cell=target, reason=_reason(error)))
         except exception.InstanceNotFound:
             pass
 
@@ -460,7 +467,7 @@ class CellMover:
                        instance_uuid=uuid, action=action)
         except Exception as error:
             LOG.warning('Cannot undo the move of %s yet (%s); trying again '
-                        'within %s s', uuid, error,
+                        'within %s s', uuid, _reason(error),
                         self.conf.cells.heal_interval)
             return
         self.db.migration_update(ctxt, migration_id, {'status': status})
@@ -483,7 +490,7 @@ class CellMover:
                        instance_uuid=uuid, action=actions.CONFIRM_RESIZE)
         except Exception as error:
             LOG.warning('Confirm of the move of %s not done yet (%s); '
-                        'trying again within %s s', uuid, error,
+                        'trying again within %s s', uuid, _reason(error),
                         self.conf.cells.heal_interval)
             return
         self.db.migration_update(ctxt, migration_id,

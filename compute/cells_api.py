@@ -125,7 +125,8 @@ class ComputeCellsAPI(compute_api.API):
         (``host1``, or cell-qualified as os-hosts shows it,
         ``api!cell1@host1``), another cell (its path, ``api!cell2``) or a
         host of another cell (``api!cell2@host3``): the last two move the
-        instance between cells (:mod:`nova.cells.moves`).
+        instance between cells (:mod:`nova.cells.moves`).  The path of
+        its own cell names any other host of it.
         ComputeHostNotFound for a host the tree does not have,
         CannotMigrateToSameHost for its own, CannotMigrateToCell for a
         cell it cannot go to."""

@@ -162,7 +162,8 @@ def test_migrate_checks_host_and_state_and_changes_nothing(moves):
                         ('api!cell1@' + booted.host,
                          exception.CannotMigrateToSameHost),
                         ('api!nocell', exception.CannotMigrateToCell),
-                        ('api!cell1', exception.CannotMigrateToCell)):
+                        ('api!cell2!gc', exception.CannotMigrateToCell),
+                        ('cell2', exception.ComputeHostNotFound)):
         with pytest.raises(error):
             moves.api.migrate(admin(), moves.top(booted.uuid), host=host)
     moves.api.pause(admin(), booted)
@@ -189,7 +190,7 @@ def test_no_valid_host_puts_it_back_with_an_error_event(moves):
         back = moves.settled(booted.uuid, vm_state=vm_states.ACTIVE)
         inproc_tree.wait_for(lambda: moves.top(booted.uuid).fault, 10,
                              what='a fault')
-        assert 'No valid host' in moves.top(booted.uuid).fault['message']
+        assert 'No valid host' in moves.top(booted.uuid).fault.message
         assert back.host == booted.host
 
         def migrate_events():
@@ -324,7 +325,7 @@ def test_a_move_that_fails_in_the_target_stays_in_the_source(moves):
     assert back.power_state == power_state.RUNNING
     inproc_tree.wait_for(lambda: moves.top(booted.uuid).fault, 10,
                          what='a fault')
-    assert 'cell2' in moves.top(booted.uuid).fault['message']
+    assert 'cell2' in moves.top(booted.uuid).fault.message
     assert moves.top_migrations(booted.uuid)[0]['status'] == 'error'
     assert set(moves.used_mb_in('cell2').values()) == {0}
 
