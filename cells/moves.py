@@ -178,8 +178,9 @@ class MoveSteps:
         ctxt = message.ctxt
         local = self._record(ctxt, instance)
         if local.host:
-            return {'host': local.host, 'node': local.node}
+            return {'host': local.host, 'node': local.node or ''}
         flavor = local.flavor
+        assert flavor is not None
         with actions.EventReporter(self.db, ctxt, 'cells_move_into_cell',
                                    local.uuid, self.conf.host,
                                    action=actions.MIGRATE):
@@ -299,6 +300,7 @@ class CellMover:
                 raise exception.InstanceInvalidState(
                     method='migrate', instance_uuid=instance_uuid,
                     attr='task_state', state='moving')
+        assert instance.flavor is not None
         target = self._target(ctxt, instance, source, target_cell)
         instance_changes.instance_update(
             self.db, ctxt, instance, task_state=task_states.RESIZE_PREP,
@@ -330,6 +332,7 @@ class CellMover:
                 source: str, target: str | None) -> str:
         """The path of the cell the instance goes to, checked."""
         flavor = instance.flavor
+        assert flavor is not None
         source_child = source.split(cell_paths.PATH_CELL_SEP)[1:2]
         if target is None:
             props = {'instance_type': flavor, 'our_path': self.our_name,

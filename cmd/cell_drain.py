@@ -62,7 +62,8 @@ def add_parser(actions: Any) -> None:
 
 def _in_cell(cell_name: str | None, path: str) -> bool:
     return bool(cell_name) and (cell_paths.same_cell(cell_name, path)
-                                or cell_paths.is_below(cell_name, path))
+                                or cell_paths.is_below(cell_name or '',
+                                                       path))
 
 
 def _wait_for_status(db: db_api.Database, ctxt: Any, migration_id: int,

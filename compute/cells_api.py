@@ -152,7 +152,7 @@ class ComputeCellsAPI(compute_api.API):
         if name is None:
             if cell_paths.PATH_CELL_SEP in host:
                 return host, None       # a cell: any of its hosts
-            cell, name = instance.cell_name, host
+            cell, name = instance.cell_name or '', host
         for service in self.host_api.service_get_all(
                 ctxt, binary='nova-compute'):
             path, found = cell_paths.split_cell_and_item(service['host'])

@@ -198,7 +198,7 @@ class ComputeAPI:
     # Calls: the cell driving the move (nova.cells.moves) takes its next
     # step only once this one is done, and undoes the move if it failed.
 
-    def _move_call(self, ctxt: RequestContext, host: str, method: str,
+    def _move_call(self, ctxt: RequestContext, host: str | None, method: str,
                    **kwargs: Any) -> None:
         self.client.prepare(server=host, version='1.4').call(
             ctxt, method, **kwargs)

@@ -227,6 +227,7 @@ class Service(SoftDeleteMixin, Base):
     report_count: Mapped[int] = mapped_column(Integer, default=0,
                                               nullable=False)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False,
+                                           server_default='0',
                                            nullable=False)
     disabled_reason: Mapped[str | None] = mapped_column(String(255))
     last_seen_up: Mapped[datetime.datetime | None] = mapped_column(DateTime)
@@ -325,6 +326,7 @@ class Flavor(TimestampMixin, Base):
     is_public: Mapped[bool] = mapped_column(Boolean, default=True,
                                             nullable=False)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False,
+                                           server_default='0',
                                            nullable=False)
     description: Mapped[str | None] = mapped_column(Text)
 
@@ -430,6 +432,7 @@ class Cell(SoftDeleteMixin, Base):
                                                 nullable=False)
     # Takes no new builds and is being emptied (nova-manage cell drain).
     disabled: Mapped[bool] = mapped_column(Boolean, default=False,
+                                           server_default='0',
                                            nullable=False)
 
 

@@ -29,11 +29,10 @@ def upgrade() -> None:
         batch.add_column(sa.Column('dest_cell', sa.String(255),
                                    nullable=True))
     with op.batch_alter_table('cells') as batch:
+        # A server default: rows other tools write (they predate the
+        # column) are enabled cells.
         batch.add_column(sa.Column('disabled', sa.Boolean, nullable=False,
                                    server_default='0'))
-    with op.batch_alter_table('cells') as batch:
-        batch.alter_column('disabled', server_default=None,
-                           existing_type=sa.Boolean, existing_nullable=False)
 
 
 def downgrade() -> None:
