@@ -35,3 +35,11 @@ def test_ignore_hosts_filter():
     flt = placement.IgnoreHostsFilter()
     assert flt.host_passes(_host(), {})
     assert not flt.host_passes(_host(), {'ignore_hosts': ['h1']})
+
+
+def test_a_requested_host_is_the_only_one_that_passes():
+    flt = placement.IgnoreHostsFilter()
+    assert flt.host_passes(_host(), {'requested_host': 'h1'})
+    assert not flt.host_passes(_host(), {'requested_host': 'h2'})
+    assert not flt.host_passes(_host(), {'requested_host': 'h1',
+                                         'ignore_hosts': ['h1']})
