@@ -165,6 +165,14 @@ class CellsManager(service.Manager):
             return 0
         return self.mover.run_once()
 
+    def foreign_copy(self, ctxt: RequestContext, cell: str,
+                     instance_uuid: str) -> None:
+        try:
+            self.mover.foreign_copy(ctxt, cell, instance_uuid)
+        except Exception:
+            LOG.warning('Cannot drop the copy of %s in %s', instance_uuid,
+                        cell, exc_info=True)
+
     def _resend_api_fields(self, ctxt: RequestContext, uuid: str) -> None:
         try:
             instance = objects.Instance.from_db(

@@ -91,6 +91,9 @@ class CellsService(Protocol):
                               instances: list[objects.Instance],
                               deleted: list[str]) -> None: ...
 
+    def foreign_copy(self, ctxt: RequestContext, cell: str,
+                     instance_uuid: str) -> None: ...
+
 
 class CellComputeAPI(Protocol):
     """This cell's compute API (:class:`nova.compute.api.API`): it runs
@@ -286,6 +289,10 @@ class BroadcastMethods(_Handlers):
             self.sync_stats[result] += 1
             if result == 'deleted' and not instance.deleted:
                 self._delete_in_cell(message.ctxt, cell_name, instance)
+            elif result == 'foreign':
+                # Another cell owns it since a move between cells.
+                self.service.foreign_copy(message.ctxt, cell_name,
+                                          instance.uuid)
             elif result in ('updated', 'same') and \
                     instance.api_version < api_version:
                 # The child missed a change made here (or got it before

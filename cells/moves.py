@@ -40,6 +40,7 @@ from __future__ import annotations
 import datetime
 import json
 import threading
+import time
 from typing import Any
 
 from oslo_config import cfg
@@ -82,6 +83,16 @@ def _reason(error: Exception) -> str:
     return (text.strip().splitlines() or [type(error).__name__])[0]
 
 
+def _check_not_expired(expires_at: float | None, what: str) -> None:
+    """A step that starts something refuses to start once the cell
+    driving the move stopped waiting for it (the message sat in a queue
+    while this cell was down): it has undone the move meanwhile."""
+    if expires_at is not None and time.time() > expires_at:
+        raise exception.CrossCellMigrationFailed(
+            cell='(this cell)', reason='%s came after its caller gave up'
+            % what)
+
+
 def _disk_gb(flavor: objects.Flavor) -> int:
     return (flavor.root_gb or 0) + (flavor.ephemeral_gb or 0)
 
@@ -116,9 +127,11 @@ class MoveSteps:
     # -- the source cell ------------------------------------------------
 
     def move_out(self, message: Message, instance_uuid: str,
-                 dest_cell: str) -> objects.Instance:
+                 dest_cell: str, expires_at: float | None = None
+                 ) -> objects.Instance:
         """Stop the guest for its move to ``dest_cell``; returns our
         copy, which the target cell's record starts from."""
+        _check_not_expired(expires_at, 'move_out')
         ctxt = message.ctxt
         instance = self._get(ctxt, instance_uuid)
         if instance is None:
@@ -172,9 +185,11 @@ class MoveSteps:
     # -- the target cell ------------------------------------------------
 
     def move_in(self, message: Message, instance: objects.Instance,
-                host: str | None = None) -> dict[str, str]:
+                host: str | None = None, expires_at: float | None = None
+                ) -> dict[str, str]:
         """Record the instance here and run it on one of our hosts
         (``host`` if given); returns the host and node chosen."""
+        _check_not_expired(expires_at, 'move_in')
         ctxt = message.ctxt
         local = self._record(ctxt, instance)
         if local.host:
@@ -193,11 +208,18 @@ class MoveSteps:
                 try:
                     self.compute_rpcapi.move_into_cell(
                         ctxt, host_name, local, node, actions.MIGRATE)
-                    return {'host': host_name, 'node': node}
                 except Exception as error:
                     LOG.info('Instance %s cannot move into %s: %s',
                              local.uuid, host_name, _reason(error))
                     errors.append('%s: %s' % (host_name, _reason(error)))
+                    continue
+                try:
+                    _check_not_expired(expires_at, 'move_in')
+                except exception.CrossCellMigrationFailed:
+                    # Done too late: the move was undone meanwhile.
+                    self.move_drop(message, local.uuid, actions.MIGRATE)
+                    raise
+                return {'host': host_name, 'node': node}
             raise exception.NoValidHost(
                 reason='; '.join(errors) or
                 'There are not enough hosts available.')
@@ -383,6 +405,30 @@ class CellMover:
         self._in_background(instance_uuid, self._revert, ctxt,
                             migration['id'])
 
+    def foreign_copy(self, ctxt: RequestContext, cell: str,
+                     instance_uuid: str) -> bool:
+        """``cell`` sent up its copy of an instance that moved between
+        cells and that another cell owns.  Unless a move between the two
+        is under way or waits for its confirm, that copy is a leftover
+        (a step that came too late, a drop that did not happen): it is
+        dropped.  Returns whether it was."""
+        with self._lock:
+            if instance_uuid in self._busy:
+                return False
+        for migration in self.db.migration_get_all(
+                ctxt, {'instance_uuid': instance_uuid}):
+            if (migration.get('dest_cell')
+                    and migration['status'] in _DRIVEN + ('finished',)
+                    and any(cell_paths.same_cell(cell, migration[key])
+                            for key in ('source_cell', 'dest_cell'))):
+                return False
+        LOG.warning('Cell %s holds a leftover copy of %s, which another '
+                    'cell owns; dropping it', cell, instance_uuid)
+        self.runner.targeted(ctxt, cell, 'move_drop',
+                             {'instance_uuid': instance_uuid,
+                              'action': actions.MIGRATE}, 'down')
+        return True
+
     def finished_move(self, ctxt: RequestContext, instance_uuid: str
                       ) -> dict[str, Any]:
         """The move between cells waiting for its confirm or revert."""
@@ -397,8 +443,12 @@ class CellMover:
 
     def _call(self, ctxt: RequestContext, cell: str, method: str,
               **kwargs: Any) -> Any:
+        timeout = float(self.conf.cells.call_timeout)
+        if method in ('move_out', 'move_in'):
+            kwargs['expires_at'] = time.time() + timeout
         response = self.runner.targeted(ctxt, cell, method, kwargs, 'down',
-                                        need_response=True)
+                                        need_response=True,
+                                        timeout=timeout)
         assert response is not None
         return response.value_or_raise()
 
@@ -436,10 +486,13 @@ class CellMover:
                 'dest_compute': cell_paths.cell_with_item(
                     target, placed['host']),
                 'dest_node': placed['node']})
-            self._call(ctxt, source, 'move_finish', instance_uuid=uuid,
-                       dest_host=placed['host'])
+            # Finished before the source says so: a confirm or revert
+            # finds the move by this status once the top shows
+            # VERIFY_RESIZE.
             self.db.migration_update(ctxt, migration_id,
                                      {'status': 'finished'})
+            self._call(ctxt, source, 'move_finish', instance_uuid=uuid,
+                       dest_host=placed['host'])
             LOG.info('Instance %s runs in %s; waiting for its confirm',
                      uuid, target)
         except Exception as error:
@@ -513,14 +566,18 @@ class CellMover:
         stale = now - datetime.timedelta(
             seconds=self.conf.cells.heal_interval)
         taken = 0
-        for status in _DRIVEN:
+        for status in _DRIVEN + ('finished',):
             for migration in self.db.migration_get_all(ctxt,
                                                        {'status': status}):
                 changed = migration['updated_at'] or migration['created_at']
                 if not migration.get('dest_cell') or changed > stale:
                     continue
+                if status == 'finished' and not self._finishing(
+                        ctxt, migration['instance_uuid']):
+                    continue
                 step = (self._confirm if status == 'confirming'
                         else self._revert if status == 'reverting'
+                        else self._finish if status == 'finished'
                         else self._undo_stale)
                 try:
                     self._in_background(migration['instance_uuid'], step,
@@ -532,6 +589,24 @@ class CellMover:
                                          {'updated_at': now})
                 taken += 1
         return taken
+
+    def _finishing(self, ctxt: RequestContext, uuid: str) -> bool:
+        """Whether the source has yet to show the finished move."""
+        try:
+            row = self.db.instance_get_by_uuid(ctxt, uuid)
+        except exception.InstanceNotFound:
+            return False
+        return row['task_state'] == task_states.RESIZE_MIGRATING
+
+    def _finish(self, ctxt: RequestContext, migration_id: int) -> None:
+        migration = self.db.migration_get(ctxt, migration_id)
+        try:
+            self._call(ctxt, migration['source_cell'], 'move_finish',
+                       instance_uuid=migration['instance_uuid'],
+                       dest_host=migration['dest_compute'])
+        except Exception as error:
+            LOG.warning('Cannot finish the move of %s yet (%s)',
+                        migration['instance_uuid'], _reason(error))
 
     def _undo_stale(self, ctxt: RequestContext, migration_id: int) -> None:
         migration = self.db.migration_get(ctxt, migration_id)

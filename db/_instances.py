@@ -38,17 +38,25 @@ _EXACT_FILTERS = ('project_id', 'user_id', 'host', 'node', 'cell_name',
                   'locked')
 
 
-def _foreign(held_cell: str | None, incoming_cell: str | None,
-             vm_state: str | None) -> bool:
+def _other_cell(held_cell: str | None, incoming_cell: str | None,
+                vm_state: str | None) -> bool:
     """Whether a child's copy comes from a cell other than the one the
-    replica says owns the instance.  Only a build may change cells by
-    itself (a build that failed in one cell is retried in another); a
-    move between cells hands the instance over at the top
-    (:meth:`InstanceQueries.instance_move_to_cell`), and until then the
-    other cell's copy is not the instance's."""
+    replica names, past the instance's build (a build that failed in one
+    cell is retried in another, which then reports it)."""
     return bool(held_cell and incoming_cell
                 and not cell_paths.same_cell(held_cell, incoming_cell)
                 and vm_state != 'building')     # vm_states.BUILDING
+
+
+def _moved_between_cells(conn: Any, uuids: list[str]) -> set[str]:
+    """Which of ``uuids`` a move between cells took (or takes) from one
+    cell to another.  Their copies count only from the cell the replica
+    names: the move hands the instance over at the top
+    (:meth:`InstanceQueries.instance_move_to_cell`), and the other
+    cell's copy is *foreign*, never the instance's."""
+    if not uuids:
+        return set()
+    return {row[0] for row in conn.execute(_MOVED, {'uuids': uuids})}
 
 
 def _quick_outcome(held: tuple[int, int, int] | None,
@@ -153,6 +161,10 @@ def _empty_side() -> _SideState:
 
 # The statements below are built once (see nova.db._common.insert_of).
 _UUIDS: sa.BindParameter[str] = sa.bindparam('uuids', expanding=True)
+_MIGRATIONS = table_of(models.Migration)
+_MOVED = sa.select(_MIGRATIONS.c.instance_uuid).where(
+    _MIGRATIONS.c.instance_uuid.in_(_UUIDS),
+    _MIGRATIONS.c.dest_cell.is_not(None)).distinct()
 _LOCKED_ROW = sa.select(_INSTANCES).where(
     _INSTANCES.c.uuid == sa.bindparam('uuid'),
     _INSTANCES.c.deleted == 0).with_for_update()
@@ -711,7 +723,8 @@ class InstanceQueries(QueryMixin):
         """Apply each child's copy in ``values_list`` in this transaction:
         every row read in two queries, written in a few more.  A copy
         from a cell that does not own the instance changes nothing
-        (``foreign``); ``moving``: the copy is the instance's new cell's,
+        (``foreign``, see :func:`_moved_between_cells`); ``moving``: the
+        copy is the instance's new cell's,
         taken whatever the versions say (a move between cells ends)."""
         uuids = list({values['uuid'] for values in values_list})
         rows = conn.execute(_VERSIONS_LOCKED, {'uuids': uuids}).all()
@@ -719,7 +732,12 @@ class InstanceQueries(QueryMixin):
                 for r in rows}
         # The path each instance's build took, as first reported.
         cells = {r.uuid: r.cell_name for r in rows}
-        vm_states = {r.uuid: r.vm_state for r in rows}
+        foreign = set() if moving else _moved_between_cells(conn, [
+            v['uuid'] for v in values_list
+            if v['uuid'] in held and not held[v['uuid']][0]
+            and _other_cell(cells[v['uuid']], v.get('cell_name'),
+                            next(r.vm_state for r in rows
+                                 if r.uuid == v['uuid']))])
         # The top keeps its own metadata (API-owned): not read.
         keys = {k for values in values_list for k in _SIDE_KEYS
                 if k in values and k not in API_OWNED_FIELDS}
@@ -735,9 +753,9 @@ class InstanceQueries(QueryMixin):
                        if k not in _NOT_COLUMNS
                        and k not in ('id', 'deleted', 'deleted_at')}
             state = held.get(uuid)
-            if state is not None and not moving and not state[0] and \
-                    _foreign(cells.get(uuid), columns.get('cell_name'),
-                             vm_states.get(uuid)):
+            if uuid in foreign and not cell_paths.same_cell(
+                    cells.get(uuid), columns.get('cell_name')):
+                assert state is not None
                 results.append(('foreign', state[2]))
                 continue
             if cell_paths.same_cell(cells.get(uuid),
@@ -850,14 +868,18 @@ class InstanceQueries(QueryMixin):
                                      ) -> list[str]:
         """Tombstone many replicas; returns the uuids that were live.
         ``cell_name``: the path of the cell that deleted them; an
-        instance another cell owns stays (see :func:`_foreign`)."""
+        instance another cell owns stays (see
+        :func:`_moved_between_cells`)."""
         with self.reader() as session:
-            live = [row.uuid for row in session.execute(
+            rows = session.execute(
                 sa.select(models.Instance.uuid, models.Instance.cell_name,
                           models.Instance.vm_state).where(
                     models.Instance.uuid.in_(uuids),
-                    models.Instance.deleted == 0))
-                if not _foreign(row.cell_name, cell_name, row.vm_state)]
+                    models.Instance.deleted == 0)).all()
+            foreign = _moved_between_cells(session.connection(), [
+                r.uuid for r in rows
+                if _other_cell(r.cell_name, cell_name, r.vm_state)])
+            live = [r.uuid for r in rows if r.uuid not in foreign]
         if not live:
             return []
         done = []

@@ -393,3 +393,20 @@ def test_drain_moves_every_server_out_and_stops_builds(moves):
                                  vm_state=vm_states.ACTIVE)
     finally:
         cells.cell_update(admin(), 'cell1', {'disabled': False})
+
+
+def test_a_leftover_copy_in_the_old_cell_is_dropped(moves):
+    booted, _ = _moved(moves)
+    moves.api.confirm_resize(admin(), moves.top(booted.uuid))
+    moves.in_one_cell(booted.uuid, 'cell2', vm_state=vm_states.ACTIVE)
+    # A step that came too late left a copy in cell1: its update reaches
+    # the top, which another cell's copy does not change, and it goes.
+    moves.tree.db('cell1').instance_create(ADMIN, {
+        'uuid': booted.uuid, 'vm_state': vm_states.ACTIVE,
+        'display_name': 'ghost', 'project_id': 'project1',
+        'user_id': 'user1'})
+    inproc_tree.wait_for(
+        lambda: set(moves.rows(booted.uuid)) == {'api', 'cell2'}, 15,
+        what='the leftover dropped')
+    moves.in_one_cell(booted.uuid, 'cell2', vm_state=vm_states.ACTIVE)
+    assert moves.top(booted.uuid).display_name == 'vm'

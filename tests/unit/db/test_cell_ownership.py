@@ -1,5 +1,6 @@
-"""The API cell takes an instance's copies from the cell that owns it
-only: a move between cells hands it over once (instance_move_to_cell)."""
+"""The API cell takes the copies of an instance that moved between
+cells from the cell that owns it only: the move hands it over once
+(instance_move_to_cell)."""
 
 from __future__ import annotations
 
@@ -21,10 +22,18 @@ def _copy(version, cell, **values):
     return base
 
 
+def _moving(top, status='finished'):
+    top.migration_create(_ctxt(), {
+        'instance_uuid': UUID, 'source_cell': 'api!cell1',
+        'dest_cell': 'api!cell2', 'status': status,
+        'migration_type': 'migration'})
+
+
 def test_another_cells_copy_changes_nothing(top):
     ctxt = _ctxt()
     assert top.instance_apply_from_child(
         ctxt, _copy(3, 'api!cell1'))[0] == 'created'
+    _moving(top)
     assert top.instance_apply_from_child(
         ctxt, _copy(9, 'api!cell2', vm_state='resized'))[0] == 'foreign'
     row = top.instance_get_by_uuid(ctxt, UUID)
@@ -45,9 +54,18 @@ def test_a_build_may_change_cells(top):
     assert top.instance_get_by_uuid(ctxt, UUID)['cell_name'] == 'api!cell2'
 
 
+def test_an_instance_that_never_moved_follows_its_cell_as_before(top):
+    ctxt = _ctxt()
+    top.instance_apply_from_child(ctxt, _copy(1, 'api!cell1'))
+    assert top.instance_apply_from_child(
+        ctxt, _copy(2, 'api!cell2', vm_state='error'))[0] == 'updated'
+    assert top.instance_get_by_uuid(ctxt, UUID)['cell_name'] == 'api!cell2'
+
+
 def test_the_move_hands_the_instance_over_whatever_the_versions(top):
     ctxt = _ctxt()
     top.instance_apply_from_child(ctxt, _copy(7, 'api!cell1'))
+    _moving(top, 'confirming')
     # The target's record counts from where the source was when the
     # move started: lower than the source's last update.
     assert top.instance_move_to_cell(
