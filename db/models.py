@@ -227,7 +227,6 @@ class Service(SoftDeleteMixin, Base):
     report_count: Mapped[int] = mapped_column(Integer, default=0,
                                               nullable=False)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False,
-                                           server_default='0',
                                            nullable=False)
     disabled_reason: Mapped[str | None] = mapped_column(String(255))
     last_seen_up: Mapped[datetime.datetime | None] = mapped_column(DateTime)
@@ -326,7 +325,6 @@ class Flavor(TimestampMixin, Base):
     is_public: Mapped[bool] = mapped_column(Boolean, default=True,
                                             nullable=False)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False,
-                                           server_default='0',
                                            nullable=False)
     description: Mapped[str | None] = mapped_column(Text)
 
