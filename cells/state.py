@@ -192,18 +192,25 @@ class CellStateManager:
                 merged.setdefault(key, set()).update(values)
         return {k: sorted(v) for k, v in merged.items()}
 
-    def compute_own_capacities(self) -> dict[str, Any]:
-        """Free RAM and disk of this cell's enabled, up compute nodes."""
+    def _usable_nodes(self) -> list[dict[str, Any]]:
+        """The compute nodes of this cell whose service is enabled and
+        up."""
         ctxt = nova_context.get_admin_context()
         services = {s['host']: s for s in self.db.service_get_all(
             ctxt, binary='nova-compute')}
-        ram, disk = [], []
+        usable = []
         for node in self.db.compute_node_get_all(ctxt):
             service = services.get(node['host'])
-            if (service is None or service['disabled']
-                    or not servicegroup.service_is_up(
+            if (service is not None and not service['disabled']
+                    and servicegroup.service_is_up(
                         service, self.conf.service_down_time)):
-                continue
+                usable.append(node)
+        return usable
+
+    def compute_own_capacities(self) -> dict[str, Any]:
+        """Free RAM and disk of this cell's enabled, up compute nodes."""
+        ram, disk = [], []
+        for node in self._usable_nodes():
             ram.append(max(0, node['memory_mb'] - node['memory_mb_used']))
             disk.append(max(0, (node['local_gb'] - node['local_gb_used'])
                             * 1024))
@@ -223,16 +230,8 @@ class CellStateManager:
         """(host, node) of this cell's enabled, up compute nodes with
         room for ``memory_mb`` and ``disk_gb``, the most free RAM first:
         where an instance moving in from another cell may go."""
-        ctxt = nova_context.get_admin_context()
-        services = {s['host']: s for s in self.db.service_get_all(
-            ctxt, binary='nova-compute')}
         fits = []
-        for node in self.db.compute_node_get_all(ctxt):
-            service = services.get(node['host'])
-            if (service is None or service['disabled']
-                    or not servicegroup.service_is_up(
-                        service, self.conf.service_down_time)):
-                continue
+        for node in self._usable_nodes():
             ram = node['memory_mb'] - node['memory_mb_used']
             disk = node['local_gb'] - node['local_gb_used']
             if ram >= memory_mb and disk >= disk_gb:
