@@ -95,6 +95,13 @@ class Moves(helpers.Servers):
         return {n['hypervisor_hostname']: n['memory_mb_used'] for n in
                 self.tree.db(cell).compute_node_get_all(ADMIN)}
 
+    def wait_status(self, uuid, status):
+        # Written once the last step answered, a moment after the
+        # databases show it.
+        inproc_tree.wait_for(
+            lambda: self.top_migrations(uuid)[0]['status'] == status, 10,
+            what='the move %s' % status)
+
     def top_migrations(self, uuid):
         return self.tree.db('api').migration_get_all(
             ADMIN, {'instance_uuid': uuid})
@@ -257,7 +264,7 @@ def test_move_between_cells_then_confirm(moves):
         booted.network_info
     assert set(moves.used_mb_in('cell1').values()) == {0}
     assert sum(moves.used_mb_in('cell2').values()) == 512
-    assert moves.top_migrations(booted.uuid)[0]['status'] == 'confirmed'
+    moves.wait_status(booted.uuid, 'confirmed')
     # It acts in its new cell.
     moves.api.stop(admin(), confirmed)
     moves.in_one_cell(booted.uuid, 'cell2', vm_state=vm_states.STOPPED)
@@ -272,7 +279,7 @@ def test_move_between_cells_then_revert(moves):
     assert reverted.power_state == power_state.RUNNING
     assert reverted.network_info == booted.network_info
     assert set(moves.used_mb_in('cell2').values()) == {0}
-    assert moves.top_migrations(booted.uuid)[0]['status'] == 'reverted'
+    moves.wait_status(booted.uuid, 'reverted')
 
 
 def test_a_stopped_server_moves_stopped(moves):
@@ -326,7 +333,7 @@ def test_a_move_that_fails_in_the_target_stays_in_the_source(moves):
     inproc_tree.wait_for(lambda: moves.top(booted.uuid).fault, 10,
                          what='a fault')
     assert 'cell2' in moves.top(booted.uuid).fault.message
-    assert moves.top_migrations(booted.uuid)[0]['status'] == 'error'
+    moves.wait_status(booted.uuid, 'error')
     assert set(moves.used_mb_in('cell2').values()) == {0}
 
 
@@ -351,9 +358,7 @@ def test_a_move_cut_short_is_undone_by_the_keeper(moves):
     assert manager.mover.run_once(now=later) == 1
     back = moves.in_one_cell(booted.uuid, 'cell1', vm_state=vm_states.ACTIVE)
     assert back.power_state == power_state.RUNNING
-    inproc_tree.wait_for(
-        lambda: moves.top_migrations(booted.uuid)[0]['status'] == 'error',
-        10, what='the move marked failed')
+    moves.wait_status(booted.uuid, 'error')
 
 
 def test_delete_during_verify_resize_leaves_no_copy(moves):
