@@ -16,8 +16,8 @@ with a line per instance::
 An instance that is not ACTIVE or STOPPED with no task is skipped; one
 whose move fails stays where it was (see :mod:`nova.cells.moves`).  The
 exit status is 1 when any instance is left in the cell.  Running the
-command again moves what is left; ``nova-manage cell update NAME
---enable`` takes builds again.
+command again moves what is left; ``nova-manage cell update
+--cell_name NAME --enable`` takes builds again.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ import time
 from typing import Any
 
 from oslo_config import cfg
+import oslo_messaging
 
 from nova import cell_paths
 from nova import context
@@ -140,6 +141,11 @@ def cmd_cell_drain(args: argparse.Namespace, conf: cfg.ConfigOpts) -> None:
     try:
         left = drain(conf, db, cells_rpcapi.CellsAPI(conf, transport),
                      args.name, args.target, args.timeout)
+    except oslo_messaging.MessagingException as exc:
+        raise exception.ServiceUnavailable(
+            reason='nova-cells of cell %s did not answer (%s); is it '
+                   'running?' % (conf.cells.name, type(exc).__name__)
+        ) from None
     finally:
         transport.cleanup()
         db.dispose()

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from oslo_log import log as logging
+import oslo_messaging
 
 from nova import cell_paths
 from nova import exception
@@ -169,8 +170,18 @@ class ComputeCellsAPI(compute_api.API):
         returns the migration record."""
         self.check_migrate(ctxt, instance)
         self._check_cell(instance)
-        return self.cells_rpcapi.migrate_to_cell(ctxt, instance.uuid,
-                                                 cell_path, host)
+        return self._ask_cells(self.cells_rpcapi.migrate_to_cell, ctxt,
+                               instance.uuid, cell_path, host)
+
+    @staticmethod
+    def _ask_cells(call: Callable[..., Any], *args: Any) -> Any:
+        """A call to this cell's nova-cells that must be answered (the
+        moves between cells): ServiceUnavailable when it is not."""
+        try:
+            return call(*args)
+        except oslo_messaging.MessagingTimeout:
+            raise exception.ServiceUnavailable(
+                reason='nova-cells did not answer in time') from None
 
     def _cell_move(self, ctxt: RequestContext, instance: objects.Instance
                    ) -> dict[str, Any] | None:
@@ -191,7 +202,8 @@ class ComputeCellsAPI(compute_api.API):
         checks.check_instance_state(instance, 'confirm_resize',
                                     vm_state=[vm_states.RESIZED])
         self._record_action(ctxt, instance, actions.CONFIRM_RESIZE)
-        self.cells_rpcapi.confirm_cell_move(ctxt, instance.uuid)
+        self._ask_cells(self.cells_rpcapi.confirm_cell_move, ctxt,
+                        instance.uuid)
 
     def revert_resize(self, ctxt: RequestContext, instance: objects.Instance
                       ) -> None:
@@ -205,7 +217,8 @@ class ComputeCellsAPI(compute_api.API):
             self.db, ctxt, instance, task_state=task_states.RESIZE_REVERTING,
             expected_task_state=[None])
         self._record_action(ctxt, instance, actions.REVERT_RESIZE)
-        self.cells_rpcapi.revert_cell_move(ctxt, instance.uuid)
+        self._ask_cells(self.cells_rpcapi.revert_cell_move, ctxt,
+                        instance.uuid)
 
     # -- an administrator's override ------------------------------------
 
