@@ -195,6 +195,13 @@ class InvalidAggregateActionUpdateMeta(InvalidAggregateAction):
 class AvailabilityZoneNotAvailable(Invalid):
     msg_fmt = 'The requested availability zone is not available'
 
+class CannotMigrateToSameHost(Invalid):
+    msg_fmt = 'Cannot migrate to the host where the instance is now.'
+
+
+class CannotMigrateToCell(Invalid):
+    msg_fmt = 'Cannot migrate to cell %(cell)s: %(reason)s'
+
 
 class CellMessageInvalid(Invalid):
     msg_fmt = 'Invalid inter-cell message: %(reason)s'
@@ -399,6 +406,10 @@ class CellExists(Conflict):
 
 class NoValidHost(NovaException):
     msg_fmt = 'No valid host was found. %(reason)s'
+
+
+class CrossCellMigrationFailed(NovaException):
+    msg_fmt = 'Migration to cell %(cell)s failed: %(reason)s'
 
 
 class NoCellsAvailable(NovaException):

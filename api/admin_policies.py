@@ -59,6 +59,8 @@ def _server_action_rules() -> list[oslo_policy.DocumentedRuleDefault]:
         _action(ADMIN_ACTIONS % 'inject_network_info', 'injectNetworkInfo',
                 _ADMIN, "Push a server's network configuration into it "
                 'again.'),
+        _action(MIGRATE_SERVER % 'migrate', 'migrate', _ADMIN,
+                'Cold-migrate a server to another host or cell.'),
         _action(MIGRATE_SERVER % 'migrate_live', 'os-migrateLive', _ADMIN,
                 'Live-migrate a server to another host.'),
         _action(SECURITY_GROUPS % 'add', 'addSecurityGroup', _OWNER,

@@ -228,8 +228,9 @@ _HISTORY: tuple[Microversion, ...] = (
     Microversion('2.55', HERE, 'Flavors: ``description`` in views and on '
                  'create; ``PUT /flavors/{id}`` changes it.',
                  routes_added=('flavor_manage:update',)),
-    Microversion('2.56', ABSENT, 'No change here: concerns migrate '
-                 '(``host``), not on this branch.'),
+    Microversion('2.56', HERE, '``migrate``: an optional ``host`` (of '
+                 "the server's cell, or another cell's path or host: a "
+                 'move between cells).'),
     Microversion('2.57', HERE, '``personality`` refused on create and '
                  'rebuild; ``user_data`` on rebuild; personality limits '
                  'and quotas gone.'),

@@ -3,7 +3,8 @@
 * ``lock`` (2.73: an optional ``locked_reason``);
 * ``unshelve`` (2.77: an optional ``availability_zone``);
 * ``trigger_crash_dump`` (from 2.17);
-* ``os-migrateLive`` (2.25, 2.30, 2.68 change its body).
+* ``os-migrateLive`` (2.25, 2.30, 2.68 change its body);
+* ``migrate`` (2.56: an optional ``host``).
 
 Crash dumps and live migration are not available in this deployment: the
 body is checked as Nova checks it at the request's version, the server
@@ -19,6 +20,7 @@ from typing import Any
 
 from nova import exception
 from nova.api import admin_actions
+from nova.api import admin_policies
 from nova.api import api_version
 from nova.api import availability_zones
 from nova.api import errors
@@ -116,6 +118,28 @@ def _crash_dump_schema(version: api_version.APIVersion) -> Schema:
             'additionalProperties': False}
 
 
+def migrate(call: server_common.ActionCall) -> wsgi.Result:
+    """``{"migrate": null}`` (administrators); from 2.56 ``{"migrate":
+    {"host": ...}}``: 202.  ``host`` is a host of the server's cell, or
+    names another cell (``api!cell2``) or a host of one
+    (``api!cell2@host3``) to move the server between cells; an unknown
+    host, the server's own or a cell it cannot go to is a 400."""
+    call.authorize(admin_policies.MIGRATE_SERVER % 'migrate')
+    host = None
+    if call.req.at_least('2.56') and isinstance(call.args, dict):
+        host = call.args.get('host')
+    try:
+        call.compute_api.migrate(call.context, call.instance, host=host)
+    except exception.ComputeHostNotFound as exc:
+        raise errors.BadRequest(reason=exc.format_message()) from exc
+    return wsgi.Result(status=202)
+
+
+def _migrate_schema(version: api_version.APIVersion) -> Schema:
+    return (schemas.migrate_for_2_56 if version >= (2, 56)
+            else schemas.migrate)
+
+
 # action -> (schema by version, handler, name in 409 messages)
 HANDLERS: Mapping[str, tuple[SchemaFor, server_action_args.Handler, str]] = {
     'lock': (_lock_schema, lock, 'lock'),
@@ -125,4 +149,5 @@ HANDLERS: Mapping[str, tuple[SchemaFor, server_action_args.Handler, str]] = {
     # Answered by the handler of 2.1, whatever the version's body.
     'os-migrateLive': (schemas.live_migrate_for, admin_actions.migrate_live,
                        'os-migrateLive'),
+    'migrate': (_migrate_schema, migrate, 'migrate'),
 }

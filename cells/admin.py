@@ -35,7 +35,8 @@ LOG = logging.getLogger(__name__)
 # API field -> TransportHost attribute.
 _BROKER_FIELDS = {'username': 'username', 'password': 'password',
                   'rpc_host': 'hostname', 'rpc_port': 'port'}
-_CELL_FIELDS = ('name', 'is_parent', 'weight_offset', 'weight_scale')
+_CELL_FIELDS = ('name', 'is_parent', 'weight_offset', 'weight_scale',
+                'disabled')
 # Errors the operator calls answer with: logged by oslo.messaging at
 # debug level only, they are the caller's business.
 _expected = oslo_messaging.expected_exceptions(exception.NovaException)
@@ -133,6 +134,7 @@ class CellsAdmin:
                 'capacities': cell.capacities,
                 'weight_offset': cell.weight_offset,
                 'weight_scale': cell.weight_scale,
+                'disabled': cell.disabled,
                 'mute': (not cell.is_parent
                          and self.state.is_mute(cell))}
         info.update(describe_transport(self.conf, cell.transport_url))

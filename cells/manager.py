@@ -35,6 +35,7 @@ from nova.cells import admin_methods
 from nova.cells import builds
 from nova.cells import messaging
 from nova.cells import methods
+from nova.cells import moves
 from nova.cells import rpc_driver
 from nova.cells import scheduler as cells_scheduler
 from nova.cells import state as cells_state
@@ -99,7 +100,8 @@ class CellsManager(service.Manager):
             messaging.TARGETED,
             methods.TargetedMethods(conf, db, self.state, self, compute_api,
                                     self.sync_stats, self.scheduler),
-            admin_methods.AdminTargetedMethods(conf, db, self.report_soon))
+            admin_methods.AdminTargetedMethods(conf, db, self.report_soon),
+            moves.MoveSteps(conf, db, self.state, transport))
         self.msg_runner.add_handlers(
             messaging.BROADCAST,
             methods.BroadcastMethods(conf, db, self.state, self,
@@ -114,6 +116,8 @@ class CellsManager(service.Manager):
             conf.cells.instance_update_batch_delay, self._send_updates_up,
             hold=conf.cells.instance_update_batch_hold)
         self.build_timeouts = sync.BuildTimeouts(conf, db)
+        self.mover = moves.CellMover(conf, db, self.state, self.msg_runner,
+                                     self.scheduler, self._resend_api_fields)
         self.build_keeper = builds.BuildKeeper(
             conf, db, self.state, self.msg_runner, self.scheduler,
             self.scheduler.host_scheduler, compute_api,
@@ -144,6 +148,7 @@ class CellsManager(service.Manager):
                 (self.report_to_parents, cells.capacity_update_interval),
                 (self.heal_instances, cells.heal_interval),
                 (self.build_keeper.run_once, cells.heal_interval / 2),
+                (self.keep_moves, cells.heal_interval / 2),
                 (self.build_timeouts.run_once, cells.heal_interval)]
 
     def heal_instances(self) -> int:
@@ -152,6 +157,29 @@ class CellsManager(service.Manager):
         if self.state.is_top():
             return 0
         return self.healer.run_once()
+
+    def keep_moves(self) -> int:
+        """Take up the moves between cells nobody drives (at the top,
+        which drives them)."""
+        if not self.state.is_top():
+            return 0
+        return self.mover.run_once()
+
+    def foreign_copy(self, ctxt: RequestContext, cell: str,
+                     instance_uuid: str) -> None:
+        try:
+            self.mover.foreign_copy(ctxt, cell, instance_uuid)
+        except Exception:
+            LOG.warning('Cannot drop the copy of %s in %s', instance_uuid,
+                        cell, exc_info=True)
+
+    def _resend_api_fields(self, ctxt: RequestContext, uuid: str) -> None:
+        try:
+            instance = objects.Instance.from_db(
+                self.db.instance_get_by_uuid(ctxt, uuid))
+        except exception.InstanceNotFound:
+            return
+        self.instance_update_from_api(ctxt, instance)
 
     def _neighbour_changed(self, cell: cells_state.CellState,
                            what: str) -> None:
@@ -393,6 +421,21 @@ class CellsManager(service.Manager):
                                   {'instance': instance,
                                    'delete_type': delete_type}, 'down',
                                   run_locally=False)
+
+    # -- moves between cells (1.6) -------------------------------------
+
+    def migrate_to_cell(self, ctxt: RequestContext, instance_uuid: str,
+                        target_cell: str | None = None,
+                        host: str | None = None) -> dict[str, Any]:
+        return self.mover.start(ctxt, instance_uuid, target_cell, host)
+
+    def confirm_cell_move(self, ctxt: RequestContext, instance_uuid: str
+                          ) -> None:
+        self.mover.confirm(ctxt, instance_uuid)
+
+    def revert_cell_move(self, ctxt: RequestContext, instance_uuid: str
+                         ) -> None:
+        self.mover.revert(ctxt, instance_uuid)
 
     # -- the tree, as seen from here ------------------------------------
 

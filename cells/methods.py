@@ -46,7 +46,8 @@ LOG = logging.getLogger(__name__)
 COMPUTE_API_METHODS = frozenset([
     'delete', 'force_delete', 'reboot', 'stop', 'start', 'pause',
     'unpause', 'suspend', 'resume', 'rebuild_from_image',
-    'resize_to_flavor', 'confirm_resize', 'revert_resize',
+    'resize_to_flavor', 'migrate_to_host', 'confirm_resize',
+    'revert_resize',
     'snapshot_to_image', 'rescue_with_image', 'unrescue',
     'shelve_to_image', 'unshelve_from_image', 'get_console_output',
     'inject_network_info', 'get_diagnostics', 'get_instance_diagnostics',
@@ -92,6 +93,9 @@ class CellsService(Protocol):
     def instances_sync_at_top(self, ctxt: RequestContext,
                               instances: list[objects.Instance],
                               deleted: list[str]) -> None: ...
+
+    def foreign_copy(self, ctxt: RequestContext, cell: str,
+                     instance_uuid: str) -> None: ...
 
 
 class CellComputeAPI(Protocol):
@@ -262,7 +266,8 @@ class BroadcastMethods(_Handlers):
             self._apply_from_child(message, instances, resent=True)
         if deleted:
             done = self.db.instances_destroy_from_child(
-                message.ctxt, deleted)
+                message.ctxt, deleted,
+                cell_paths.reverse_path(message.routing_path))
             self.sync_stats['destroyed'] += len(done)
 
     def changes_at_top(self, message: Message,
@@ -307,6 +312,10 @@ class BroadcastMethods(_Handlers):
             self.sync_stats[result] += 1
             if result == 'deleted' and not instance.deleted:
                 self._delete_in_cell(message.ctxt, cell_name, instance)
+            elif result == 'foreign':
+                # Another cell owns it since a move between cells.
+                self.service.foreign_copy(message.ctxt, cell_name,
+                                          instance.uuid)
             elif result in ('updated', 'same') and \
                     instance.api_version < api_version:
                 # The child missed a change made here (or got it before
@@ -337,8 +346,9 @@ class BroadcastMethods(_Handlers):
                                 instance: objects.Instance) -> None:
         if not self._at_the_top():
             return
-        self.db.instance_destroy_from_child(message.ctxt,
-                                            instance.uuid)
+        self.db.instance_destroy_from_child(
+            message.ctxt, instance.uuid,
+            cell_paths.reverse_path(message.routing_path))
 
     def instance_fault_create_at_top(self, message: Message,
                                      instance_fault: dict[str, Any]) -> None:

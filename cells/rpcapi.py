@@ -25,6 +25,8 @@ API version history:
   nova-network networks of the whole tree.
 * 1.5 - run_compute_api_method may run soft_delete and
   restore_soft_deleted (``reclaim_instance_interval``).
+* 1.6 - Moves between cells (see :mod:`nova.cells.moves`):
+  migrate_to_cell, confirm_cell_move, revert_cell_move.
 * 1.8 - security_groups_refresh: security groups whose rules changed,
   to the cells holding their servers.
 * 1.9 - Host aggregates and availability zones: aggregate_get_all (the
@@ -179,6 +181,29 @@ class CellsAPI:
         holding servers in them have their hosts apply them again."""
         self._cast(ctxt, 'security_groups_refresh', version='1.8',
                    groups=groups, cell_names=cell_names)
+
+    # -- 1.6: moves between cells ---------------------------------------
+
+    def migrate_to_cell(self, ctxt: RequestContext, instance_uuid: str,
+                        target_cell: str | None = None,
+                        host: str | None = None) -> dict[str, Any]:
+        """Move an instance to another cell (``target_cell``, a routing
+        path, or the cell scheduler's choice), to ``host`` of it if
+        given.  Answers once the move is checked and recorded (the
+        migration record); CannotMigrateToCell changes nothing."""
+        return self.client.prepare(version='1.6').call(
+            ctxt, 'migrate_to_cell', instance_uuid=instance_uuid,
+            target_cell=target_cell, host=host)
+
+    def confirm_cell_move(self, ctxt: RequestContext, instance_uuid: str
+                          ) -> None:
+        self.client.prepare(version='1.6').call(
+            ctxt, 'confirm_cell_move', instance_uuid=instance_uuid)
+
+    def revert_cell_move(self, ctxt: RequestContext, instance_uuid: str
+                         ) -> None:
+        self.client.prepare(version='1.6').call(
+            ctxt, 'revert_cell_move', instance_uuid=instance_uuid)
 
     def instance_update_from_api(self, ctxt: RequestContext,
                                  instance: objects.Instance,

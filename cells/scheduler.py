@@ -119,8 +119,10 @@ class CellsScheduler:
 
     # -- choosing -------------------------------------------------------
 
-    def _has_room(self, cell: cells_state.CellState,
-                  flavor: objects.Flavor) -> bool:
+    def has_room(self, cell: cells_state.CellState,
+                 flavor: objects.Flavor) -> bool:
+        """Whether ``cell`` reported room for an instance of
+        ``flavor`` (or has not reported yet)."""
         disk_mb = ((flavor.root_gb or 0) + (flavor.ephemeral_gb or 0)) * 1024
         ram = shipped_weights.units_for(cell.capacities, 'ram_free',
                                         flavor.memory_mb)
@@ -146,7 +148,8 @@ class CellsScheduler:
         excluded = set(props.get('cell_excluded', {}).get(
             props['our_path'], []))
         cells = [c for c in cells
-                 if c.name not in excluded and self._has_room(c, flavor)]
+                 if c.name not in excluded and not c.disabled
+                 and self.has_room(c, flavor)]
         for cell_filter in self.filters:
             cells = cell_filter.filter_all(cells, props)
         return cells

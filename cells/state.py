@@ -49,6 +49,8 @@ class CellState:
         self.transport_url: str | None = None
         self.weight_offset = 0.0
         self.weight_scale = 1.0
+        # Skipped by the cell scheduler: no new builds nor moves in.
+        self.disabled = False
         self.capabilities: dict[str, set[str]] = {}
         self.capacities: dict[str, Any] = {}
         self.last_seen: float | None = None
@@ -58,6 +60,7 @@ class CellState:
         self.transport_url = row['transport_url']
         self.weight_offset = float(row.get('weight_offset') or 0.0)
         self.weight_scale = float(row.get('weight_scale') or 1.0)
+        self.disabled = bool(row.get('disabled'))
 
     def __repr__(self) -> str:
         return '<CellState %s%s>' % (self.name, ' (me)' if self.is_me else '')
@@ -191,6 +194,21 @@ class CellStateManager:
                 merged.setdefault(key, set()).update(values)
         return {k: sorted(v) for k, v in merged.items()}
 
+    def _usable_nodes(self) -> list[dict[str, Any]]:
+        """The compute nodes of this cell whose service is enabled and
+        up."""
+        ctxt = nova_context.get_admin_context()
+        services = {s['host']: s for s in self.db.service_get_all(
+            ctxt, binary='nova-compute')}
+        usable = []
+        for node in self.db.compute_node_get_all(ctxt):
+            service = services.get(node['host'])
+            if (service is not None and not service['disabled']
+                    and servicegroup.service_is_up(
+                        service, self.conf.service_down_time)):
+                usable.append(node)
+        return usable
+
     def _free(self, ram: list[int], disk: list[int]) -> dict[str, Any]:
         reserve = self.conf.cells.reserve_percent
         return {
@@ -236,6 +254,20 @@ class CellStateManager:
         self.my_cell_state.capacities = caps
         self._own_capacities_at = self.clock()
         return caps
+
+    def hosts_with_room(self, memory_mb: int, disk_gb: int
+                        ) -> list[tuple[str, str]]:
+        """(host, node) of this cell's enabled, up compute nodes with
+        room for ``memory_mb`` and ``disk_gb``, the most free RAM first:
+        where an instance moving in from another cell may go."""
+        fits = []
+        for node in self._usable_nodes():
+            ram = node['memory_mb'] - node['memory_mb_used']
+            disk = node['local_gb'] - node['local_gb_used']
+            if ram >= memory_mb and disk >= disk_gb:
+                fits.append((ram, node['host'], node['hypervisor_hostname']))
+        return [(host, name) for _, host, name in
+                sorted(fits, key=lambda f: -f[0])]
 
     def own_capacities(self, max_age: float) -> dict[str, Any]:
         """Our capacities, read again from the database when older than

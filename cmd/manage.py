@@ -54,6 +54,7 @@ import sqlalchemy as sa
 from nova import context
 from nova import exception
 from nova import urls
+from nova.cmd import cell_drain
 from nova.cmd import cell_tree
 import nova.conf
 from nova.context import RequestContext
@@ -301,7 +302,7 @@ def cmd_cell_update(args: argparse.Namespace, conf: cfg.ConfigOpts) -> None:
     if args.name is not None:
         validate_cell_name(args.name)
     changes = ('name', 'cell_type', 'transport_url', 'woffset', 'wscale',
-               *_BROKER_OPTIONS)
+               'disabled', *_BROKER_OPTIONS)
     if all(getattr(args, option) is None for option in changes):
         raise UsageError('nothing to update: give at least one option')
 
@@ -319,6 +320,8 @@ def cmd_cell_update(args: argparse.Namespace, conf: cfg.ConfigOpts) -> None:
             values['weight_offset'] = args.woffset
         if args.wscale is not None:
             values['weight_scale'] = args.wscale
+        if args.disabled is not None:
+            values['disabled'] = args.disabled
         db.cell_update(ctxt, name, values)
 
     _with_database(conf, update)
@@ -442,6 +445,11 @@ def build_parser() -> argparse.ArgumentParser:
     update.add_argument('--cell_name', '--cell-name', required=True,
                         help='the cell to change')
     update.add_argument('--name', help='new name')
+    taking = update.add_mutually_exclusive_group()
+    taking.add_argument('--disable', dest='disabled', action='store_const',
+                        const=True, help='the cell scheduler skips it')
+    taking.add_argument('--enable', dest='disabled', action='store_const',
+                        const=False, help='it takes builds again')
     _add_cell_options(update, create=False)
     update.set_defaults(func=cmd_cell_update)
     delete = cell_actions.add_parser('delete', allow_abbrev=False,
@@ -453,6 +461,7 @@ def build_parser() -> argparse.ArgumentParser:
                             help='list the neighbour cells').set_defaults(
         func=cmd_cell_list)
     cell_tree.add_parser(cell_actions)
+    cell_drain.add_parser(cell_actions)
     return parser
 
 

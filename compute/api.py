@@ -37,6 +37,7 @@ from nova.compute import aggregate_api
 from nova.compute import api_actions
 from nova.compute import api_admin
 from nova.compute import api_global
+from nova.compute import api_migrate
 from nova.compute import api_secgroups
 from nova.compute import checks
 from nova.compute import host_api
@@ -78,8 +79,9 @@ def _reservation_id() -> str:
     return 'r-' + uuidutils.generate_uuid()[:8]
 
 
-class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
-          api_admin.AdminActionsMixin, api_secgroups.SecurityGroupsMixin):
+class API(api_actions.ServerActionsMixin, api_migrate.MigrateMixin,
+          api_global.GlobalDataMixin, api_admin.AdminActionsMixin,
+          api_secgroups.SecurityGroupsMixin):
     """Compute API of a cell that owns its instances.
 
     ``enforce_locks``: refuse actions on locked instances to non-admins.
@@ -447,8 +449,12 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
             return
         if instance.vm_state == vm_states.RESIZED:
             # The source host still holds the old copy: confirm first, as
-            # Nova does, so it is freed too.
-            self._confirm_resize_here(context, instance)
+            # Nova does, so it is freed too.  (None here: the instance
+            # came from another cell, whose copy the API cell drops.)
+            try:
+                self._confirm_resize_here(context, instance)
+            except exception.MigrationNotFoundByStatus:
+                pass
         instance = instance_changes.instance_update(
             self.db, context, instance, task_state=task_states.DELETING)
         self.compute_rpcapi.terminate_instance(context, instance)

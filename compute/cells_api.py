@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from oslo_log import log as logging
+import oslo_messaging
 
 from nova import cell_paths
 from nova import exception
@@ -26,8 +27,11 @@ from nova.cells import rpcapi as cells_rpcapi
 from nova.compute import aggregate_api
 from nova.compute import api as compute_api
 from nova.compute import cells_admin
+from nova.compute import checks
 from nova.compute import host_api
+from nova.compute import instance_actions as actions
 from nova.compute import task_states
+from nova.compute import vm_states
 from nova.context import RequestContext
 from nova.db.api import Database
 from nova.image_service import ImageService
@@ -123,6 +127,14 @@ class ComputeCellsAPI(compute_api.API):
 
     def _delete(self, context: RequestContext, instance: objects.Instance
                 ) -> None:
+        if instance.cell_name and self._cell_move(context, instance):
+            # It waits in VERIFY_RESIZE in another cell too: that copy
+            # goes as a revert would drop it; the source's is deleted.
+            try:
+                self.cells_rpcapi.revert_cell_move(context, instance.uuid)
+            except exception.NovaException as error:
+                LOG.warning('Cannot drop the moved copy of %s: %s',
+                            instance.uuid, error.format_message())
         if not instance.cell_name:
             # Not in a cell yet: tombstone it here (no later update can
             # bring it back) and tell every cell to drop it.  A cell it
@@ -160,6 +172,108 @@ class ComputeCellsAPI(compute_api.API):
         if groups:
             self.cells_rpcapi.security_groups_refresh(
                 ctxt, groups, None if unplaced else cells)
+
+    # -- migrations -----------------------------------------------------
+
+    def migrate(self, ctxt: RequestContext, instance: objects.Instance,
+                host: str | None = None) -> None:
+        """Cold migration.  ``host`` names a host of the instance's cell
+        (``host1``, or cell-qualified as os-hosts shows it,
+        ``api!cell1@host1``), another cell (its path, ``api!cell2``) or a
+        host of another cell (``api!cell2@host3``): the last two move the
+        instance between cells (:mod:`nova.cells.moves`).  The path of
+        its own cell names any other host of it.
+        ComputeHostNotFound for a host the tree does not have,
+        CannotMigrateToSameHost for its own, CannotMigrateToCell for a
+        cell it cannot go to."""
+        self.check_migrate(ctxt, instance)
+        self._check_cell(instance)
+        if host is None:
+            self.migrate_to_host(ctxt, instance, None)
+            return
+        cell, name = self._migration_destination(ctxt, instance, host)
+        if cell_paths.same_cell(cell, instance.cell_name):
+            if name == instance.host:
+                raise exception.CannotMigrateToSameHost()
+            self.migrate_to_host(ctxt, instance, name)
+            return
+        self.migrate_to_cell(ctxt, instance, cell, name)
+
+    def _migration_destination(self, ctxt: RequestContext,
+                               instance: objects.Instance, host: str
+                               ) -> tuple[str, str | None]:
+        """(cell path, host name or None) that ``host`` names, the host
+        checked against the tree's compute services."""
+        cell, name = cell_paths.split_cell_and_item(host)
+        if name is None:
+            if cell_paths.PATH_CELL_SEP in host:
+                return host, None       # a cell: any of its hosts
+            cell, name = instance.cell_name or '', host
+        for service in self.host_api.service_get_all(
+                ctxt, binary='nova-compute'):
+            path, found = cell_paths.split_cell_and_item(service['host'])
+            if found == name and cell_paths.same_cell(path, cell):
+                return path, name
+        raise exception.ComputeHostNotFound(host=host)
+
+    def migrate_to_cell(self, ctxt: RequestContext,
+                        instance: objects.Instance,
+                        cell_path: str | None = None,
+                        host: str | None = None) -> dict[str, Any]:
+        """Move the instance to the cell at ``cell_path`` (the cell
+        scheduler's choice when None), to ``host`` of it if given;
+        returns the migration record."""
+        self.check_migrate(ctxt, instance)
+        self._check_cell(instance)
+        return self._ask_cells(self.cells_rpcapi.migrate_to_cell, ctxt,
+                               instance.uuid, cell_path, host)
+
+    @staticmethod
+    def _ask_cells(call: Callable[..., Any], *args: Any) -> Any:
+        """A call to this cell's nova-cells that must be answered (the
+        moves between cells): ServiceUnavailable when it is not."""
+        try:
+            return call(*args)
+        except oslo_messaging.MessagingTimeout:
+            raise exception.ServiceUnavailable(
+                reason='nova-cells did not answer in time') from None
+
+    def _cell_move(self, ctxt: RequestContext, instance: objects.Instance
+                   ) -> dict[str, Any] | None:
+        """The move between cells waiting for its confirm, if any."""
+        try:
+            migration = self.db.migration_get_by_instance_and_status(
+                ctxt, instance.uuid, 'finished')
+        except exception.MigrationNotFoundByStatus:
+            return None
+        return migration if migration.get('dest_cell') else None
+
+    def confirm_resize(self, ctxt: RequestContext, instance: objects.Instance
+                       ) -> None:
+        if self._cell_move(ctxt, instance) is None:
+            super().confirm_resize(ctxt, instance)
+            return
+        self._check_lock(ctxt, instance)
+        checks.check_instance_state(instance, 'confirm_resize',
+                                    vm_state=[vm_states.RESIZED])
+        self._record_action(ctxt, instance, actions.CONFIRM_RESIZE)
+        self._ask_cells(self.cells_rpcapi.confirm_cell_move, ctxt,
+                        instance.uuid)
+
+    def revert_resize(self, ctxt: RequestContext, instance: objects.Instance
+                      ) -> None:
+        if self._cell_move(ctxt, instance) is None:
+            super().revert_resize(ctxt, instance)
+            return
+        self._check_lock(ctxt, instance)
+        checks.check_instance_state(instance, 'revert_resize',
+                                    vm_state=[vm_states.RESIZED])
+        instance_changes.instance_update(
+            self.db, ctxt, instance, task_state=task_states.RESIZE_REVERTING,
+            expected_task_state=[None])
+        self._record_action(ctxt, instance, actions.REVERT_RESIZE)
+        self._ask_cells(self.cells_rpcapi.revert_cell_move, ctxt,
+                        instance.uuid)
 
     # -- an administrator's override ------------------------------------
 

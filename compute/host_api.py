@@ -215,7 +215,10 @@ class CellsHostAPI:
             if not _in_cell(path, cell_name):
                 continue
             for key in ('source_compute', 'dest_compute'):
-                if item.get(key):
+                # The API cell's records of moves between cells name
+                # their hosts with their cells already.
+                if item.get(key) and \
+                        cell_paths.CELL_ITEM_SEP not in item[key]:
                     item[key] = cell_paths.cell_with_item(path, item[key])
             migrations.append(item)
         return self._listing('migrations', result, migrations)

@@ -2,6 +2,7 @@
 
 The manager dispatches: builds and deletes are here, power actions live
 in :mod:`nova.compute.power`, resizes in :mod:`nova.compute.resize`,
+moves between cells in :mod:`nova.compute.cell_moves`,
 rebuild, snapshot and shelve in :mod:`nova.compute.imaging`.  Resources
 are claimed through :mod:`nova.compute.claims`, addresses come from
 nova-network, the hypervisor work is the virt driver's.
@@ -31,6 +32,7 @@ from nova import notifications
 from nova import objects
 from nova import service
 from nova.cells import rpcapi as cells_rpcapi
+from nova.compute import cell_moves
 from nova.compute import claims
 from nova.compute import deferred_delete
 from nova.compute import host_actions
@@ -522,3 +524,24 @@ class ComputeManager(service.Manager):
                      context, instance.uuid)
                  for rule in group['rules']]
         self.driver.refresh_instance_security_rules(instance, rules)
+
+    # -- moves between cells (RPC API 1.4) ------------------------------
+
+    def move_out_of_cell(self, context: RequestContext,
+                         instance: objects.Instance, dest_cell: str,
+                         action: str) -> None:
+        cell_moves.move_out_of_cell(self, context, instance, dest_cell,
+                                    action)
+
+    def move_into_cell(self, context: RequestContext,
+                       instance: objects.Instance, node: str, action: str
+                       ) -> None:
+        cell_moves.move_into_cell(self, context, instance, node, action)
+
+    def drop_moved_instance(self, context: RequestContext,
+                            instance: objects.Instance, action: str) -> None:
+        cell_moves.drop_moved_instance(self, context, instance, action)
+
+    def move_back_in_cell(self, context: RequestContext,
+                          instance: objects.Instance, action: str) -> None:
+        cell_moves.move_back_in_cell(self, context, instance, action)

@@ -71,7 +71,11 @@ def prep_resize(mgr: ComputeManager, ctxt: RequestContext,
                 'new_instance_type_id': flavor.id,
                 'old_flavor': json.dumps(old.to_dict() if old else {}),
                 'new_flavor': json.dumps(flavor.to_dict()),
-                'status': 'pre-migrating', 'migration_type': 'resize'})
+                'status': 'pre-migrating',
+                # A cold migration is a resize to the same flavor.
+                'migration_type': ('migration' if old is not None
+                                   and old.flavorid == flavor.flavorid
+                                   else 'resize')})
             mgr.compute_rpcapi.resize_instance(ctxt, instance,
                                                migration['id'])
     except claims.ComputeResourcesUnavailable as error:

@@ -12,6 +12,8 @@ API version history:
   get_console_output.
 * 1.2 - Operator actions: inject_network_info, get_diagnostics.
 * 1.3 - Soft delete: soft_delete_instance, restore_instance.
+* 1.4 - Moves between cells (calls): move_out_of_cell, move_into_cell,
+  drop_moved_instance, move_back_in_cell.
 * 1.6 - refresh_instance_security_rules: apply an instance's security
   group rules again.
 * 1.7 - get_instance_diagnostics (the standard form of 2.48),
@@ -229,3 +231,41 @@ class ComputeAPI:
                                         instance: objects.Instance) -> None:
         self._cast(ctxt, instance.host, 'refresh_instance_security_rules',
                    version='1.6', instance=instance)
+
+    # -- 1.4: moves between cells ---------------------------------------
+    #
+    # Calls: the cell driving the move (nova.cells.moves) takes its next
+    # step only once this one is done, and undoes the move if it failed.
+
+    def _move_call(self, ctxt: RequestContext, host: str | None, method: str,
+                   **kwargs: Any) -> None:
+        self.client.prepare(server=host, version='1.4').call(
+            ctxt, method, **kwargs)
+
+    def move_out_of_cell(self, ctxt: RequestContext,
+                         instance: objects.Instance, dest_cell: str,
+                         action: str) -> None:
+        """Stop the guest on its host, keeping it there for a revert."""
+        self._move_call(ctxt, instance.host, 'move_out_of_cell',
+                        instance=instance, dest_cell=dest_cell,
+                        action=action)
+
+    def move_into_cell(self, ctxt: RequestContext, host: str,
+                       instance: objects.Instance, node: str, action: str
+                       ) -> None:
+        """Run the moved instance on ``host`` of the target cell."""
+        self._move_call(ctxt, host, 'move_into_cell', instance=instance,
+                        node=node, action=action)
+
+    def drop_moved_instance(self, ctxt: RequestContext,
+                            instance: objects.Instance, action: str
+                            ) -> None:
+        """Free what the instance holds on its host of this cell."""
+        self._move_call(ctxt, instance.host, 'drop_moved_instance',
+                        instance=instance, action=action)
+
+    def move_back_in_cell(self, ctxt: RequestContext,
+                          instance: objects.Instance, action: str) -> None:
+        """Run the kept guest again on its source host."""
+        self._move_call(ctxt, instance.host, 'move_back_in_cell',
+                        instance=instance, action=action)

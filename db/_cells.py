@@ -15,7 +15,7 @@ from nova.db._common import row_to_dict
 from nova.db._common import soft_delete
 
 _CELL_FIELDS = ('name', 'transport_url', 'is_parent', 'weight_offset',
-                'weight_scale')
+                'weight_scale', 'disabled')
 
 
 class CellQueries(QueryMixin):

@@ -39,6 +39,27 @@ _EXACT_FILTERS = ('project_id', 'user_id', 'host', 'node', 'cell_name',
                   'locked')
 
 
+def _other_cell(held_cell: str | None, incoming_cell: str | None,
+                vm_state: str | None) -> bool:
+    """Whether a child's copy comes from a cell other than the one the
+    replica names, past the instance's build (a build that failed in one
+    cell is retried in another, which then reports it)."""
+    return bool(held_cell and incoming_cell
+                and not cell_paths.same_cell(held_cell, incoming_cell)
+                and vm_state != 'building')     # vm_states.BUILDING
+
+
+def _moved_between_cells(conn: Any, uuids: list[str]) -> set[str]:
+    """Which of ``uuids`` a move between cells took (or takes) from one
+    cell to another.  Their copies count only from the cell the replica
+    names: the move hands the instance over at the top
+    (:meth:`InstanceQueries.instance_move_to_cell`), and the other
+    cell's copy is *foreign*, never the instance's."""
+    if not uuids:
+        return set()
+    return {row[0] for row in conn.execute(_MOVED, {'uuids': uuids})}
+
+
 def _quick_outcome(held: tuple[int, int, int] | None,
                    values: dict[str, Any]) -> tuple[str, int] | None:
     """What applying ``values`` does to a replica holding ``held``
@@ -146,12 +167,17 @@ def _empty_side() -> _SideState:
 
 # The statements below are built once (see nova.db._common.insert_of).
 _UUIDS: sa.BindParameter[str] = sa.bindparam('uuids', expanding=True)
+_MIGRATIONS = table_of(models.Migration)
+_MOVED = sa.select(_MIGRATIONS.c.instance_uuid).where(
+    _MIGRATIONS.c.instance_uuid.in_(_UUIDS),
+    _MIGRATIONS.c.dest_cell.is_not(None)).distinct()
 _LOCKED_ROW = sa.select(_INSTANCES).where(
     _INSTANCES.c.uuid == sa.bindparam('uuid'),
     _INSTANCES.c.deleted == 0).with_for_update()
 _VERSIONS = sa.select(
     _INSTANCES.c.uuid, _INSTANCES.c.deleted, _INSTANCES.c.sync_version,
-    _INSTANCES.c.api_version, _INSTANCES.c.cell_name).where(
+    _INSTANCES.c.api_version, _INSTANCES.c.cell_name,
+    _INSTANCES.c.vm_state).where(
     _INSTANCES.c.uuid.in_(_UUIDS))
 # FOR UPDATE: two updates of one instance applied at once must not both
 # pass the version check (MariaDB; SQLite ignores it).
@@ -706,15 +732,26 @@ class InstanceQueries(QueryMixin):
 
     @staticmethod
     def _apply_many(conn: Any, values_list: list[dict[str, Any]],
-                    update_fields: frozenset[str]) -> list[tuple[str, int]]:
+                    update_fields: frozenset[str], moving: bool = False
+                    ) -> list[tuple[str, int]]:
         """Apply each child's copy in ``values_list`` in this transaction:
-        every row read in two queries, written in a few more."""
+        every row read in two queries, written in a few more.  A copy
+        from a cell that does not own the instance changes nothing
+        (``foreign``, see :func:`_moved_between_cells`); ``moving``: the
+        copy is the instance's new cell's,
+        taken whatever the versions say (a move between cells ends)."""
         uuids = list({values['uuid'] for values in values_list})
         rows = conn.execute(_VERSIONS_LOCKED, {'uuids': uuids}).all()
         held = {r.uuid: [r.deleted, r.sync_version or 0, r.api_version or 0]
                 for r in rows}
         # The path each instance's build took, as first reported.
         cells = {r.uuid: r.cell_name for r in rows}
+        foreign = set() if moving else _moved_between_cells(conn, [
+            v['uuid'] for v in values_list
+            if v['uuid'] in held and not held[v['uuid']][0]
+            and _other_cell(cells[v['uuid']], v.get('cell_name'),
+                            next(r.vm_state for r in rows
+                                 if r.uuid == v['uuid']))])
         # The top keeps its own metadata (API-owned): not read.
         keys = {k for values in values_list for k in _SIDE_KEYS
                 if k in values and k not in API_OWNED_FIELDS}
@@ -729,6 +766,12 @@ class InstanceQueries(QueryMixin):
             columns = {k: v for k, v in values.items()
                        if k not in _NOT_COLUMNS
                        and k not in ('id', 'deleted', 'deleted_at')}
+            state = held.get(uuid)
+            if uuid in foreign and not cell_paths.same_cell(
+                    cells.get(uuid), columns.get('cell_name')):
+                assert state is not None
+                results.append(('foreign', state[2]))
+                continue
             if cell_paths.same_cell(cells.get(uuid),
                                     columns.get('cell_name')):
                 # The same cell by another path (it has several parents):
@@ -736,7 +779,6 @@ class InstanceQueries(QueryMixin):
                 columns.pop('cell_name')
             elif columns.get('cell_name'):
                 cells[uuid] = columns['cell_name']
-            state = held.get(uuid)
             if state is None:
                 created[uuid] = columns
                 held[uuid] = [0, values.get('sync_version') or 0,
@@ -744,7 +786,8 @@ class InstanceQueries(QueryMixin):
                 writes.want(uuid, values)
                 results.append(('created', values.get('api_version') or 0))
                 continue
-            quick = _quick_outcome((state[0], state[1], state[2]), values)
+            quick = (None if moving and not state[0] else
+                     _quick_outcome((state[0], state[1], state[2]), values))
             if quick is not None:
                 results.append(quick)
                 continue
@@ -768,6 +811,20 @@ class InstanceQueries(QueryMixin):
             conn.execute(_UPDATE_BY_UUID, params)
         writes.execute(conn)
         return results
+
+    @_retry.retry_on_deadlock
+    def instance_move_to_cell(self, context: RequestContext,
+                              values: dict[str, Any]) -> str:
+        """Hand an instance over to the cell it moved to: its copy
+        there (``values``, with that cell's path in ``cell_name``) becomes
+        this replica's, whatever the versions, and from now on only that
+        cell's updates count.  Returns ``updated``, or ``deleted`` when
+        the replica is a tombstone (nothing changes then)."""
+        with self.writer() as session:
+            [(result, _api_version)] = self._apply_many(
+                session.connection(), [values], CHILD_OWNED_FIELDS,
+                moving=True)
+        return result
 
     @_retry.retry_on_deadlock
     def instance_apply_from_api(self, context: RequestContext, uuid: str,
@@ -812,19 +869,31 @@ class InstanceQueries(QueryMixin):
                 _tags.replace(conn, uuid, values[_TAGS] or ())
             return 'updated'
 
-    def instance_destroy_from_child(self, context: RequestContext, uuid: str
-                                    ) -> bool:
+    def instance_destroy_from_child(self, context: RequestContext, uuid: str,
+                                    cell_name: str | None = None) -> bool:
         """Tombstone the replica of an instance a child deleted."""
-        return bool(self.instances_destroy_from_child(context, [uuid]))
+        return bool(self.instances_destroy_from_child(context, [uuid],
+                                                      cell_name))
 
     @_retry.retry_on_deadlock
     def instances_destroy_from_child(self, context: RequestContext,
-                                     uuids: list[str]) -> list[str]:
-        """Tombstone many replicas; returns the uuids that were live."""
+                                     uuids: list[str],
+                                     cell_name: str | None = None
+                                     ) -> list[str]:
+        """Tombstone many replicas; returns the uuids that were live.
+        ``cell_name``: the path of the cell that deleted them; an
+        instance another cell owns stays (see
+        :func:`_moved_between_cells`)."""
         with self.reader() as session:
-            live = list(session.scalars(sa.select(models.Instance.uuid).where(
-                models.Instance.uuid.in_(uuids),
-                models.Instance.deleted == 0)))
+            rows = session.execute(
+                sa.select(models.Instance.uuid, models.Instance.cell_name,
+                          models.Instance.vm_state).where(
+                    models.Instance.uuid.in_(uuids),
+                    models.Instance.deleted == 0)).all()
+            foreign = _moved_between_cells(session.connection(), [
+                r.uuid for r in rows
+                if _other_cell(r.cell_name, cell_name, r.vm_state)])
+            live = [r.uuid for r in rows if r.uuid not in foreign]
         if not live:
             return []
         done = []

@@ -299,6 +299,10 @@ class Migration(SoftDeleteMixin, Base):
     new_flavor: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str | None] = mapped_column(String(255))
     migration_type: Mapped[str | None] = mapped_column(String(16))
+    # A move between cells (recorded in the API cell only): the routing
+    # paths of the cell it leaves and the cell it enters.
+    source_cell: Mapped[str | None] = mapped_column(String(255))
+    dest_cell: Mapped[str | None] = mapped_column(String(255))
 
 
 class Flavor(TimestampMixin, Base):
@@ -424,6 +428,10 @@ class Cell(SoftDeleteMixin, Base):
                                                  nullable=False)
     weight_scale: Mapped[float] = mapped_column(Float, default=1.0,
                                                 nullable=False)
+    # Takes no new builds and is being emptied (nova-manage cell drain).
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False,
+                                           server_default='0',
+                                           nullable=False)
 
 
 class Network(SoftDeleteMixin, Base):

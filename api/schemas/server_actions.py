@@ -175,3 +175,23 @@ def live_migrate_for(version: APIVersion) -> Schema:
         if APIVersion(2, 30) <= version < APIVersion(2, 68):
             props['force'] = types.boolean
     return _action('os-migrateLive', props, required)
+
+
+migrate: Schema = {
+    'type': 'object',
+    'properties': {'migrate': {'type': 'null'}},
+    'required': ['migrate'],
+    'additionalProperties': False,
+}
+
+# 2.56: the destination host.  Not an FQDN pattern as in Nova: a host
+# here may be cell-qualified (``api!cell2@host3``) or name a cell.
+migrate_for_2_56: Schema = {
+    'type': 'object',
+    'properties': {'migrate': {
+        'type': ['object', 'null'],
+        'properties': {'host': _host},
+        'additionalProperties': False}},
+    'required': ['migrate'],
+    'additionalProperties': False,
+}

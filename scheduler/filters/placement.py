@@ -33,8 +33,13 @@ class ImagePropertiesFilter(BaseHostFilter):
 
 
 class IgnoreHostsFilter(BaseHostFilter):
-    """Skip the hosts a request excludes (a resize leaving its host)."""
+    """Skip the hosts a request excludes (a resize leaving its host), and
+    every host but the one it asks for (``requested_host``: a migration
+    to a given host)."""
 
     def host_passes(self, host_state: HostState,
                     spec: dict[str, Any]) -> bool:
+        requested = spec.get('requested_host')
+        if requested is not None and host_state.host != requested:
+            return False
         return host_state.host not in (spec.get('ignore_hosts') or [])

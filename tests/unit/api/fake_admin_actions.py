@@ -15,6 +15,7 @@ from nova import exception
 from nova import objects
 from nova.compute import api_admin
 from nova.compute import power_state
+from nova.compute import vm_states
 from nova.tests.unit.api import fake_exceptions as fake_exc
 
 GROUP_IDS = {'default': 1, 'db': 2}
@@ -68,6 +69,23 @@ class AdminActionsMixin(api_admin.AdminActionsMixin):
         instance.vm_state = vm_state
         instance.task_state = None
         return instance
+
+    def migrate(self, ctxt: Any, instance: objects.Instance,
+                host: str | None = None) -> None:
+        """Hosts here: ``host1``, ``host2`` and the cell ``api!cell2``."""
+        self._check_lock(ctxt, instance)
+        if instance.vm_state not in (vm_states.ACTIVE, vm_states.STOPPED) \
+                or instance.task_state is not None:
+            raise exception.InstanceInvalidState(
+                method='migrate', instance_uuid=instance.uuid,
+                attr='vm_state', state=instance.vm_state)
+        if host is not None and host == instance.host:
+            raise exception.CannotMigrateToSameHost()
+        if host is not None and host not in ('host1', 'host2',
+                                             'api!cell2'):
+            raise exception.ComputeHostNotFound(host=host)
+        self.calls.append(('migrate', {'uuid': instance.uuid,
+                                       'host': host}))
 
     def inject_network_info(self, ctxt: Any, instance: objects.Instance
                             ) -> None:

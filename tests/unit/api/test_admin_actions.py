@@ -164,3 +164,74 @@ def test_live_migrate_bad_bodies(call, compute, inner):
 def test_live_migrate_is_for_admins(call, compute):
     inst = compute.add_instance()
     assert _action(call, inst, LIVE).status_int == 403
+
+
+# -- migrate (cold migration) ---------------------------------------------
+
+V2_56 = {'OpenStack-API-Version': 'compute 2.56'}
+
+
+def test_migrate_is_202_for_admins(call, compute):
+    inst = compute.add_instance(launched_at=fakes.T0, host='host1')
+    resp = _action(call, inst, {'migrate': None}, token=ADMIN)
+    assert resp.status_int == 202
+    assert compute.calls[-1] == ('migrate', {'uuid': inst.uuid,
+                                             'host': None})
+
+
+def test_migrate_is_for_admins(call, compute):
+    inst = compute.add_instance(host='host1')
+    assert _action(call, inst, {'migrate': None}).status_int == 403
+    assert not [c for c in compute.calls if c[0] == 'migrate']
+
+
+@pytest.mark.parametrize('body', [{'host': 'host2'}, {}, 'x', 1])
+def test_migrate_takes_no_host_before_2_56(call, compute, body):
+    inst = compute.add_instance(host='host1')
+    resp = _action(call, inst, {'migrate': body}, token=ADMIN)
+    assert resp.status_int == 400
+    assert not [c for c in compute.calls if c[0] == 'migrate']
+
+
+@pytest.mark.parametrize('host', ['host2', 'api!cell2', None])
+def test_migrate_to_a_host_from_2_56(call, compute, host):
+    inst = compute.add_instance(host='host1')
+    resp = _action(call, inst, {'migrate': {'host': host}}, token=ADMIN,
+                   headers=V2_56)
+    assert resp.status_int == 202
+    assert compute.calls[-1] == ('migrate', {'uuid': inst.uuid,
+                                             'host': host})
+    assert _action(call, inst, {'migrate': None}, token=ADMIN,
+                   headers=V2_56).status_int == 202
+
+
+@pytest.mark.parametrize('host, message', [
+    ('nowhere', 'Compute host nowhere could not be found.'),
+    ('host1', 'Cannot migrate to the host where the instance is now.'),
+])
+def test_migrate_to_an_unknown_or_its_own_host_is_400(call, compute, host,
+                                                       message):
+    inst = compute.add_instance(host='host1')
+    resp = _action(call, inst, {'migrate': {'host': host}}, token=ADMIN,
+                   headers=V2_56)
+    assert resp.status_int == 400
+    assert resp.json['badRequest']['message'] == message
+    assert not [c for c in compute.calls if c[0] == 'migrate']
+
+
+@pytest.mark.parametrize('inner', [{'host': ''}, {'host': 1},
+                                   {'host': 'h', 'force': True}])
+def test_migrate_bad_bodies_at_2_56(call, compute, inner):
+    inst = compute.add_instance(host='host1')
+    resp = _action(call, inst, {'migrate': inner}, token=ADMIN,
+                   headers=V2_56)
+    assert resp.status_int == 400
+
+
+def test_migrate_in_wrong_state_is_409(call, compute):
+    inst = compute.add_instance(vm_state=vm_states.PAUSED, host='host1')
+    resp = _action(call, inst, {'migrate': None}, token=ADMIN)
+    assert resp.status_int == 409
+    assert resp.json['conflictingRequest']['message'] == (
+        f"Cannot 'migrate' instance {inst.uuid} while it is in "
+        f"vm_state paused")

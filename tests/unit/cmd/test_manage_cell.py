@@ -353,3 +353,18 @@ def test_broker_spec_round_trips(username: str, password: str,
             for h in url.hosts] == [(username, password, 'h1', 1),
                                     (username, password, '::1', 2)]
     assert (url.virtual_host or '') == vhost
+
+
+def test_update_disables_and_enables(nm: RunFn, live: Any,
+                                     cell1: None) -> None:
+    assert live('cell1')['disabled'] == 0
+    assert nm('cell', 'update', '--cell_name', 'cell1',
+              '--disable') == (0, 'Updated cell cell1\n', '')
+    assert live('cell1')['disabled'] == 1
+    assert nm('cell', 'update', '--cell_name', 'cell1',
+              '--enable').code == 0
+    assert live('cell1')['disabled'] == 0
+    result = nm('cell', 'update', '--cell_name', 'cell1', '--enable',
+                '--disable')
+    assert result.code == 2
+    assert live('cell1')['disabled'] == 0

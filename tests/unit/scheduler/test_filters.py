@@ -83,3 +83,10 @@ def test_aggregate_extra_specs_filter():
 def test_extra_spec_operators(value, requirement, expected):
     from nova.scheduler.filters import aggregates
     assert aggregates.matches(value, requirement) is expected
+
+def test_a_requested_host_is_the_only_one_that_passes():
+    flt = placement.IgnoreHostsFilter()
+    assert flt.host_passes(_host(), {'requested_host': 'h1'})
+    assert not flt.host_passes(_host(), {'requested_host': 'h2'})
+    assert not flt.host_passes(_host(), {'requested_host': 'h1',
+                                         'ignore_hosts': ['h1']})
