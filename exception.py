@@ -12,20 +12,21 @@ Hierarchy::
     |   |   SecurityGroupCannotBeRemoved, MigrationPreCheckError
     +-- Forbidden (403)
     |   +-- PolicyNotAuthorized, QuotaError: TooManyInstances,
-    |       CellsUpdateUnsupported
+    |       ServerGroupQuotaExceeded, CellsUpdateUnsupported
     +-- NotFound (404)
     |   +-- InstanceNotFound, FlavorNotFound, CellNotFound, ServiceNotFound,
     |       ComputeHostNotFound, ImageNotFound, KeypairNotFound,
     |       InstanceActionNotFound, InstanceMetadataNotFound,
     |       FlavorExtraSpecsNotFound, MigrationNotFoundByStatus,
-    |       FlavorAccessNotFound,
+    |       FlavorAccessNotFound, InstanceGroupNotFound,
     |       InstanceUnknownCell, HostBinaryNotFound
     +-- Conflict (409)
     |   +-- InstanceInvalidState, InstanceIsLocked, InstanceNotReady,
     |       CellExists, KeyPairExists, FlavorExists, FlavorIdExists,
     |       FlavorAccessExists,
     |       CidrConflict
-    +-- NoValidHost, NoCellsAvailable, CellBuildFailed
+    +-- NoValidHost, NoCellsAvailable, CellBuildFailed,
+    |   GroupPolicyViolation
     +-- CellRoutingInconsistency, CellMaxHopCountReached, CellTimeout
     +-- ServiceUnavailable (503), NotSupported (501)
 
@@ -164,6 +165,13 @@ class TooManyInstances(QuotaError):
                'already used %(used)s of %(allowed)s %(overs)s')
 
 
+class ServerGroupQuotaExceeded(QuotaError):
+    """A project's ``server_groups`` or a group's
+    ``server_group_members`` limit; the message is Nova's, given whole."""
+
+    msg_fmt = '%(message)s'
+
+
 class MetadataLimitExceeded(QuotaError):
     msg_fmt = 'Maximum number of metadata items exceeds %(allowed)d'
 
@@ -244,6 +252,10 @@ class ComputeHostNotFound(NotFound):
     msg_fmt = 'Compute host %(host)s could not be found.'
 
 
+class InstanceGroupNotFound(NotFound):
+    msg_fmt = 'Instance group %(group_uuid)s could not be found.'
+
+
 class Conflict(NovaException):
     msg_fmt = 'Conflict.'
     code = 409
@@ -295,6 +307,15 @@ class CellExists(Conflict):
 
 class NoValidHost(NovaException):
     msg_fmt = 'No valid host was found. %(reason)s'
+
+
+class GroupPolicyViolation(NovaException):
+    """A compute host's late check: building here would break the
+    server group's policy (another build of the group got here first);
+    the build is rescheduled."""
+
+    msg_fmt = ('Build of instance %(instance_uuid)s was re-scheduled: '
+               '%(reason)s')
 
 
 class NoCellsAvailable(NovaException):

@@ -405,8 +405,8 @@ def full_view(req: wsgi.ApiRequest, compute_api: Any, enforcer: Any,
                             host_status(compute_api, enforcer, req))
     server = render.detail(views.values_of(instance))
     if req.at_least('2.71'):
-        # No server groups here (yet): a server belongs to none.
-        server['server_groups'] = []
+        server['server_groups'] = compute_api.server_groups_of(
+            req.context, instance.uuid)
     return server
 
 

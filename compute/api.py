@@ -32,9 +32,11 @@ from nova import instance_changes
 from nova import notifications
 from nova import objects
 from nova import ownership
+from nova import server_groups
 from nova.compute import api_actions
 from nova.compute import api_admin
 from nova.compute import api_global
+from nova.compute import api_groups
 from nova.compute import checks
 from nova.compute import host_api
 from nova.compute import images
@@ -75,7 +77,7 @@ def _reservation_id() -> str:
 
 
 class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
-          api_admin.AdminActionsMixin):
+          api_admin.AdminActionsMixin, api_groups.ServerGroupsMixin):
     """Compute API of a cell that owns its instances.
 
     ``enforce_locks``: refuse actions on locked instances to non-admins.
@@ -218,8 +220,9 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
         Raises FlavorNotFound (disabled flavor), ImageNotFound,
         ImageNotActive, FlavorMemoryTooSmall, FlavorDiskTooSmall,
         AutoDiskConfigDisabledByImage, KeypairNotFound,
-        SecurityGroupNotFoundForProject, InvalidInput or
-        MetadataLimitExceeded, before anything is written.
+        SecurityGroupNotFoundForProject, InstanceGroupNotFound (the
+        ``group`` hint), InvalidInput, MetadataLimitExceeded or
+        ServerGroupQuotaExceeded, before anything is written.
         """
         if flavor.disabled:
             raise exception.FlavorNotFound(flavor_id=flavor.flavorid)
@@ -235,6 +238,7 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
         key_data = (self.db.key_pair_get(context, context.user_id,
                                          key_name)['public_key']
                     if key_name else None)
+        group = self._requested_group(context, scheduler_hints)
         reservation_id = _reservation_id()
 
         def values_for(index: int, count: int) -> dict[str, Any]:
@@ -247,12 +251,13 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
                 access_ip_v4=access_ip_v4, access_ip_v6=access_ip_v6,
                 auto_disk_config=auto_disk_config, launch_index=index,
                 reservation_id=reservation_id,
-                display_description=description, tags=list(tags or []))
+                display_description=description, tags=list(tags or []),
+                group_uuid=None if group is None else group['uuid'])
 
         instances = [objects.Instance.from_db(row) for row in
                      self.quotas.create_boot(context, context.project_id,
                                              flavor, min_count, max_count,
-                                             values_for)]
+                                             values_for, group=group)]
         for instance in instances:
             self._record_action(context, instance, instance_actions.CREATE)
         request_spec = {
@@ -264,6 +269,10 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
         }
         filter_properties = {'scheduler_hints': scheduler_hints or {},
                              'instance_type': flavor}
+        if group is not None:
+            spec = self.group_spec(context, group['uuid'])
+            if spec is not None:
+                filter_properties[server_groups.FILTER_PROPERTY] = spec
         self._schedule(context, instances, request_spec, filter_properties)
         return instances, reservation_id
 
@@ -272,17 +281,24 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
         """What a build of ``instance`` sends toward its cell, rebuilt
         from the instance alone: a build sent again after its request
         was lost (see nova.cells.builds).  Scheduler hints are not kept,
-        so a build sent again is placed without them."""
+        so a build sent again is placed without them, but for its server
+        group, which its system metadata names."""
         flavor = instance.flavor
         image = images.image_spec_from_instance(instance)
         request_spec = {'image': image, 'instance_type': flavor,
                         'num_instances': 1,
                         'instance_uuids': [instance.uuid],
                         'availability_zone': instance.availability_zone}
+        filter_properties: dict[str, Any] = {'scheduler_hints': {},
+                                             'instance_type': flavor}
+        group_uuid = (instance.system_metadata or {}).get(
+            server_groups.SYSTEM_METADATA_KEY)
+        spec = group_uuid and self.group_spec(context, group_uuid)
+        if spec:
+            filter_properties[server_groups.FILTER_PROPERTY] = spec
         return {'instances': [instance], 'instance_type': flavor,
                 'image': image, 'request_spec': request_spec,
-                'filter_properties': {'scheduler_hints': {},
-                                      'instance_type': flavor}}
+                'filter_properties': filter_properties}
 
     @staticmethod
     def _check_security_groups(context: RequestContext, names: list[str]
@@ -308,7 +324,11 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
 
     def _instance_values(self, context: RequestContext, flavor: objects.Flavor,
                          image: objects.ImageMeta, display_name: str,
+                         group_uuid: str | None = None,
                          **extra: Any) -> dict[str, Any]:
+        system_metadata = images.system_metadata_from_image(image)
+        if group_uuid:
+            system_metadata[server_groups.SYSTEM_METADATA_KEY] = group_uuid
         return dict(
             uuid=uuidutils.generate_uuid(),
             user_id=context.user_id, project_id=context.project_id,
@@ -320,7 +340,7 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
             task_state=task_states.SCHEDULING,
             power_state=power_state.NOSTATE,
             locked=False, progress=0,
-            system_metadata=images.system_metadata_from_image(image),
+            system_metadata=system_metadata,
             **{k: v for k, v in extra.items() if k != 'metadata'},
             metadata=extra.get('metadata') or {})
 

@@ -9,7 +9,10 @@ resize that is confirmed or reverted counts whatever flavor the instance
 ends up with.
 
 ``instances``, ``cores`` and ``ram`` are enforced on boot and resize,
-``metadata_items`` on every change of a server's metadata; the other
+``metadata_items`` on every change of a server's metadata,
+``server_groups`` on a group's creation (counted from the API cell's
+groups of the project) and ``server_group_members`` on a boot into a
+group (its live members, per group); the other
 resources are reported, as Nova reports them, so that clients find every
 key they expect.
 
@@ -100,6 +103,10 @@ class QuotaEngine:
         return self._limits(self.db.quota_get_all_by_project(ctxt,
                                                              project_id))
 
+    def limits_from(self, own: dict[str, int]) -> dict[str, int]:
+        """Every resource's limit, given a project's own limits."""
+        return self._limits(own)
+
     def _limits(self, own: dict[str, int]) -> dict[str, int]:
         limits = self.defaults()
         limits.update({r: v for r, v in own.items() if r in limits})
@@ -183,7 +190,8 @@ class QuotaEngine:
 
     def create_boot(self, ctxt: RequestContext, project_id: str,
                     flavor: Any, min_count: int, max_count: int,
-                    values_for: Callable[[int, int], dict[str, Any]]
+                    values_for: Callable[[int, int], dict[str, Any]],
+                    group: dict[str, Any] | None = None
                     ) -> list[dict[str, Any]]:
         """Create the instances of a boot, as many as the quota allows.
 
@@ -193,14 +201,34 @@ class QuotaEngine:
         it counted.  ``values_for(index, count)`` gives the values of the
         ``index``-th of ``count`` instances.  Raises
         :class:`~nova.exception.TooManyInstances` when not even
-        ``min_count`` fit, having created nothing.
+        ``min_count`` fit, having created nothing.  With ``group`` (a
+        server group of the database) the instances join it, as many as
+        its ``server_group_members`` limit leaves room for
+        (:class:`~nova.exception.ServerGroupQuotaExceeded` when not
+        ``min_count``).
         """
         def decide(own: dict[str, int], counted: dict[str, int]) -> int:
-            return self._allowed(project_id, self._limits(own),
-                                 self._usage(counted), flavor, min_count,
-                                 max_count)
-        return self.db.instances_create_within_quota(ctxt, project_id,
-                                                     decide, values_for)
+            limits, usage = self._limits(own), self._usage(counted)
+            count = self._allowed(project_id, limits, usage, flavor,
+                                  min_count, max_count)
+            if group is None:
+                return count
+            return self._members_allowed(limits, usage, min_count, count)
+        return self.db.instances_create_within_quota(
+            ctxt, project_id, decide, values_for,
+            group_id=None if group is None else group['id'])
+
+    @staticmethod
+    def _members_allowed(limits: dict[str, int], usage: dict[str, int],
+                         min_count: int, count: int) -> int:
+        limit = limits['server_group_members']
+        if limit == UNLIMITED:
+            return count
+        room = max(0, limit - usage['server_group_members'])
+        if room < min_count:
+            raise exception.ServerGroupQuotaExceeded(
+                message='Quota exceeded, too many servers in group')
+        return min(count, room)
 
     def _allowed(self, project_id: str, limits: dict[str, int],
                  usage: dict[str, int], flavor: Any, min_count: int,

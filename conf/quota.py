@@ -52,9 +52,11 @@ Length of the path of one injected file.""", enforced=False),
     _limit('key_pairs', 100, """
 Number of key pairs a user may have.""", enforced=False),
     _limit('server_groups', 10, """
-Number of server groups a project may have.""", enforced=False),
+Number of server groups a project may have."""),
     _limit('server_group_members', 10, """
-Number of servers a server group may hold.""", enforced=False),
+Number of servers a server group may hold.
+
+Counted per group: its servers that are not deleted."""),
     cfg.BoolOpt('recheck_quota',
                 default=True,
                 deprecated_for_removal=True,
