@@ -11,9 +11,10 @@ member, as ``filter_properties['server_group']`` (a *spec*)::
 
 ``members`` are the group's live instances as the API cell knew them when
 the build left it (``host`` and ``cell_name`` None while unplaced).  Each
-member also carries its group's uuid in its system metadata
-(:data:`SYSTEM_METADATA_KEY`), so that a child cell finds the members it
-runs in its own database, fresher than any spec.
+member also carries its group's uuid and policy in its system metadata
+(:func:`system_metadata`), so that a child cell finds the members it
+runs in its own database, fresher than any spec, and a build it sends
+again keeps its group (:func:`spec_from_system_metadata`).
 
 Hard policies are filters (:func:`host_allowed`), soft ones weights
 (:func:`soft_weight`).  Affinity keeps the members on one host, hence in
@@ -39,6 +40,8 @@ POLICIES_V215 = POLICIES_V21 + (SOFT_ANTI_AFFINITY, SOFT_AFFINITY)
 # filter_properties key of a build's spec; system metadata key of a member.
 FILTER_PROPERTY = 'server_group'
 SYSTEM_METADATA_KEY = 'server_group'
+_POLICY_KEY = 'server_group_policy'
+_MAX_KEY = 'server_group_max_per_host'
 # The scheduler hint that names a group on boot.
 HINT = 'group'
 
@@ -51,6 +54,30 @@ def spec_of(group: dict[str, Any]) -> dict[str, Any]:
             'members': [{'uuid': m['uuid'], 'host': m.get('host'),
                          'cell_name': m.get('cell_name')}
                         for m in group.get('placed') or ()]}
+
+
+def system_metadata(group: dict[str, Any]) -> dict[str, str]:
+    """What a member's system metadata says of its group."""
+    values = {SYSTEM_METADATA_KEY: group['uuid'],
+              _POLICY_KEY: group['policy']}
+    limit = (group.get('rules') or {}).get('max_server_per_host')
+    if limit:
+        values[_MAX_KEY] = str(limit)
+    return values
+
+
+def spec_from_system_metadata(sysmeta: dict[str, Any] | None
+                              ) -> dict[str, Any] | None:
+    """The spec of a member's group from its system metadata (members
+    unknown: a cell reads its own from its database); None for an
+    instance in no group."""
+    sysmeta = sysmeta or {}
+    if not sysmeta.get(SYSTEM_METADATA_KEY) or not sysmeta.get(_POLICY_KEY):
+        return None
+    rules = ({'max_server_per_host': int(sysmeta[_MAX_KEY])}
+             if sysmeta.get(_MAX_KEY) else {})
+    return {'uuid': sysmeta[SYSTEM_METADATA_KEY],
+            'policy': sysmeta[_POLICY_KEY], 'rules': rules, 'members': []}
 
 
 def max_per_host(spec: dict[str, Any]) -> int:

@@ -252,7 +252,7 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
                 auto_disk_config=auto_disk_config, launch_index=index,
                 reservation_id=reservation_id,
                 display_description=description, tags=list(tags or []),
-                group_uuid=None if group is None else group['uuid'])
+                group=group)
 
         instances = [objects.Instance.from_db(row) for row in
                      self.quotas.create_boot(context, context.project_id,
@@ -282,7 +282,8 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
         from the instance alone: a build sent again after its request
         was lost (see nova.cells.builds).  Scheduler hints are not kept,
         so a build sent again is placed without them, but for its server
-        group, which its system metadata names."""
+        group, which its system metadata names (read again from the
+        group where this cell has it, the API cell)."""
         flavor = instance.flavor
         image = images.image_spec_from_instance(instance)
         request_spec = {'image': image, 'instance_type': flavor,
@@ -291,10 +292,11 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
                         'availability_zone': instance.availability_zone}
         filter_properties: dict[str, Any] = {'scheduler_hints': {},
                                              'instance_type': flavor}
-        group_uuid = (instance.system_metadata or {}).get(
-            server_groups.SYSTEM_METADATA_KEY)
-        spec = group_uuid and self.group_spec(context, group_uuid)
-        if spec:
+        spec = server_groups.spec_from_system_metadata(
+            instance.system_metadata)
+        if spec is not None:
+            spec = self.group_spec(context, spec['uuid']) or spec
+        if spec is not None:
             filter_properties[server_groups.FILTER_PROPERTY] = spec
         return {'instances': [instance], 'instance_type': flavor,
                 'image': image, 'request_spec': request_spec,
@@ -324,11 +326,11 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
 
     def _instance_values(self, context: RequestContext, flavor: objects.Flavor,
                          image: objects.ImageMeta, display_name: str,
-                         group_uuid: str | None = None,
+                         group: dict[str, Any] | None = None,
                          **extra: Any) -> dict[str, Any]:
         system_metadata = images.system_metadata_from_image(image)
-        if group_uuid:
-            system_metadata[server_groups.SYSTEM_METADATA_KEY] = group_uuid
+        if group is not None:
+            system_metadata.update(server_groups.system_metadata(group))
         return dict(
             uuid=uuidutils.generate_uuid(),
             user_id=context.user_id, project_id=context.project_id,

@@ -29,7 +29,8 @@ def _member(db, uuid, host=None, group=GROUP, vm_state=vm_states.BUILDING):
         'uuid': uuid, 'vm_state': vm_state,
         'task_state': task_states.SCHEDULING if host is None else None,
         'host': host, **instance_changes.flavor_values(TINY),
-        'system_metadata': {server_groups.SYSTEM_METADATA_KEY: group}}))
+        'system_metadata': server_groups.system_metadata(
+            {'uuid': group, 'policy': 'anti-affinity'})}))
 
 
 def _spec(policy, **rules):
@@ -126,3 +127,27 @@ def test_soft_policies_are_not_checked(db):
     with pytest.raises(exception.GroupPolicyViolation):
         with check.taking(CTXT, second, _spec('anti-affinity')):
             pass
+
+
+def test_a_build_sent_again_keeps_its_group(conf, db, transport):
+    from nova.compute import api as compute_api
+    api = compute_api.API(conf, db, transport)
+    spec = _spec('anti-affinity', max_server_per_host=2)
+    instance = objects.Instance.from_db(db.instance_create(CTXT, {
+        'uuid': _uuid(7), 'vm_state': vm_states.BUILDING,
+        'task_state': task_states.SCHEDULING,
+        **instance_changes.flavor_values(TINY),
+        'system_metadata': server_groups.system_metadata(spec)}))
+
+    # A child cell has no group table rows: the member's system metadata
+    # says what the group is, and the cell reads its members itself.
+    request = api.build_request(CTXT, instance)
+
+    assert request['filter_properties'][server_groups.FILTER_PROPERTY] == {
+        'uuid': GROUP, 'policy': 'anti-affinity',
+        'rules': {'max_server_per_host': 2}, 'members': []}
+    plain = objects.Instance.from_db(db.instance_create(CTXT, {
+        'uuid': _uuid(8), 'vm_state': vm_states.BUILDING,
+        **instance_changes.flavor_values(TINY)}))
+    assert server_groups.FILTER_PROPERTY not in api.build_request(
+        CTXT, plain)['filter_properties']
