@@ -295,3 +295,25 @@ def test_affinity_members_keep_to_one_cell_when_cells_weigh_the_same(
     assert len({(r['cell_name'], r['host']) for r in rows}) == 1
     assert tree.db('api').instance_group_get(
         ADMIN_CTXT, group)['cell_name'] == rows[0]['cell_name']
+
+
+def test_one_multiple_create_into_anti_affinity_spans_cells(tree_factory):
+    # Two hosts per cell: four members fit only across both cells.
+    tree = rc.api_tree(tree_factory())
+    token = 'multi:project-multi'
+    group = _group(tree, token, 'anti-affinity')
+    code, body = _boot(tree, token, group, min_count=4, max_count=4,
+                       return_reservation_id=True)
+    assert code == 202, body
+    reservation = body['reservation_id']
+    _, listed = rc.request(tree, 'GET',
+                           '/servers?reservation_id=' + reservation,
+                           token=token)
+    ids = [s['id'] for s in listed['servers']]
+    assert len(ids) == 4
+
+    rows = _settled(tree, token, ids)
+
+    assert {r['vm_state'] for r in rows} == {'active'}
+    assert len({(r['cell_name'], r['host']) for r in rows}) == 4
+    assert {r['cell_name'] for r in rows} == {'api!cell1', 'api!cell2'}
