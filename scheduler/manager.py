@@ -178,12 +178,21 @@ class SchedulerManager(service.Manager):
               filter_properties: dict[str, Any]
               ) -> host_manager.HostState | None:
         """One host for a move of ``instance``; None (fault recorded)
-        when none fits."""
+        when none fits.  A member of a server group moves where its
+        group's policy allows (its system metadata names the group)."""
         spec = dict(filter_properties, flavor=flavor,
                     request_spec=request_spec)
+        group = server_groups.spec_from_system_metadata(
+            instance.system_metadata
+            if instance.obj_attr_is_set('system_metadata') else None)
         try:
             with instance_actions.EventReporter(self.db, context, event,
-                                                instance.uuid, self.host):
+                                                instance.uuid, self.host), \
+                    self.groups.placing(group):
+                if group:
+                    spec[server_groups.FILTER_PROPERTY] = group
+                    spec['group_hosts'] = self.groups.member_hosts(
+                        context, group, [instance.uuid])
                 return self.select_destinations(context, spec, 1)[0]
         except exception.NoValidHost as error:
             LOG.warning('No valid host for %s of %s: %s', event,

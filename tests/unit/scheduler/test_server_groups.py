@@ -90,7 +90,8 @@ def _member(db, n, host=None, vm_state=vm_states.BUILDING, group=GROUP):
         'uuid': uuid, 'vm_state': vm_state, 'host': host,
         'task_state': task_states.SCHEDULING if host is None else None,
         **instance_changes.flavor_values(TINY),
-        'system_metadata': {server_groups.SYSTEM_METADATA_KEY: group}})
+        'system_metadata': server_groups.system_metadata(
+            {'uuid': group, 'policy': 'anti-affinity'})})
     return uuid
 
 
@@ -184,3 +185,20 @@ def test_concurrent_affinity_builds_get_one_host(scheduler, db):
 
     assert len(scheduler.sent) == 6
     assert len({host for _, host in scheduler.sent}) == 1
+
+
+def test_a_member_moves_where_its_group_allows(scheduler, db):
+    from nova import server_groups as groups
+    first = _member(db, 1, host='h1', vm_state=vm_states.ACTIVE)
+    second = _member(db, 2, host='h2', vm_state=vm_states.ACTIVE)
+    instance = objects.Instance.from_db(db.instance_get_by_uuid(CTXT,
+                                                                second))
+    assert groups.spec_from_system_metadata(instance.system_metadata)
+    # Anti-affinity: not onto the first member's host, whatever its room.
+    chosen = scheduler._pick(CTXT, instance, 'cold_migrate', TINY, {},
+                             {'ignore_hosts': ['h2', 'h3', 'h4']})
+    assert chosen is None
+    chosen = scheduler._pick(CTXT, instance, 'cold_migrate', TINY, {},
+                             {'ignore_hosts': ['h2']})
+    assert chosen is not None and chosen.host in ('h3', 'h4')
+    assert first
