@@ -317,3 +317,48 @@ def test_one_multiple_create_into_anti_affinity_spans_cells(tree_factory):
     assert {r['vm_state'] for r in rows} == {'active'}
     assert len({(r['cell_name'], r['host']) for r in rows}) == 4
     assert {r['cell_name'] for r in rows} == {'api!cell1', 'api!cell2'}
+
+
+def test_a_host_the_scheduler_gave_twice_is_caught_by_the_compute(
+        tree_factory):
+    # cell1's scheduler as one that lost track of the group (a second
+    # scheduler of the cell, say): no group filter, no preference, so
+    # it picks the first host for every build.
+    tree = rc.api_tree(tree_factory())
+    scheduler = tree.service('cell1', 'scheduler').manager
+    scheduler.filters = [f for f in scheduler.filters
+                         if 'ServerGroup' not in type(f).__name__]
+    scheduler.weighers = []
+    group = _group(tree, rc.ADMIN, 'anti-affinity')
+
+    def boot(name):
+        code, body = rc.request(tree, 'POST', '/servers', {
+            'server': {'name': name, 'imageRef': rc.IMAGE,
+                       'flavorRef': '1'},
+            'os:scheduler_hints': {'group': group,
+                                   'target_cell': 'api!cell1'}},
+            token=rc.ADMIN)
+        assert code == 202, body
+        return body['server']['id']
+
+    [first] = _settled(tree, rc.ADMIN, [boot('first')])
+    [second] = _settled(tree, rc.ADMIN, [boot('second')])
+
+    assert (first['vm_state'], second['vm_state']) == ('active', 'active')
+    assert first['cell_name'] == second['cell_name'] == 'api!cell1'
+    assert first['host'] != second['host']
+    # The first host refused the second member (the build's event keeps
+    # the refusal), which was scheduled again and built elsewhere.
+    db = tree.db('api')
+
+    def build_event():
+        for action in db.actions_get(ADMIN_CTXT, second['uuid']):
+            for event in db.action_events_get(ADMIN_CTXT, action['id']):
+                if (event['event'] == 'compute__do_build_and_run_instance'
+                        and event['traceback']):
+                    return event
+        return None
+    event = wait_for(build_event, 10, what='the build event')
+    assert 'Anti-affinity instance group policy was violated.' in \
+        event['traceback']
+    assert event['host'] == second['host']
