@@ -270,7 +270,7 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
         filter_properties = {'scheduler_hints': scheduler_hints or {},
                              'instance_type': flavor}
         if group is not None:
-            spec = self.group_spec(context, group['uuid'])
+            spec = self.group_spec(context, group['uuid'], joined=True)
             if spec is not None:
                 filter_properties[server_groups.FILTER_PROPERTY] = spec
         self._schedule(context, instances, request_spec, filter_properties)

@@ -16,6 +16,7 @@ from oslo_log import log as logging
 from oslo_utils import uuidutils
 
 from nova import exception
+from nova import notifications
 from nova import server_groups
 from nova.compute import quotas
 from nova.context import RequestContext
@@ -31,6 +32,7 @@ class ServerGroupsMixin:
         conf: Any
         db: Database
         quotas: quotas.QuotaEngine
+        notifier: notifications.Notifier
 
     def server_group_create(self, ctxt: RequestContext, name: str,
                             policy: str,
@@ -59,7 +61,9 @@ class ServerGroupsMixin:
             'uuid': uuidutils.generate_uuid(), 'name': name,
             'project_id': ctxt.project_id, 'user_id': ctxt.user_id,
             'policy': policy, 'rules': dict(rules or {})}, check)
-        return self.db.instance_group_get(ctxt.elevated(), uuid)
+        group = self.db.instance_group_get(ctxt.elevated(), uuid)
+        self.notifier.server_group(ctxt, 'create', group)
+        return group
 
     def server_group_get(self, ctxt: RequestContext, group_uuid: str
                          ) -> dict[str, Any]:
@@ -77,8 +81,10 @@ class ServerGroupsMixin:
     def server_group_delete(self, ctxt: RequestContext, group_uuid: str
                             ) -> None:
         """Delete a group; its servers stay as they are."""
+        group = self.db.instance_group_get(ctxt, group_uuid)
         self.db.instance_group_delete(ctxt, group_uuid)
         LOG.info('Server group %s deleted', group_uuid)
+        self.notifier.server_group(ctxt, 'delete', group)
 
     def server_groups_of(self, ctxt: RequestContext, instance_uuid: str
                          ) -> list[str]:
@@ -98,12 +104,15 @@ class ServerGroupsMixin:
             return None
         return self.db.instance_group_get(ctxt, str(group_uuid))
 
-    def group_spec(self, ctxt: RequestContext, group_uuid: str
-                   ) -> dict[str, Any] | None:
+    def group_spec(self, ctxt: RequestContext, group_uuid: str,
+                   joined: bool = False) -> dict[str, Any] | None:
         """The spec a build of a member carries, read now; None when the
-        group is gone."""
+        group is gone.  ``joined``: the build's instances just joined it
+        (``server_group.add_member``)."""
         try:
             group = self.db.instance_group_get(ctxt.elevated(), group_uuid)
         except exception.InstanceGroupNotFound:
             return None
+        if joined:
+            self.notifier.server_group(ctxt, 'add_member', group)
         return server_groups.spec_of(group)
