@@ -10,6 +10,7 @@ import pytest
 from nova import conf as nova_conf
 from nova import context as nova_context
 from nova import exception
+from nova import notifications
 from nova.compute import quotas
 from nova.db import api as db_api
 from nova.db import migration
@@ -199,6 +200,8 @@ def _new_group(db, ctxt, engine, project=PROJECT, policy='anti-affinity'):
         pass
     groups = Groups()
     groups.db, groups.quotas, groups.conf = db, engine, engine.conf
+    groups.notifier = notifications.Notifier(engine.conf, None, 'nova-api',
+                                             'api')
     return groups.server_group_create(
         nova_context.RequestContext('u', project), 'g', policy)
 
