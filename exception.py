@@ -18,7 +18,8 @@ Hierarchy::
     |   |   AvailabilityZoneNotAvailable
     +-- Forbidden (403)
     |   +-- PolicyNotAuthorized, QuotaError: TooManyInstances,
-    |       SecurityGroupLimitExceeded, CellsUpdateUnsupported
+    |       SecurityGroupLimitExceeded, ServerGroupQuotaExceeded,
+    |       CellsUpdateUnsupported
     +-- NotFound (404)
     |   +-- InstanceNotFound, FlavorNotFound, CellNotFound, ServiceNotFound,
     |       ComputeHostNotFound, ImageNotFound, KeypairNotFound,
@@ -26,14 +27,15 @@ Hierarchy::
     |       FlavorExtraSpecsNotFound, MigrationNotFoundByStatus,
     |       FlavorAccessNotFound, SecurityGroupNotFound (ForProject,
     |       ForRule), SecurityGroupDefaultRuleNotFound,
-    |       InstanceUnknownCell, HostBinaryNotFound, AggregateNotFound,
-    |       AggregateHostNotFound
+    |       InstanceGroupNotFound, InstanceUnknownCell,
+    |       HostBinaryNotFound, AggregateNotFound, AggregateHostNotFound
     +-- Conflict (409)
     |   +-- InstanceInvalidState, InstanceIsLocked, InstanceNotReady,
     |       CellExists, KeyPairExists, FlavorExists, FlavorIdExists,
     |       FlavorAccessExists, AggregateNameExists, AggregateHostExists,
     |       CidrConflict
-    +-- NoValidHost, NoCellsAvailable, CellBuildFailed
+    +-- NoValidHost, NoCellsAvailable, CellBuildFailed,
+    |   GroupPolicyViolation
     +-- CellRoutingInconsistency, CellMaxHopCountReached, CellTimeout
     +-- ServiceUnavailable (503), NotSupported (501)
 
@@ -195,6 +197,7 @@ class InvalidAggregateActionUpdateMeta(InvalidAggregateAction):
 class AvailabilityZoneNotAvailable(Invalid):
     msg_fmt = 'The requested availability zone is not available'
 
+
 class CannotMigrateToSameHost(Invalid):
     msg_fmt = 'Cannot migrate to the host where the instance is now.'
 
@@ -237,6 +240,13 @@ class TooManyInstances(QuotaError):
 
 class SecurityGroupLimitExceeded(QuotaError):
     msg_fmt = 'Quota exceeded, too many security %(what)s.'
+
+
+class ServerGroupQuotaExceeded(QuotaError):
+    """A project's ``server_groups`` or a group's
+    ``server_group_members`` limit; the message is Nova's, given whole."""
+
+    msg_fmt = '%(message)s'
 
 
 class MetadataLimitExceeded(QuotaError):
@@ -347,6 +357,10 @@ class AggregateHostNotFound(NotFound):
     msg_fmt = 'Aggregate %(aggregate_id)s has no host %(host)s.'
 
 
+class InstanceGroupNotFound(NotFound):
+    msg_fmt = 'Instance group %(group_uuid)s could not be found.'
+
+
 class Conflict(NovaException):
     msg_fmt = 'Conflict.'
     code = 409
@@ -410,6 +424,15 @@ class NoValidHost(NovaException):
 
 class CrossCellMigrationFailed(NovaException):
     msg_fmt = 'Migration to cell %(cell)s failed: %(reason)s'
+
+
+class GroupPolicyViolation(NovaException):
+    """A compute host's late check: building here would break the
+    server group's policy (another build of the group got here first);
+    the build is rescheduled."""
+
+    msg_fmt = ('Build of instance %(instance_uuid)s was re-scheduled: '
+               '%(reason)s')
 
 
 class NoCellsAvailable(NovaException):

@@ -116,13 +116,14 @@ _HISTORY: tuple[Microversion, ...] = (
                  '``PUT /os-services/force-down``.'),
     Microversion('2.12', ABSENT, 'No change here: concerns '
                  'os-virtual-interfaces, which this project lacks.'),
-    Microversion('2.13', ABSENT, 'No change here: concerns server groups, '
-                 'not on this branch.'),
+    Microversion('2.13', HERE, 'Server groups: ``project_id`` and '
+                 '``user_id`` in the views.'),
     Microversion('2.14', ABSENT, 'No change here: concerns evacuate '
                  '(``onSharedStorage`` removed), which this project lacks '
                  '(400 "There is no such action").'),
-    Microversion('2.15', ABSENT, 'No change here: concerns server groups '
-                 '(soft affinity), not on this branch.'),
+    Microversion('2.15', HERE, 'Server groups: policies '
+                 '``soft-affinity`` and ``soft-anti-affinity`` (weighed by '
+                 'the cell and host schedulers, not enforced).'),
     Microversion('2.16', HERE, 'Server detail: ``host_status`` (UP, DOWN, '
                  'MAINTENANCE, UNKNOWN or empty) for administrators.'),
     Microversion('2.17', HERE, 'Action ``trigger_crash_dump``: the fake '
@@ -247,8 +248,10 @@ _HISTORY: tuple[Microversion, ...] = (
     Microversion('2.63', HERE, '``trusted_image_certificates``: shown '
                  '(null); a non-empty list on create or rebuild is refused '
                  '(400), signatures are not verified here.'),
-    Microversion('2.64', ABSENT, 'No change here: concerns server groups, '
-                 'not on this branch.'),
+    Microversion('2.64', HERE, 'Server groups: ``policy`` (a string) and '
+                 '``rules`` (``max_server_per_host``, anti-affinity only) '
+                 'replace ``policies``; ``metadata`` is gone from the '
+                 'views.'),
     Microversion('2.65', ABSENT, 'No change here: concerns live migration '
                  'abort, which this project lacks.'),
     Microversion('2.66', HERE, '``changes-before`` filter on servers and '
@@ -263,7 +266,8 @@ _HISTORY: tuple[Microversion, ...] = (
     Microversion('2.70', ABSENT, 'No change here: concerns volume '
                  'attachments and interfaces, which this project lacks.'),
     Microversion('2.71', HERE, 'Server show, update and rebuild: '
-                 '``server_groups`` (empty: no server groups here).'),
+                 '``server_groups`` (the uuids of the groups the server '
+                 'is in).'),
     Microversion('2.72', ABSENT, 'No change here: concerns neutron ports '
                  'with resource requests, which this project lacks.'),
     Microversion('2.73', HERE, 'Lock: ``locked_reason`` in the body and '

@@ -64,21 +64,6 @@ def _cell_values(cell: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _limited(req: wsgi.ApiRequest, items: list[Any],
-             max_limit: int) -> list[Any]:
-    """Nova's offset/limit paging of small collections."""
-    try:
-        offset = int(req.GET.get('offset', 0))
-        limit = int(req.GET.get('limit', max_limit))
-    except ValueError:
-        raise errors.BadRequest(
-            reason='limit and offset must be integers') from None
-    if offset < 0 or limit < 0:
-        raise errors.BadRequest(
-            reason='limit and offset must be 0 or greater')
-    return items[offset:offset + min(limit, max_limit)]
-
-
 class CellsController:
     """Actions on ``/os-cells``."""
 
@@ -100,7 +85,7 @@ class CellsController:
 
     def _list(self, req: wsgi.ApiRequest, detail: bool) -> wsgi.Result:
         cells = self._authorize(req)
-        items = _limited(req, cells.neighbours(req.context),
+        items = common.offset_limited(req, cells.neighbours(req.context),
                          self.max_limit)
         return wsgi.Result({'cells': [scrub_cell(c, detail)
                                       for c in items]})

@@ -77,6 +77,22 @@ def limit_and_marker(req: wsgi.ApiRequest, max_limit: int
     return limit, req.GET.get('marker')
 
 
+def offset_limited(req: wsgi.ApiRequest, items: list[Any],
+                   max_limit: int) -> list[Any]:
+    """Nova's offset/limit paging of small collections (``?offset=``,
+    ``?limit=``, at most ``max_limit``)."""
+    try:
+        offset = int(req.GET.get('offset', 0))
+        limit = int(req.GET.get('limit', max_limit))
+    except ValueError:
+        raise errors.BadRequest(
+            reason='limit and offset must be integers') from None
+    if offset < 0 or limit < 0:
+        raise errors.BadRequest(
+            reason='limit and offset must be 0 or greater')
+    return items[offset:offset + min(limit, max_limit)]
+
+
 def page_after(req: wsgi.ApiRequest, items: list[Any], key: Any,
                missing: str) -> list[Any]:
     """The items after ``?marker=`` (matched by ``key(item)``), at most

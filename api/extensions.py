@@ -96,6 +96,7 @@ EXTENSIONS: tuple[tuple[str, str, str], ...] = (
      'server diagnostics through server action.'),
     ('os-server-external-events', 'ServerExternalEvents', 'Server '
      'External Event Triggers.'),
+    ('os-server-groups', 'ServerGroups', 'Server group support.'),
     ('os-server-password', 'ServerPassword', 'Server password support.'),
     ('os-server-start-stop', 'ServerStartStop', 'Start/Stop instance '
      'compute API support.'),

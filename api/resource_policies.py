@@ -10,7 +10,9 @@ file keeps its meaning:
 * instance action events (with their tracebacks): administrators only;
 * creating and deleting flavors and changing their extra specs:
   administrators only; reading extra specs: anyone in a project;
-* key pairs: their user, or an administrator.
+* key pairs: their user, or an administrator;
+* server groups: the owning project or an administrator; listing every
+  project's groups: administrators only.
 
 :mod:`nova.api.policy` registers these with the rest.
 """
@@ -36,6 +38,7 @@ INSTANCE_ACTIONS = 'os_compute_api:os-instance-actions:%s'
 FLAVOR_MANAGE = 'os_compute_api:os-flavor-manage:%s'
 EXTRA_SPECS = 'os_compute_api:os-flavor-extra-specs:%s'
 KEYPAIRS = 'os_compute_api:os-keypairs:%s'
+SERVER_GROUPS = 'os_compute_api:os-server-groups:%s'
 
 ADMIN_OR_OWNER = 'rule:admin_or_owner'
 ADMIN = 'rule:admin_api'
@@ -155,6 +158,21 @@ _KEYPAIRS = [
           ('DELETE', '/os-keypairs/{keypair_name}')),
 ]
 
+_GROUPS = '/os-server-groups'
+_GROUP = _GROUPS + '/{server_group_id}'
+_SERVER_GROUPS = [
+    _rule(SERVER_GROUPS % 'create', ADMIN_OR_OWNER,
+          'Create a server group.', ('POST', _GROUPS)),
+    _rule(SERVER_GROUPS % 'delete', ADMIN_OR_OWNER,
+          'Delete a server group.', ('DELETE', _GROUP)),
+    _rule(SERVER_GROUPS % 'index', ADMIN_OR_OWNER,
+          'List the server groups of the project.', ('GET', _GROUPS)),
+    _rule(SERVER_GROUPS % 'index:all_projects', ADMIN,
+          'List the server groups of every project.', ('GET', _GROUPS)),
+    _rule(SERVER_GROUPS % 'show', ADMIN_OR_OWNER, 'Show a server group.',
+          ('GET', _GROUP)),
+]
+
 
 SERVER_TAGS = 'os_compute_api:os-server-tags:%s'
 TOPOLOGY = 'compute:server:topology:%s'
@@ -191,4 +209,4 @@ _MICROVERSIONS = [
 def list_rules() -> list[oslo_policy.RuleDefault]:
     """The defaults of this module, in the order the sample shows them."""
     return [*_SERVER_ACTIONS, *_METADATA, *_INSTANCE_ACTIONS, *_FLAVORS,
-            *_KEYPAIRS, *_MICROVERSIONS]
+            *_KEYPAIRS, *_SERVER_GROUPS, *_MICROVERSIONS]

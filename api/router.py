@@ -28,6 +28,7 @@ from nova.api import instance_actions
 from nova.api import keypairs
 from nova.api import parity_routes
 from nova.api import server_actions
+from nova.api import server_groups
 from nova.api import server_metadata
 from nova.api import server_tags
 from nova.api import servers
@@ -92,6 +93,10 @@ ROUTES: tuple[tuple[str, str, str, str], ...] = (
     ('/images/detail', 'GET', 'images', 'detail'),
     ('/images/{id}', 'GET', 'images', 'show'),
     ('/images/{id}', 'DELETE', 'images', 'delete'),
+    ('/os-server-groups', 'GET', 'server_groups', 'index'),
+    ('/os-server-groups', 'POST', 'server_groups', 'create'),
+    ('/os-server-groups/{id}', 'GET', 'server_groups', 'show'),
+    ('/os-server-groups/{id}', 'DELETE', 'server_groups', 'delete'),
 ) + admin_routes.ROUTES + parity_routes.ROUTES
 
 _BODY_METHODS = ('POST', 'PUT')
@@ -134,6 +139,7 @@ class APIRouter:
             'images': images.ImagesController(deps),
             'server_tags': server_tags.ServerTagsController(deps),
             'server_topology': server_tags.ServerTopologyController(deps),
+            'server_groups': server_groups.ServerGroupsController(deps),
         }
         self.controllers.update(admin_routes.controllers(deps))
         self.controllers.update(parity_routes.controllers(deps))

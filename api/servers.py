@@ -436,8 +436,8 @@ def full_view(req: wsgi.ApiRequest, compute_api: Any, enforcer: Any,
         req.context, instance.uuid)
     server = render.detail(values)
     if req.at_least('2.71'):
-        # No server groups here (yet): a server belongs to none.
-        server['server_groups'] = []
+        server['server_groups'] = compute_api.server_groups_of(
+            req.context, instance.uuid)
     return server
 
 

@@ -19,7 +19,10 @@ failed.
 The build's ``filter_properties`` carry the routing state:
 ``cell_route`` is the list of cell paths that scheduled it (top first),
 ``cell_excluded`` maps a scheduling cell's path to the cells that failed
-the build there.
+the build there.  A member of a server group carries the group's spec
+(``server_group``): a hard-affinity group keeps to one cell
+(:mod:`nova.cells.group_cells`), and a build of a group with a hard
+policy that no cell can take fails with Nova's NoValidHost.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ from nova import cell_paths
 from nova import exception
 from nova import instance_changes
 from nova import objects
+from nova import server_groups
+from nova.cells import group_cells
 from nova.cells import messaging
 from nova.cells import state as cells_state
 from nova.cells import weights as cell_weights
@@ -116,6 +121,7 @@ class CellsScheduler:
                         _load(self.conf.cells.scheduler_filter_classes)]
         self.weighers = [cls(self.conf, self.state) for cls in
                          _load(self.conf.cells.scheduler_weight_classes)]
+        self.groups = group_cells.GroupCells(db, state)
 
     # -- choosing -------------------------------------------------------
 
@@ -152,7 +158,7 @@ class CellsScheduler:
                  and self.has_room(c, flavor)]
         for cell_filter in self.filters:
             cells = cell_filter.filter_all(cells, props)
-        return cells
+        return self.groups.restrict(cells, props)
 
     def _weigh(self, cells: list[cells_state.CellState],
                props: dict[str, Any]) -> list[float]:
@@ -178,6 +184,7 @@ class CellsScheduler:
         cell = self.rng.choice([c for c, w in zip(cells, weights,
                                                   strict=True)
                                 if w == best])
+        cell = self.groups.chosen(cell, cells, props)
         consume(cell, props['instance_type'])
         return cell
 
@@ -185,6 +192,7 @@ class CellsScheduler:
                            our_path: str) -> dict[str, Any]:
         props = dict(kwargs.get('filter_properties') or {})
         props.update(context=ctxt, our_path=our_path,
+                     build_uuids=[i.uuid for i in kwargs['instances']],
                      request_spec=kwargs.get('request_spec') or {},
                      instance_type=(kwargs.get('instance_type')
                                     or kwargs['instances'][0].flavor))
@@ -207,6 +215,7 @@ class CellsScheduler:
             our_path = our_path or self.our_name
         route.append(our_path)
         props = self._filter_properties(ctxt, build_inst_kwargs, our_path)
+        self.groups.refresh(props)
         retries = self.conf.cells.scheduler_retries
         for attempt in range(retries + 1):
             try:
@@ -277,6 +286,13 @@ class CellsScheduler:
         fprops['cell_build'] = {k: v for k, v in kwargs.items()
                                 if k not in ('instances',
                                              'filter_properties')}
+        spec = fprops.get(server_groups.FILTER_PROPERTY)
+        if spec:
+            # The host scheduler counts the members of this cell: those
+            # the spec places here and those its own database holds.
+            route = fprops.get('cell_route') or [self.our_name]
+            fprops[server_groups.FILTER_PROPERTY] = dict(
+                spec, cell_path=route[-1])
         self.host_scheduler.build_instances(
             ctxt, local, kwargs.get('request_spec') or {}, fprops)
 
@@ -298,6 +314,7 @@ class CellsScheduler:
         LOG.info('Build of %s failed in %s (%s); trying another cell',
                  _uuids(build_inst_kwargs), failed_cell, reason)
         props = self._filter_properties(ctxt, build_inst_kwargs, our_path)
+        self.groups.refresh(props)
         try:
             cell = self.select(props)
         except exception.NoCellsAvailable:
@@ -323,13 +340,22 @@ class CellsScheduler:
                  'failed_cell': self.our_name,
                  'reason': reason or str(error)}, direction='up')
             return
-        self._fail(ctxt, kwargs['instances'], error, reason)
+        self._fail(ctxt, kwargs['instances'], error, reason,
+                   kwargs['filter_properties'].get(
+                       server_groups.FILTER_PROPERTY))
 
     def _fail(self, ctxt: RequestContext, instances: list[objects.Instance],
-              error: Exception, reason: str | None) -> None:
+              error: Exception, reason: str | None,
+              group: dict[str, Any] | None = None) -> None:
         message = str(error)
         if reason:
             message += ' Last failure: %s' % reason
+        if group and group.get('policy') in (server_groups.AFFINITY,
+                                             server_groups.ANTI_AFFINITY):
+            # No cell could honour the group's policy: Nova's answer.
+            message = (reason if reason and reason.startswith(
+                'No valid host') else str(exception.NoValidHost(
+                    reason='There are not enough hosts available.')))
         LOG.error('Build of %s failed: %s', [i.uuid for i in instances],
                   message)
         for instance in instances:

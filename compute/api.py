@@ -33,10 +33,12 @@ from nova import instance_changes
 from nova import notifications
 from nova import objects
 from nova import ownership
+from nova import server_groups
 from nova.compute import aggregate_api
 from nova.compute import api_actions
 from nova.compute import api_admin
 from nova.compute import api_global
+from nova.compute import api_groups
 from nova.compute import api_migrate
 from nova.compute import api_secgroups
 from nova.compute import checks
@@ -81,7 +83,7 @@ def _reservation_id() -> str:
 
 class API(api_actions.ServerActionsMixin, api_migrate.MigrateMixin,
           api_global.GlobalDataMixin, api_admin.AdminActionsMixin,
-          api_secgroups.SecurityGroupsMixin):
+          api_secgroups.SecurityGroupsMixin, api_groups.ServerGroupsMixin):
     """Compute API of a cell that owns its instances.
 
     ``enforce_locks``: refuse actions on locked instances to non-admins.
@@ -227,10 +229,12 @@ class API(api_actions.ServerActionsMixin, api_migrate.MigrateMixin,
         Raises FlavorNotFound (disabled flavor), ImageNotFound,
         ImageNotActive, FlavorMemoryTooSmall, FlavorDiskTooSmall,
         AutoDiskConfigDisabledByImage, KeypairNotFound,
-        SecurityGroupNotFoundForProject, InvalidInput,
-        MetadataLimitExceeded, AvailabilityZoneNotAvailable (no host in
-        ``availability_zone``) or ComputeHostNotFound (``forced_host``,
-        an administrator's ``zone:host``), before anything is written.
+        SecurityGroupNotFoundForProject, InstanceGroupNotFound (the
+        ``group`` hint), InvalidInput, MetadataLimitExceeded,
+        ServerGroupQuotaExceeded, AvailabilityZoneNotAvailable (no host
+        in ``availability_zone``) or ComputeHostNotFound
+        (``forced_host``, an administrator's ``zone:host``), before
+        anything is written.
         """
         if flavor.disabled:
             raise exception.FlavorNotFound(flavor_id=flavor.flavorid)
@@ -248,6 +252,7 @@ class API(api_actions.ServerActionsMixin, api_migrate.MigrateMixin,
         key_data = (self.db.key_pair_get(context, context.user_id,
                                          key_name)['public_key']
                     if key_name else None)
+        group = self._requested_group(context, scheduler_hints)
         reservation_id = _reservation_id()
 
         def values_for(index: int, count: int) -> dict[str, Any]:
@@ -261,13 +266,15 @@ class API(api_actions.ServerActionsMixin, api_migrate.MigrateMixin,
                 auto_disk_config=auto_disk_config, launch_index=index,
                 reservation_id=reservation_id,
                 display_description=description, tags=list(tags or []),
-                security_group_ids=[g['id'] for g in groups])
+                security_group_ids=[g['id'] for g in groups],
+                group=group)
 
         instances = [objects.Instance.from_db(row) for row in
                      self.quotas.create_boot(context, context.project_id,
                                              flavor, min_count, max_count,
                                              values_for,
-                                             user_id=context.user_id)]
+                                             user_id=context.user_id,
+                                             group=group)]
         for instance in instances:
             self._record_action(context, instance, instance_actions.CREATE)
         request_spec = {
@@ -281,6 +288,10 @@ class API(api_actions.ServerActionsMixin, api_migrate.MigrateMixin,
         }
         filter_properties = {'scheduler_hints': scheduler_hints or {},
                              'instance_type': flavor, **placement}
+        if group is not None:
+            spec = self.group_spec(context, group['uuid'], joined=True)
+            if spec is not None:
+                filter_properties[server_groups.FILTER_PROPERTY] = spec
         self._schedule(context, instances, request_spec, filter_properties)
         return instances, reservation_id
 
@@ -289,7 +300,9 @@ class API(api_actions.ServerActionsMixin, api_migrate.MigrateMixin,
         """What a build of ``instance`` sends toward its cell, rebuilt
         from the instance alone: a build sent again after its request
         was lost (see nova.cells.builds).  Scheduler hints are not kept,
-        so a build sent again is placed without them."""
+        so a build sent again is placed without them, but for its server
+        group, which its system metadata names (read again from the
+        group where this cell has it, the API cell)."""
         flavor = instance.flavor
         image = images.image_spec_from_instance(instance)
         request_spec = {'image': image, 'instance_type': flavor,
@@ -298,10 +311,17 @@ class API(api_actions.ServerActionsMixin, api_migrate.MigrateMixin,
                         'availability_zone': instance.availability_zone,
                         'security_groups': self.db.instance_security_groups(
                             context, instance.uuid)}
+        filter_properties: dict[str, Any] = {'scheduler_hints': {},
+                                             'instance_type': flavor}
+        spec = server_groups.spec_from_system_metadata(
+            instance.system_metadata)
+        if spec is not None:
+            spec = self.group_spec(context, spec['uuid']) or spec
+        if spec is not None:
+            filter_properties[server_groups.FILTER_PROPERTY] = spec
         return {'instances': [instance], 'instance_type': flavor,
                 'image': image, 'request_spec': request_spec,
-                'filter_properties': {'scheduler_hints': {},
-                                      'instance_type': flavor}}
+                'filter_properties': filter_properties}
 
     def _placement(self, context: RequestContext, zone: str | None,
                    forced_host: str | None) -> dict[str, Any]:
@@ -336,7 +356,11 @@ class API(api_actions.ServerActionsMixin, api_migrate.MigrateMixin,
 
     def _instance_values(self, context: RequestContext, flavor: objects.Flavor,
                          image: objects.ImageMeta, display_name: str,
+                         group: dict[str, Any] | None = None,
                          **extra: Any) -> dict[str, Any]:
+        system_metadata = images.system_metadata_from_image(image)
+        if group is not None:
+            system_metadata.update(server_groups.system_metadata(group))
         return dict(
             uuid=uuidutils.generate_uuid(),
             user_id=context.user_id, project_id=context.project_id,
@@ -348,7 +372,7 @@ class API(api_actions.ServerActionsMixin, api_migrate.MigrateMixin,
             task_state=task_states.SCHEDULING,
             power_state=power_state.NOSTATE,
             locked=False, progress=0,
-            system_metadata=images.system_metadata_from_image(image),
+            system_metadata=system_metadata,
             **{k: v for k, v in extra.items() if k != 'metadata'},
             metadata=extra.get('metadata') or {})
 

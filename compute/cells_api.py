@@ -23,6 +23,7 @@ from nova import exception
 from nova import instance_changes
 from nova import notifications
 from nova import objects
+from nova import server_groups
 from nova.cells import rpcapi as cells_rpcapi
 from nova.compute import aggregate_api
 from nova.compute import api as compute_api
@@ -90,11 +91,22 @@ class ComputeCellsAPI(compute_api.API):
                   instances: list[objects.Instance],
                   request_spec: dict[str, Any],
                   filter_properties: dict[str, Any]) -> None:
-        self.cells_rpcapi.build_instances(
-            context, instances=instances,
-            instance_type=request_spec['instance_type'],
-            image=request_spec['image'], request_spec=request_spec,
-            filter_properties=filter_properties)
+        spec = filter_properties.get(server_groups.FILTER_PROPERTY)
+        if spec and spec['policy'] in (server_groups.ANTI_AFFINITY,
+                                       server_groups.SOFT_ANTI_AFFINITY):
+            # Members spread over hosts may need several cells: each goes
+            # on its own, where a batch would need one cell to take all.
+            batches = [[instance] for instance in instances]
+        else:
+            batches = [instances]
+        for batch in batches:
+            self.cells_rpcapi.build_instances(
+                context, instances=batch,
+                instance_type=request_spec['instance_type'],
+                image=request_spec['image'],
+                request_spec=dict(request_spec, num_instances=len(batch),
+                                  instance_uuids=[i.uuid for i in batch]),
+                filter_properties=filter_properties)
 
     def _check_cell(self, instance: objects.Instance) -> None:
         if not instance.cell_name:

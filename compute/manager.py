@@ -30,11 +30,13 @@ from nova import exception
 from nova import instance_changes
 from nova import notifications
 from nova import objects
+from nova import server_groups
 from nova import service
 from nova.cells import rpcapi as cells_rpcapi
 from nova.compute import cell_moves
 from nova.compute import claims
 from nova.compute import deferred_delete
+from nova.compute import group_policy
 from nova.compute import host_actions
 from nova.compute import images
 from nova.compute import imaging
@@ -108,6 +110,7 @@ class ComputeManager(service.Manager):
             else None)
         self._builds = threading.BoundedSemaphore(
             conf.max_concurrent_builds)
+        self.late_check = group_policy.LateCheck(db, host)
 
     def init_host(self) -> None:
         self.driver.init_host()
@@ -276,7 +279,9 @@ class ComputeManager(service.Manager):
                         instance.uuid, self.host,
                         action=instance_actions.CREATE), \
                         self._notifying(context, instance, 'create'):
-                    self._build(context, instance, node, request_spec)
+                    self._build(context, instance, node, request_spec,
+                                filter_properties.get(
+                                    server_groups.FILTER_PROPERTY))
             except exception.InstanceNotFound:
                 LOG.info('Instance %s was deleted during its build',
                          instance.uuid)
@@ -287,19 +292,23 @@ class ComputeManager(service.Manager):
                                          filter_properties, error)
 
     def _build(self, context: RequestContext, instance: objects.Instance,
-               node: str, request_spec: dict[str, Any]) -> None:
+               node: str, request_spec: dict[str, Any],
+               group: dict[str, Any] | None = None) -> None:
         # Deleted while it was being scheduled: this raises
-        # InstanceNotFound and nothing is claimed for it.
+        # InstanceNotFound and nothing is claimed for it.  A member of a
+        # server group is taken only if the group's policy allows it
+        # here (GroupPolicyViolation reschedules it).
         try:
-            instance = instance_changes.instance_update(
-                self.db, context, instance, host=self.host, node=node,
-                availability_zone=(instance.availability_zone
-                                   or aggregates.host_zone(
-                                       self.conf, self.db, context,
-                                       self.host)),
-                task_state=task_states.NETWORKING,
-                expected_vm_state=vm_states.BUILDING,
-                expected_task_state=[task_states.SCHEDULING, None])
+            with self.late_check.taking(context, instance, group):
+                instance = instance_changes.instance_update(
+                    self.db, context, instance, host=self.host, node=node,
+                    availability_zone=(instance.availability_zone
+                                       or aggregates.host_zone(
+                                           self.conf, self.db, context,
+                                           self.host)),
+                    task_state=task_states.NETWORKING,
+                    expected_vm_state=vm_states.BUILDING,
+                    expected_task_state=[task_states.SCHEDULING, None])
         except exception.InstanceInvalidState:
             # A build sent again (nova.cells.builds) that another host
             # took first, or one that failed meanwhile: not ours.

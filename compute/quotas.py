@@ -15,7 +15,10 @@ reverted counts whatever flavor the instance ends up with.
 ``instances``, ``cores`` and ``ram`` are enforced on boot, restore and
 resize, ``metadata_items`` on every change of a server's metadata,
 ``security_groups`` and ``security_group_rules`` (per group) when a
-group or a rule is created (``nova.compute.api_secgroups``); the other
+group or a rule is created (``nova.compute.api_secgroups``),
+``server_groups`` on a group's creation (counted from the API cell's
+groups of the project) and ``server_group_members`` on a boot into a
+group (its live members, per group); the other
 resources are reported, as Nova reports them, so that clients find every
 key they expect.
 
@@ -293,7 +296,9 @@ class QuotaEngine:
     def create_boot(self, ctxt: RequestContext, project_id: str,
                     flavor: Any, min_count: int, max_count: int,
                     values_for: Callable[[int, int], dict[str, Any]],
-                    user_id: str | None = None) -> list[dict[str, Any]]:
+                    user_id: str | None = None,
+                    group: dict[str, Any] | None = None
+                    ) -> list[dict[str, Any]]:
         """Create the instances of a boot, as many as the quota allows.
 
         The check and the creation are one step under the project's quota
@@ -303,13 +308,39 @@ class QuotaEngine:
         ``index``-th of ``count`` instances; with ``user_id`` the user's
         limits apply too.  Raises
         :class:`~nova.exception.TooManyInstances` when not even
-        ``min_count`` fit, having created nothing.
+        ``min_count`` fit, having created nothing.  With ``group`` (a
+        server group of the database) the instances join it, as many as
+        its ``server_group_members`` limit leaves room for
+        (:class:`~nova.exception.ServerGroupQuotaExceeded` when not
+        ``min_count``).
         """
         def decide(state: dict[str, Any]) -> int:
-            return self._allowed(project_id, state, flavor, min_count,
-                                 max_count)
+            count = self._allowed(project_id, state, flavor, min_count,
+                                  max_count)
+            if group is None:
+                return count
+            return self._members_allowed(self._limits(state),
+                                         self._usage(state['usage']),
+                                         min_count, count)
         return self.db.instances_create_within_quota(
-            ctxt, project_id, decide, values_for, user_id=user_id)
+            ctxt, project_id, decide, values_for, user_id=user_id,
+            group_id=None if group is None else group['id'])
+
+    def limits_in(self, state: dict[str, Any]) -> dict[str, int]:
+        """The project's limits in a :meth:`Database.quota_state`."""
+        return self._limits(state)
+
+    @staticmethod
+    def _members_allowed(limits: dict[str, int], usage: dict[str, int],
+                         min_count: int, count: int) -> int:
+        limit = limits['server_group_members']
+        if limit == UNLIMITED:
+            return count
+        room = max(0, limit - usage['server_group_members'])
+        if room < min_count:
+            raise exception.ServerGroupQuotaExceeded(
+                message='Quota exceeded, too many servers in group')
+        return min(count, room)
 
     def _allowed(self, project_id: str, state: dict[str, Any], flavor: Any,
                  min_count: int, max_count: int) -> int:

@@ -253,7 +253,7 @@ Possible values:
 Related options:
 
 * ``ram_weight_multiplier``, ``offset_weight_multiplier``,
-  ``mute_weight_multiplier``
+  ``mute_weight_multiplier``, ``server_group_weight_multiplier``
 """),
     cfg.FloatOpt('ram_weight_multiplier',
                  default=10.0,
@@ -269,6 +269,24 @@ Possible values:
                  default=1.0,
                  help="""
 Multiplier of the weight-offset weigher (a cell's ``weight_offset``).
+"""),
+    cfg.FloatOpt('server_group_weight_multiplier',
+                 default=100.0,
+                 help="""
+Multiplier of the server group weigher (soft policies).
+
+A member of a soft-affinity group prefers the cells holding more of its
+group's members, one of a soft-anti-affinity group those holding fewer.
+
+Possible values:
+
+* A positive number (the default outweighs the free-RAM weigher, so a
+  soft-affinity group stays in one cell while it has room).
+* 0 ignores soft policies when choosing a cell (hosts still weigh them).
+
+Related options:
+
+* ``ram_weight_multiplier``
 """),
     cfg.FloatOpt('mute_weight_multiplier',
                  default=-10000.0,

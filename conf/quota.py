@@ -57,9 +57,11 @@ included)."""),
     _limit('security_group_rules', 20, """
 Number of rules a security group may have."""),
     _limit('server_groups', 10, """
-Number of server groups a project may have.""", enforced=False),
+Number of server groups a project may have."""),
     _limit('server_group_members', 10, """
-Number of servers a server group may hold.""", enforced=False),
+Number of servers a server group may hold.
+
+Counted per group: its servers that are not deleted."""),
     cfg.BoolOpt('recheck_quota',
                 default=True,
                 deprecated_for_removal=True,

@@ -18,6 +18,38 @@ scheduler_opts = [
                help="""
 Hosts tried for one build before it fails.
 """),
+    cfg.FloatOpt('soft_affinity_weight_multiplier', default=1.0, min=0.0,
+                 help="""
+Multiplier of the soft-affinity weigher.
+
+A member of a soft-affinity server group prefers the hosts holding more
+of its group's members; the weight is normalised to 0..1 and multiplied
+by this, as the free-RAM weight is (by 1.0).
+
+Possible values:
+
+* A positive number, or 0 to ignore the policy.
+
+Related options:
+
+* ``soft_anti_affinity_weight_multiplier``
+"""),
+    cfg.FloatOpt('soft_anti_affinity_weight_multiplier', default=1.0,
+                 min=0.0,
+                 help="""
+Multiplier of the soft-anti-affinity weigher.
+
+A member of a soft-anti-affinity server group prefers the hosts holding
+fewer of its group's members.
+
+Possible values:
+
+* A positive number, or 0 to ignore the policy.
+
+Related options:
+
+* ``soft_affinity_weight_multiplier``
+"""),
 ]
 
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 from nova.context import RequestContext
+from nova.db import _groups
 from nova.db import _retry
 from nova.db import models
 from nova.db._common import QueryMixin
@@ -23,6 +25,7 @@ _INSTANCES = table_of(models.Instance)
 SOFT_DELETED = 'soft-delete'
 # The class whose limits are every project's defaults.
 DEFAULT_CLASS = 'default'
+_GROUPS = table_of(models.InstanceGroup)
 # Built once (see nova.db._common.insert_of): every boot reads them.
 _LIMITS = sa.select(_QUOTAS.c.resource, _QUOTAS.c.hard_limit).where(
     _QUOTAS.c.project_id == sa.bindparam('project_id'))
@@ -46,15 +49,24 @@ _COUNTED = sa.and_(
     _INSTANCES.c.deleted == 0,
     sa.or_(_INSTANCES.c.vm_state.is_(None),
            _INSTANCES.c.vm_state != SOFT_DELETED))
-_USAGE = sa.select(*_COUNTS).where(_COUNTED)
+# The project's usage counts its server groups too (one read per boot).
+_USAGE = sa.select(
+    *_COUNTS,
+    sa.select(sa.func.count(_GROUPS.c.id)).where(
+        _GROUPS.c.project_id == sa.bindparam('project_id')
+    ).scalar_subquery(),
+).where(_COUNTED)
 _USER_USAGE = sa.select(*_COUNTS).where(
     _COUNTED, _INSTANCES.c.user_id == sa.bindparam('user_id'))
 
 
 def _counts(row: Any) -> dict[str, int]:
-    count, cores, ram = row
-    return {'instances': int(count or 0), 'cores': int(cores or 0),
-            'ram': int(ram or 0)}
+    count, cores, ram = row[:3]
+    counts = {'instances': int(count or 0), 'cores': int(cores or 0),
+              'ram': int(ram or 0)}
+    if len(row) > 3:
+        counts['server_groups'] = int(row[3] or 0)
+    return counts
 
 
 def _set_limits(queries: QueryMixin, model: Any, owner: dict[str, str],
@@ -147,7 +159,8 @@ class QuotaQueries(QueryMixin):
             self, context: RequestContext, project_id: str,
             decide: Callable[[dict[str, Any]], int],
             values_for: Callable[[int, int], dict[str, Any]],
-            user_id: str | None = None) -> list[dict[str, Any]]:
+            user_id: str | None = None, group_id: int | None = None
+    ) -> list[dict[str, Any]]:
         """Count, decide and create in one step that no other boot of
         the project can interleave with.
 
@@ -157,15 +170,43 @@ class QuotaQueries(QueryMixin):
         ``values_for(index, count)`` gives
         the values of each.  Two boots of a project never both count the
         same usage: each holds the project's quota lock from before its
-        count until after its instances are committed.
+        count until after its instances are committed.  With
+        ``group_id`` the usage has the group's live members
+        (``server_group_members``) and the instances join the group.
         """
         with self.locked_writer('quota:' + project_id) as conn:
-            count = decide(self._quota_state(conn, project_id, user_id))
+            state = self._quota_state(conn, project_id, user_id)
+            if group_id is not None:
+                state['usage']['server_group_members'] = (
+                    _groups.count_live_members(conn, group_id))
+            count = decide(state)
             rows = [self._insert_instance(conn, values_for(index, count))
                     for index in range(count)]
+            if group_id is not None:
+                _groups.add_members(conn, group_id,
+                                    [row['uuid'] for row in rows])
         for row in rows:
             self._notify(context, 'instance.update', row)
         return rows
+
+    @_retry.retry_on_deadlock
+    def instance_group_create(
+            self, context: RequestContext, values: dict[str, Any],
+            check: Callable[[dict[str, Any]], None]
+    ) -> str:
+        """Create a server group under its project's quota lock, so
+        that groups racing for the last of ``server_groups`` create as
+        many as fit; ``check(state)`` sees the project's quota state as
+        committed now (see :meth:`quota_state`) and raises to refuse.
+        Returns the group's uuid."""
+        project_id = values['project_id']
+        values = dict(values, rules=orjson.dumps(values.get('rules') or {}
+                                                 ).decode(),
+                      created_at=models.utcnow())
+        with self.locked_writer('quota:' + project_id) as conn:
+            check(self._quota_state(conn, project_id, None))
+            conn.execute(_GROUPS.insert(), values)
+        return str(values['uuid'])
 
     def instance_usage_by_project(self, context: RequestContext,
                                   project_id: str) -> dict[str, int]:

@@ -32,6 +32,7 @@ from nova.db import _bw
 from nova.db import _cells
 from nova.db import _compute
 from nova.db import _flavors
+from nova.db import _groups
 from nova.db import _images
 from nova.db import _instances
 from nova.db import _migrations
@@ -124,7 +125,7 @@ class Database(_instances.InstanceQueries, _actions.ActionQueries,
                _images.ImageQueries, _cells.CellQueries,
                _network.NetworkQueries, _quotas.QuotaQueries,
                _aggregates.AggregateQueries,
-               _secgroups.SecurityGroupQueries):
+               _secgroups.SecurityGroupQueries, _groups.GroupQueries):
     """Query API over one cell's database.
 
     Listeners added with :meth:`add_listener` are called as

@@ -690,3 +690,51 @@ class SecurityGroupDefaultRule(TimestampMixin, Base):
     from_port: Mapped[int | None] = mapped_column(Integer)
     to_port: Mapped[int | None] = mapped_column(Integer)
     cidr: Mapped[str | None] = mapped_column(String(43))
+
+
+class InstanceGroup(TimestampMixin, Base):
+    """A server group: a project's instances placed by one policy.
+
+    Kept by the API cell only; the policy and the members' hosts travel
+    with each build of a member (see ``nova.compute.api_groups``).
+    ``cell_name`` is the cell a hard-affinity group's members are built
+    in, set once by the first build (a compare-and-set) so that builds
+    racing for the first place end in one cell.
+    """
+
+    __tablename__ = 'instance_groups'
+    __table_args__ = (
+        UniqueConstraint('uuid', name='uniq_instance_groups0uuid'),
+        Index('instance_groups_project_id_idx', 'project_id'),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True,
+                                    autoincrement=True)
+    uuid: Mapped[str] = mapped_column(String(36), nullable=False)
+    name: Mapped[str | None] = mapped_column(String(255))
+    project_id: Mapped[str | None] = mapped_column(String(255))
+    user_id: Mapped[str | None] = mapped_column(String(255))
+    # affinity, anti-affinity, soft-affinity or soft-anti-affinity.
+    policy: Mapped[str] = mapped_column(String(255), nullable=False)
+    # The 2.64 rules as JSON (``{"max_server_per_host": 2}``).
+    rules: Mapped[str | None] = mapped_column(Text)
+    cell_name: Mapped[str | None] = mapped_column(String(255))
+
+
+class InstanceGroupMember(TimestampMixin, Base):
+    """An instance of a server group; its row goes with the group."""
+
+    __tablename__ = 'instance_group_member'
+    __table_args__ = (
+        UniqueConstraint('group_id', 'instance_uuid',
+                         name='uniq_instance_group_member0group_id0'
+                              'instance_uuid'),
+        Index('instance_group_member_instance_idx', 'instance_uuid'),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True,
+                                    autoincrement=True)
+    group_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey('instance_groups.id', ondelete='CASCADE'),
+        nullable=False)
+    instance_uuid: Mapped[str] = mapped_column(String(36), nullable=False)

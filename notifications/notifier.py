@@ -208,6 +208,20 @@ class Notifier:
         except Exception:
             LOG.warning('Cannot notify service.%s', action, exc_info=True)
 
+    def server_group(self, context: Any, action: str,
+                     group: dict[str, Any]) -> None:
+        """``server_group.create``, ``.delete`` or ``.add_member`` (as
+        Nova, versioned only)."""
+        if self._versioned is None:
+            return
+        try:
+            self._send(context, payloads.ServerGroupNotification,
+                       self._level, 'server_group', action, None,
+                       payloads.ServerGroupPayload.of(group))
+        except Exception:
+            LOG.warning('Cannot notify server_group.%s of %s', action,
+                        group.get('uuid'), exc_info=True)
+
     def cell_capacity(self, context: Any, cell_name: str,
                       capacities: dict[str, Any]) -> None:
         """``cell.capacity.update``: the room a cell reports upward."""

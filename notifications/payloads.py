@@ -4,7 +4,8 @@ service or a cell.
 Names, fields and versions follow Nova's versioned notifications, so a
 consumer written for Nova reads them: ``InstanceActionPayload`` 1.7 (with
 the fields of ``InstancePayload``), ``InstanceCreatePayload`` 1.11,
-``InstanceUpdatePayload`` 1.8, ``ServiceStatusPayload`` 1.1.  Fields of
+``InstanceUpdatePayload`` 1.8, ``ServiceStatusPayload`` 1.1,
+``ServerGroupPayload`` 1.1.  Fields of
 features this stack lacks are present and empty (``block_devices`` is
 None, ``tags`` an empty list).  ``CellCapacityPayload`` is this
 project's own.
@@ -413,6 +414,38 @@ class ServiceStatusPayload(base.NotificationPayloadBase):
 
 
 @register
+class ServerGroupPayload(base.NotificationPayloadBase):
+    # Version 1.1: the fields of Nova's ServerGroupPayload 1.1 (policy and
+    # rules besides the list of one policy)
+    VERSION = '1.1'
+
+    fields = {
+        'uuid': fields.UUIDField(),
+        'name': fields.StringField(nullable=True),
+        'user_id': fields.StringField(nullable=True),
+        'project_id': fields.StringField(nullable=True),
+        'policies': fields.ListOfStringsField(nullable=True),
+        'members': fields.ListOfStringsField(nullable=True),
+        'hosts': fields.ListOfStringsField(nullable=True),
+        'policy': fields.StringField(nullable=True),
+        'rules': fields.DictOfStringsField(),
+    }
+
+    @classmethod
+    def of(cls, group: dict[str, Any]) -> ServerGroupPayload:
+        placed = group.get('placed') or []
+        return cls(uuid=group['uuid'], name=group.get('name'),
+                   user_id=group.get('user_id'),
+                   project_id=group.get('project_id'),
+                   policies=[group['policy']], policy=group['policy'],
+                   members=list(group.get('members') or []),
+                   hosts=sorted({m['host'] for m in placed
+                                 if m.get('host')}),
+                   rules={k: str(v) for k, v in
+                          (group.get('rules') or {}).items()})
+
+
+@register
 class CellCapacityPayload(base.NotificationPayloadBase):
     """The free room a cell reports to its parents, its children's
     included (this project's: cells v1 had no such notification)."""
@@ -463,3 +496,5 @@ ServiceStatusNotification = _notification('ServiceStatusNotification',
                                           'ServiceStatusPayload')
 CellCapacityNotification = _notification('CellCapacityNotification',
                                          'CellCapacityPayload')
+ServerGroupNotification = _notification('ServerGroupNotification',
+                                         'ServerGroupPayload')

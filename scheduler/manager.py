@@ -19,6 +19,7 @@ import oslo_messaging
 from nova import exception
 from nova import instance_changes
 from nova import objects
+from nova import server_groups
 from nova import service
 from nova.compute import instance_actions
 from nova.compute import rpcapi as compute_rpcapi
@@ -26,8 +27,10 @@ from nova.compute import task_states
 from nova.compute import vm_states
 from nova.context import RequestContext
 from nova.db.api import Database
+from nova.scheduler import group_placements
 from nova.scheduler import host_manager
 from nova.scheduler import weights
+from nova.scheduler.filters import affinity
 from nova.scheduler.filters import aggregates
 from nova.scheduler.filters import placement
 from nova.scheduler.filters import resources
@@ -43,7 +46,9 @@ DEFAULT_FILTERS = (resources.RetryFilter, placement.IgnoreHostsFilter,
                    placement.AvailabilityZoneFilter, resources.RamFilter,
                    resources.DiskFilter, resources.CoreFilter,
                    placement.ImagePropertiesFilter,
-                   aggregates.AggregateInstanceExtraSpecsFilter)
+                   aggregates.AggregateInstanceExtraSpecsFilter,
+                   affinity.ServerGroupAffinityFilter,
+                   affinity.ServerGroupAntiAffinityFilter)
 
 
 class SchedulerManager(service.Manager):
@@ -60,7 +65,14 @@ class SchedulerManager(service.Manager):
         self.on_build_failure = on_build_failure or self._set_error
         self.host_manager = host_manager.HostManager(conf, db)
         self.filters = [cls() for cls in DEFAULT_FILTERS]
-        self.weighers = [weights.RAMWeigher()]
+        options = conf.filter_scheduler
+        self.weighers: list[weights.BaseHostWeigher] = [
+            weights.RAMWeigher(),
+            weights.ServerGroupSoftAffinityWeigher(
+                options.soft_affinity_weight_multiplier),
+            weights.ServerGroupSoftAntiAffinityWeigher(
+                options.soft_anti_affinity_weight_multiplier)]
+        self.groups = group_placements.GroupPlacements(db)
         self.compute_rpcapi = compute_rpcapi.ComputeAPI(transport)
 
     def select_destinations(self, context: RequestContext,
@@ -69,7 +81,8 @@ class SchedulerManager(service.Manager):
         """One host per instance, consuming as it goes.
 
         ``spec``: the filter properties plus ``flavor`` and
-        ``request_spec``.
+        ``request_spec`` (and ``group_hosts``, the members of the
+        build's server group per host, which each choice adds to).
         """
         retry = spec.get('retry') or {}
         max_attempts = self.conf.filter_scheduler.max_attempts
@@ -95,9 +108,11 @@ class SchedulerManager(service.Manager):
                 if last:
                     reason += ' Last failure: %s' % last
                 raise exception.NoValidHost(reason=reason)
-            best = max(candidates, key=lambda h: sum(
-                w.multiplier * w.weigh(h) for w in self.weighers))
+            totals = weights.weigh_all(self.weighers, candidates, spec)
+            best = candidates[totals.index(max(totals))]
             best.consume_from_request(spec['flavor'])
+            if 'group_hosts' in spec:
+                spec['group_hosts'][best.host] += 1
             chosen.append(best)
         return chosen
 
@@ -116,19 +131,29 @@ class SchedulerManager(service.Manager):
                         filter_properties: dict[str, Any]) -> None:
         spec = dict(filter_properties, flavor=instances[0].flavor,
                     request_spec=request_spec)
+        group = filter_properties.get(server_groups.FILTER_PROPERTY)
+        uuids = [i.uuid for i in instances]
         try:
-            hosts = self.select_destinations(context, spec, len(instances))
+            with self.groups.placing(group):
+                if group:
+                    spec['group_hosts'] = self.groups.member_hosts(
+                        context, group, uuids)
+                hosts = self.select_destinations(context, spec,
+                                                 len(instances))
+                for instance, host in zip(instances, hosts, strict=True):
+                    if group:
+                        self.groups.sent(group, instance.uuid, host.host)
         except exception.NoValidHost as error:
-            LOG.warning('No valid host for %s: %s',
-                        [i.uuid for i in instances], error)
+            LOG.warning('No valid host for %s: %s', uuids, error)
+            self.groups.forget(uuids)
             self.on_build_failure(context, instances, request_spec,
                                   filter_properties, error)
             return
         except Exception as error:
             # A database hiccup must not lose the build: it fails like one
             # with no host, so that it is tried again elsewhere.
-            LOG.exception('Scheduling %s failed',
-                          [i.uuid for i in instances])
+            LOG.exception('Scheduling %s failed', uuids)
+            self.groups.forget(uuids)
             self.on_build_failure(context, instances, request_spec,
                                   filter_properties,
                                   exception.NoValidHost(reason=str(error)))
@@ -160,12 +185,21 @@ class SchedulerManager(service.Manager):
               filter_properties: dict[str, Any]
               ) -> host_manager.HostState | None:
         """One host for a move of ``instance``; None (fault recorded)
-        when none fits."""
+        when none fits.  A member of a server group moves where its
+        group's policy allows (its system metadata names the group)."""
         spec = dict(filter_properties, flavor=flavor,
                     request_spec=request_spec)
+        group = server_groups.spec_from_system_metadata(
+            instance.system_metadata
+            if instance.obj_attr_is_set('system_metadata') else None)
         try:
             with instance_actions.EventReporter(self.db, context, event,
-                                                instance.uuid, self.host):
+                                                instance.uuid, self.host), \
+                    self.groups.placing(group):
+                if group:
+                    spec[server_groups.FILTER_PROPERTY] = group
+                    spec['group_hosts'] = self.groups.member_hosts(
+                        context, group, [instance.uuid])
                 return self.select_destinations(context, spec, 1)[0]
         except exception.NoValidHost as error:
             LOG.warning('No valid host for %s of %s: %s', event,

@@ -50,6 +50,7 @@ AREAS = (
     ('images', ('compute.images.',)),
     ('security groups', ('security_groups',)),
     ('floating IPs', ('floating_ips',)),
+    ('server groups', ('test_server_group',)),
     ('servers', ('compute.servers.',)),
 )
 # What this project has and lacks (see README, Server actions).

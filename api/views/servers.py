@@ -380,7 +380,8 @@ def base(req: wsgi.ApiRequest, instance: objects.Instance,
     if full is None:
         full = detail(req, values_of(instance))
     if req.at_least('2.71'):
-        full['server_groups'] = []
+        # full_view gives the server's groups; a bare detail none.
+        full.setdefault('server_groups', [])
     if req.at_least('2.75'):
         return full
     server = {key: full[key] for key in _BASE_KEYS + _VERSIONED_BASE_KEYS

@@ -37,4 +37,5 @@ def normalized(values: list[float]) -> list[float]:
 def all_weighers() -> list[type[BaseCellWeigher]]:
     from nova.cells.weights import cell_weights
     return [cell_weights.RamByInstanceTypeWeigher,
-            cell_weights.WeightOffsetWeigher, cell_weights.MuteChildWeigher]
+            cell_weights.WeightOffsetWeigher, cell_weights.MuteChildWeigher,
+            cell_weights.ServerGroupWeigher]

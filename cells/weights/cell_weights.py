@@ -1,10 +1,13 @@
 """The weighers shipped: free RAM for the flavor, operator offset, mute
-children."""
+children, soft server group policies."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from nova import cell_paths
+from nova import server_groups
+from nova.cells import group_cells
 from nova.cells import state as cells_state
 from nova.cells import weights
 
@@ -64,3 +67,27 @@ class MuteChildWeigher(weights.BaseCellWeigher):
         if cell.is_me:
             return 0.0
         return 1.0 if self.state.is_mute(cell) else 0.0
+
+
+class ServerGroupWeigher(weights.BaseCellWeigher):
+    """A member of a soft-affinity group: the more members a cell holds,
+    the heavier; of a soft-anti-affinity group: the lighter.  0 for any
+    other build."""
+
+    def multiplier(self) -> float:
+        return float(self.conf.cells.server_group_weight_multiplier)
+
+    def weigh(self, cell: cells_state.CellState,
+              filter_properties: dict[str, Any]) -> float:
+        spec = filter_properties.get(server_groups.FILTER_PROPERTY)
+        if not spec:
+            return 0.0
+        our_path = filter_properties['our_path']
+        path = (our_path if cell.is_me
+                else cell_paths.path_join(our_path, cell.name))
+        count = float(group_cells.members_in(spec, path))
+        if spec.get('policy') == server_groups.SOFT_AFFINITY:
+            return count
+        if spec.get('policy') == server_groups.SOFT_ANTI_AFFINITY:
+            return -count
+        return 0.0

@@ -202,6 +202,39 @@ def test_novaclient_flavor_keypair_reboot_resize_image(nova, api_tree):
     admin.flavors.delete(flavor.id)
 
 
+
+def test_openstacksdk_server_groups(sdk):
+    group = sdk.compute.create_server_group(
+        name='spread', policy='anti-affinity',
+        rules={'max_server_per_host': 2})
+    assert (group.policy, group.rules) == ('anti-affinity',
+                                           {'max_server_per_host': 2})
+    server = sdk.compute.create_server(
+        name='member', flavor_id='1', image_id=rc.IMAGE, networks='none',
+        scheduler_hints={'group': group.id})
+    server = sdk.compute.wait_for_server(server, interval=0.1, wait=15)
+    assert sdk.compute.get_server(server.id).server_groups == [group.id]
+    assert sdk.compute.get_server_group(group.id).member_ids == [server.id]
+    assert [g.id for g in sdk.compute.server_groups()] == [group.id]
+    sdk.compute.delete_server_group(group)
+    assert list(sdk.compute.server_groups()) == []
+    sdk.compute.delete_server(server)
+    sdk.compute.wait_for_delete(server, interval=0.1, wait=15)
+
+
+def test_novaclient_server_groups(nova):
+    group = nova.server_groups.create(name='together', policy='affinity')
+    server = nova.servers.create('nc-member', rc.IMAGE, '1', nics='none',
+                                 scheduler_hints={'group': group.id})
+    server = _wait_novaclient(nova, server.id, 'ACTIVE')
+    shown = nova.server_groups.get(group.id)
+    assert (shown.policy, shown.members) == ('affinity', [server.id])
+    assert [g.id for g in nova.server_groups.list()] == [group.id]
+    nova.server_groups.delete(group.id)
+    assert nova.server_groups.list() == []
+    nova.servers.delete(server.id)
+    _wait_novaclient_gone(nova, server.id)
+
 # -- the openstack command line ---------------------------------------------
 
 def run_openstack(cwd, *args, env=None):

@@ -187,3 +187,36 @@ def test_soft_delete_and_restore_notify_in_the_cell_of_the_server(
     for note in cell2.of(uuid):
         notes.check_payload(note['payload'])
     assert listening['cell1'].of(uuid) == []
+
+def test_server_group_notifications_in_the_api_cell(tree, listening):
+    """server_group.create, .add_member and .delete, as Nova sends them,
+    from the API cell that keeps the groups."""
+    api = tree.compute_api()
+    group = api.server_group_create(admin(), 'spread', 'anti-affinity',
+                                    {'max_server_per_host': 2})
+    flavor = api.flavor_get(admin(), '1')
+    [instance], _ = api.create(admin(), flavor, helpers.IMAGE, 'member',
+                               scheduler_hints={'group': group['uuid']})
+    api.server_group_delete(admin(), group['uuid'])
+
+    collector = listening['api']
+
+    def group_notes():
+        found = collector.of(group['uuid'], prefix='server_group.')
+        return found if len(found) == 3 else None
+    found = notes.wait_for(group_notes, 10, what='server group notes')
+    assert [n['event_type'] for n in found] == [
+        'server_group.create', 'server_group.add_member',
+        'server_group.delete']
+    for note in found:
+        notes.check_payload(note['payload'])
+    data = found[1]['payload']['nova_object.data']
+    assert (data['policy'], data['policies'], data['rules'],
+            data['members']) == ('anti-affinity', ['anti-affinity'],
+                                 {'max_server_per_host': '2'},
+                                 [instance.uuid])
+    assert {n['publisher_id'] for n in found} == {'nova-api:api'}
+    # Stopped only once its build has ended.
+    notes.wait_for(lambda: tree.db('api').instance_get_by_uuid(
+        admin(), instance.uuid)['vm_state'] == vm_states.ACTIVE, 15,
+        what='member ACTIVE')

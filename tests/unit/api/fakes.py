@@ -19,6 +19,7 @@ from nova.compute import task_states
 from nova.compute import vm_states
 from nova.tests.unit.api import fake_admin_actions
 from nova.tests.unit.api import fake_exceptions as fake_exc
+from nova.tests.unit.api import fake_groups
 from nova.tests.unit.api import fake_registry
 from nova.tests.unit.api import fake_server_actions
 
@@ -50,7 +51,8 @@ def default_flavors() -> list[objects.Flavor]:
 
 class FakeComputeAPI(fake_server_actions.ServerActionsMixin,
                      fake_registry.RegistryMixin,
-                     fake_admin_actions.AdminActionsMixin):
+                     fake_admin_actions.AdminActionsMixin,
+                     fake_groups.ServerGroupsMixin):
     """Keeps instances in a dict; records what it was asked."""
 
     def __init__(self, flavors: list[objects.Flavor] | None = None) -> None:
@@ -122,6 +124,8 @@ class FakeComputeAPI(fake_server_actions.ServerActionsMixin,
                 (context.user_id, key_name) not in self.keypairs:
             raise fake_exc.KeypairNotFound(name=key_name,
                                            user_id=context.user_id)
+        group_uuid = (kwargs.get('scheduler_hints') or {}).get('group')
+        group = group_uuid and self.server_group_get(context, group_uuid)
         reservation_id = f'r-{uuid.uuid4().hex[:8]}'
         instances = [
             self.add_instance(
@@ -143,6 +147,9 @@ class FakeComputeAPI(fake_server_actions.ServerActionsMixin,
         for instance in instances:
             self.server_groups[instance.uuid] = list(
                 kwargs.get('security_groups') or ['default'])
+        if group:
+            self._groups()[group['uuid']]['members'].extend(
+                i.uuid for i in instances)
         return instances, reservation_id
 
     def update_instance_tags(self, context: Any, instance: objects.Instance,

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 import pytest
 
 from nova import context as nova_context
 from nova import exception
+from nova import notifications
 from nova.compute import quotas
 from nova.db import api as db_api
 from nova.db import migration
@@ -177,3 +179,104 @@ def test_check_resize_counts_only_growth(db, engine, ctxt):
     assert raised.value.format_message().startswith(
         'Quota exceeded for ram: Requested 4904, but already used 4096 of '
         '6000 ram')
+
+
+# -- server groups ---------------------------------------------------------
+
+def _new_group(db, ctxt, engine, project=PROJECT, policy='anti-affinity'):
+    """A group created as the compute API creates one (quota-checked)."""
+    from nova.compute import api_groups
+
+    class Groups(api_groups.ServerGroupsMixin):
+        pass
+    groups = Groups()
+    groups.db, groups.quotas, groups.conf = db, engine, engine.conf
+    groups.notifier = notifications.Notifier(engine.conf, None, 'nova-api',
+                                             'api')
+    return groups.server_group_create(
+        nova_context.RequestContext('u', project), 'g', policy)
+
+
+def test_server_groups_are_counted_and_limited(engine, db, ctxt):
+    db.quota_set(ctxt, PROJECT, {'server_groups': 2})
+    _new_group(db, ctxt, engine)
+    _new_group(db, ctxt, engine)
+    with pytest.raises(exception.ServerGroupQuotaExceeded) as error:
+        _new_group(db, ctxt, engine)
+    assert str(error.value) == 'Quota exceeded, too many server groups.'
+    assert engine.get_usage(ctxt, PROJECT)['server_groups'] == 2
+    assert engine.get_usage(ctxt, 'other')['server_groups'] == 0
+    # A limit below the groups held needs force.
+    with pytest.raises(exception.InvalidQuotaValue):
+        engine.update_limits(ctxt, PROJECT, {'server_groups': 1})
+
+
+def test_members_of_a_group_within_its_member_limit(engine, db, ctxt):
+    db.quota_set(ctxt, PROJECT, {'server_group_members': 3})
+    group = db.instance_group_get(ctxt, _new_group(db, ctxt, engine)['uuid'])
+
+    rows = engine.create_boot(ctxt, PROJECT, TINY, 1, 5,
+                              values_for(PROJECT, TINY), group=group)
+    assert len(rows) == 3
+    assert db.instance_group_get(ctxt, group['uuid'])['members'] == [
+        r['uuid'] for r in rows]
+    with pytest.raises(exception.ServerGroupQuotaExceeded) as error:
+        engine.create_boot(ctxt, PROJECT, TINY, 1, 1,
+                           values_for(PROJECT, TINY), group=group)
+    assert str(error.value) == 'Quota exceeded, too many servers in group'
+    # A deleted member leaves room.
+    db.instance_destroy(ctxt, rows[0]['uuid'])
+    assert len(engine.create_boot(ctxt, PROJECT, TINY, 1, 1,
+                                  values_for(PROJECT, TINY),
+                                  group=group)) == 1
+
+
+def test_concurrent_boots_into_a_group_fill_it_exactly(engine, db, ctxt):
+    db.quota_set(ctxt, PROJECT, {'server_group_members': 4,
+                                 'instances': 50, 'cores': 50})
+    group = db.instance_group_get(ctxt, _new_group(db, ctxt, engine)['uuid'])
+    barrier = threading.Barrier(8)
+    refused = []
+
+    def post():
+        barrier.wait()
+        try:
+            engine.create_boot(ctxt, PROJECT, TINY, 1, 1,
+                               values_for(PROJECT, TINY), group=group)
+        except exception.ServerGroupQuotaExceeded as error:
+            refused.append(str(error))
+    threads = [threading.Thread(target=post) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(db.instance_group_get(ctxt, group['uuid'])['members']) == 4
+    assert len(refused) == 4
+
+
+def test_deleting_a_group_frees_its_place_and_keeps_members(engine, db,
+                                                             ctxt):
+    db.quota_set(ctxt, PROJECT, {'server_groups': 1})
+    group = _new_group(db, ctxt, engine)
+    [row] = engine.create_boot(
+        ctxt, PROJECT, TINY, 1, 1, values_for(PROJECT, TINY),
+        group=db.instance_group_get(ctxt, group['uuid']))
+    assert db.instance_group_uuids_of(ctxt, row['uuid']) == [group['uuid']]
+    db.instance_group_delete(ctxt, group['uuid'])
+    assert db.instance_group_uuids_of(ctxt, row['uuid']) == []
+    assert db.instance_get_by_uuid(ctxt, row['uuid'])['uuid'] == row['uuid']
+    _new_group(db, ctxt, engine)
+    with pytest.raises(exception.InstanceGroupNotFound):
+        db.instance_group_delete(ctxt, group['uuid'])
+
+
+def test_a_project_sees_only_its_own_groups(engine, db, ctxt):
+    group = _new_group(db, ctxt, engine)
+    other = nova_context.RequestContext('x', 'other')
+    with pytest.raises(exception.InstanceGroupNotFound):
+        db.instance_group_get(other, group['uuid'])
+    with pytest.raises(exception.InstanceGroupNotFound):
+        db.instance_group_delete(other, group['uuid'])
+    assert db.instance_group_get_all(other, 'other') == []
+    assert [g['uuid'] for g in db.instance_group_get_all(ctxt)] == [
+        group['uuid']]
