@@ -281,6 +281,9 @@ _HISTORY: tuple[Microversion, ...] = (
                  routes_added=('server_topology',)),
     Microversion('2.79', ABSENT, 'No change here: concerns volume '
                  'attachments; volumes are absent.'),
+    Microversion('2.80', HERE, '``os-migrations``: ``user_id`` and '
+                 '``project_id`` of the request that started each '
+                 'migration, shown and as filters.'),
 )
 
 

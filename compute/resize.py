@@ -71,7 +71,8 @@ def prep_resize(mgr: ComputeManager, ctxt: RequestContext,
                 'new_instance_type_id': flavor.id,
                 'old_flavor': json.dumps(old.to_dict() if old else {}),
                 'new_flavor': json.dumps(flavor.to_dict()),
-                'status': 'pre-migrating', 'migration_type': 'resize'})
+                'status': 'pre-migrating', 'migration_type': 'resize',
+                'user_id': ctxt.user_id, 'project_id': ctxt.project_id})
             mgr.compute_rpcapi.resize_instance(ctxt, instance,
                                                migration['id'])
     except claims.ComputeResourcesUnavailable as error:

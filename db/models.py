@@ -299,6 +299,9 @@ class Migration(SoftDeleteMixin, Base):
     new_flavor: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str | None] = mapped_column(String(255))
     migration_type: Mapped[str | None] = mapped_column(String(16))
+    # Who asked for it (microversion 2.80 shows and filters them).
+    user_id: Mapped[str | None] = mapped_column(String(255))
+    project_id: Mapped[str | None] = mapped_column(String(255))
 
 
 class Flavor(TimestampMixin, Base):

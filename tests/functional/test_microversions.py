@@ -228,3 +228,27 @@ def test_instance_actions_of_a_deleted_server(running):
                        version='2.21')
     assert code == 200
     assert 'create' in [a['action'] for a in body['instanceActions']]
+
+
+def test_2_80_migrations_name_who_asked(running):
+    sid = _boot(running, name='mig-owner')['id']
+    code, _ = _call(running, 'POST', f'/servers/{sid}/action',
+                    {'resize': {'flavorRef': '2'}})
+    assert code == 202
+
+    def listed(version, query=''):
+        code, body = _call(running, 'GET', '/os-migrations?instance_uuid='
+                           + sid + query, version=version, token=rc.ADMIN)
+        assert code == 200, body
+        return body['migrations']
+    wait_for(lambda: listed('2.80'), 15, what='the resize recorded')
+    [migration] = listed('2.80')
+    assert (migration['user_id'], migration['project_id']) == (
+        'alice', 'project-a')
+    assert [m['id'] for m in listed('2.80', '&user_id=alice'
+                                    '&project_id=project-a')] == [
+        migration['id']]
+    assert listed('2.80', '&project_id=project-b') == []
+    # Before 2.80 neither is shown, nor filters.
+    [old] = listed('2.79', '&user_id=nobody')
+    assert 'user_id' not in old and 'project_id' not in old

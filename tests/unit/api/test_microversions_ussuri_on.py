@@ -1,0 +1,27 @@
+"""Microversions 2.80 and later (Nova Ussuri onwards), each at the version
+before it and at it; tests/unit/api/test_microversions.py has 2.1-2.79
+and the shared helpers."""
+
+from __future__ import annotations
+
+from nova.tests.unit.api.conftest import ADMIN
+from nova.tests.unit.api.microversion_helpers import _bad
+
+
+def test_2_80_migration_owner_shown_and_filtered(v, hosts):
+    before = v('2.79', 'GET', '/os-migrations?user_id=bob', token=ADMIN)
+    assert before.status_int == 200
+    [migration] = before.json['migrations']
+    assert 'user_id' not in migration and 'project_id' not in migration
+    assert hosts.migration_filters[-1] == {}
+    at = v('2.80', 'GET', '/os-migrations', token=ADMIN).json['migrations']
+    assert (at[0]['user_id'], at[0]['project_id']) == ('alice', 'proj1')
+    assert v('2.80', 'GET', '/os-migrations?user_id=bob',
+             token=ADMIN).json['migrations'] == []
+    assert hosts.migration_filters[-1] == {'user_id': 'bob'}
+    found = v('2.80', 'GET', '/os-migrations?project_id=proj1',
+              token=ADMIN).json['migrations']
+    assert [m['id'] for m in found] == [1]
+    _bad(v('2.80', 'GET', '/os-migrations?user_id=' + 'x' * 256,
+           token=ADMIN), 'user_id')
+    assert v('2.80', 'GET', '/os-migrations').status_int == 403
