@@ -284,6 +284,13 @@ _HISTORY: tuple[Microversion, ...] = (
     Microversion('2.80', HERE, '``os-migrations``: ``user_id`` and '
                  '``project_id`` of the request that started each '
                  'migration, shown and as filters.'),
+    Microversion('2.81', ABSENT, 'No change here: concerns image caching '
+                 'on aggregates (``POST /os-aggregates/{id}/images``); '
+                 'aggregates are absent, so the route answers 404.'),
+    Microversion('2.82', HERE, '``os-server-external-events``: the '
+                 '``accelerator-request-bound`` event is accepted (400 '
+                 'before); no server waits for one here, so it is only '
+                 'logged.'),
 )
 
 

@@ -11,17 +11,14 @@ from typing import Any
 
 import pytest
 
-from nova import exception
 from nova.api import wsgi_app
 from nova.tests.unit.api import fakes
 from nova.tests.unit.api.conftest import ADMIN
-from nova.tests.unit.api.conftest import MEMBER
 from nova.tests.unit.api.conftest import at
 from nova.tests.unit.api.conftest import request
 from nova.tests.unit.api.fakes import IMAGE
 from nova.tests.unit.api.microversion_helpers import _bad
 from nova.tests.unit.api.microversion_helpers import _server
-
 
 # -- key pairs: 2.2, 2.10, 2.35 -------------------------------------------
 

@@ -5,6 +5,7 @@ and the shared helpers."""
 from __future__ import annotations
 
 from nova.tests.unit.api.conftest import ADMIN
+from nova.tests.unit.api.fakes import IMAGE
 from nova.tests.unit.api.microversion_helpers import _bad
 
 
@@ -25,3 +26,26 @@ def test_2_80_migration_owner_shown_and_filtered(v, hosts):
     _bad(v('2.80', 'GET', '/os-migrations?user_id=' + 'x' * 256,
            token=ADMIN), 'user_id')
     assert v('2.80', 'GET', '/os-migrations').status_int == 403
+
+
+def test_2_81_aggregate_image_cache_is_absent(v):
+    for version in ('2.80', '2.81'):
+        resp = v(version, 'POST', '/os-aggregates/1/images',
+                 {'cache': [{'id': IMAGE}]}, token=ADMIN)
+        assert resp.status_int == 404, resp.body
+
+
+def test_2_82_accelerator_request_bound_event(v, compute):
+    inst = compute.add_instance()
+    body = {'events': [{'server_uuid': inst.uuid, 'tag': 'arq-1',
+                        'name': 'accelerator-request-bound'}]}
+    _bad(v('2.81', 'POST', '/os-server-external-events', body,
+           token=ADMIN), 'accelerator-request-bound')
+    resp = v('2.82', 'POST', '/os-server-external-events', body,
+             token=ADMIN)
+    assert resp.status_int == 200, resp.body
+    assert resp.json['events'] == [dict(body['events'][0], code=200,
+                                        status='completed')]
+    _bad(v('2.82', 'POST', '/os-server-external-events', {'events': [
+        {'server_uuid': inst.uuid, 'name': 'accelerator-request-unbound'}]},
+        token=ADMIN), 'name')
