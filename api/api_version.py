@@ -291,6 +291,12 @@ _HISTORY: tuple[Microversion, ...] = (
                  '``accelerator-request-bound`` event is accepted (400 '
                  'before); no server waits for one here, so it is only '
                  'logged.'),
+    Microversion('2.83', HERE, 'Servers listing: non-administrators may '
+                 'filter on ``availability_zone``, ``config_drive``, '
+                 '``key_name``, ``created_at``, ``launched_at``, '
+                 '``terminated_at``, ``power_state``, ``task_state``, '
+                 '``vm_state``, ``progress`` and ``user_id`` (ignored '
+                 'before); no server has a config drive here.'),
 )
 
 

@@ -55,6 +55,10 @@ def multi_query_param(schema: Schema) -> Schema:
 
 
 query_string: Schema = multi_query_param({'type': 'string'})
+# A filter the database matches as a regular expression (Nova's
+# ``common_query_regex_param``).
+query_regex: Schema = multi_query_param({'type': 'string',
+                                         'format': 'regex'})
 
 # "?all_tenants" with no value means yes, as in Nova.
 query_boolean: Schema = single_query_param(

@@ -252,3 +252,32 @@ def test_2_80_migrations_name_who_asked(running):
     # Before 2.80 neither is shown, nor filters.
     [old] = listed('2.79', '&user_id=nobody')
     assert 'user_id' not in old and 'project_id' not in old
+
+
+def test_2_83_member_filters_on_the_database(running):
+    code, _ = _call(running, 'POST', '/os-keypairs',
+                    {'keypair': {'name': 'f83-key'}}, version='2.83')
+    assert code == 201
+    keyed = _boot(running, name='f83-keyed', key_name='f83-key')['id']
+    stopped = _boot(running, name='f83-stopped')['id']
+    code, _ = _call(running, 'POST', f'/servers/{stopped}/action',
+                    {'os-stop': None})
+    assert code == 202
+
+    def listed(query, version='2.83'):
+        code, body = _call(running, 'GET', '/servers?name=^f83-&' + query,
+                           version=version)
+        assert code == 200, body
+        return {s['id'] for s in body['servers']}
+    wait_for(lambda: listed('vm_state=stopped') == {stopped}, 15,
+             what='the server stopped')
+    assert listed('power_state=^4$') == {stopped}
+    assert listed('key_name=^f83-k') == {keyed}
+    assert listed('user_id=alice&availability_zone=nova') == {keyed, stopped}
+    assert listed('created_at=^1999') == set()
+    assert listed('config_drive=True') == set()
+    # Before 2.83 a member's filters are ignored.
+    assert listed('vm_state=stopped&key_name=nomatch', '2.82') == {
+        keyed, stopped}
+    code, error = _call(running, 'GET', '/servers?key_name=(')
+    assert code == 400 and error['badRequest']['code'] == 400

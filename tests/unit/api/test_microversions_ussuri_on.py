@@ -49,3 +49,51 @@ def test_2_82_accelerator_request_bound_event(v, compute):
     _bad(v('2.82', 'POST', '/os-server-external-events', {'events': [
         {'server_uuid': inst.uuid, 'name': 'accelerator-request-unbound'}]},
         token=ADMIN), 'name')
+
+
+_2_83_QUERY = ('availability_zone=nova&config_drive=&key_name=k'
+               '&created_at=2026&launched_at=2026&terminated_at=2026&power_state=1'
+               '&task_state=spawning&vm_state=building&progress=0'
+               '&user_id=alice')
+
+
+def test_2_83_more_filters_for_members(v, compute):
+    compute.add_instance()
+    assert v('2.82', 'GET', '/servers?' + _2_83_QUERY).status_int == 200
+    opts = compute.calls[-1][1]['search_opts']
+    assert not {'key_name', 'vm_state', 'user_id', 'power_state'} & set(opts)
+    assert v('2.83', 'GET', '/servers?' + _2_83_QUERY).status_int == 200
+    opts = compute.calls[-1][1]['search_opts']
+    assert {k: opts[k] for k in (
+        'availability_zone', 'key_name', 'created_at', 'launched_at',
+        'terminated_at', 'power_state', 'task_state', 'vm_state',
+        'progress', 'user_id')} == {
+        'availability_zone': 'nova', 'key_name': 'k', 'created_at': '2026',
+        'launched_at': '2026', 'terminated_at': '2026', 'power_state': '1',
+        'task_state': 'spawning', 'vm_state': 'building', 'progress': '0',
+        'user_id': 'alice'}
+    # Still only the caller's own project.
+    assert opts['project_id'] == 'proj1'
+    # Administrators had them already.
+    v('2.82', 'GET', '/servers?all_tenants=1&' + _2_83_QUERY, token=ADMIN)
+    assert compute.calls[-1][1]['search_opts']['key_name'] == 'k'
+
+
+def test_2_83_status_wins_over_vm_state(v, compute):
+    compute.add_instance()
+    v('2.83', 'GET', '/servers?vm_state=stopped&status=ACTIVE')
+    assert compute.calls[-1][1]['search_opts']['vm_state'] == ['active']
+
+
+def test_2_83_config_drive_matches_no_drive(v, compute):
+    compute.add_instance()
+    assert v('2.83', 'GET', '/servers?config_drive=').json['servers']
+    calls = len(compute.calls)
+    assert v('2.83', 'GET', '/servers?config_drive=True').json[
+        'servers'] == []
+    assert len(compute.calls) == calls
+
+
+def test_2_83_bad_regular_expressions_are_400(v, compute):
+    for query in ('key_name=(', 'created_at=[', 'name=*'):
+        _bad(v('2.83', 'GET', '/servers?' + query))
