@@ -297,6 +297,9 @@ _HISTORY: tuple[Microversion, ...] = (
                  '``terminated_at``, ``power_state``, ``task_state``, '
                  '``vm_state``, ``progress`` and ``user_id`` (ignored '
                  'before); no server has a config drive here.'),
+    Microversion('2.84', HERE, 'Instance action events: ``details``, why '
+                 'a failed event failed (a Nova error\'s message, else its '
+                 'class name), for every caller.'),
 )
 
 

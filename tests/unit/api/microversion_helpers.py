@@ -21,3 +21,15 @@ def _bad(resp: Any, words: str = '') -> None:
     assert resp.status_int == 400, resp.body
     assert resp.json['badRequest']['code'] == 400
     assert words in resp.json['badRequest']['message']
+
+
+def _action_of(compute, inst, **event: Any) -> None:
+    compute.actions[inst.uuid] = [{
+        'action': 'reboot', 'instance_uuid': inst.uuid,
+        'request_id': 'req-1', 'user_id': 'alice', 'project_id': 'proj1',
+        'start_time': compute.clock, 'updated_at': compute.clock,
+        'message': None,
+        'events': [dict({'event': 'compute_reboot_instance',
+                         'start_time': compute.clock, 'finish_time': None,
+                         'result': 'Success', 'traceback': 'tb',
+                         'host': 'host1'}, **event)]}]

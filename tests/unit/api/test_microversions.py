@@ -17,6 +17,7 @@ from nova.tests.unit.api.conftest import ADMIN
 from nova.tests.unit.api.conftest import at
 from nova.tests.unit.api.conftest import request
 from nova.tests.unit.api.fakes import IMAGE
+from nova.tests.unit.api.microversion_helpers import _action_of
 from nova.tests.unit.api.microversion_helpers import _bad
 from nova.tests.unit.api.microversion_helpers import _server
 
@@ -549,18 +550,6 @@ def test_2_36_image_proxy_is_gone(v, path):
 
 # -- instance actions -----------------------------------------------------
 
-def _action_of(compute, inst, **event: Any) -> None:
-    compute.actions[inst.uuid] = [{
-        'action': 'reboot', 'instance_uuid': inst.uuid,
-        'request_id': 'req-1', 'user_id': 'alice', 'project_id': 'proj1',
-        'start_time': compute.clock, 'updated_at': compute.clock,
-        'message': None,
-        'events': [dict({'event': 'compute_reboot_instance',
-                         'start_time': compute.clock, 'finish_time': None,
-                         'result': 'Success', 'traceback': 'tb',
-                         'host': 'host1'}, **event)]}]
-
-
 def test_2_51_events_for_members_2_62_host(v, compute):
     inst = compute.add_instance()
     _action_of(compute, inst)
@@ -680,9 +669,9 @@ def test_unsupported_version_is_406_everywhere(app):
 def test_app_serves_the_range_it_advertises(conf, compute):
     app = wsgi_app.load_app(conf, compute)
     doc = request(app, 'GET', '/v2.1', token=None).json['version']
-    assert (doc['min_version'], doc['version']) == ('2.1', '2.79')
+    assert (doc['min_version'], doc['version']) == ('2.1', '2.84')
     root = request(app, 'GET', '/', token=None).json['versions']
-    assert root[1]['version'] == '2.79'
+    assert root[1]['version'] == '2.84'
 
 
 def test_2_18_project_id_in_urls_is_optional(conf, compute):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from nova.tests.unit.api.conftest import ADMIN
 from nova.tests.unit.api.fakes import IMAGE
+from nova.tests.unit.api.microversion_helpers import _action_of
 from nova.tests.unit.api.microversion_helpers import _bad
 
 
@@ -97,3 +98,19 @@ def test_2_83_config_drive_matches_no_drive(v, compute):
 def test_2_83_bad_regular_expressions_are_400(v, compute):
     for query in ('key_name=(', 'created_at=[', 'name=*'):
         _bad(v('2.83', 'GET', '/servers?' + query))
+
+
+def test_2_84_event_details_for_every_caller(v, compute):
+    inst = compute.add_instance()
+    _action_of(compute, inst, result='Error', details='No valid host.')
+    path = f'/servers/{inst.uuid}/os-instance-actions/req-1'
+    [event] = v('2.83', 'GET', path).json['instanceAction']['events']
+    assert 'details' not in event
+    [event] = v('2.84', 'GET', path).json['instanceAction']['events']
+    assert event['details'] == 'No valid host.'
+    assert 'traceback' not in event
+    other = compute.add_instance()
+    _action_of(compute, other)
+    [event] = v('2.84', 'GET', f'/servers/{other.uuid}/os-instance-actions/'
+                'req-1').json['instanceAction']['events']
+    assert event['details'] is None
