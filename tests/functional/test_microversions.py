@@ -281,3 +281,26 @@ def test_2_83_member_filters_on_the_database(running):
         keyed, stopped}
     code, error = _call(running, 'GET', '/servers?key_name=(')
     assert code == 400 and error['badRequest']['code'] == 400
+
+
+def test_2_84_a_failed_event_says_why(running):
+    # The fake driver fails the operations this metadata key names.
+    sid = _boot(running, name='f84', metadata={'fake:fail': 'reboot'})['id']
+    code, _ = _call(running, 'POST', f'/servers/{sid}/action',
+                    {'reboot': {'type': 'SOFT'}})
+    assert code == 202
+    code, body = _call(running, 'GET', f'/servers/{sid}/os-instance-actions')
+    request_id = body['instanceActions'][0]['request_id']
+
+    def failed(version):
+        code, body = _call(running, 'GET', f'/servers/{sid}/os-instance-'
+                           f'actions/{request_id}', version=version)
+        assert code == 200, body
+        return [e for e in body['instanceAction']['events']
+                if e['result'] == 'Error']
+    # The event failed in the child cell and travelled up with its details.
+    [event] = wait_for(lambda: failed('2.84'), 15, what='the failed event')
+    assert event['details'] == (
+        f'Simulated reboot failure for instance {sid}.')
+    assert 'traceback' not in event
+    assert 'details' not in failed('2.83')[0]
