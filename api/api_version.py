@@ -300,6 +300,13 @@ _HISTORY: tuple[Microversion, ...] = (
     Microversion('2.84', HERE, 'Instance action events: ``details``, why '
                  'a failed event failed (a Nova error\'s message, else its '
                  'class name), for every caller.'),
+    Microversion('2.85', ABSENT, 'No change here: concerns updating a '
+                 'volume attachment (``delete_on_termination``); volumes '
+                 'are absent, so ``os-volume_attachments`` answers 404.'),
+    Microversion('2.86', HERE, 'Flavor extra specs: a key Nova knows is '
+                 'validated (its value\'s type, range or choices) and an '
+                 'unknown key in a known namespace (``hw:``, ``quota:``, '
+                 '``resources:``, ...) is refused, both with 400.'),
 )
 
 

@@ -304,3 +304,23 @@ def test_2_84_a_failed_event_says_why(running):
         f'Simulated reboot failure for instance {sid}.')
     assert 'traceback' not in event
     assert 'details' not in failed('2.83')[0]
+
+
+def test_2_86_extra_specs_validated_before_any_write(running):
+    code, body = _call(running, 'POST', '/flavors', {'flavor': {
+        'name': 'f86', 'ram': 512, 'vcpus': 1, 'disk': 1}}, token=rc.ADMIN)
+    assert code == 200, body
+    path = f"/flavors/{body['flavor']['id']}/os-extra_specs"
+    code, error = _call(running, 'POST', path, {'extra_specs': {
+        'hw:cpu_policy': 'dedicated', 'hw:numa_nodes': '0'}},
+        version='2.86', token=rc.ADMIN)
+    assert code == 400 and 'min value' in error['badRequest']['message']
+    code, body = _call(running, 'GET', path, version='2.86')
+    assert body == {'extra_specs': {}}
+    code, _ = _call(running, 'POST', path, {'extra_specs': {
+        'hw:cpu_policy': 'dedicated', 'team:owner': 'blue'}},
+        version='2.86', token=rc.ADMIN)
+    assert code == 200
+    code, body = _call(running, 'GET', path, version='2.86')
+    assert body == {'extra_specs': {'hw:cpu_policy': 'dedicated',
+                                    'team:owner': 'blue'}}

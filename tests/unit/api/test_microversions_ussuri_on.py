@@ -4,6 +4,8 @@ and the shared helpers."""
 
 from __future__ import annotations
 
+import pytest
+
 from nova.tests.unit.api.conftest import ADMIN
 from nova.tests.unit.api.fakes import IMAGE
 from nova.tests.unit.api.microversion_helpers import _action_of
@@ -114,3 +116,55 @@ def test_2_84_event_details_for_every_caller(v, compute):
     [event] = v('2.84', 'GET', f'/servers/{other.uuid}/os-instance-actions/'
                 'req-1').json['instanceAction']['events']
     assert event['details'] is None
+
+
+def test_2_85_volume_attachment_update_is_absent(v, compute):
+    inst = compute.add_instance()
+    resp = v('2.85', 'PUT', f'/servers/{inst.uuid}/os-volume_attachments/'
+             f'{IMAGE}', {'volumeAttachment': {
+                 'volumeId': IMAGE, 'delete_on_termination': True}},
+             token=ADMIN)
+    assert resp.status_int == 404, resp.body
+
+
+def _specs(v, version, specs, token=ADMIN):
+    return v(version, 'POST', '/flavors/1/os-extra_specs',
+             {'extra_specs': specs}, token=token)
+
+
+@pytest.mark.parametrize('specs,words', [
+    ({'hw:cpu_policy': 'sometimes'}, "'sometimes' is not one of: "
+     'dedicated, shared, mixed.'),
+    ({'hw:numa_nodes': '0'}, "'0' is less than the min value of '1'."),
+    ({'hw:numa_nodes': 'two'}, "'two' is not a valid integer value."),
+    ({'hw:boot_menu': 'perhaps'}, 'not a valid boolean-like value'),
+    ({'hw:mem_page_size': 'huge'}, 'is not of the format'),
+    ({'hw:no_such_thing': '1'}, "extra spec 'hw:no_such_thing' does not "
+     'appear to be a valid extra spec.'),
+    ({'resources1:VCPU': '-1'}, 'min value'),
+    ({'trait:HW_CPU_X86_AVX': 'wanted'}, 'required, forbidden'),
+    ({'ok:custom': 'x', 'quota:cpu_shares': 'lots'}, 'integer'),
+])
+def test_2_86_known_extra_specs_are_validated(v, compute, specs, words):
+    # Stored unchecked before 2.86.
+    assert _specs(v, '2.85', specs).status_int == 200
+    compute.flavors['1'].extra_specs = {}
+    _bad(_specs(v, '2.86', specs), words)
+    assert compute.flavors['1'].extra_specs == {}
+    key = list(specs)[-1]  # the refused one
+    _bad(v('2.86', 'PUT', f'/flavors/1/os-extra_specs/{key}',
+           {key: specs[key]}, token=ADMIN))
+    assert compute.flavors['1'].extra_specs == {}
+
+
+def test_2_86_valid_and_foreign_specs_are_stored(v, compute):
+    specs = {'hw:cpu_policy': 'dedicated', 'hw:numa_cpus.0': '0-1',
+             'hw:numa_mem.0': 512, 'resources_GPU:VGPU': '1',
+             'trait1:HW_CPU_X86_AVX2': 'required', 'group_policy': 'none',
+             'aggregate_instance_extra_specs:ssd': 'true',
+             'quota:vif_inbound_peak': '100', 'owner:team': 'blue',
+             'plain': 'anything'}
+    resp = _specs(v, '2.86', specs)
+    assert resp.status_int == 200, resp.body
+    assert compute.flavors['1'].extra_specs['hw:numa_mem.0'] == '512'
+    assert compute.flavors['1'].extra_specs['owner:team'] == 'blue'
