@@ -307,6 +307,20 @@ _HISTORY: tuple[Microversion, ...] = (
                  'validated (its value\'s type, range or choices) and an '
                  'unknown key in a known namespace (``hw:``, ``quota:``, '
                  '``resources:``, ...) is refused, both with 400.'),
+    Microversion('2.87', ABSENT, 'No change here: concerns rescuing '
+                 'volume-backed servers (stable device rescue); no server '
+                 'is volume-backed here, so rescue is the same at every '
+                 'version.'),
+    Microversion('2.88', HERE, 'Hypervisors: detail and show lose '
+                 '``vcpus``, ``vcpus_used``, ``memory_mb``, '
+                 '``memory_mb_used``, ``free_ram_mb``, ``local_gb``, '
+                 '``local_gb_used``, ``free_disk_gb``, '
+                 '``disk_available_least``, ``current_workload``, '
+                 '``running_vms`` and ``cpu_info`` and gain ``uptime``; '
+                 '``/os-hypervisors/statistics`` and '
+                 '``/os-hypervisors/{id}/uptime`` answer 404.',
+                 routes_removed=('os-hypervisors:statistics',
+                                 'os-hypervisors:uptime')),
 )
 
 

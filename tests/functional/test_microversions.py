@@ -324,3 +324,23 @@ def test_2_86_extra_specs_validated_before_any_write(running):
     code, body = _call(running, 'GET', path, version='2.86')
     assert body == {'extra_specs': {'hw:cpu_policy': 'dedicated',
                                     'team:owner': 'blue'}}
+
+
+def test_2_88_hypervisors_of_both_cells_show_uptime(running):
+    code, body = _call(running, 'GET', '/os-hypervisors/detail',
+                       version='2.88', token=rc.ADMIN)
+    assert code == 200, body
+    hypervisors = body['hypervisors']
+    assert {h['service']['host'].split('@')[0] for h in hypervisors} == {
+        'api!cell1', 'api!cell2'}
+    assert all(' up ' in h['uptime'] and 'vcpus' not in h
+               and 'cpu_info' not in h for h in hypervisors)
+    code, body = _call(running, 'GET', f"/os-hypervisors/"
+                       f"{hypervisors[-1]['id']}", version='2.88',
+                       token=rc.ADMIN)
+    assert code == 200 and ' up ' in body['hypervisor']['uptime']
+    for path in ('/os-hypervisors/statistics',
+                 f"/os-hypervisors/{hypervisors[0]['id']}/uptime"):
+        code, error = _call(running, 'GET', path, version='2.88',
+                            token=rc.ADMIN)
+        assert code == 404, error

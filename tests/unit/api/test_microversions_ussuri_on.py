@@ -168,3 +168,46 @@ def test_2_86_valid_and_foreign_specs_are_stored(v, compute):
     assert resp.status_int == 200, resp.body
     assert compute.flavors['1'].extra_specs['hw:numa_mem.0'] == '512'
     assert compute.flavors['1'].extra_specs['owner:team'] == 'blue'
+
+
+def test_2_87_rescue_is_unchanged(v, compute):
+    for version in ('2.86', '2.87'):
+        inst = compute.add_instance()
+        resp = v(version, 'POST', f'/servers/{inst.uuid}/action',
+                 {'rescue': {'adminPass': 'pw'}})
+        assert (resp.status_int, resp.json) == (200, {'adminPass': 'pw'})
+    _bad(v('2.87', 'POST', f'/servers/{inst.uuid}/action',
+           {'rescue': {'rescue_bus': 'usb'}}), 'rescue_bus')
+
+
+_RESOURCE_FIELDS = {'vcpus', 'vcpus_used', 'memory_mb', 'memory_mb_used',
+                    'free_ram_mb', 'local_gb', 'local_gb_used',
+                    'free_disk_gb', 'disk_available_least',
+                    'current_workload', 'running_vms', 'cpu_info'}
+
+
+def test_2_88_hypervisor_resources_gone_uptime_shown(v, hosts):
+    hosts.nodes[0]['uptime'] = ' 10:00:00 up 0 days, 1:00, 0 users'
+    [before] = v('2.87', 'GET', '/os-hypervisors/detail',
+                 token=ADMIN).json['hypervisors']
+    assert _RESOURCE_FIELDS <= set(before) and 'uptime' not in before
+    [after] = v('2.88', 'GET', '/os-hypervisors/detail',
+                token=ADMIN).json['hypervisors']
+    assert not _RESOURCE_FIELDS & set(after)
+    assert after['uptime'] == hosts.nodes[0]['uptime']
+    assert (after['hypervisor_type'], after['hypervisor_version'],
+            after['host_ip']) == ('fake', 0, None)
+    assert after['service']['host'] == 'api!cell1@host1'
+    shown = v('2.88', 'GET', f"/os-hypervisors/{after['id']}",
+              token=ADMIN).json['hypervisor']
+    assert shown == after
+    # The brief listing is as before.
+    [brief] = v('2.88', 'GET', '/os-hypervisors',
+                token=ADMIN).json['hypervisors']
+    assert set(brief) == {'id', 'hypervisor_hostname', 'state', 'status'}
+    assert v('2.87', 'GET', '/os-hypervisors/statistics',
+             token=ADMIN).status_int == 200
+    assert v('2.88', 'GET', '/os-hypervisors/statistics',
+             token=ADMIN).status_int == 404
+    assert v('2.88', 'GET', f"/os-hypervisors/{after['id']}/uptime",
+             token=ADMIN).status_int == 404
