@@ -321,6 +321,12 @@ _HISTORY: tuple[Microversion, ...] = (
                  '``/os-hypervisors/{id}/uptime`` answer 404.',
                  routes_removed=('os-hypervisors:statistics',
                                  'os-hypervisors:uptime')),
+    Microversion('2.89', ABSENT, 'No change here: concerns volume '
+                 'attachment ids; volumes are absent.'),
+    Microversion('2.90', HERE, '``hostname`` on create, update and '
+                 'rebuild (one DNS label, 2-63 characters; 400 with more '
+                 'than one server); ``OS-EXT-SRV-ATTR:hostname`` shown to '
+                 'every caller; it travels to the cell like the name.'),
 )
 
 

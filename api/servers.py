@@ -327,6 +327,11 @@ class ServersController:
         flavor = self._flavor(context, server['flavorRef'])
         image_href = _image_href(_boot_image_ref(server))
         min_count, max_count = _counts(server)
+        if 'hostname' in server and max_count > 1:
+            # 2.90: one hostname cannot name several servers.
+            raise errors.BadRequest(
+                reason='Unable to allocate a single hostname to multiple '
+                       'instances')
         hints = (body.get('os:scheduler_hints')
                  or body.get('OS-SCH-HNT:scheduler_hints') or {})
         admin_pass = server.get('adminPass') or generate_password()
@@ -353,7 +358,7 @@ class ServersController:
                     server.get('OS-DCF:diskConfig')),
                 security_groups=security_groups,
                 description=server.get('description'),
-                tags=server.get('tags'))
+                tags=server.get('tags'), hostname=server.get('hostname'))
         except exception.FlavorNotFound:
             raise errors.BadRequest(
                 reason='Invalid flavorRef provided.') from None

@@ -59,7 +59,7 @@ DEFAULT_SECURITY_GROUP = api_admin.DEFAULT_SECURITY_GROUP
 
 # Fields ``update_instance`` may change (the API cell owns them).
 UPDATABLE_FIELDS = ('display_name', 'display_description', 'access_ip_v4',
-                    'access_ip_v6', 'auto_disk_config')
+                    'access_ip_v6', 'auto_disk_config', 'hostname')
 # Tags: how many a server may have, and the vm states they may change in.
 MAX_TAGS = 50
 _TAG_VM_STATES = [vm_states.ACTIVE, vm_states.PAUSED, vm_states.SUSPENDED,
@@ -208,12 +208,14 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
                auto_disk_config: bool | None = None,
                security_groups: list[str] | None = None,
                description: str | None = None,
-               tags: list[str] | None = None
+               tags: list[str] | None = None,
+               hostname: str | None = None
                ) -> tuple[list[objects.Instance], str]:
         """Record the instances, then have them scheduled and built.
 
         ``auto_disk_config`` None: as the image's ``auto_disk_config``
-        property says (MANUAL without one).
+        property says (MANUAL without one).  ``hostname`` (2.90): the
+        server's own, rather than one made from its name.
 
         Raises FlavorNotFound (disabled flavor), ImageNotFound,
         ImageNotActive, FlavorMemoryTooSmall, FlavorDiskTooSmall,
@@ -247,7 +249,8 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
                 access_ip_v4=access_ip_v4, access_ip_v6=access_ip_v6,
                 auto_disk_config=auto_disk_config, launch_index=index,
                 reservation_id=reservation_id,
-                display_description=description, tags=list(tags or []))
+                display_description=description, tags=list(tags or []),
+                **({'hostname': hostname} if hostname else {}))
 
         instances = [objects.Instance.from_db(row) for row in
                      self.quotas.create_boot(context, context.project_id,
@@ -313,7 +316,8 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
             uuid=uuidutils.generate_uuid(),
             user_id=context.user_id, project_id=context.project_id,
             display_name=display_name,
-            hostname=display_name.lower().replace(' ', '-')[:63],
+            hostname=(extra.get('hostname')
+                      or display_name.lower().replace(' ', '-')[:63]),
             image_ref=image.id,
             **instance_changes.flavor_values(flavor),
             vm_state=vm_states.BUILDING,
@@ -321,7 +325,8 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
             power_state=power_state.NOSTATE,
             locked=False, progress=0,
             system_metadata=images.system_metadata_from_image(image),
-            **{k: v for k, v in extra.items() if k != 'metadata'},
+            **{k: v for k, v in extra.items()
+               if k not in ('metadata', 'hostname')},
             metadata=extra.get('metadata') or {})
 
     def _schedule(self, context: RequestContext,

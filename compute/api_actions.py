@@ -39,7 +39,7 @@ _SNAPSHOT_FROM = [vm_states.ACTIVE, vm_states.STOPPED, vm_states.PAUSED,
 _SHELVE_FROM = _SNAPSHOT_FROM
 # What a rebuild may set besides name and metadata (2.19, 2.54, 2.57).
 _REBUILD_CHANGES = frozenset(('display_description', 'key_name', 'key_data',
-                              'user_data'))
+                              'user_data', 'hostname'))
 _PASSWORD_CHARS = ''.join(c for c in string.ascii_letters + string.digits
                           if c not in 'lIO0o1')
 

@@ -89,3 +89,9 @@ trusted_certs: Schema = {
 }
 
 hostname: Schema = {'type': 'string', 'minLength': 1, 'maxLength': 255}
+
+# A server's own hostname (2.90): one DNS label, letters, digits and
+# hyphens, neither starting nor ending with a hyphen.
+_LABEL = '[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?'
+server_hostname: Schema = {'type': 'string', 'minLength': 2,
+                           'maxLength': 63, 'pattern': f'^{_LABEL}$'}

@@ -105,7 +105,7 @@ update = {
 def rebuild_for(version: APIVersion) -> Schema:
     """The rebuild body at ``version``: 2.19 ``description``, 2.54
     ``key_name``, 2.57 ``user_data`` and no ``personality``, 2.63
-    ``trusted_image_certificates``."""
+    ``trusted_image_certificates``, 2.90 ``hostname``."""
     schema: Any = copy.deepcopy(rebuild)
     props = schema['properties']['rebuild']['properties']
     if version >= APIVersion(2, 19):
@@ -118,16 +118,21 @@ def rebuild_for(version: APIVersion) -> Schema:
                               'format': 'base64', 'maxLength': 65535}
     if version >= APIVersion(2, 63):
         props['trusted_image_certificates'] = types.trusted_certs
+    if version >= APIVersion(2, 90):
+        props['hostname'] = types.server_hostname
     return schema
 
 
 @functools.cache
 def update_for(version: APIVersion) -> Schema:
-    """``PUT /servers/{id}`` at ``version``: 2.19 ``description``."""
+    """``PUT /servers/{id}`` at ``version``: 2.19 ``description``, 2.90
+    ``hostname``."""
     schema: Any = copy.deepcopy(update)
+    props = schema['properties']['server']['properties']
     if version >= APIVersion(2, 19):
-        schema['properties']['server']['properties']['description'] = \
-            types.description
+        props['description'] = types.description
+    if version >= APIVersion(2, 90):
+        props['hostname'] = types.server_hostname
     return schema
 
 

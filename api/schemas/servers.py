@@ -183,6 +183,8 @@ def create_for(version: APIVersion) -> dict[str, Any]:
     if version >= _v('2.74'):
         props['host'] = types.hostname
         props['hypervisor_hostname'] = types.hostname
+    if version >= _v('2.90'):
+        props['hostname'] = types.server_hostname
     return schema
 
 

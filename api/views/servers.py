@@ -299,6 +299,9 @@ class Renderer:
             view.update(_extended_attributes(server))
             if self.at_least('2.3'):
                 view.update(_more_extended_attributes(server))
+        if self.at_least('2.90'):
+            # Every caller sees the hostname it may now set.
+            view['OS-EXT-SRV-ATTR:hostname'] = server.get('hostname')
         view.update(self._versioned_fields(server))
         return view
 

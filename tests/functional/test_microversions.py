@@ -57,11 +57,11 @@ def _child_row(tree, server_id):
         ADMIN, server_id)
 
 
-def _boot(tree, **server):
+def _boot(tree, version='2.79', **server):
     body = {'server': dict({'name': 'vm', 'imageRef': rc.IMAGE,
                             'flavorRef': '1', 'networks': 'auto'},
                            **server)}
-    code, created = _call(tree, 'POST', '/servers', body)
+    code, created = _call(tree, 'POST', '/servers', body, version=version)
     assert code == 202, created
     return _active(tree, created['server']['id'])
 
@@ -344,3 +344,33 @@ def test_2_88_hypervisors_of_both_cells_show_uptime(running):
         code, error = _call(running, 'GET', path, version='2.88',
                             token=rc.ADMIN)
         assert code == 404, error
+
+
+def test_2_90_hostname_travels_to_the_cell(running):
+    sid = _boot(running, '2.90', name='f90', hostname='f90-host')['id']
+    assert _child_row(running, sid)['hostname'] == 'f90-host'
+    code, body = _call(running, 'GET', f'/servers/{sid}', version='2.90')
+    assert body['server']['OS-EXT-SRV-ATTR:hostname'] == 'f90-host'
+    code, body = _call(running, 'PUT', f'/servers/{sid}',
+                       {'server': {'hostname': 'f90-renamed'}},
+                       version='2.90')
+    assert code == 200, body
+    assert body['server']['OS-EXT-SRV-ATTR:hostname'] == 'f90-renamed'
+    wait_for(lambda: _child_row(running, sid)['hostname'] == 'f90-renamed',
+             10, what='the new hostname in the cell')
+    code, body = _call(running, 'POST', f'/servers/{sid}/action',
+                       {'rebuild': {'imageRef': rc.IMAGE,
+                                    'hostname': 'f90-rebuilt'}},
+                       version='2.90')
+    assert code == 202, body
+    assert body['server']['OS-EXT-SRV-ATTR:hostname'] == 'f90-rebuilt'
+    _active(running, sid)
+    assert _child_row(running, sid)['hostname'] == 'f90-rebuilt'
+    # The child's later updates do not undo it at the top.
+    assert running.db('api').instance_get_by_uuid(
+        ADMIN, sid)['hostname'] == 'f90-rebuilt'
+    code, error = _call(running, 'PUT', f'/servers/{sid}',
+                        {'server': {'hostname': 'bad_name'}},
+                        version='2.90')
+    assert code == 400, error
+    assert _child_row(running, sid)['hostname'] == 'f90-rebuilt'

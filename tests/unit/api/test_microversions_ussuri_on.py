@@ -211,3 +211,52 @@ def test_2_88_hypervisor_resources_gone_uptime_shown(v, hosts):
              token=ADMIN).status_int == 404
     assert v('2.88', 'GET', f"/os-hypervisors/{after['id']}/uptime",
              token=ADMIN).status_int == 404
+
+
+def _create(v, version, **server):
+    body = {'server': dict({'name': 'vm', 'imageRef': IMAGE,
+                            'flavorRef': '1', 'networks': 'auto'},
+                           **server)}
+    return v(version, 'POST', '/servers', body)
+
+
+def test_2_90_hostname_on_create(v, compute):
+    _bad(_create(v, '2.89', hostname='web-1'), 'hostname')
+    resp = _create(v, '2.90', hostname='web-1')
+    assert resp.status_int == 202, resp.body
+    assert compute.calls[-1][1]['hostname'] == 'web-1'
+    before = len(compute.instances)
+    for bad in ('a', 'web_1', 'web.example.org', '-web', 'x' * 64, ''):
+        _bad(_create(v, '2.90', hostname=bad), 'hostname')
+    _bad(_create(v, '2.90', hostname='web', max_count=2),
+         'Unable to allocate a single hostname to multiple instances')
+    assert len(compute.instances) == before
+
+
+def test_2_90_hostname_shown_to_members(v, compute):
+    inst = compute.add_instance(hostname='vm-host')
+    path = f'/servers/{inst.uuid}'
+    assert 'OS-EXT-SRV-ATTR:hostname' not in v('2.89', 'GET', path).json[
+        'server']
+    assert v('2.90', 'GET', path).json['server'][
+        'OS-EXT-SRV-ATTR:hostname'] == 'vm-host'
+    [listed] = v('2.90', 'GET', '/servers/detail').json['servers']
+    assert listed['OS-EXT-SRV-ATTR:hostname'] == 'vm-host'
+
+
+def test_2_90_hostname_on_update_and_rebuild(v, compute):
+    inst = compute.add_instance(hostname='old')
+    path = f'/servers/{inst.uuid}'
+    _bad(v('2.89', 'PUT', path, {'server': {'hostname': 'new'}}),
+         'hostname')
+    resp = v('2.90', 'PUT', path, {'server': {'hostname': 'new'}})
+    assert resp.status_int == 200, resp.body
+    assert resp.json['server']['OS-EXT-SRV-ATTR:hostname'] == 'new'
+    _bad(v('2.90', 'PUT', path, {'server': {'hostname': 'no_pe'}}),
+         'hostname')
+    assert compute.instances[inst.uuid].hostname == 'new'
+    rebuild = {'rebuild': {'imageRef': IMAGE, 'hostname': 'again'}}
+    _bad(v('2.89', 'POST', path + '/action', rebuild), 'hostname')
+    resp = v('2.90', 'POST', path + '/action', rebuild)
+    assert resp.status_int == 202, resp.body
+    assert compute.last_call('rebuild')['changes']['hostname'] == 'again'
