@@ -327,6 +327,13 @@ _HISTORY: tuple[Microversion, ...] = (
                  'rebuild (one DNS label, 2-63 characters; 400 with more '
                  'than one server); ``OS-EXT-SRV-ATTR:hostname`` shown to '
                  'every caller; it travels to the cell like the name.'),
+    Microversion('2.91', HERE, 'Unshelve: ``availability_zone`` may be '
+                 'null (unpinned; the server still comes back in its own '
+                 'cell) and an administrator may name a ``host`` of the '
+                 'server\'s cell (400 for another or unknown host or one '
+                 'outside the zone named; 409 unless SHELVED_OFFLOADED); '
+                 'the host travels to the cell (cells RPC 1.10) and its '
+                 'scheduler still applies its filters.'),
 )
 
 

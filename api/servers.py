@@ -216,6 +216,7 @@ class ServersController:
 
     def _search_opts(self, req: wsgi.ApiRequest) -> dict[str, Any] | None:
         """Filters for ``compute_api.get_all``; None when none can match."""
+        allowed: tuple[str, ...]
         if req.context.is_admin:
             allowed = _ADMIN_FILTERS + _V283_FILTERS
         elif req.at_least('2.83'):

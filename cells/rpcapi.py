@@ -23,6 +23,8 @@ API version history:
   :class:`nova.cells.sync.ChangePusher`).
 * 1.4 - migration_get_all, network_get_all: the migrations and the
   nova-network networks of the whole tree.
+* 1.10 - run_compute_api_method: ``unshelve_from_image`` may name the
+  ``host`` to unshelve onto (microversion 2.91).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from typing import Any
 from oslo_log import log as logging
 import oslo_messaging
 
+from nova import exception
 from nova import objects
 from nova import rpc
 from nova import service
@@ -41,7 +44,7 @@ LOG = logging.getLogger(__name__)
 
 
 class CellsAPI:
-    VERSION = '1.4'
+    VERSION = '1.10'
 
     def __init__(self, conf: Any, transport: oslo_messaging.Transport
                  ) -> None:
@@ -112,8 +115,20 @@ class CellsAPI:
     def run_compute_api_method(self, ctxt: RequestContext, cell_name: str,
                                method_info: dict[str, Any],
                                call: bool = False) -> Any:
-        """Run a compute API method on an instance in its own cell."""
-        cctxt = self.client.prepare(version='1.0')
+        """Run a compute API method on an instance in its own cell.
+
+        An unshelve naming its host needs 1.10; where the version is
+        capped below it, the request is refused (400) rather than sent
+        without its host."""
+        version = '1.0'
+        if (method_info.get('method') == 'unshelve_from_image'
+                and method_info.get('method_kwargs', {}).get('host')):
+            version = '1.10'
+            if not self.client.can_send_version(version):
+                raise exception.Invalid(
+                    reason='Unshelving onto a named host needs every '
+                           'nova-cells at RPC version 1.10.')
+        cctxt = self.client.prepare(version=version)
         if call:
             return cctxt.call(ctxt, 'run_compute_api_method',
                               cell_name=cell_name, method_info=method_info,

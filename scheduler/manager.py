@@ -77,6 +77,11 @@ class SchedulerManager(service.Manager):
                        'Last failure: %s'
                        % (max_attempts, retry.get('exc_reason')))
         hosts = self.host_manager.get_host_states(context)
+        destination = (spec.get('requested_destination') or {}).get('host')
+        if destination:
+            # A host the request names (an unshelve, 2.91): that one or
+            # none, filters still applying.
+            hosts = [h for h in hosts if h.host == destination]
         chosen = []
         for _ in range(num_instances):
             candidates = hosts

@@ -154,6 +154,19 @@ unshelve_for_2_77 = {
     'additionalProperties': False,
 }
 
+# Unshelve (2.91): null, or a zone (null unpins) and/or a host.
+unshelve_for_2_91 = {
+    'type': 'object',
+    'properties': {'unshelve': {
+        'type': ['object', 'null'],
+        'properties': {
+            'availability_zone': {'oneOf': [{'type': 'null'}, types.name]},
+            'host': types.hostname},
+        'additionalProperties': False}},
+    'required': ['unshelve'],
+    'additionalProperties': False,
+}
+
 _block_migration = {'type': ['boolean', 'string'],
                     'pattern': '(?i)^(true|false|t|f|yes|no|y|n|on|off|1|0)$'}
 _host = {'type': ['string', 'null'], 'minLength': 1, 'maxLength': 255}

@@ -374,3 +374,53 @@ def test_2_90_hostname_travels_to_the_cell(running):
                         version='2.90')
     assert code == 400, error
     assert _child_row(running, sid)['hostname'] == 'f90-rebuilt'
+
+
+def _status(tree, sid, status):
+    def reached():
+        code, body = _call(tree, 'GET', f'/servers/{sid}', token=rc.ADMIN)
+        server = body['server']
+        return server if (server['status'] == status and
+                          server['OS-EXT-STS:task_state'] is None) else None
+    return wait_for(reached, 20, what=f'server {sid} {status}')
+
+
+def test_2_91_unshelve_onto_a_named_host_of_its_cell(running):
+    sid = _boot(running, name='f91')['id']
+    cell = _cell_of(running, sid)
+    first = _status(running, sid, 'ACTIVE')['OS-EXT-SRV-ATTR:host']
+    code, _ = _call(running, 'POST', f'/servers/{sid}/action',
+                    {'shelve': None})
+    assert code == 202
+    _status(running, sid, 'SHELVED_OFFLOADED')
+    code, body = _call(running, 'GET', '/os-services?binary=nova-compute',
+                       token=rc.ADMIN)
+    hosts = [s['host'] for s in body['services']]
+    other_cell = next(h for h in hosts if not h.startswith(f'api!{cell}@'))
+    ours = [h.split('@')[1] for h in hosts if h.startswith(f'api!{cell}@')]
+    target = next(h for h in ours if h != first)
+    path = f'/servers/{sid}/action'
+    code, error = _call(running, 'POST', path,
+                        {'unshelve': {'host': other_cell}}, version='2.91',
+                        token=rc.ADMIN)
+    assert code == 400, error
+    code, error = _call(running, 'POST', path, {'unshelve': {'host': target}},
+                        version='2.91')
+    assert code == 403, error
+    assert _child_row(running, sid)['vm_state'] == 'shelved_offloaded'
+    code, body = _call(running, 'POST', path,
+                       {'unshelve': {'host': target,
+                                     'availability_zone': None}},
+                       version='2.91', token=rc.ADMIN)
+    assert code == 202, body
+    back = _status(running, sid, 'ACTIVE')
+    assert back['OS-EXT-SRV-ATTR:host'] == target
+    assert _child_row(running, sid)['host'] == target
+    # And back to the first: each time the named one, not the scheduler's
+    # own choice.
+    _call(running, 'POST', path, {'shelve': None})
+    _status(running, sid, 'SHELVED_OFFLOADED')
+    code, body = _call(running, 'POST', path, {'unshelve': {'host': first}},
+                       version='2.91', token=rc.ADMIN)
+    assert code == 202, body
+    assert _status(running, sid, 'ACTIVE')['OS-EXT-SRV-ATTR:host'] == first

@@ -230,9 +230,11 @@ class ServerActionsMixin:
         self._act(context, instance, 'shelve')
         instance.host = instance.node = None
 
-    def unshelve(self, context: Any, instance: objects.Instance) -> None:
-        self._act(context, instance, 'unshelve')
-        instance.host, instance.node = 'host1', 'node1'
+    def unshelve(self, context: Any, instance: objects.Instance,
+                 host: str | None = None) -> None:
+        self._act(context, instance, 'unshelve',
+                  **({'host': host} if host else {}))
+        instance.host, instance.node = host or 'host1', 'node1'
 
     def get_console_output(self, context: Any, instance: objects.Instance,
                            tail_length: int | None = None) -> str:

@@ -260,3 +260,45 @@ def test_2_90_hostname_on_update_and_rebuild(v, compute):
     resp = v('2.90', 'POST', path + '/action', rebuild)
     assert resp.status_int == 202, resp.body
     assert compute.last_call('rebuild')['changes']['hostname'] == 'again'
+
+
+def test_2_91_unshelve_to_a_host_of_the_cell(v, compute, hosts):
+    inst = compute.add_instance(vm_state='shelved_offloaded',
+                                cell_name='api!cell1', host=None)
+    path = f'/servers/{inst.uuid}/action'
+    to_host = {'unshelve': {'host': 'host1'}}
+    _bad(v('2.90', 'POST', path, to_host, token=ADMIN), 'host')
+    # A member may not name a host.
+    assert v('2.91', 'POST', path, to_host).status_int == 403
+    # Not a host of the server's cell, or unknown: 400.
+    for host in ('api!cell2@host1', 'nohost'):
+        _bad(v('2.91', 'POST', path, {'unshelve': {'host': host}},
+               token=ADMIN), 'could not be found')
+    _bad(v('2.91', 'POST', path, {'unshelve': {
+        'host': 'host1', 'availability_zone': 'nova', 'x': 1}},
+        token=ADMIN), 'x')
+    assert not [c for c in compute.calls if c[0] == 'unshelve']
+    resp = v('2.91', 'POST', path, {'unshelve': {
+        'host': 'api!cell1@host1', 'availability_zone': 'nova'}},
+        token=ADMIN)
+    assert resp.status_int == 202, resp.body
+    assert compute.last_call('unshelve')['host'] == 'host1'
+    # Only an offloaded server may be sent to a host.
+    shelved = compute.add_instance(vm_state='shelved',
+                                   cell_name='api!cell1')
+    assert v('2.91', 'POST', f'/servers/{shelved.uuid}/action', to_host,
+             token=ADMIN).status_int == 409
+
+
+def test_2_91_unshelve_unpinned(v, compute, hosts):
+    inst = compute.add_instance(vm_state='shelved_offloaded')
+    path = f'/servers/{inst.uuid}/action'
+    unpinned = {'unshelve': {'availability_zone': None}}
+    _bad(v('2.90', 'POST', path, unpinned), 'availability_zone')
+    assert v('2.91', 'POST', path, unpinned).status_int == 202
+    assert 'host' not in compute.last_call('unshelve')
+    shelved = compute.add_instance(vm_state='shelved')
+    assert v('2.91', 'POST', f'/servers/{shelved.uuid}/action',
+             unpinned).status_int == 409
+    assert v('2.91', 'POST', f'/servers/{shelved.uuid}/action',
+             {'unshelve': None}).status_int == 202
