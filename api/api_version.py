@@ -334,6 +334,9 @@ _HISTORY: tuple[Microversion, ...] = (
                  'outside the zone named; 409 unless SHELVED_OFFLOADED); '
                  'the host travels to the cell (cells RPC 1.10) and its '
                  'scheduler still applies its filters.'),
+    Microversion('2.92', HERE, 'Key pairs: ``public_key`` required (no '
+                 'more generation: 400 without it); names may hold ``@`` '
+                 'and ``.`` (400 before).'),
 )
 
 

@@ -302,3 +302,22 @@ def test_2_91_unshelve_unpinned(v, compute, hosts):
              unpinned).status_int == 409
     assert v('2.91', 'POST', f'/servers/{shelved.uuid}/action',
              {'unshelve': None}).status_int == 202
+
+
+def test_2_92_key_pairs_are_imported_only(v, compute):
+    _bad(v('2.92', 'POST', '/os-keypairs', {'keypair': {'name': 'gen'}}),
+         'public_key')
+    assert compute.keypairs == {}
+    resp = v('2.91', 'POST', '/os-keypairs', {'keypair': {'name': 'gen'}})
+    assert resp.status_int == 201 and resp.json['keypair']['private_key']
+    public = resp.json['keypair']['public_key']
+    resp = v('2.92', 'POST', '/os-keypairs', {'keypair': {
+        'name': 'me@host.example', 'public_key': public}})
+    assert resp.status_int == 201, resp.body
+    assert 'private_key' not in resp.json['keypair']
+    _bad(v('2.91', 'POST', '/os-keypairs', {'keypair': {
+        'name': 'me@host', 'public_key': public}}), 'unsafe characters')
+    _bad(v('2.92', 'POST', '/os-keypairs', {'keypair': {
+        'name': 'no/slash', 'public_key': public}}), 'name')
+    assert sorted(name for _user, name in compute.keypairs) == [
+        'gen', 'me@host.example']
