@@ -337,6 +337,15 @@ _HISTORY: tuple[Microversion, ...] = (
     Microversion('2.92', HERE, 'Key pairs: ``public_key`` required (no '
                  'more generation: 400 without it); names may hold ``@`` '
                  'and ``.`` (400 before).'),
+    Microversion('2.93', ABSENT, 'No change here: concerns rebuilding '
+                 'volume-backed servers; no server is volume-backed here, '
+                 'so rebuild is the same at every version.'),
+    Microversion('2.94', HERE, '``hostname`` on create, update and '
+                 'rebuild may be a fully qualified domain name (dotted '
+                 'labels, at most 255 characters).'),
+    Microversion('2.95', ABSENT, 'No change here: concerns evacuate '
+                 '(the server left STOPPED), which this project lacks '
+                 '(400 "There is no such action").'),
 )
 
 

@@ -105,7 +105,8 @@ update = {
 def rebuild_for(version: APIVersion) -> Schema:
     """The rebuild body at ``version``: 2.19 ``description``, 2.54
     ``key_name``, 2.57 ``user_data`` and no ``personality``, 2.63
-    ``trusted_image_certificates``, 2.90 ``hostname``."""
+    ``trusted_image_certificates``, 2.90 ``hostname`` (an FQDN from
+    2.94)."""
     schema: Any = copy.deepcopy(rebuild)
     props = schema['properties']['rebuild']['properties']
     if version >= APIVersion(2, 19):
@@ -119,7 +120,7 @@ def rebuild_for(version: APIVersion) -> Schema:
     if version >= APIVersion(2, 63):
         props['trusted_image_certificates'] = types.trusted_certs
     if version >= APIVersion(2, 90):
-        props['hostname'] = types.server_hostname
+        props['hostname'] = types.server_hostname_at(version)
     return schema
 
 
@@ -132,7 +133,7 @@ def update_for(version: APIVersion) -> Schema:
     if version >= APIVersion(2, 19):
         props['description'] = types.description
     if version >= APIVersion(2, 90):
-        props['hostname'] = types.server_hostname
+        props['hostname'] = types.server_hostname_at(version)
     return schema
 
 

@@ -184,7 +184,7 @@ def create_for(version: APIVersion) -> dict[str, Any]:
         props['host'] = types.hostname
         props['hypervisor_hostname'] = types.hostname
     if version >= _v('2.90'):
-        props['hostname'] = types.server_hostname
+        props['hostname'] = types.server_hostname_at(version)
     return schema
 
 

@@ -321,3 +321,38 @@ def test_2_92_key_pairs_are_imported_only(v, compute):
         'name': 'no/slash', 'public_key': public}}), 'name')
     assert sorted(name for _user, name in compute.keypairs) == [
         'gen', 'me@host.example']
+
+
+def test_2_93_rebuild_is_unchanged(v, compute):
+    inst = compute.add_instance()
+    resp = v('2.93', 'POST', f'/servers/{inst.uuid}/action',
+             {'rebuild': {'imageRef': IMAGE}})
+    assert resp.status_int == 202, resp.body
+
+
+def test_2_94_fqdn_hostnames(v, compute):
+    fqdn = 'web-1.example.org'
+    _bad(_create(v, '2.93', hostname=fqdn), 'hostname')
+    assert _create(v, '2.94', hostname=fqdn).status_int == 202
+    assert compute.calls[-1][1]['hostname'] == fqdn
+    long_fqdn = '.'.join(['a' * 63] * 4)     # 255 characters
+    assert _create(v, '2.94', hostname=long_fqdn).status_int == 202
+    before = len(compute.instances)
+    for bad in (long_fqdn + 'b', 'web..example', 'web.-x.org', '.web',
+                'web_1.example.org', 'a' * 64 + '.org'):
+        _bad(_create(v, '2.94', hostname=bad), 'hostname')
+    assert len(compute.instances) == before
+    inst = compute.add_instance()
+    path = f'/servers/{inst.uuid}'
+    _bad(v('2.93', 'PUT', path, {'server': {'hostname': fqdn}}), 'hostname')
+    assert v('2.94', 'PUT', path, {'server': {'hostname': fqdn}}).json[
+        'server']['OS-EXT-SRV-ATTR:hostname'] == fqdn
+    rebuild = {'rebuild': {'imageRef': IMAGE, 'hostname': 'b.example'}}
+    _bad(v('2.93', 'POST', path + '/action', rebuild), 'hostname')
+    assert v('2.94', 'POST', path + '/action', rebuild).status_int == 202
+
+
+def test_2_95_evacuate_stays_absent(v, compute):
+    inst = compute.add_instance()
+    _bad(v('2.95', 'POST', f'/servers/{inst.uuid}/action',
+           {'evacuate': {}}, token=ADMIN), 'evacuate')
