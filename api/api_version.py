@@ -346,6 +346,10 @@ _HISTORY: tuple[Microversion, ...] = (
     Microversion('2.95', ABSENT, 'No change here: concerns evacuate '
                  '(the server left STOPPED), which this project lacks '
                  '(400 "There is no such action").'),
+    Microversion('2.96', HERE, 'Server detail, show, update and rebuild: '
+                 '``pinned_availability_zone``, the zone the create or an '
+                 'unshelve named (null when none, or unpinned by an '
+                 'unshelve to zone null); the API cell keeps it.'),
 )
 
 

@@ -70,11 +70,18 @@ def unshelve(call: server_common.ActionCall) -> wsgi.Result:
     zone = args.get('availability_zone')
     if zone is not None:
         _check_unshelve_zone(call, zone)
+    instance = call.instance
     if host is not None:
         host = _unshelve_host(call, host, zone)
-        call.compute_api.unshelve(call.context, call.instance, host=host)
+    if 'availability_zone' in args:
+        # What the request names is the server's pin from now on (2.96
+        # shows it).
+        instance = call.compute_api.pin_availability_zone(
+            call.context, instance, zone)
+    if host is not None:
+        call.compute_api.unshelve(call.context, instance, host=host)
     else:
-        call.compute_api.unshelve(call.context, call.instance)
+        call.compute_api.unshelve(call.context, instance)
     return wsgi.Result(status=202)
 
 

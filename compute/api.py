@@ -324,7 +324,10 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
             task_state=task_states.SCHEDULING,
             power_state=power_state.NOSTATE,
             locked=False, progress=0,
-            system_metadata=images.system_metadata_from_image(image),
+            system_metadata=dict(
+                images.system_metadata_from_image(image),
+                **({'pinned_availability_zone': extra['availability_zone']}
+                   if extra.get('availability_zone') else {})),
             **{k: v for k, v in extra.items()
                if k not in ('metadata', 'hostname')},
             metadata=extra.get('metadata') or {})

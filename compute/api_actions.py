@@ -531,6 +531,16 @@ class ServerActionsMixin:
                       ctxt, inst, image.id),
                   task_state=task_states.SHELVING)
 
+    def pin_availability_zone(self, ctxt: RequestContext,
+                              instance: objects.Instance, zone: str | None
+                              ) -> objects.Instance:
+        """Pin the instance to ``zone`` (None: unpin), as an unshelve
+        naming a zone does (2.77, 2.91); the API cell owns the pin."""
+        return self._save_api_owned(ctxt, instance, {
+            'system_metadata': instance_changes.system_metadata_with(
+                instance, remove=('pinned_availability_zone',),
+                **({'pinned_availability_zone': zone} if zone else {}))})
+
     def unshelve(self, ctxt: RequestContext, instance: objects.Instance,
                  host: str | None = None) -> None:
         """Bring a shelved instance back, scheduling it again when it was

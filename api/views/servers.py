@@ -322,6 +322,10 @@ class Renderer:
         if self.at_least('2.73'):
             fields['locked_reason'] = (
                 (server.get('system_metadata') or {}).get('locked_reason'))
+        if self.at_least('2.96'):
+            fields['pinned_availability_zone'] = (
+                (server.get('system_metadata') or {}).get(
+                    'pinned_availability_zone'))
         return fields
 
 

@@ -424,3 +424,24 @@ def test_2_91_unshelve_onto_a_named_host_of_its_cell(running):
                        version='2.91', token=rc.ADMIN)
     assert code == 202, body
     assert _status(running, sid, 'ACTIVE')['OS-EXT-SRV-ATTR:host'] == first
+
+
+def test_2_96_the_pin_outlives_the_cells_updates(running):
+    pinned = _boot(running, name='f96-pinned', availability_zone='nova')
+    free = _boot(running, name='f96-free')
+    code, body = _call(running, 'GET', '/servers/detail?name=^f96-',
+                       version='2.96')
+    shown = {s['id']: s['pinned_availability_zone']
+             for s in body['servers']}
+    assert shown == {pinned['id']: 'nova', free['id']: None}
+    # The cell has reported the build (ACTIVE) and more since: the pin
+    # stays, as the API cell's own.
+    sid = pinned['id']
+    code, _ = _call(running, 'POST', f'/servers/{sid}/action',
+                    {'reboot': {'type': 'HARD'}})
+    assert code == 202
+    _status(running, sid, 'ACTIVE')
+    code, body = _call(running, 'GET', f'/servers/{sid}', version='2.96')
+    assert body['server']['pinned_availability_zone'] == 'nova'
+    assert 'pinned_availability_zone' not in _call(
+        running, 'GET', f'/servers/{sid}', version='2.95')[1]['server']

@@ -356,3 +356,25 @@ def test_2_95_evacuate_stays_absent(v, compute):
     inst = compute.add_instance()
     _bad(v('2.95', 'POST', f'/servers/{inst.uuid}/action',
            {'evacuate': {}}, token=ADMIN), 'evacuate')
+
+
+def test_2_96_pinned_availability_zone(v, compute, hosts):
+    pinned = compute.add_instance(system_metadata={
+        'pinned_availability_zone': 'nova'})
+    free = compute.add_instance()
+    path = f'/servers/{pinned.uuid}'
+    assert 'pinned_availability_zone' not in v('2.95', 'GET', path).json[
+        'server']
+    assert v('2.96', 'GET', path).json['server'][
+        'pinned_availability_zone'] == 'nova'
+    listed = {s['id']: s['pinned_availability_zone'] for s in v(
+        '2.96', 'GET', '/servers/detail').json['servers']}
+    assert listed == {pinned.uuid: 'nova', free.uuid: None}
+    assert v('2.96', 'PUT', path, {'server': {'name': 'n'}}).json[
+        'server']['pinned_availability_zone'] == 'nova'
+    # An unshelve to zone null unpins it.
+    pinned.vm_state = 'shelved_offloaded'
+    assert v('2.96', 'POST', path + '/action', {'unshelve': {
+        'availability_zone': None}}).status_int == 202
+    assert v('2.96', 'GET', path).json['server'][
+        'pinned_availability_zone'] is None
