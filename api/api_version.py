@@ -350,6 +350,12 @@ _HISTORY: tuple[Microversion, ...] = (
                  '``pinned_availability_zone``, the zone the create or an '
                  'unshelve named (null when none, or unpinned by an '
                  'unshelve to zone null); the API cell keeps it.'),
+    Microversion('2.97', ABSENT, 'No change here: concerns shares '
+                 '(``/servers/{id}/shares``); the file share service is '
+                 'absent, so the route answers 404.'),
+    Microversion('2.98', HERE, 'Server detail, show, update and rebuild: '
+                 'the image embeds ``properties``, what the server was '
+                 'built from (its ``image_*`` system metadata).'),
 )
 
 

@@ -53,6 +53,8 @@ _FAULT_STATUSES = ('ERROR', 'DELETED')
 _PROGRESS_STATUSES = ('ACTIVE', 'BUILD', 'REBUILD', 'RESIZE',
                       'VERIFY_RESIZE', 'MIGRATING')
 _DEFAULT_SECURITY_GROUPS = [{'name': 'default'}]
+# The system metadata keys that hold what a server's image said.
+_IMAGE_PREFIX = 'image_'
 
 # The views render a server from a mapping: a row of
 # ``compute_api.get_all_rows`` (a listing) or :func:`values_of` an
@@ -233,6 +235,17 @@ class Renderer:
         return {'id': known[0],
                 'links': [{'rel': 'bookmark', 'href': known[1]}]}
 
+    def _image_with_properties(self, server: Server) -> Any:
+        """The image; from 2.98 with the properties the server was built
+        from (its ``image_*`` system metadata, prefix dropped)."""
+        image = self._image(server)
+        if image and self.at_least('2.98'):
+            image = dict(image, properties={
+                key[len(_IMAGE_PREFIX):]: value for key, value in
+                (server.get('system_metadata') or {}).items()
+                if key.startswith(_IMAGE_PREFIX)})
+        return image
+
     def _flavor(self, server: Server) -> dict[str, Any]:
         flavor = server.get('flavor')
         if self.at_least('2.47'):
@@ -263,7 +276,7 @@ class Renderer:
             'user_id': _get(server, 'user_id', ''),
             'metadata': dict(_get(server, 'metadata', {})),
             'hostId': self._host_id(server),
-            'image': self._image(server),
+            'image': self._image_with_properties(server),
             'flavor': self._flavor(server),
             'created': common.isotime(server.get('created_at')),
             # A row never updated since its creation has no updated_at;

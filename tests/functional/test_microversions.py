@@ -445,3 +445,14 @@ def test_2_96_the_pin_outlives_the_cells_updates(running):
     assert body['server']['pinned_availability_zone'] == 'nova'
     assert 'pinned_availability_zone' not in _call(
         running, 'GET', f'/servers/{sid}', version='2.95')[1]['server']
+
+
+def test_2_98_image_properties_from_the_build(running):
+    sid = _boot(running, name='f98')['id']
+    code, body = _call(running, 'GET', f'/servers/{sid}', version='2.98')
+    image = body['server']['image']
+    assert image['id'] == rc.IMAGE
+    assert image['properties']['base_image_ref'] == rc.IMAGE
+    sysmeta = _child_row(running, sid)['system_metadata']
+    assert image['properties'] == {k[len('image_'):]: v for k, v in
+                                   sysmeta.items() if k.startswith('image_')}

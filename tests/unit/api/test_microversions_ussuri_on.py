@@ -378,3 +378,29 @@ def test_2_96_pinned_availability_zone(v, compute, hosts):
         'availability_zone': None}}).status_int == 202
     assert v('2.96', 'GET', path).json['server'][
         'pinned_availability_zone'] is None
+
+
+def test_2_97_shares_are_absent(v, compute):
+    inst = compute.add_instance()
+    assert v('2.97', 'GET', f'/servers/{inst.uuid}/shares').status_int == 404
+    assert v('2.97', 'POST', f'/servers/{inst.uuid}/shares', {
+        'share': {'share_id': IMAGE}}).status_int == 404
+
+
+def test_2_98_image_properties_embedded(v, compute):
+    inst = compute.add_instance(system_metadata={
+        'image_os_distro': 'cirros', 'image_min_ram': '0',
+        'locked_reason': 'x'})
+    path = f'/servers/{inst.uuid}'
+    assert 'properties' not in v('2.97', 'GET', path).json['server'][
+        'image']
+    image = v('2.98', 'GET', path).json['server']['image']
+    assert image['id'] == IMAGE
+    assert image['properties'] == {'os_distro': 'cirros', 'min_ram': '0'}
+    [listed] = v('2.98', 'GET', '/servers/detail').json['servers']
+    assert listed['image']['properties'] == image['properties']
+    # A server without an image (booted from a volume in Nova) shows ''.
+    compute.add_instance(image_ref='')
+    images = [s['image'] for s in v('2.98', 'GET', '/servers/detail').json[
+        'servers']]
+    assert '' in images
