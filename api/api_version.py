@@ -356,6 +356,13 @@ _HISTORY: tuple[Microversion, ...] = (
     Microversion('2.98', HERE, 'Server detail, show, update and rebuild: '
                  'the image embeds ``properties``, what the server was '
                  'built from (its ``image_*`` system metadata).'),
+    Microversion('2.99', ABSENT, 'No change here: concerns the '
+                 '``spice-direct`` console; remote consoles are absent '
+                 '(404).'),
+    Microversion('2.100', HERE, 'Server detail, show, update and rebuild: '
+                 '``scheduler_hints``, those the create named (each value '
+                 'a list; {} for none); kept with the server, and sent '
+                 'again with a build whose request was lost.'),
 )
 
 

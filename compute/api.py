@@ -70,6 +70,14 @@ _METADATA_VM_STATES = [vm_states.ACTIVE, vm_states.PAUSED,
                        vm_states.SUSPENDED, vm_states.STOPPED]
 
 
+def scheduler_hints_of(instance: objects.Instance) -> dict[str, Any]:
+    """The scheduler hints the instance's create named ({} for none, or
+    for an instance from before they were kept)."""
+    text = (instance.scheduler_hints
+            if instance.obj_attr_is_set('scheduler_hints') else None)
+    return orjson.loads(text) if text else {}
+
+
 def _reservation_id() -> str:
     return 'r-' + uuidutils.generate_uuid()[:8]
 
@@ -238,6 +246,10 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
                                          key_name)['public_key']
                     if key_name else None)
         reservation_id = _reservation_id()
+        # Kept with each instance: shown from 2.100, sent again with a
+        # build whose request was lost.
+        kept_hints = (orjson.dumps(scheduler_hints).decode()
+                      if scheduler_hints else None)
 
         def values_for(index: int, count: int) -> dict[str, Any]:
             name = (display_name if count == 1
@@ -250,6 +262,7 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
                 auto_disk_config=auto_disk_config, launch_index=index,
                 reservation_id=reservation_id,
                 display_description=description, tags=list(tags or []),
+                scheduler_hints=kept_hints,
                 **({'hostname': hostname} if hostname else {}))
 
         instances = [objects.Instance.from_db(row) for row in
@@ -273,9 +286,8 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
     def build_request(self, context: RequestContext,
                       instance: objects.Instance) -> dict[str, Any]:
         """What a build of ``instance`` sends toward its cell, rebuilt
-        from the instance alone: a build sent again after its request
-        was lost (see nova.cells.builds).  Scheduler hints are not kept,
-        so a build sent again is placed without them."""
+        from the instance alone, its scheduler hints included: a build
+        sent again after its request was lost (see nova.cells.builds)."""
         flavor = instance.flavor
         image = images.image_spec_from_instance(instance)
         request_spec = {'image': image, 'instance_type': flavor,
@@ -284,8 +296,9 @@ class API(api_actions.ServerActionsMixin, api_global.GlobalDataMixin,
                         'availability_zone': instance.availability_zone}
         return {'instances': [instance], 'instance_type': flavor,
                 'image': image, 'request_spec': request_spec,
-                'filter_properties': {'scheduler_hints': {},
-                                      'instance_type': flavor}}
+                'filter_properties': {
+                    'scheduler_hints': scheduler_hints_of(instance),
+                    'instance_type': flavor}}
 
     @staticmethod
     def _check_security_groups(context: RequestContext, names: list[str]

@@ -17,6 +17,8 @@ from collections.abc import Mapping
 import hashlib
 from typing import Any
 
+import orjson
+
 from nova import objects
 from nova.api import common
 from nova.api import server_states
@@ -34,7 +36,7 @@ DETAIL_COLUMNS = BASIC_COLUMNS + (
     'availability_zone',
     'launched_at', 'terminated_at', 'progress', 'revision',
     'display_description', 'locked', 'reservation_id', 'launch_index',
-    'hostname', 'user_data', 'cell_name')
+    'hostname', 'user_data', 'cell_name', 'scheduler_hints')
 DETAIL_SIDE_TABLES = ('metadata', 'network_info')
 
 
@@ -165,6 +167,15 @@ def _more_extended_attributes(server: Server) -> dict[str, Any]:
         'OS-EXT-SRV-ATTR:root_device_name': None,
         'OS-EXT-SRV-ATTR:user_data': server.get('user_data'),
     }
+
+
+def scheduler_hints(server: Server) -> dict[str, Any]:
+    """The hints the server's create named, each value a list as Nova's
+    request spec keeps them (2.100)."""
+    text = server.get('scheduler_hints')
+    hints = orjson.loads(text) if text else {}
+    return {name: value if isinstance(value, list) else [value]
+            for name, value in hints.items()}
 
 
 def embedded_flavor(flavor: Mapping[str, Any],
@@ -335,6 +346,8 @@ class Renderer:
         if self.at_least('2.73'):
             fields['locked_reason'] = (
                 (server.get('system_metadata') or {}).get('locked_reason'))
+        if self.at_least('2.100'):
+            fields['scheduler_hints'] = scheduler_hints(server)
         if self.at_least('2.96'):
             fields['pinned_availability_zone'] = (
                 (server.get('system_metadata') or {}).get(

@@ -4,6 +4,8 @@ travel down to the cell that runs the server, the tag filters and
 ``changes-before`` run on the real database, lock reasons come back, and
 services and hypervisors answer by UUID from 2.53."""
 
+import json
+
 import pytest
 
 from nova import context as nova_context
@@ -456,3 +458,21 @@ def test_2_98_image_properties_from_the_build(running):
     sysmeta = _child_row(running, sid)['system_metadata']
     assert image['properties'] == {k[len('image_'):]: v for k, v in
                                    sysmeta.items() if k.startswith('image_')}
+
+
+def test_2_100_scheduler_hints_kept_and_shown(running):
+    hints = {'same_host_group': 'blue', 'query': '["=", "$vcpus", 1]'}
+    body = {'server': {'name': 'f100', 'imageRef': rc.IMAGE,
+                       'flavorRef': '1', 'networks': 'auto'},
+            'os:scheduler_hints': hints}
+    code, created = _call(running, 'POST', '/servers', body, version='2.100')
+    assert code == 202, created
+    sid = _active(running, created['server']['id'])['id']
+    code, body = _call(running, 'GET', f'/servers/{sid}', version='2.100')
+    assert body['server']['scheduler_hints'] == {
+        'same_host_group': ['blue'], 'query': ['["=", "$vcpus", 1]']}
+    # The hints travelled with the build: the cell's copy holds them.
+    assert json.loads(_child_row(running, sid)['scheduler_hints']) == hints
+    code, body = _call(running, 'GET', '/servers/detail?name=^vm$',
+                       version='2.100')
+    assert all(s['scheduler_hints'] == {} for s in body['servers'])

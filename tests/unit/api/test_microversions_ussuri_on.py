@@ -404,3 +404,28 @@ def test_2_98_image_properties_embedded(v, compute):
     images = [s['image'] for s in v('2.98', 'GET', '/servers/detail').json[
         'servers']]
     assert '' in images
+
+
+def test_2_99_spice_direct_is_absent(v, compute):
+    inst = compute.add_instance()
+    assert v('2.99', 'POST', f'/servers/{inst.uuid}/remote-consoles', {
+        'remote_console': {'protocol': 'spice', 'type': 'spice-direct'}},
+        token=ADMIN).status_int == 404
+
+
+def test_2_100_scheduler_hints_shown(v, compute):
+    hinted = compute.add_instance(scheduler_hints=(
+        '{"same_host": "' + IMAGE + '", "different_host": ["a", "b"],'
+        ' "query": "[\\"=\\", \\"$free_ram_mb\\", 1024]"}'))
+    plain = compute.add_instance()
+    path = f'/servers/{hinted.uuid}'
+    assert 'scheduler_hints' not in v('2.99', 'GET', path).json['server']
+    expected = {'same_host': [IMAGE], 'different_host': ['a', 'b'],
+                'query': ['["=", "$free_ram_mb", 1024]']}
+    assert v('2.100', 'GET', path).json['server'][
+        'scheduler_hints'] == expected
+    listed = {s['id']: s['scheduler_hints'] for s in v(
+        '2.100', 'GET', '/servers/detail').json['servers']}
+    assert listed == {hinted.uuid: expected, plain.uuid: {}}
+    assert v('2.100', 'PUT', path, {'server': {'name': 'x'}}).json[
+        'server']['scheduler_hints'] == expected
