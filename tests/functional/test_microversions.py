@@ -29,6 +29,12 @@ def running(tmp_path_factory):
     tree.start()
     try:
         rc.api_tree(tree)
+        # One project boots every server of this module.
+        code, body = rc.request(tree, 'PUT', '/os-quota-sets/project-a',
+                                {'quota_set': {'instances': 40,
+                                               'cores': 40}},
+                                token=rc.ADMIN)
+        assert code == 200, body
         yield tree
     finally:
         tree.stop()
