@@ -363,6 +363,9 @@ _HISTORY: tuple[Microversion, ...] = (
                  '``scheduler_hints``, those the create named (each value '
                  'a list; {} for none); kept with the server, and sent '
                  'again with a build whose request was lost.'),
+    Microversion('2.101', ABSENT, 'No change here: concerns attaching '
+                 'volumes asynchronously (202); volumes are absent, so '
+                 '``os-volume_attachments`` answers 404.'),
 )
 
 

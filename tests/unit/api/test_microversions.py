@@ -669,9 +669,9 @@ def test_unsupported_version_is_406_everywhere(app):
 def test_app_serves_the_range_it_advertises(conf, compute):
     app = wsgi_app.load_app(conf, compute)
     doc = request(app, 'GET', '/v2.1', token=None).json['version']
-    assert (doc['min_version'], doc['version']) == ('2.1', '2.100')
+    assert (doc['min_version'], doc['version']) == ('2.1', '2.101')
     root = request(app, 'GET', '/', token=None).json['versions']
-    assert root[1]['version'] == '2.100'
+    assert root[1]['version'] == '2.101'
 
 
 def test_2_18_project_id_in_urls_is_optional(conf, compute):

@@ -429,3 +429,10 @@ def test_2_100_scheduler_hints_shown(v, compute):
     assert listed == {hinted.uuid: expected, plain.uuid: {}}
     assert v('2.100', 'PUT', path, {'server': {'name': 'x'}}).json[
         'server']['scheduler_hints'] == expected
+
+
+def test_2_101_volume_attach_is_absent(v, compute):
+    inst = compute.add_instance()
+    resp = v('2.101', 'POST', f'/servers/{inst.uuid}/os-volume_attachments',
+             {'volumeAttachment': {'volumeId': IMAGE}})
+    assert resp.status_int == 404, resp.body
