@@ -173,11 +173,13 @@ def describe_compute_node_by_id(conf: Any, db: Database, ctxt: RequestContext,
 MIGRATION_KEYS = ('id', 'status', 'instance_uuid', 'source_node',
                   'dest_node', 'source_compute', 'dest_compute',
                   'dest_host', 'old_instance_type_id',
-                  'new_instance_type_id', 'created_at', 'updated_at')
+                  'new_instance_type_id', 'created_at', 'updated_at',
+                  'user_id', 'project_id')
 
 
 def describe_migration(row: dict[str, Any]) -> dict[str, Any]:
-    """A migration as ``os-migrations`` shows it (Nova 2.1's keys)."""
+    """A migration as ``os-migrations`` shows it (Nova 2.1's keys, and
+    2.80's ``user_id`` and ``project_id``, which the API drops before)."""
     view = {key: row.get(key) for key in MIGRATION_KEYS}
     view['created_at'] = _naive_isotime(view['created_at'])
     view['updated_at'] = _naive_isotime(view['updated_at'])

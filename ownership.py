@@ -9,10 +9,12 @@ the API cell's replica.  Each field has one authority:
   ``sync_version`` order, and never changes them itself (except an
   administrator's state reset, which it sends down to the owner).
 * The API cell decides what users *call* it: name, description,
-  metadata, tags, access addresses, disk config (set on create, update,
-  rebuild or resize), lock (and the lock's reason, a system metadata
-  key).  The owner takes these from the API's updates, in
-  ``api_version`` order, and never changes them itself.
+  hostname (settable from microversion 2.90), metadata, tags, access
+  addresses, disk config (set on create, update, rebuild or resize),
+  lock (and the lock's reason, a system metadata key), the zone it is
+  pinned to (system metadata too).  The owner
+  takes these from the API's updates, in ``api_version`` order, and
+  never changes them itself.
 * Everything else is set once at creation (uuid, owner project and user,
   key, user data, reservation) and never changes.
 
@@ -30,5 +32,9 @@ CHILD_OWNED_FIELDS = frozenset([
 API_OWNED_FIELDS = frozenset([
     'display_name', 'display_description', 'access_ip_v4', 'access_ip_v6',
     'auto_disk_config', 'metadata', 'locked', 'locked_by', 'tags',
+    'hostname',
 ])
-API_OWNED_SYSTEM_METADATA = frozenset(['locked_reason'])
+# The lock's reason; the zone a server is pinned to (the one its create
+# or unshelve named, microversion 2.96 shows it).
+API_OWNED_SYSTEM_METADATA = frozenset(['locked_reason',
+                                       'pinned_availability_zone'])

@@ -288,6 +288,92 @@ _HISTORY: tuple[Microversion, ...] = (
                  routes_added=('server_topology',)),
     Microversion('2.79', ABSENT, 'No change here: concerns volume '
                  'attachments; volumes are absent.'),
+    Microversion('2.80', HERE, '``os-migrations``: ``user_id`` and '
+                 '``project_id`` of the request that started each '
+                 'migration, shown and as filters.'),
+    Microversion('2.81', ABSENT, 'No change here: concerns image '
+                 'pre-caching on the hosts of an aggregate (``POST '
+                 '/os-aggregates/{id}/images``), which the fake '
+                 'hypervisors have no cache for: the route answers 404.'),
+    Microversion('2.82', HERE, '``os-server-external-events``: the '
+                 '``accelerator-request-bound`` event is accepted (400 '
+                 'before); no server waits for one here, so it is only '
+                 'logged.'),
+    Microversion('2.83', HERE, 'Servers listing: non-administrators may '
+                 'filter on ``availability_zone``, ``config_drive``, '
+                 '``key_name``, ``created_at``, ``launched_at``, '
+                 '``terminated_at``, ``power_state``, ``task_state``, '
+                 '``vm_state``, ``progress`` and ``user_id`` (ignored '
+                 'before); no server has a config drive here.'),
+    Microversion('2.84', HERE, 'Instance action events: ``details``, why '
+                 'a failed event failed (a Nova error\'s message, else its '
+                 'class name), for every caller.'),
+    Microversion('2.85', ABSENT, 'No change here: concerns updating a '
+                 'volume attachment (``delete_on_termination``); volumes '
+                 'are absent, so ``os-volume_attachments`` answers 404.'),
+    Microversion('2.86', HERE, 'Flavor extra specs: a key Nova knows is '
+                 'validated (its value\'s type, range or choices) and an '
+                 'unknown key in a known namespace (``hw:``, ``quota:``, '
+                 '``resources:``, ...) is refused, both with 400.'),
+    Microversion('2.87', ABSENT, 'No change here: concerns rescuing '
+                 'volume-backed servers (stable device rescue); no server '
+                 'is volume-backed here, so rescue is the same at every '
+                 'version.'),
+    Microversion('2.88', HERE, 'Hypervisors: detail and show lose '
+                 '``vcpus``, ``vcpus_used``, ``memory_mb``, '
+                 '``memory_mb_used``, ``free_ram_mb``, ``local_gb``, '
+                 '``local_gb_used``, ``free_disk_gb``, '
+                 '``disk_available_least``, ``current_workload``, '
+                 '``running_vms`` and ``cpu_info`` and gain ``uptime``; '
+                 '``/os-hypervisors/statistics`` and '
+                 '``/os-hypervisors/{id}/uptime`` answer 404.',
+                 routes_removed=('os-hypervisors:statistics',
+                                 'os-hypervisors:uptime')),
+    Microversion('2.89', ABSENT, 'No change here: concerns volume '
+                 'attachment ids; volumes are absent.'),
+    Microversion('2.90', HERE, '``hostname`` on create, update and '
+                 'rebuild (one DNS label, 2-63 characters; 400 with more '
+                 'than one server); ``OS-EXT-SRV-ATTR:hostname`` shown to '
+                 'every caller; it travels to the cell like the name.'),
+    Microversion('2.91', HERE, 'Unshelve: ``availability_zone`` may be '
+                 'null (unpinned; the server still comes back in its own '
+                 'cell) and an administrator may name a ``host`` of the '
+                 'server\'s cell (400 for another or unknown host or one '
+                 'outside the zone named; 409 unless SHELVED_OFFLOADED); '
+                 'the host travels to the cell (cells RPC 1.10) and its '
+                 'scheduler still applies its filters.'),
+    Microversion('2.92', HERE, 'Key pairs: ``public_key`` required (no '
+                 'more generation: 400 without it); names may hold ``@`` '
+                 'and ``.`` (400 before).'),
+    Microversion('2.93', ABSENT, 'No change here: concerns rebuilding '
+                 'volume-backed servers; no server is volume-backed here, '
+                 'so rebuild is the same at every version.'),
+    Microversion('2.94', HERE, '``hostname`` on create, update and '
+                 'rebuild may be a fully qualified domain name (dotted '
+                 'labels, at most 255 characters).'),
+    Microversion('2.95', ABSENT, 'No change here: concerns evacuate '
+                 '(the server left STOPPED), which this project lacks '
+                 '(400 "There is no such action").'),
+    Microversion('2.96', HERE, 'Server detail, show, update and rebuild: '
+                 '``pinned_availability_zone``, the zone the create or an '
+                 'unshelve named (null when none, or unpinned by an '
+                 'unshelve to zone null); the API cell keeps it.'),
+    Microversion('2.97', ABSENT, 'No change here: concerns shares '
+                 '(``/servers/{id}/shares``); the file share service is '
+                 'absent, so the route answers 404.'),
+    Microversion('2.98', HERE, 'Server detail, show, update and rebuild: '
+                 'the image embeds ``properties``, what the server was '
+                 'built from (its ``image_*`` system metadata).'),
+    Microversion('2.99', ABSENT, 'No change here: concerns the '
+                 '``spice-direct`` console; remote consoles are absent '
+                 '(404).'),
+    Microversion('2.100', HERE, 'Server detail, show, update and rebuild: '
+                 '``scheduler_hints``, those the create named (each value '
+                 'a list; {} for none); kept with the server, and sent '
+                 'again with a build whose request was lost.'),
+    Microversion('2.101', ABSENT, 'No change here: concerns attaching '
+                 'volumes asynchronously (202); volumes are absent, so '
+                 '``os-volume_attachments`` answers 404.'),
 )
 
 

@@ -16,6 +16,7 @@ from nova import exception
 from nova import objects
 from nova.api import deps as api_deps
 from nova.api import errors
+from nova.api import extra_spec_validation
 from nova.api import policy
 from nova.api import resource_policies as rules
 from nova.api import validation
@@ -129,6 +130,13 @@ def _spec_strings(specs: dict[str, Any]) -> dict[str, str]:
     return result
 
 
+def _check_known_specs(req: wsgi.ApiRequest, specs: dict[str, str]) -> None:
+    """From 2.86 the specs Nova knows are validated (400 otherwise)."""
+    if req.at_least('2.86'):
+        for name, value in specs.items():
+            extra_spec_validation.validate(name, value)
+
+
 class FlavorExtraSpecsController:
     """Actions on ``/flavors/{flavor_id}/os-extra_specs``."""
 
@@ -164,6 +172,7 @@ class FlavorExtraSpecsController:
         """Add or change specs; 200 echoing the request, as Nova does."""
         validation.validate_body(schemas.create_extra_specs, body)
         specs = _spec_strings(body['extra_specs'])
+        _check_known_specs(req, specs)
         self._flavor(req, flavor_id, 'create')
         self.compute_api.flavor_extra_specs_update(req.context, flavor_id,
                                                    specs)
@@ -176,6 +185,7 @@ class FlavorExtraSpecsController:
         specs = _spec_strings(body)
         if id not in specs:
             raise errors.BadRequest(reason='Request body and URI mismatch')
+        _check_known_specs(req, specs)
         self._flavor(req, flavor_id, 'update')
         self.compute_api.flavor_extra_specs_update(req.context, flavor_id,
                                                    specs)

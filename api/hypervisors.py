@@ -10,7 +10,10 @@ are named by UUIDs derived from their cell-qualified ids
 (:func:`nova.api.host_ids.uuid_of`), the listings take
 ``hypervisor_hostname_pattern`` and ``with_servers`` (``show`` too), and
 ``/{pattern}/search`` answers 404; from 2.75 ``with_servers`` always
-shows ``servers``.
+shows ``servers``; from 2.88 the detailed views lose the resource
+figures (``vcpus``, ``memory_mb``, ``cpu_info``, ... : placement's
+business in Nova) and gain ``uptime``, while ``/statistics`` and
+``/{id}/uptime`` answer 404.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ _DETAIL_FIELDS = ('vcpus', 'memory_mb', 'local_gb', 'vcpus_used',
                   'hypervisor_version', 'free_ram_mb', 'free_disk_gb',
                   'current_workload', 'running_vms', 'cpu_info',
                   'disk_available_least', 'host_ip')
+# What 2.88 keeps of them.
+_DETAIL_FIELDS_V288 = ('hypervisor_type', 'hypervisor_version', 'host_ip')
 
 
 _QUERY = {
@@ -79,15 +84,21 @@ def hypervisor_view(node: dict[str, Any], detail: bool,
         'state': 'up' if service['up'] else 'down',
         'status': 'disabled' if service['disabled'] else 'enabled',
     }
-    if detail:
+    if not detail:
+        return view
+    if req is not None and req.at_least('2.88'):
+        view.update({k: node[k] for k in _DETAIL_FIELDS_V288})
+    else:
         view.update({k: node[k] for k in _DETAIL_FIELDS})
         if req is not None and req.at_least('2.28'):
             view['cpu_info'] = _cpu_info(node['cpu_info'])
-        view['service'] = {
-            'host': service['host'],
-            'id': host_ids.uuid_of('service', service['id'])
-            if uuids and service['id'] is not None else service['id'],
-            'disabled_reason': service['disabled_reason']}
+    view['service'] = {
+        'host': service['host'],
+        'id': host_ids.uuid_of('service', service['id'])
+        if uuids and service['id'] is not None else service['id'],
+        'disabled_reason': service['disabled_reason']}
+    if req is not None and req.at_least('2.88'):
+        view['uptime'] = node.get('uptime')
     return view
 
 

@@ -8,7 +8,8 @@ others see the action without an ``events`` key.  Later microversions:
 traceback for those the rule allows; 2.58 ``updated_at`` and paging
 (``limit``, ``marker``: a request ID) with ``changes-since``; 2.62 an
 event's ``hostId`` (and ``host`` where the rule allows); 2.66
-``changes-before``.
+``changes-before``; 2.84 an event's ``details`` (why it failed, for
+every caller; null otherwise).
 """
 
 from __future__ import annotations
@@ -111,6 +112,8 @@ def _event(req: wsgi.ApiRequest, event: dict[str, Any],
             if host else ''
         if details:
             view['host'] = host or ''
+    if req.at_least('2.84'):
+        view['details'] = event.get('details')
     return view
 
 

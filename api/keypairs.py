@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from nova import exception
 from nova.api import common
 from nova.api import deps as api_deps
 from nova.api import errors
@@ -104,6 +105,10 @@ class KeypairsController:
         """Generate or import a key pair: 200 with it (201 from 2.2)."""
         validation.validate_body(schemas.create_for(req.api_version), body)
         params = body['keypair']
+        if not req.at_least('2.92') and set(params['name']) & {'@', '.'}:
+            # Nova took these two in names only from 2.92.
+            raise exception.InvalidKeypair(
+                reason='Keypair name contains unsafe characters')
         user_id = self._user(req, 'create', params.get('user_id'))
         keypair, private_key = self.compute_api.keypair_create(
             req.context, user_id, params['name'],

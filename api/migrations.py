@@ -6,6 +6,9 @@ names one cell's), ``instance_uuid``, ``source_compute``, ``cell_name``
 (the cells v1 filter) and ``migration_type``.  Ids are each cell's own;
 hosts carry their cell's path, as in ``os-services``.
 
+From 2.80 each migration shows the ``user_id`` and ``project_id`` of the
+request that started it, and both are filters too.
+
 ``/servers/{id}/migrations`` came with microversion 2.23 (live
 migrations in progress), so at 2.1 Nova, and this API, answer 404.
 """
@@ -24,14 +27,24 @@ from nova.api.schemas import parameter_types as types
 
 _FILTERS = ('status', 'host', 'instance_uuid', 'source_compute',
             'cell_name', 'migration_type')
+_FILTERS_V280 = _FILTERS + ('user_id', 'project_id')
+# Shown from 2.80 only.
+_OWNER_KEYS = ('user_id', 'project_id')
 
-index_query: dict[str, Any] = {
-    'type': 'object',
-    'properties': {name: types.single_query_param(
-        {'type': 'string', 'maxLength': 255}) for name in _FILTERS},
-    # Nova 2.1 ignores what it does not know, paging included.
-    'additionalProperties': True,
-}
+
+def _query(filters: tuple[str, ...]) -> dict[str, Any]:
+    return {
+        'type': 'object',
+        'properties': {name: types.single_query_param(
+            {'type': 'string', 'maxLength': 255}) for name in filters},
+        # Nova ignores what it does not know, paging included (its 2.59
+        # paging is not served here).
+        'additionalProperties': True,
+    }
+
+
+index_query = _query(_FILTERS)
+index_query_v280 = _query(_FILTERS_V280)
 
 
 class MigrationsController:
@@ -45,9 +58,15 @@ class MigrationsController:
         policy.authorize(self.enforcer, req.context,
                          rules.MIGRATIONS % 'index', target={})
         query = req.GET.dict_of_lists()
-        validation.validate_query(index_query, query)
-        filters = {name: query[name][0] for name in _FILTERS
+        v280 = req.at_least('2.80')
+        validation.validate_query(index_query_v280 if v280 else index_query,
+                                  query)
+        filters = {name: query[name][0]
+                   for name in (_FILTERS_V280 if v280 else _FILTERS)
                    if name in query}
         migrations = self.host_api.migration_get_all(
             req.context.elevated(), filters)
+        if not v280:
+            migrations = [{k: v for k, v in m.items() if k not in _OWNER_KEYS}
+                          for m in migrations]
         return wsgi.Result({'migrations': migrations})

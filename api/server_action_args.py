@@ -41,7 +41,7 @@ def rebuild(call: server_common.ActionCall) -> wsgi.Result:
     ``OS-DCF:diskConfig`` changes the server's disk config.  Nova 2.1's
     other arguments (accessIPs, personality, preserve_ephemeral) are
     accepted and ignored.  Later versions set ``description`` (2.19),
-    ``key_name`` (2.54) and ``user_data`` (2.57).
+    ``key_name`` (2.54), ``user_data`` (2.57) and ``hostname`` (2.90).
     """
     call.authorize(rules.SERVERS % 'rebuild')
     args = call.args
@@ -85,6 +85,8 @@ def _rebuild_changes(call: server_common.ActionCall,
     changes: dict[str, Any] = {}
     if 'description' in args:
         changes['display_description'] = args['description']
+    if 'hostname' in args:
+        changes['hostname'] = args['hostname']
     if 'user_data' in args:
         changes['user_data'] = args['user_data']
     if 'key_name' in args:

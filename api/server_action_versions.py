@@ -1,7 +1,8 @@
 """Server actions whose shape depends on the microversion.
 
 * ``lock`` (2.73: an optional ``locked_reason``);
-* ``unshelve`` (2.77: an optional ``availability_zone``);
+* ``unshelve`` (2.77: an optional ``availability_zone``; 2.91: the zone
+  may be null, and an administrator may name a ``host``);
 * ``trigger_crash_dump`` (from 2.17);
 * ``os-migrateLive`` (2.25, 2.30, 2.68 change its body);
 * ``migrate`` (2.56: an optional ``host``).
@@ -57,25 +58,73 @@ def _lock_schema(version: api_version.APIVersion) -> Schema:
 
 def unshelve(call: server_common.ActionCall) -> wsgi.Result:
     """``{"unshelve": null}``; from 2.77 ``{"unshelve":
-    {"availability_zone": ...}}`` for a SHELVED_OFFLOADED server."""
+    {"availability_zone": ...}}`` for a SHELVED_OFFLOADED server; from
+    2.91 the zone may be null (unpinned: it comes back in its own cell
+    all the same) and an administrator may name a ``host`` of the
+    server's cell."""
     call.authorize(rules.SHELVE % 'unshelve')
-    zone = (call.args or {}).get('availability_zone') \
-        if call.req.at_least('2.77') else None
+    args = (call.args or {}) if call.req.at_least('2.77') else {}
+    host = args.get('host')
+    if host is not None:
+        call.authorize(rules.SHELVE % 'unshelve_to_host')
+    if 'availability_zone' in args or host is not None:
+        _check_offloaded(call)
+    zone = args.get('availability_zone')
     if zone is not None:
         _check_unshelve_zone(call, zone)
-    call.compute_api.unshelve(call.context, call.instance)
+    instance = call.instance
+    if host is not None:
+        host = _unshelve_host(call, host, zone)
+    if 'availability_zone' in args:
+        # What the request names is the server's pin from now on (2.96
+        # shows it).
+        instance = call.compute_api.pin_availability_zone(
+            call.context, instance, zone)
+    if host is not None:
+        call.compute_api.unshelve(call.context, instance, host=host)
+    else:
+        call.compute_api.unshelve(call.context, instance)
     return wsgi.Result(status=202)
+
+
+def _check_offloaded(call: server_common.ActionCall) -> None:
+    instance = call.instance
+    if instance.vm_state != vm_states.SHELVED_OFFLOADED:
+        raise errors.ConflictingRequest(
+            reason='The availability_zone and host parameters can only be '
+                   'used to unshelve a server in SHELVED_OFFLOADED state: '
+                   f'{instance.uuid} is {instance.vm_state}.')
+
+
+def _compute_services(call: server_common.ActionCall
+                      ) -> list[dict[str, Any]]:
+    return call.compute_api.host_api.service_get_all(
+        call.context.elevated(), binary='nova-compute')
+
+
+def _unshelve_host(call: server_common.ActionCall, host: str,
+                   zone: str | None) -> str:
+    """The host (as its cell names it) a 2.91 unshelve names: one of the
+    server's own cell (``host1`` or ``api!cell1@host1``), in ``zone``
+    when one is named too; else 400."""
+    cell = call.instance.cell_name
+    for service in _compute_services(call):
+        qualified = service['host']
+        path, _sep, bare = qualified.rpartition('@')
+        if host not in (qualified, bare) or (path and path != cell):
+            continue
+        if zone is not None and service.get('availability_zone') != zone:
+            raise errors.BadRequest(
+                reason=f'Host {host} is not in the availability zone '
+                       f'{zone}.')
+        return bare
+    raise errors.BadRequest(
+        reason=exception.ComputeHostNotFound(host=host).format_message())
 
 
 def _check_unshelve_zone(call: server_common.ActionCall, zone: str) -> None:
     instance = call.instance
-    if instance.vm_state != vm_states.SHELVED_OFFLOADED:
-        raise errors.ConflictingRequest(
-            reason='The availability_zone parameter can only be used to '
-                   'unshelve a server in SHELVED_OFFLOADED state: '
-                   f'{instance.uuid} is {instance.vm_state}.')
-    services = call.compute_api.host_api.service_get_all(
-        call.context.elevated(), binary='nova-compute')
+    services = _compute_services(call)
     available, _unavailable = availability_zones.zones(services)
     if zone not in available:
         raise errors.BadRequest(
@@ -90,6 +139,8 @@ def _check_unshelve_zone(call: server_common.ActionCall, zone: str) -> None:
 
 
 def _unshelve_schema(version: api_version.APIVersion) -> Schema:
+    if version >= (2, 91):
+        return schemas.unshelve_for_2_91
     return schemas.unshelve_for_2_77 if version >= (2, 77) else None
 
 

@@ -199,6 +199,8 @@ class ServerActionsController:
                 changes['OS-DCF:diskConfig'])
         if 'description' in changes:
             updates['display_description'] = changes['description']
+        if 'hostname' in changes:
+            updates['hostname'] = changes['hostname']
         instance = self.compute_api.update_instance(context, instance,
                                                     updates)
         return wsgi.Result({'server': views.base(

@@ -3,7 +3,10 @@ volume) service about servers, as Nova 2.1 takes them (administrators).
 
 Each event names a server and what happened (``network-changed``,
 ``network-vif-plugged``, ``network-vif-unplugged``,
-``network-vif-deleted``).  An event for a server that does not exist
+``network-vif-deleted``; from 2.82 ``accelerator-request-bound``,
+which Cyborg sends when it has bound a server's accelerator request; no
+server here waits for one, so it is accepted and logged like the rest).
+An event for a server that does not exist
 gets code 404, one for a server without a host 422; the others are
 accepted (200).  When none is accepted the answer is 404; when some are
 not, 207.  This deployment's nova-network tells the compute hosts
@@ -28,26 +31,33 @@ LOG = logging.getLogger(__name__)
 
 EVENT_NAMES = ['network-changed', 'network-vif-plugged',
                'network-vif-unplugged', 'network-vif-deleted']
+EVENT_NAMES_V282 = EVENT_NAMES + ['accelerator-request-bound']
 
-create: dict[str, Any] = {
-    'type': 'object',
-    'properties': {'events': {
-        'type': 'array', 'minItems': 1, 'maxItems': 1000,
-        'items': {
-            'type': 'object',
-            'properties': {
-                'server_uuid': {'type': 'string', 'format': 'uuid'},
-                'name': {'type': 'string', 'enum': EVENT_NAMES},
-                'status': {'type': 'string',
-                           'enum': ['failed', 'completed', 'in-progress']},
-                'tag': {'type': 'string', 'maxLength': 255},
-            },
-            'required': ['server_uuid', 'name'],
-            'additionalProperties': False,
-        }}},
-    'required': ['events'],
-    'additionalProperties': False,
-}
+
+def _create(names: list[str]) -> dict[str, Any]:
+    return {
+        'type': 'object',
+        'properties': {'events': {
+            'type': 'array', 'minItems': 1, 'maxItems': 1000,
+            'items': {
+                'type': 'object',
+                'properties': {
+                    'server_uuid': {'type': 'string', 'format': 'uuid'},
+                    'name': {'type': 'string', 'enum': names},
+                    'status': {'type': 'string', 'enum': [
+                        'failed', 'completed', 'in-progress']},
+                    'tag': {'type': 'string', 'maxLength': 255},
+                },
+                'required': ['server_uuid', 'name'],
+                'additionalProperties': False,
+            }}},
+        'required': ['events'],
+        'additionalProperties': False,
+    }
+
+
+create = _create(EVENT_NAMES)
+create_v282 = _create(EVENT_NAMES_V282)
 
 
 class ServerExternalEventsController:
@@ -65,7 +75,8 @@ class ServerExternalEventsController:
     def create(self, req: wsgi.ApiRequest, body: Any) -> wsgi.Result:
         policy.authorize(self.enforcer, req.context,
                          rules.EXTERNAL_EVENTS % 'create', target={})
-        validation.validate_body(create, body)
+        validation.validate_body(
+            create_v282 if req.at_least('2.82') else create, body)
         context = req.context.elevated()
         answered = []
         for event in body['events']:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 import contextlib
+import re
 import secrets
 import string
 from typing import Any
@@ -44,8 +45,11 @@ _Query = tuple[nova_context.RequestContext, dict[str, Any], int | None,
 _USER_FILTERS = ('reservation_id', 'name', 'status', 'image', 'flavor', 'ip',
                  'changes-since', 'all_tenants')
 _ADMIN_FILTERS = _USER_FILTERS + ('host', 'node', 'deleted', 'tenant_id',
-                                  'project_id', 'user_id',
-                                  'availability_zone')
+                                  'project_id')
+# Administrators' filters at every version, everyone's from 2.83.
+_V283_FILTERS = ('availability_zone', 'config_drive', 'key_name',
+                 'created_at', 'launched_at', 'terminated_at', 'power_state',
+                 'task_state', 'vm_state', 'progress', 'user_id')
 _MULTI_VALUED = ('status',)
 # Filters later microversions added: (first version, name, admin only).
 _VERSIONED_FILTERS = (
@@ -214,8 +218,14 @@ class ServersController:
 
     def _search_opts(self, req: wsgi.ApiRequest) -> dict[str, Any] | None:
         """Filters for ``compute_api.get_all``; None when none can match."""
-        allowed = (_ADMIN_FILTERS if req.context.is_admin
-                   else _USER_FILTERS) + tuple(
+        allowed: tuple[str, ...]
+        if req.context.is_admin:
+            allowed = _ADMIN_FILTERS + _V283_FILTERS
+        elif req.at_least('2.83'):
+            allowed = _USER_FILTERS + _V283_FILTERS
+        else:
+            allowed = _USER_FILTERS
+        allowed += tuple(
             name for since, name, admin_only in _VERSIONED_FILTERS
             if req.at_least(since)
             and (req.context.is_admin or not admin_only))
@@ -236,6 +246,11 @@ class ServersController:
             opts['vm_state'] = vm_states
             if server_states.DEFAULT not in task_states:
                 opts['task_state'] = task_states
+        if 'config_drive' in opts and not re.search(
+                opts.pop('config_drive'), ''):
+            # No server has a config drive here (it shows ''), so only a
+            # pattern matching the empty text lets any through.
+            return None
         for key in ('changes-since', 'changes-before'):
             if key in opts:
                 try:
@@ -323,6 +338,11 @@ class ServersController:
         flavor = self._flavor(context, server['flavorRef'])
         image_href = _image_href(_boot_image_ref(server))
         min_count, max_count = _counts(server)
+        if 'hostname' in server and max_count > 1:
+            # 2.90: one hostname cannot name several servers.
+            raise errors.BadRequest(
+                reason='Unable to allocate a single hostname to multiple '
+                       'instances')
         hints = (body.get('os:scheduler_hints')
                  or body.get('OS-SCH-HNT:scheduler_hints') or {})
         admin_pass = server.get('adminPass') or generate_password()
@@ -354,7 +374,7 @@ class ServersController:
                     server.get('OS-DCF:diskConfig')),
                 security_groups=security_groups,
                 description=server.get('description'),
-                tags=server.get('tags'))
+                tags=server.get('tags'), hostname=server.get('hostname'))
         except exception.FlavorNotFound:
             raise errors.BadRequest(
                 reason='Invalid flavorRef provided.') from None

@@ -16,6 +16,7 @@ import base64
 import binascii
 from collections.abc import Mapping
 import ipaddress
+import re
 from typing import Any
 import uuid
 
@@ -35,6 +36,17 @@ def _is_uuid(value: object) -> bool:
     try:
         uuid.UUID(value)
     except ValueError:
+        return False
+    return True
+
+
+@FORMAT_CHECKER.checks('regex')
+def _is_regex(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        re.compile(value)
+    except re.error:
         return False
     return True
 

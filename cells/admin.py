@@ -110,7 +110,7 @@ class CellsAdmin:
     """
 
     # The version of nova.cells.rpcapi.CellsAPI, as the manager's.
-    target = oslo_messaging.Target(version='1.9')
+    target = oslo_messaging.Target(version='1.10')
 
     def __init__(self, conf: cfg.ConfigOpts, db: db_api.Database,
                  state: cells_state.CellStateManager,

@@ -64,7 +64,7 @@ class CellsManager(service.Manager):
     its database's registry).
     """
 
-    target = oslo_messaging.Target(version='1.9')
+    target = oslo_messaging.Target(version='1.10')
 
     def __init__(self, conf: cfg.ConfigOpts, host: str, db: Database,
                  transport: oslo_messaging.Transport,

@@ -33,6 +33,8 @@ API version history:
   aggregates of the whole tree), aggregate_call (one aggregate
   operation in the cell holding it), get_zones (the zones the cells
   below report, with their hosts).
+* 1.10 - run_compute_api_method: ``unshelve_from_image`` may name the
+  ``host`` to unshelve onto (microversion 2.91).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from typing import Any
 from oslo_log import log as logging
 import oslo_messaging
 
+from nova import exception
 from nova import objects
 from nova import rpc
 from nova import service
@@ -54,7 +57,7 @@ _METHOD_VERSIONS = {'soft_delete': '1.5', 'restore_soft_deleted': '1.5'}
 
 
 class CellsAPI:
-    VERSION = '1.9'
+    VERSION = '1.10'
 
     def __init__(self, conf: Any, transport: oslo_messaging.Transport
                  ) -> None:
@@ -125,9 +128,20 @@ class CellsAPI:
     def run_compute_api_method(self, ctxt: RequestContext, cell_name: str,
                                method_info: dict[str, Any],
                                call: bool = False) -> Any:
-        """Run a compute API method on an instance in its own cell."""
-        cctxt = self.client.prepare(
-            version=_METHOD_VERSIONS.get(method_info['method'], '1.0'))
+        """Run a compute API method on an instance in its own cell.
+
+        An unshelve naming its host needs 1.10; where the version is
+        capped below it, the request is refused (400) rather than sent
+        without its host."""
+        version = _METHOD_VERSIONS.get(method_info.get('method', ''), '1.0')
+        if (method_info.get('method') == 'unshelve_from_image'
+                and method_info.get('method_kwargs', {}).get('host')):
+            version = '1.10'
+            if not self.client.can_send_version(version):
+                raise exception.Invalid(
+                    reason='Unshelving onto a named host needs every '
+                           'nova-cells at RPC version 1.10.')
+        cctxt = self.client.prepare(version=version)
         if call:
             return cctxt.call(ctxt, 'run_compute_api_method',
                               cell_name=cell_name, method_info=method_info,

@@ -62,7 +62,7 @@ MAX_COUNT = 100
 
 # Fields ``update_instance`` may change (the API cell owns them).
 UPDATABLE_FIELDS = ('display_name', 'display_description', 'access_ip_v4',
-                    'access_ip_v6', 'auto_disk_config')
+                    'access_ip_v6', 'auto_disk_config', 'hostname')
 # Tags: how many a server may have, and the vm states they may change in.
 MAX_TAGS = 50
 _TAG_VM_STATES = [vm_states.ACTIVE, vm_states.PAUSED, vm_states.SUSPENDED,
@@ -75,6 +75,14 @@ _DELETING = (task_states.DELETING, task_states.SOFT_DELETING)
 # The vm states in which metadata may change.
 _METADATA_VM_STATES = [vm_states.ACTIVE, vm_states.PAUSED,
                        vm_states.SUSPENDED, vm_states.STOPPED]
+
+
+def scheduler_hints_of(instance: objects.Instance) -> dict[str, Any]:
+    """The scheduler hints the instance's create named ({} for none, or
+    for an instance from before they were kept)."""
+    text = (instance.scheduler_hints
+            if instance.obj_attr_is_set('scheduler_hints') else None)
+    return orjson.loads(text) if text else {}
 
 
 def _reservation_id() -> str:
@@ -219,12 +227,14 @@ class API(api_actions.ServerActionsMixin, api_migrate.MigrateMixin,
                security_groups: list[str] | None = None,
                description: str | None = None,
                tags: list[str] | None = None,
-               forced_host: str | None = None
+               forced_host: str | None = None,
+               hostname: str | None = None
                ) -> tuple[list[objects.Instance], str]:
         """Record the instances, then have them scheduled and built.
 
         ``auto_disk_config`` None: as the image's ``auto_disk_config``
-        property says (MANUAL without one).
+        property says (MANUAL without one).  ``hostname`` (2.90): the
+        server's own, rather than one made from its name.
 
         Raises FlavorNotFound (disabled flavor), ImageNotFound,
         ImageNotActive, FlavorMemoryTooSmall, FlavorDiskTooSmall,
@@ -254,6 +264,10 @@ class API(api_actions.ServerActionsMixin, api_migrate.MigrateMixin,
                     if key_name else None)
         group = self._requested_group(context, scheduler_hints)
         reservation_id = _reservation_id()
+        # Kept with each instance: shown from 2.100, sent again with a
+        # build whose request was lost.
+        kept_hints = (orjson.dumps(scheduler_hints).decode()
+                      if scheduler_hints else None)
 
         def values_for(index: int, count: int) -> dict[str, Any]:
             name = (display_name if count == 1
@@ -267,7 +281,8 @@ class API(api_actions.ServerActionsMixin, api_migrate.MigrateMixin,
                 reservation_id=reservation_id,
                 display_description=description, tags=list(tags or []),
                 security_group_ids=[g['id'] for g in groups],
-                group=group)
+                group=group, scheduler_hints=kept_hints,
+                **({'hostname': hostname} if hostname else {}))
 
         instances = [objects.Instance.from_db(row) for row in
                      self.quotas.create_boot(context, context.project_id,
@@ -298,11 +313,10 @@ class API(api_actions.ServerActionsMixin, api_migrate.MigrateMixin,
     def build_request(self, context: RequestContext,
                       instance: objects.Instance) -> dict[str, Any]:
         """What a build of ``instance`` sends toward its cell, rebuilt
-        from the instance alone: a build sent again after its request
-        was lost (see nova.cells.builds).  Scheduler hints are not kept,
-        so a build sent again is placed without them, but for its server
-        group, which its system metadata names (read again from the
-        group where this cell has it, the API cell)."""
+        from the instance alone, its scheduler hints included: a build
+        sent again after its request was lost (see nova.cells.builds).
+        Its server group, which its system metadata names, is read again
+        from the group where this cell has it (the API cell)."""
         flavor = instance.flavor
         image = images.image_spec_from_instance(instance)
         request_spec = {'image': image, 'instance_type': flavor,
@@ -311,8 +325,9 @@ class API(api_actions.ServerActionsMixin, api_migrate.MigrateMixin,
                         'availability_zone': instance.availability_zone,
                         'security_groups': self.db.instance_security_groups(
                             context, instance.uuid)}
-        filter_properties: dict[str, Any] = {'scheduler_hints': {},
-                                             'instance_type': flavor}
+        filter_properties: dict[str, Any] = {
+            'scheduler_hints': scheduler_hints_of(instance),
+            'instance_type': flavor}
         spec = server_groups.spec_from_system_metadata(
             instance.system_metadata)
         if spec is not None:
@@ -365,15 +380,20 @@ class API(api_actions.ServerActionsMixin, api_migrate.MigrateMixin,
             uuid=uuidutils.generate_uuid(),
             user_id=context.user_id, project_id=context.project_id,
             display_name=display_name,
-            hostname=display_name.lower().replace(' ', '-')[:63],
+            hostname=(extra.get('hostname')
+                      or display_name.lower().replace(' ', '-')[:63]),
             image_ref=image.id,
             **instance_changes.flavor_values(flavor),
             vm_state=vm_states.BUILDING,
             task_state=task_states.SCHEDULING,
             power_state=power_state.NOSTATE,
             locked=False, progress=0,
-            system_metadata=system_metadata,
-            **{k: v for k, v in extra.items() if k != 'metadata'},
+            system_metadata=dict(
+                system_metadata,
+                **({'pinned_availability_zone': extra['availability_zone']}
+                   if extra.get('availability_zone') else {})),
+            **{k: v for k, v in extra.items()
+               if k not in ('metadata', 'hostname')},
             metadata=extra.get('metadata') or {})
 
     def _schedule(self, context: RequestContext,

@@ -39,7 +39,7 @@ _SNAPSHOT_FROM = [vm_states.ACTIVE, vm_states.STOPPED, vm_states.PAUSED,
 _SHELVE_FROM = _SNAPSHOT_FROM
 # What a rebuild may set besides name and metadata (2.19, 2.54, 2.57).
 _REBUILD_CHANGES = frozenset(('display_description', 'key_name', 'key_data',
-                              'user_data'))
+                              'user_data', 'hostname'))
 _PASSWORD_CHARS = ''.join(c for c in string.ascii_letters + string.digits
                           if c not in 'lIO0o1')
 
@@ -546,10 +546,21 @@ class ServerActionsMixin:
                       ctxt, inst, image.id),
                   task_state=task_states.SHELVING)
 
-    def unshelve(self, ctxt: RequestContext, instance: objects.Instance
-                 ) -> None:
+    def pin_availability_zone(self, ctxt: RequestContext,
+                              instance: objects.Instance, zone: str | None
+                              ) -> objects.Instance:
+        """Pin the instance to ``zone`` (None: unpin), as an unshelve
+        naming a zone does (2.77, 2.91); the API cell owns the pin."""
+        return self._save_api_owned(ctxt, instance, {
+            'system_metadata': instance_changes.system_metadata_with(
+                instance, remove=('pinned_availability_zone',),
+                **({'pinned_availability_zone': zone} if zone else {}))})
+
+    def unshelve(self, ctxt: RequestContext, instance: objects.Instance,
+                 host: str | None = None) -> None:
         """Bring a shelved instance back, scheduling it again when it was
-        offloaded."""
+        offloaded; ``host`` (2.91, offloaded only): onto that host of the
+        instance's cell, if the scheduler's filters let it."""
         self._check_lock(ctxt, instance)
         checks.check_instance_state(
             instance, 'unshelve',
@@ -562,22 +573,29 @@ class ServerActionsMixin:
                     self.image_get(ctxt.elevated(), image_id))
             except exception.ImageNotFound:
                 pass    # boot from the instance's own image instead
-        self.unshelve_from_image(ctxt, instance, image)
+        self.unshelve_from_image(ctxt, instance, image, host=host)
 
     def unshelve_from_image(self, ctxt: RequestContext,
                             instance: objects.Instance,
-                            image: objects.ImageMeta | None) -> None:
+                            image: objects.ImageMeta | None,
+                            host: str | None = None) -> None:
         self._check_lock(ctxt, instance)
         checks.check_instance_state(
             instance, 'unshelve',
-            vm_state=[vm_states.SHELVED, vm_states.SHELVED_OFFLOADED])
+            vm_state=([vm_states.SHELVED_OFFLOADED] if host else
+                      [vm_states.SHELVED, vm_states.SHELVED_OFFLOADED]))
+        # A host travels only to cells whose nova-cells takes it (1.10).
+        kwargs: dict[str, Any] = {'image': image}
+        if host:
+            kwargs['host'] = host
         self._act(ctxt, instance, actions.UNSHELVE, 'unshelve_from_image',
-                  {'image': image},
-                  lambda inst: self._unshelve_here(ctxt, inst, image),
+                  kwargs,
+                  lambda inst: self._unshelve_here(ctxt, inst, image, host),
                   task_state=task_states.UNSHELVING)
 
     def _unshelve_here(self, ctxt: RequestContext, instance: objects.Instance,
-                       image: objects.ImageMeta | None) -> None:
+                       image: objects.ImageMeta | None,
+                       host: str | None = None) -> None:
         if instance.host:
             self.compute_rpcapi.unshelve_instance(
                 ctxt, instance.host, instance, image, None, None)
@@ -588,6 +606,9 @@ class ServerActionsMixin:
             'image': spec_image, 'instance_type': instance.flavor,
             'num_instances': 1, 'instance_uuids': [instance.uuid],
             'availability_zone': instance.availability_zone}
+        filter_properties: dict[str, Any] = {'instance_type': instance.flavor}
+        if host:
+            # The scheduler's filters still check it, as Nova's do.
+            filter_properties['requested_destination'] = {'host': host}
         self.scheduler_rpcapi.unshelve_instance(
-            ctxt, instance, image, request_spec,
-            {'instance_type': instance.flavor})
+            ctxt, instance, image, request_spec, filter_properties)

@@ -102,7 +102,8 @@ class HostAPI:
 
 def _db_migration_filters(filters: dict[str, Any]) -> dict[str, Any]:
     return {k: filters[k] for k in ('status', 'instance_uuid', 'host',
-                                    'source_compute', 'migration_type')
+                                    'source_compute', 'migration_type',
+                                    'user_id', 'project_id')
             if filters.get(k) is not None}
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from oslo_log import log as logging
 from oslo_utils import timeutils
 
+from nova import exception
 from nova.context import RequestContext
 from nova.db.api import Database
 
@@ -61,11 +62,22 @@ def _now() -> Any:
     return timeutils.utcnow().replace(tzinfo=None)
 
 
+def event_details(error: BaseException) -> str:
+    """What a failed event tells every user (microversion 2.84): a Nova
+    exception's message; for any other only its class name, which cannot
+    leak what its text might hold (the traceback is for administrators).
+    """
+    if isinstance(error, exception.NovaException):
+        return error.format_message()
+    return error.__class__.__name__
+
+
 class EventReporter:
     """Context manager recording one event of the current action.
 
     The event starts on entry and finishes on exit, ``Success`` or
-    ``Error`` (with the traceback); the exception is not swallowed.
+    ``Error`` (with the traceback, and details any user may read: see
+    :func:`event_details`); the exception is not swallowed.
     ``action`` names the action should none be recorded for the request
     (a rescheduled build, for example).  Recording problems are logged,
     never raised: they must not fail the work itself.
@@ -103,4 +115,5 @@ class EventReporter:
             self._record(finish_time=_now(), result=SUCCESS)
             return
         self._record(finish_time=_now(), result=ERROR,
-                     traceback=''.join(traceback.format_exception(exc)))
+                     traceback=''.join(traceback.format_exception(exc)),
+                     details=event_details(exc))

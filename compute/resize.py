@@ -75,7 +75,8 @@ def prep_resize(mgr: ComputeManager, ctxt: RequestContext,
                 # A cold migration is a resize to the same flavor.
                 'migration_type': ('migration' if old is not None
                                    and old.flavorid == flavor.flavorid
-                                   else 'resize')})
+                                   else 'resize'),
+                'user_id': ctxt.user_id, 'project_id': ctxt.project_id})
             mgr.compute_rpcapi.resize_instance(ctxt, instance,
                                                migration['id'])
     except claims.ComputeResourcesUnavailable as error:

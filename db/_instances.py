@@ -37,6 +37,9 @@ _EXACT_FILTERS = ('project_id', 'user_id', 'host', 'node', 'cell_name',
                   'reservation_id', 'availability_zone', 'image_ref',
                   'instance_type_id', 'vm_state', 'task_state', 'uuid',
                   'locked')
+# Matched as regular expressions on the column's text, as Nova does.
+_REGEX_FILTERS = ('key_name', 'power_state', 'progress', 'created_at',
+                  'launched_at', 'terminated_at')
 
 
 def _other_cell(held_cell: str | None, incoming_cell: str | None,
@@ -444,7 +447,10 @@ class InstanceQueries(QueryMixin):
         ``cell_name``, ``reservation_id``, ``availability_zone``,
         ``image_ref``, ``instance_type_id`` and, as a value or a list,
         ``vm_state``, ``task_state`` and ``uuid``.  Also ``name`` (a regular
-        expression on the display name), ``ip`` (a substring of a fixed
+        expression on the display name; ``key_name``, ``power_state``,
+        ``progress``, ``created_at``, ``launched_at`` and ``terminated_at``
+        are regular expressions on the column's text too), ``ip`` (a
+        substring of a fixed
         address), ``deleted`` (bool), ``changes_since`` and
         ``changes_before`` (datetimes), ``locked`` (bool), and the tag
         filters of :mod:`nova.db._tags` (lists).
@@ -484,6 +490,10 @@ class InstanceQueries(QueryMixin):
         if filters.get('name'):
             stmt = stmt.where(Instance.display_name.regexp_match(
                 filters['name']))
+        for key in _REGEX_FILTERS:
+            if filters.get(key) is not None:
+                stmt = stmt.where(sa.cast(getattr(Instance, key), sa.String)
+                                  .regexp_match(str(filters[key])))
         if filters.get('ip'):
             stmt = stmt.where(Instance.uuid.in_(
                 sa.select(models.InstanceInfoCache.instance_uuid).where(

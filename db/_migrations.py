@@ -84,13 +84,14 @@ class MigrationQueries(QueryMixin):
                           filters: dict[str, Any] | None = None
                           ) -> list[dict[str, Any]]:
         """Migrations of this cell, oldest first.  Filters: ``status``,
-        ``instance_uuid``, ``source_compute``, ``migration_type`` and
-        ``host`` (source or destination)."""
+        ``instance_uuid``, ``source_compute``, ``migration_type``,
+        ``user_id``, ``project_id`` and ``host`` (source or
+        destination)."""
         Migration = models.Migration
         filters = filters or {}
         stmt = sa.select(Migration).where(Migration.deleted == 0)
         for key in ('status', 'instance_uuid', 'source_compute',
-                    'migration_type'):
+                    'migration_type', 'user_id', 'project_id'):
             if filters.get(key) is not None:
                 stmt = stmt.where(getattr(Migration, key) == filters[key])
         if filters.get('host') is not None:

@@ -77,6 +77,9 @@ class Instance(SoftDeleteMixin, Base):
     key_name: Mapped[str | None] = mapped_column(String(255))
     key_data: Mapped[str | None] = mapped_column(Text)
     user_data: Mapped[str | None] = mapped_column(Text)
+    # The scheduler hints its create named (JSON): shown from 2.100 and
+    # sent again with a build whose request was lost.
+    scheduler_hints: Mapped[str | None] = mapped_column(Text)
     # The flavor the instance runs with, as JSON (with its extra specs):
     # children never need a flavors table of their own.
     flavor: Mapped[str | None] = mapped_column(Text)
@@ -303,6 +306,10 @@ class Migration(SoftDeleteMixin, Base):
     # paths of the cell it leaves and the cell it enters.
     source_cell: Mapped[str | None] = mapped_column(String(255))
     dest_cell: Mapped[str | None] = mapped_column(String(255))
+
+    # Who asked for it (microversion 2.80 shows and filters them).
+    user_id: Mapped[str | None] = mapped_column(String(255))
+    project_id: Mapped[str | None] = mapped_column(String(255))
 
 
 class Flavor(TimestampMixin, Base):

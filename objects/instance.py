@@ -18,7 +18,8 @@ from nova.objects.flavor import Flavor
 _COLUMN_FIELDS = (
     'id', 'uuid', 'user_id', 'project_id', 'display_name',
     'display_description', 'hostname', 'image_ref', 'key_name', 'key_data',
-    'user_data', 'instance_type_id', 'memory_mb', 'vcpus', 'root_gb',
+    'user_data', 'scheduler_hints', 'instance_type_id', 'memory_mb',
+    'vcpus', 'root_gb',
     'ephemeral_gb', 'vm_state', 'task_state', 'power_state', 'host', 'node',
     'cell_name', 'availability_zone', 'reservation_id', 'launch_index',
     'launched_at', 'terminated_at', 'locked', 'locked_by', 'access_ip_v4',
@@ -65,7 +66,8 @@ class Instance(base.NovaObject):
     # Version 1.2: access_ip_v6
     # Version 1.3: auto_disk_config
     # Version 1.4: tags
-    VERSION = '1.4'
+    # Version 1.5: scheduler_hints
+    VERSION = '1.5'
 
     # The fields, for type checkers (oslo.versionedobjects makes them
     # properties at class creation).
@@ -80,6 +82,7 @@ class Instance(base.NovaObject):
     key_name: str | None
     key_data: str | None
     user_data: str | None
+    scheduler_hints: str | None
     flavor: Flavor | None
     instance_type_id: int | None
     memory_mb: int | None
@@ -127,6 +130,8 @@ class Instance(base.NovaObject):
         'key_name': fields.StringField(nullable=True),
         'key_data': fields.StringField(nullable=True),
         'user_data': fields.StringField(nullable=True),
+        # What the create named, as JSON text (see compute.api.create).
+        'scheduler_hints': fields.StringField(nullable=True),
         'flavor': fields.ObjectField('Flavor', nullable=True),
         'instance_type_id': fields.IntegerField(nullable=True),
         'memory_mb': fields.IntegerField(nullable=True),
@@ -193,6 +198,8 @@ class Instance(base.NovaObject):
                             target_version: str) -> None:
         super().obj_make_compatible(primitive, target_version)
         target = versionutils.convert_version_to_tuple(target_version)
+        if target < (1, 5):
+            primitive.pop('scheduler_hints', None)
         if target < (1, 4):
             primitive.pop('tags', None)
         if target < (1, 3):

@@ -97,6 +97,11 @@ class SchedulerManager(service.Manager):
             # An administrator named the host (``zone:host``): no filter
             # applies, as in Nova.
             hosts = [h for h in hosts if h.host in forced]
+        destination = (spec.get('requested_destination') or {}).get('host')
+        if destination:
+            # A host the request names (an unshelve, 2.91): that one or
+            # none, filters still applying.
+            hosts = [h for h in hosts if h.host == destination]
         chosen = []
         for _ in range(num_instances):
             candidates = hosts

@@ -30,14 +30,21 @@ create = {
 
 @functools.cache
 def create_for(version: APIVersion) -> dict[str, Any]:
-    """The create body at ``version``: 2.2 ``type``, 2.10 ``user_id``."""
+    """The create body at ``version``: 2.2 ``type``, 2.10 ``user_id``,
+    2.92 ``public_key`` required (no more generation) and ``@`` and ``.``
+    allowed in names."""
     schema: Any = copy.deepcopy(create)
-    props = schema['properties']['keypair']['properties']
+    keypair = schema['properties']['keypair']
+    props = keypair['properties']
     if version >= APIVersion(2, 2):
         props['type'] = {'type': 'string', 'enum': ['ssh', 'x509']}
     if version >= APIVersion(2, 10):
         props['user_id'] = {'type': 'string', 'minLength': 1,
                             'maxLength': 255}
+    if version >= APIVersion(2, 92):
+        props['name'] = {'type': 'string', 'minLength': 1, 'maxLength': 255,
+                         'pattern': '^[a-zA-Z0-9 @._-]+$'}
+        keypair['required'] = ['name', 'public_key']
     return schema
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from nova.api.api_version import APIVersion
+
 Schema = dict[str, Any]
 
 # No leading or trailing whitespace, no line breaks.
@@ -55,6 +57,10 @@ def multi_query_param(schema: Schema) -> Schema:
 
 
 query_string: Schema = multi_query_param({'type': 'string'})
+# A filter the database matches as a regular expression (Nova's
+# ``common_query_regex_param``).
+query_regex: Schema = multi_query_param({'type': 'string',
+                                         'format': 'regex'})
 
 # "?all_tenants" with no value means yes, as in Nova.
 query_boolean: Schema = single_query_param(
@@ -85,3 +91,18 @@ trusted_certs: Schema = {
 }
 
 hostname: Schema = {'type': 'string', 'minLength': 1, 'maxLength': 255}
+
+# A server's own hostname (2.90): one DNS label, letters, digits and
+# hyphens, neither starting nor ending with a hyphen.
+_LABEL = '[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?'
+server_hostname: Schema = {'type': 'string', 'minLength': 2,
+                           'maxLength': 63, 'pattern': f'^{_LABEL}$'}
+# From 2.94 a fully qualified domain name: such labels joined by dots.
+server_fqdn: Schema = {'type': 'string', 'minLength': 2, 'maxLength': 255,
+                       'pattern': rf'^{_LABEL}(\.{_LABEL})*$'}
+
+
+def server_hostname_at(version: APIVersion) -> Schema:
+    """A server's ``hostname`` on create, update and rebuild at
+    ``version`` (2.90 on): one label, or from 2.94 an FQDN."""
+    return server_fqdn if version >= APIVersion(2, 94) else server_hostname

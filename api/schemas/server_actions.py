@@ -109,7 +109,8 @@ update = {
 def rebuild_for(version: APIVersion) -> Schema:
     """The rebuild body at ``version``: 2.19 ``description``, 2.54
     ``key_name``, 2.57 ``user_data`` and no ``personality``, 2.63
-    ``trusted_image_certificates``."""
+    ``trusted_image_certificates``, 2.90 ``hostname`` (an FQDN from
+    2.94)."""
     schema: Any = copy.deepcopy(rebuild)
     props = schema['properties']['rebuild']['properties']
     if version >= APIVersion(2, 19):
@@ -122,16 +123,21 @@ def rebuild_for(version: APIVersion) -> Schema:
                               'format': 'base64', 'maxLength': 65535}
     if version >= APIVersion(2, 63):
         props['trusted_image_certificates'] = types.trusted_certs
+    if version >= APIVersion(2, 90):
+        props['hostname'] = types.server_hostname_at(version)
     return schema
 
 
 @functools.cache
 def update_for(version: APIVersion) -> Schema:
-    """``PUT /servers/{id}`` at ``version``: 2.19 ``description``."""
+    """``PUT /servers/{id}`` at ``version``: 2.19 ``description``, 2.90
+    ``hostname``."""
     schema: Any = copy.deepcopy(update)
+    props = schema['properties']['server']['properties']
     if version >= APIVersion(2, 19):
-        schema['properties']['server']['properties']['description'] = \
-            types.description
+        props['description'] = types.description
+    if version >= APIVersion(2, 90):
+        props['hostname'] = types.server_hostname_at(version)
     return schema
 
 
@@ -149,6 +155,19 @@ unshelve_for_2_77 = {
          'properties': {'availability_zone': types.name},
          'required': ['availability_zone'],
          'additionalProperties': False}]}},
+    'required': ['unshelve'],
+    'additionalProperties': False,
+}
+
+# Unshelve (2.91): null, or a zone (null unpins) and/or a host.
+unshelve_for_2_91 = {
+    'type': 'object',
+    'properties': {'unshelve': {
+        'type': ['object', 'null'],
+        'properties': {
+            'availability_zone': {'oneOf': [{'type': 'null'}, types.name]},
+            'host': types.hostname},
+        'additionalProperties': False}},
     'required': ['unshelve'],
     'additionalProperties': False,
 }

@@ -116,7 +116,7 @@ index_query = {
         'all_tenants': types.query_boolean,
         'deleted': types.query_boolean,
         'changes-since': types.single_query_param({'type': 'string'}),
-        'name': types.query_string,
+        'name': types.query_regex,
         'status': types.query_string,
         'image': types.query_string,
         'flavor': types.query_string,
@@ -128,6 +128,16 @@ index_query = {
         'project_id': types.query_string,
         'user_id': types.query_string,
         'availability_zone': types.query_string,
+        # Administrators' filters at every version, everyone's from 2.83.
+        'config_drive': types.query_regex,
+        'key_name': types.query_regex,
+        'created_at': types.query_regex,
+        'launched_at': types.query_regex,
+        'terminated_at': types.query_regex,
+        'power_state': types.query_regex,
+        'task_state': types.query_string,
+        'vm_state': types.query_string,
+        'progress': types.query_regex,
     },
     # Unknown filters are dropped, as Nova does in 2.1.
     'additionalProperties': True,
@@ -173,15 +183,16 @@ def create_for(version: APIVersion) -> dict[str, Any]:
     if version >= _v('2.74'):
         props['host'] = types.hostname
         props['hypervisor_hostname'] = types.hostname
+    if version >= _v('2.90'):
+        props['hostname'] = types.server_hostname_at(version)
     return schema
 
 
 # Accepted from 2.75 (and ignored unless this API uses them), as Nova's
 # strict query schema lists them; anything else is a 400 from 2.75 on.
 _STRICT_IGNORED = (
-    'sort_key', 'sort_dir', 'access_ip_v4', 'access_ip_v6', 'config_drive',
-    'key_name', 'created_at', 'launched_at', 'terminated_at', 'power_state',
-    'task_state', 'vm_state', 'progress', 'uuid', 'hostname', 'description',
+    'sort_key', 'sort_dir', 'access_ip_v4', 'access_ip_v6',
+    'uuid', 'hostname', 'description',
     'auto_disk_config', 'launch_index', 'kernel_id', 'ramdisk_id',
     'root_device_name', 'locked_by', 'image_ref', 'soft_deleted')
 

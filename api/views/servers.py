@@ -17,6 +17,8 @@ from collections.abc import Mapping
 import hashlib
 from typing import Any
 
+import orjson
+
 from nova import objects
 from nova.api import common
 from nova.api import server_states
@@ -34,7 +36,7 @@ DETAIL_COLUMNS = BASIC_COLUMNS + (
     'availability_zone',
     'launched_at', 'terminated_at', 'progress', 'revision',
     'display_description', 'locked', 'reservation_id', 'launch_index',
-    'hostname', 'user_data', 'cell_name')
+    'hostname', 'user_data', 'cell_name', 'scheduler_hints')
 DETAIL_SIDE_TABLES = ('metadata', 'network_info', 'security_groups')
 
 
@@ -53,6 +55,8 @@ _FAULT_STATUSES = ('ERROR', 'DELETED')
 _PROGRESS_STATUSES = ('ACTIVE', 'BUILD', 'REBUILD', 'RESIZE',
                       'VERIFY_RESIZE', 'MIGRATING')
 _DEFAULT_SECURITY_GROUPS = [{'name': 'default'}]
+# The system metadata keys that hold what a server's image said.
+_IMAGE_PREFIX = 'image_'
 
 # The views render a server from a mapping: a row of
 # ``compute_api.get_all_rows`` (a listing) or :func:`values_of` an
@@ -165,6 +169,15 @@ def _more_extended_attributes(server: Server) -> dict[str, Any]:
     }
 
 
+def scheduler_hints(server: Server) -> dict[str, Any]:
+    """The hints the server's create named, each value a list as Nova's
+    request spec keeps them (2.100)."""
+    text = server.get('scheduler_hints')
+    hints = orjson.loads(text) if text else {}
+    return {name: value if isinstance(value, list) else [value]
+            for name, value in hints.items()}
+
+
 def embedded_flavor(flavor: Mapping[str, Any],
                     show_extra_specs: bool) -> dict[str, Any]:
     """The flavor a server runs with, as 2.47 embeds it."""
@@ -233,6 +246,17 @@ class Renderer:
         return {'id': known[0],
                 'links': [{'rel': 'bookmark', 'href': known[1]}]}
 
+    def _image_with_properties(self, server: Server) -> Any:
+        """The image; from 2.98 with the properties the server was built
+        from (its ``image_*`` system metadata, prefix dropped)."""
+        image = self._image(server)
+        if image and self.at_least('2.98'):
+            image = dict(image, properties={
+                key[len(_IMAGE_PREFIX):]: value for key, value in
+                (server.get('system_metadata') or {}).items()
+                if key.startswith(_IMAGE_PREFIX)})
+        return image
+
     def _flavor(self, server: Server) -> dict[str, Any]:
         flavor = server.get('flavor')
         if self.at_least('2.47'):
@@ -263,7 +287,7 @@ class Renderer:
             'user_id': _get(server, 'user_id', ''),
             'metadata': dict(_get(server, 'metadata', {})),
             'hostId': self._host_id(server),
-            'image': self._image(server),
+            'image': self._image_with_properties(server),
             'flavor': self._flavor(server),
             'created': common.isotime(server.get('created_at')),
             # A row never updated since its creation has no updated_at;
@@ -302,6 +326,9 @@ class Renderer:
             view.update(_extended_attributes(server))
             if self.at_least('2.3'):
                 view.update(_more_extended_attributes(server))
+        if self.at_least('2.90'):
+            # Every caller sees the hostname it may now set.
+            view['OS-EXT-SRV-ATTR:hostname'] = server.get('hostname')
         view.update(self._versioned_fields(server))
         return view
 
@@ -322,6 +349,12 @@ class Renderer:
         if self.at_least('2.73'):
             fields['locked_reason'] = (
                 (server.get('system_metadata') or {}).get('locked_reason'))
+        if self.at_least('2.100'):
+            fields['scheduler_hints'] = scheduler_hints(server)
+        if self.at_least('2.96'):
+            fields['pinned_availability_zone'] = (
+                (server.get('system_metadata') or {}).get(
+                    'pinned_availability_zone'))
         return fields
 
 

@@ -6,7 +6,7 @@ of them authenticate with ``noauth2`` here (the token is
 ``user:project``); tests/functional/test_keystone.py covers keystone.
 
 Every client negotiates the highest microversion it shares with the
-server (2.79), as it does against Nova.
+server (novaclient's own highest), as it does against Nova.
 """
 
 import json
@@ -17,6 +17,7 @@ import sys
 
 import pytest
 
+from nova.api import api_version
 from nova.tests.functional import keystone_stub
 from nova.tests.functional import rest_client as rc
 from nova.tools.polling import wait_for
@@ -25,7 +26,11 @@ openstack = pytest.importorskip('openstack')
 novaclient = pytest.importorskip('novaclient.client')
 
 TOKEN = 'alice:project-a'
-MAX_VERSION = '2.79'
+# The highest version the server and novaclient share: what novaclient
+# negotiates.
+_NOVACLIENT_MAX = pytest.importorskip('novaclient').API_MAX_VERSION
+MAX_VERSION = str(min(api_version.MAX_VERSION, api_version.APIVersion(
+    _NOVACLIENT_MAX.ver_major, _NOVACLIENT_MAX.ver_minor)))
 
 
 def negotiated_novaclient(endpoint, token):
@@ -55,6 +60,16 @@ def sdk(api_tree):
         compute_endpoint_override=api_tree.endpoint)
     yield conn
     conn.close()
+
+
+def _public_key() -> str:
+    """An OpenSSH public key: from 2.92 the client makes the pair and the
+    API only imports it."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    return ed25519.Ed25519PrivateKey.generate().public_key().public_bytes(
+        serialization.Encoding.OpenSSH,
+        serialization.PublicFormat.OpenSSH).decode()
 
 
 @pytest.fixture
@@ -90,7 +105,7 @@ def test_openstacksdk_boot_list_show_delete(sdk):
     assert server.status == 'ACTIVE'
     assert [s.id for s in sdk.compute.servers()] == [server.id]
     shown = sdk.compute.get_server(server.id)
-    # The SDK negotiated 2.79: the flavor comes embedded (2.47).
+    # The SDK negotiated 2.47 or later: the flavor comes embedded.
     assert (shown.name, shown.flavor['original_name'], shown.project_id) \
         == ('sdk-vm', 'm1.tiny', 'project-a')
     assert shown.description is None and shown.tags == []
@@ -110,8 +125,9 @@ def test_openstacksdk_flavor_keypair_reboot_resize_image(sdk, api_tree):
         compute_endpoint_override=api_tree.endpoint)
     flavor = admin.compute.create_flavor(name='sdk.small', ram=1024,
                                          vcpus=1, disk=2, is_public=True)
-    keypair = sdk.compute.create_keypair(name='sdk-key')
-    assert keypair.private_key
+    keypair = sdk.compute.create_keypair(name='sdk-key',
+                                         public_key=_public_key())
+    assert keypair.fingerprint
     server = sdk.compute.create_server(
         name='sdk-vm', flavor_id='1', image_id=rc.IMAGE, networks='none',
         key_name='sdk-key')
@@ -176,8 +192,8 @@ def test_novaclient_boot_list_show_delete(nova):
 def test_novaclient_flavor_keypair_reboot_resize_image(nova, api_tree):
     admin = negotiated_novaclient(api_tree.endpoint, rc.ADMIN)
     flavor = admin.flavors.create('nc.small', 1024, 1, 2)
-    keypair = nova.keypairs.create('nc-key')
-    assert keypair.private_key
+    keypair = nova.keypairs.create('nc-key', public_key=_public_key())
+    assert keypair.fingerprint
     server = nova.servers.create('nc-vm', rc.IMAGE, '1',
                                  key_name='nc-key', nics='auto')
     server = _wait_novaclient(nova, server.id, 'ACTIVE')

@@ -12,6 +12,7 @@ import webob
 from nova.api import policy
 from nova.api import wsgi_app
 from nova.tests.unit.api import fakes
+from nova.tests.unit.api.fake_hosts import FakeHostAPI
 
 MEMBER = 'alice:proj1'
 OTHER = 'bob:proj2'
@@ -61,3 +62,23 @@ def app_with_policy(conf: Any, compute: fakes.FakeComputeAPI,
     policy.register_opts(conf)
     conf.set_override('policy_file', str(path), group='oslo_policy')
     return wsgi_app.load_app(conf, compute)
+
+
+def at(version: str) -> dict[str, str]:
+    return {'OpenStack-API-Version': f'compute {version}'}
+
+
+@pytest.fixture
+def v(app):
+    """``v(version, method, path, body=None, token=MEMBER)``."""
+    def _call(version: str, method: str, path: str, body: Any = None,
+              token: str = MEMBER) -> Any:
+        return request(app, method, '/v2.1' + path, body, token=token,
+                       headers=at(version))
+    return _call
+
+
+@pytest.fixture
+def hosts(compute) -> FakeHostAPI:
+    compute.host_api = FakeHostAPI()
+    return compute.host_api

@@ -15,7 +15,7 @@ from nova import objects
 from nova.tests.unit.api import fake_exceptions as fake_exc
 
 IMAGE = '155d900f-4e14-4e4c-a73d-069cbf4541e6'
-_SAFE_KEY_NAME = set(string.ascii_letters + string.digits + '_- ')
+_SAFE_KEY_NAME = set(string.ascii_letters + string.digits + '_- @.')
 
 
 def fingerprint(public_key: str) -> str:

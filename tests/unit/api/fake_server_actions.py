@@ -233,9 +233,22 @@ class ServerActionsMixin:
         self._act(context, instance, 'shelve')
         instance.host = instance.node = None
 
-    def unshelve(self, context: Any, instance: objects.Instance) -> None:
-        self._act(context, instance, 'unshelve')
-        instance.host, instance.node = 'host1', 'node1'
+    def pin_availability_zone(self, context: Any, instance: objects.Instance,
+                              zone: str | None) -> objects.Instance:
+        sysmeta = dict(instance.system_metadata or {}
+                       if instance.obj_attr_is_set('system_metadata')
+                       else {})
+        sysmeta.pop('pinned_availability_zone', None)
+        if zone:
+            sysmeta['pinned_availability_zone'] = zone
+        instance.system_metadata = sysmeta
+        return instance
+
+    def unshelve(self, context: Any, instance: objects.Instance,
+                 host: str | None = None) -> None:
+        self._act(context, instance, 'unshelve',
+                  **({'host': host} if host else {}))
+        instance.host, instance.node = host or 'host1', 'node1'
 
     def get_console_output(self, context: Any, instance: objects.Instance,
                            tail_length: int | None = None) -> str:

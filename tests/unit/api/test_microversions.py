@@ -11,40 +11,15 @@ from typing import Any
 
 import pytest
 
-from nova import exception
 from nova.api import wsgi_app
 from nova.tests.unit.api import fakes
 from nova.tests.unit.api.conftest import ADMIN
-from nova.tests.unit.api.conftest import MEMBER
+from nova.tests.unit.api.conftest import at
 from nova.tests.unit.api.conftest import request
 from nova.tests.unit.api.fakes import IMAGE
-
-
-def at(version: str) -> dict[str, str]:
-    return {'OpenStack-API-Version': f'compute {version}'}
-
-
-@pytest.fixture
-def v(app):
-    """``v(version, method, path, body=None, token=MEMBER)``."""
-    def _call(version: str, method: str, path: str, body: Any = None,
-              token: str = MEMBER) -> Any:
-        return request(app, method, '/v2.1' + path, body, token=token,
-                       headers=at(version))
-    return _call
-
-
-def _server(app, version: str, token: str = MEMBER) -> dict[str, Any]:
-    query = '?all_tenants=1' if token == ADMIN else ''
-    return request(app, 'GET', '/v2.1/servers/detail' + query, token=token,
-                   headers=at(version)).json['servers'][0]
-
-
-def _bad(resp: Any, words: str = '') -> None:
-    assert resp.status_int == 400, resp.body
-    assert resp.json['badRequest']['code'] == 400
-    assert words in resp.json['badRequest']['message']
-
+from nova.tests.unit.api.microversion_helpers import _action_of
+from nova.tests.unit.api.microversion_helpers import _bad
+from nova.tests.unit.api.microversion_helpers import _server
 
 # -- key pairs: 2.2, 2.10, 2.35 -------------------------------------------
 
@@ -143,61 +118,6 @@ def test_2_71_server_groups_on_show_not_in_lists(app, compute):
     assert request(app, 'GET', path, headers=at('2.71')).json[
         'server']['server_groups'] == []
     assert 'server_groups' not in _server(app, '2.71')
-
-
-class FakeHostAPI:
-    """Services and compute nodes of a tree of two cells."""
-
-    def __init__(self) -> None:
-        self.services = [
-            {'id': 'api!cell1@1', 'host': 'api!cell1@host1',
-             'binary': 'nova-compute', 'disabled': False,
-             'disabled_reason': None, 'forced_down': False, 'up': True,
-             'availability_zone': 'nova', 'updated_at': None},
-            {'id': 'api!cell2@1', 'host': 'api!cell2@host1',
-             'binary': 'nova-compute', 'disabled': True,
-             'disabled_reason': 'maint', 'forced_down': False, 'up': True,
-             'availability_zone': 'nova', 'updated_at': None},
-        ]
-        self.updates: list[tuple[str, str, dict[str, Any]]] = []
-        self.nodes = [{
-            'id': 'api!cell1@7', 'hypervisor_hostname': 'host1',
-            'host': 'api!cell1@host1', 'cpu_info': '{"arch": "x86_64"}',
-            'service': {'id': 'api!cell1@1', 'host': 'api!cell1@host1',
-                        'disabled': False, 'disabled_reason': None,
-                        'up': True},
-            **{k: 0 for k in (
-                'vcpus', 'memory_mb', 'local_gb', 'vcpus_used',
-                'memory_mb_used', 'local_gb_used', 'free_ram_mb',
-                'free_disk_gb', 'current_workload', 'running_vms',
-                'disk_available_least')},
-            'hypervisor_type': 'fake', 'hypervisor_version': 0,
-            'host_ip': None}]
-
-    def service_get_all(self, ctxt, binary=None, host=None):
-        return [s for s in self.services
-                if binary is None or s['binary'] == binary]
-
-    def service_update(self, ctxt, host, binary, values):
-        self.updates.append((host, binary, values))
-        service = next(s for s in self.services if s['host'] == host)
-        service.update(values)
-        return service
-
-    def compute_node_get_all(self, ctxt):
-        return self.nodes
-
-    def compute_node_get(self, ctxt, compute_id):
-        for node in self.nodes:
-            if node['id'] == compute_id:
-                return node
-        raise exception.ComputeHostNotFound(host=compute_id)
-
-
-@pytest.fixture
-def hosts(compute) -> FakeHostAPI:
-    compute.host_api = FakeHostAPI()
-    return compute.host_api
 
 
 def test_2_16_host_status_for_admins(app, compute, hosts):
@@ -672,18 +592,6 @@ def test_2_36_image_proxy_is_gone(v, path):
 
 # -- instance actions -----------------------------------------------------
 
-def _action_of(compute, inst, **event: Any) -> None:
-    compute.actions[inst.uuid] = [{
-        'action': 'reboot', 'instance_uuid': inst.uuid,
-        'request_id': 'req-1', 'user_id': 'alice', 'project_id': 'proj1',
-        'start_time': compute.clock, 'updated_at': compute.clock,
-        'message': None,
-        'events': [dict({'event': 'compute_reboot_instance',
-                         'start_time': compute.clock, 'finish_time': None,
-                         'result': 'Success', 'traceback': 'tb',
-                         'host': 'host1'}, **event)]}]
-
-
 def test_2_51_events_for_members_2_62_host(v, compute):
     inst = compute.add_instance()
     _action_of(compute, inst)
@@ -803,9 +711,9 @@ def test_unsupported_version_is_406_everywhere(app):
 def test_app_serves_the_range_it_advertises(conf, compute):
     app = wsgi_app.load_app(conf, compute)
     doc = request(app, 'GET', '/v2.1', token=None).json['version']
-    assert (doc['min_version'], doc['version']) == ('2.1', '2.79')
+    assert (doc['min_version'], doc['version']) == ('2.1', '2.101')
     root = request(app, 'GET', '/', token=None).json['versions']
-    assert root[1]['version'] == '2.79'
+    assert root[1]['version'] == '2.101'
 
 
 def test_2_18_project_id_in_urls_is_optional(conf, compute):

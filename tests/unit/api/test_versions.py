@@ -17,7 +17,7 @@ def test_root_lists_versions_without_token(app):
         {'id': 'v2.0', 'status': 'SUPPORTED', 'version': '',
          'min_version': '', 'updated': '2011-01-21T11:33:21Z',
          'links': [{'rel': 'self', 'href': 'http://localhost/v2/'}]},
-        {'id': 'v2.1', 'status': 'CURRENT', 'version': '2.79',
+        {'id': 'v2.1', 'status': 'CURRENT', 'version': '2.101',
          'min_version': '2.1', 'updated': '2013-07-23T11:33:21Z',
          'links': [{'rel': 'self', 'href': 'http://localhost/v2.1/'}]},
     ]}
@@ -32,7 +32,7 @@ def test_v21_document(app, path):
     version = resp.json['version']
     assert version['id'] == 'v2.1'
     assert version['status'] == 'CURRENT'
-    assert version['version'] == str(api_version.MAX_VERSION) == '2.79'
+    assert version['version'] == str(api_version.MAX_VERSION) == '2.101'
     assert version['min_version'] == str(api_version.MIN_VERSION) == '2.1'
     assert version['links'][0] == {'rel': 'self',
                                    'href': 'http://localhost/v2.1/'}
@@ -72,11 +72,11 @@ def test_compute_api_answers_under_v2_too(app):
 
 @pytest.mark.parametrize('headers,echoed', [
     ({'OpenStack-API-Version': 'compute 2.1'}, '2.1'),
-    ({'OpenStack-API-Version': 'compute latest'}, '2.79'),
+    ({'OpenStack-API-Version': 'compute latest'}, '2.101'),
     ({'OpenStack-API-Version': 'image 2.9, compute 2.1'}, '2.1'),
     ({'X-OpenStack-Nova-API-Version': '2.1'}, '2.1'),
     ({'X-OpenStack-Nova-API-Version': '2.53'}, '2.53'),
-    ({'OpenStack-API-Version': 'compute 2.79'}, '2.79'),
+    ({'OpenStack-API-Version': 'compute 2.101'}, '2.101'),
     ({'OpenStack-API-Version': 'image 2.9'}, '2.1'),
     ({}, '2.1'),
 ])
@@ -90,7 +90,7 @@ def test_supported_versions_are_echoed(call, headers, echoed):
 
 @pytest.mark.parametrize('headers', [
     {'OpenStack-API-Version': 'compute 2.500'},
-    {'OpenStack-API-Version': 'compute 2.80'},
+    {'OpenStack-API-Version': 'compute 2.102'},
     {'OpenStack-API-Version': 'compute 3.0'},
     {'OpenStack-API-Version': 'compute 2.0'},
     {'X-OpenStack-Nova-API-Version': '2.500'},
@@ -104,7 +104,7 @@ def test_unsupported_version_is_406(call, headers):
     fault = resp.json['computeFault']
     assert fault['code'] == 406
     assert 'is not supported by the API. Minimum is 2.1 and maximum ' \
-        'is 2.79.' in fault['message']
+        'is 2.101.' in fault['message']
 
 
 @pytest.mark.parametrize('path', ['/v2.1/servers', '/v2.1'])
@@ -149,14 +149,14 @@ def test_negotiate_defaults_to_minimum():
 def test_v21_document_advertises_the_maximum_at_latest(app):
     resp = request(app, 'GET', '/v2.1', token=None,
                    headers={'OpenStack-API-Version': 'compute latest'})
-    assert resp.json['version']['version'] == '2.79'
-    assert resp.headers['OpenStack-API-Version'] == 'compute 2.79'
+    assert resp.json['version']['version'] == '2.101'
+    assert resp.headers['OpenStack-API-Version'] == 'compute 2.101'
 
 
 def test_history_is_every_minor_version_once():
     versions = [entry.parsed for entry in api_version.history()]
     assert versions == [api_version.APIVersion(2, minor)
-                        for minor in range(1, 80)]
+                        for minor in range(1, 102)]
     assert all(entry.kind in (api_version.HERE, api_version.ABSENT)
                and entry.change for entry in api_version.history())
 

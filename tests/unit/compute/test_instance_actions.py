@@ -7,6 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from nova import context as nova_context
+from nova import exception
 from nova.compute import instance_actions
 from nova.db import models
 from nova.tests.unit.db import statements
@@ -47,6 +48,22 @@ def test_a_failure_is_recorded_on_the_event_and_its_action(db):
     assert event['result'] == 'Error'
     assert 'RuntimeError: boom' in event['traceback']
     assert action['message'] == 'Error'
+    # What every user may read (2.84): not the text of a foreign error.
+    assert event['details'] == 'RuntimeError'
+
+
+def test_a_nova_error_is_detailed_by_its_message(db):
+    with pytest.raises(exception.InstanceInvalidState):
+        with instance_actions.EventReporter(db, _ctxt(), 'compute_stop',
+                                            UUID, 'h1', action='stop'):
+            raise exception.InstanceInvalidState(
+                attr='vm_state', instance_uuid=UUID, state='error',
+                method='stop')
+    _action, [event] = _events(db)
+    assert event['details'].startswith('Cannot ')
+    assert event['details'] == instance_actions.event_details(
+        exception.InstanceInvalidState(attr='vm_state', instance_uuid=UUID,
+                                       state='error', method='stop'))
 
 
 def test_a_finish_whose_start_row_is_gone_is_recorded_anew(db):
