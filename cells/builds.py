@@ -12,9 +12,12 @@ at the builds of its cell that have not changed for ``heal_interval``
 * at the top, a build no cell has reported (``cell_name`` unset): the
   children are asked whether one of them holds it (:data:`HELD_METHOD`); a
   cell that does sends it up again and keeps it; one that no cell holds,
-  when every cell answered, is sent down again through the cell
-  scheduler.  The build is keyed by the instance uuid, so a second copy
-  that reaches a cell holding the first is dropped there;
+  when every cell answered, is sent down again: to the child it was
+  first sent to (a first copy may only be late there, queued while that
+  cell's nova-cells was down, and a cell's answer does not see it), or
+  through the cell scheduler when this nova-cells does not know it.  The
+  build is keyed by the instance uuid, so a second copy that reaches a
+  cell holding the first is dropped there;
 * in a cell, a build with no host yet is handed to the host scheduler
   again (a compute host takes an instance only while it is scheduling,
   so a duplicate is dropped by the second host); one whose compute
@@ -65,9 +68,8 @@ class BuildRequests(Protocol):
 
 
 class CellScheduler(Protocol):
-    def build_instances(self, ctxt: RequestContext,
-                        build_inst_kwargs: dict[str, Any],
-                        our_path: str | None = None) -> None: ...
+    def build_again(self, ctxt: RequestContext,
+                    build_inst_kwargs: dict[str, Any]) -> None: ...
 
 
 class HostScheduler(Protocol):
@@ -175,7 +177,7 @@ class BuildKeeper:
                 continue
             LOG.warning('Build of %s reached no cell; sending it again',
                         uuid)
-            self.scheduler.build_instances(
+            self.scheduler.build_again(
                 ctxt, self.compute_api.build_request(ctxt, instance))
             counts['redriven'] += 1
 

@@ -27,6 +27,7 @@ policy that no cell can take fails with Nova's NoValidHost.
 
 from __future__ import annotations
 
+import collections
 from collections.abc import Callable
 import random
 import time
@@ -52,6 +53,8 @@ from nova.context import RequestContext
 from nova.db.api import Database
 
 LOG = logging.getLogger(__name__)
+# How many builds' first child a nova-cells remembers for build_again.
+SENT_TO_KEPT = 10000
 
 
 def _load(names: list[str]) -> list[type]:
@@ -122,6 +125,10 @@ class CellsScheduler:
         self.weighers = [cls(self.conf, self.state) for cls in
                          _load(self.conf.cells.scheduler_weight_classes)]
         self.groups = group_cells.GroupCells(db, state)
+        # The child each build of this process went to, newest last: a
+        # build sent again goes there (see build_again).
+        self._sent_to: collections.OrderedDict[str, str] = (
+            collections.OrderedDict())
 
     # -- choosing -------------------------------------------------------
 
@@ -234,6 +241,25 @@ class CellsScheduler:
             return
         self._dispatch_or_fail_over(ctxt, cell, build_inst_kwargs)
 
+    def build_again(self, ctxt: RequestContext,
+                    build_inst_kwargs: dict[str, Any]) -> None:
+        """Send a stalled build again (:mod:`nova.cells.builds`): to the
+        child this process sent it to first, so that the first copy, if
+        it is only late (queued at a child whose nova-cells restarted),
+        and this one meet in one cell, which drops the second; scheduled
+        anew when this process never sent it (it restarted meanwhile) or
+        that child is gone."""
+        uuids = [i.uuid for i in build_inst_kwargs['instances']]
+        names = {self._sent_to.get(uuid) for uuid in uuids}
+        name = names.pop() if len(names) == 1 else None
+        cell = self.state.get_child_cell(name) if name else None
+        if cell is None:
+            self.build_instances(ctxt, build_inst_kwargs)
+            return
+        fprops = build_inst_kwargs.setdefault('filter_properties', {})
+        fprops['cell_route'] = [self.our_name]
+        self._dispatch_or_fail_over(ctxt, cell, build_inst_kwargs)
+
     def _dispatch_or_fail_over(self, ctxt: RequestContext,
                                cell: cells_state.CellState,
                                kwargs: dict[str, Any]) -> None:
@@ -252,6 +278,11 @@ class CellsScheduler:
             self._build_here(ctxt, kwargs)
             return
         LOG.debug('Sending %s to cell %s', _uuids(kwargs), cell.name)
+        for instance in kwargs['instances']:
+            self._sent_to[instance.uuid] = cell.name
+            self._sent_to.move_to_end(instance.uuid)
+        while len(self._sent_to) > SENT_TO_KEPT:
+            self._sent_to.popitem(last=False)
         self.runner.targeted(
             ctxt, cell_paths.path_join(self.our_name, cell.name),
             'build_instances', {'build_inst_kwargs': kwargs})

@@ -82,13 +82,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Indexes go with their tables (MariaDB refuses to drop one a
+    # foreign key needs).
     op.drop_table('security_group_default_rules')
-    op.drop_index('security_group_instance_association_instance_uuid_idx',
-                  table_name='security_group_instance_association')
     op.drop_table('security_group_instance_association')
-    op.drop_index('security_group_rules_group_idx',
-                  table_name='security_group_rules')
-    op.drop_index('security_group_rules_parent_idx',
-                  table_name='security_group_rules')
     op.drop_table('security_group_rules')
     op.drop_table('security_groups')

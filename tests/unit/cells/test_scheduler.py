@@ -363,3 +363,36 @@ class _ZonedDB:
 
     def aggregate_host_metadata(self, ctxt):
         return {'h1': {'availability_zone': {'az1'}}, 'h2': {}}
+
+
+class _Runner:
+    def __init__(self):
+        self.sent = []
+
+    def targeted(self, ctxt, path, method, kwargs):
+        self.sent.append((path, method))
+
+
+def _build(uuid):
+    flavor = objects.Flavor(flavorid='2', name='m', memory_mb=512,
+                            vcpus=1, root_gb=1, ephemeral_gb=0)
+    instance = objects.Instance(uuid=uuid, flavor=flavor)
+    return {'instances': [instance], 'instance_type': flavor,
+            'request_spec': {'image': {'properties': {}}},
+            'filter_properties': {'scheduler_hints': {}}}
+
+
+def test_a_build_sent_again_goes_to_the_child_it_went_to_first():
+    # cell2 has more room, so a fresh choice would be cell2: a copy sent
+    # again must still go where the first (maybe only late) copy went.
+    scheduler, _ = _scheduler({'cell1': {'free': [4096]},
+                               'cell2': {'free': [8192] * 4}})
+    scheduler.runner = runner = _Runner()
+    ctxt = nova_context.get_admin_context()
+    scheduler._dispatch(ctxt, scheduler.state.get_child_cell('cell1'),
+                        _build('u1'))
+    scheduler.build_again(ctxt, _build('u1'))
+    scheduler.build_again(ctxt, _build('u2'))
+    assert runner.sent == [('api!cell1', 'build_instances'),
+                           ('api!cell1', 'build_instances'),
+                           ('api!cell2', 'build_instances')]
