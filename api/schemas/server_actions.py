@@ -196,9 +196,13 @@ def live_migrate_for(version: APIVersion) -> Schema:
     return _action('os-migrateLive', props, required)
 
 
+# Before 2.56 the action takes no argument: ``null`` or ``{}`` (clients,
+# tempest among them, send either); a host is refused rather than
+# silently ignored.
 migrate: Schema = {
     'type': 'object',
-    'properties': {'migrate': {'type': 'null'}},
+    'properties': {'migrate': {'type': ['null', 'object'],
+                               'additionalProperties': False}},
     'required': ['migrate'],
     'additionalProperties': False,
 }

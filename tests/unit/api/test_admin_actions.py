@@ -185,12 +185,20 @@ def test_migrate_is_for_admins(call, compute):
     assert not [c for c in compute.calls if c[0] == 'migrate']
 
 
-@pytest.mark.parametrize('body', [{'host': 'host2'}, {}, 'x', 1])
+@pytest.mark.parametrize('body', [{'host': 'host2'}, 'x', 1])
 def test_migrate_takes_no_host_before_2_56(call, compute, body):
     inst = compute.add_instance(host='host1')
     resp = _action(call, inst, {'migrate': body}, token=ADMIN)
     assert resp.status_int == 400
     assert not [c for c in compute.calls if c[0] == 'migrate']
+
+
+@pytest.mark.parametrize('body', [None, {}])
+def test_migrate_without_argument_before_2_56(call, compute, body):
+    inst = compute.add_instance(host='host1')
+    resp = _action(call, inst, {'migrate': body}, token=ADMIN)
+    assert resp.status_int == 202
+    assert [c for c in compute.calls if c[0] == 'migrate']
 
 
 @pytest.mark.parametrize('host', ['host2', 'api!cell2', None])
