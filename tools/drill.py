@@ -61,7 +61,8 @@ REFUSE_SECONDS = 10.0
 POST_PACE = 0.3
 # How long a killed daemon stays dead before it is started again.
 DEAD_SECONDS = 3.0
-CHILDREN = ('cell1', 'cell2')
+# The launcher's default tree: two children named as it names them.
+CHILDREN = ('cella', 'cellb')
 IMAGE = '8b1c7e6e-2c65-4c59-9e3a-0b8fd6d6b0a1'
 ADMIN = 'admin:admin'
 FINAL = ('ACTIVE', 'ERROR')
@@ -151,7 +152,7 @@ def _cut_api_broker(dep: Any) -> None:
 
 def _cut_child_db(dep: Any) -> None:
     fault_tools.kill_database_connections(dep.backends,
-                                          dep.cell('cell1').database)
+                                          dep.cell(CHILDREN[0]).database)
 
 
 def _refuse_connections(dep: Any) -> None:
@@ -177,10 +178,10 @@ def _refuse_connections(dep: Any) -> None:
 
 
 FAULTS: dict[str, Callable[[Any], None]] = {
-    'kill-child-cells': _kill('cell1-cells'),
+    'kill-child-cells': _kill(CHILDREN[0] + '-cells'),
     'kill-api': _kill('api-api'),
-    'kill-scheduler': _kill('cell1-scheduler'),
-    'kill-compute': _kill('cell2-compute1'),
+    'kill-scheduler': _kill(CHILDREN[0] + '-scheduler'),
+    'kill-compute': _kill(CHILDREN[1] + '-compute1'),
     'cut-api-broker': _cut_api_broker,
     'cut-child-db': _cut_child_db,
     'refuse-db-connections': _refuse_connections,
