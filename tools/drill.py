@@ -61,8 +61,9 @@ REFUSE_SECONDS = 10.0
 POST_PACE = 0.3
 # How long a killed daemon stays dead before it is started again.
 DEAD_SECONDS = 3.0
-# The launcher's default tree: two children named as it names them.
-CHILDREN = ('cella', 'cellb')
+# The drill's tree (tests/real/test_faults.py runs its rounds on the same
+# names): an API cell above these two children.
+CHILDREN = ('cell1', 'cell2')
 IMAGE = '8b1c7e6e-2c65-4c59-9e3a-0b8fd6d6b0a1'
 ADMIN = 'admin:admin'
 FINAL = ('ACTIVE', 'ERROR')
@@ -302,6 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = pathlib.Path(args.workdir or tempfile.mkdtemp(prefix='drill-'))
     dep = launcher.Deployment(
         workdir / 'deployment', prefix=f'drill_{uuid.uuid4().hex[:8]}',
+        tree='api:' + ','.join(CHILDREN),
         overrides={'cells': {'heal_interval': heal}})
     outcomes = []
     try:
