@@ -253,6 +253,18 @@ class MetadataLimitExceeded(QuotaError):
     msg_fmt = 'Maximum number of metadata items exceeds %(allowed)d'
 
 
+class OnsetFileLimitExceeded(QuotaError):
+    msg_fmt = 'Personality file limit exceeded'
+
+
+class OnsetFilePathLimitExceeded(QuotaError):
+    msg_fmt = 'Personality file path exceeds maximum %(allowed)s'
+
+
+class OnsetFileContentLimitExceeded(QuotaError):
+    msg_fmt = 'Personality file content exceeds maximum %(allowed)s'
+
+
 class InvalidQuotaValue(Invalid):
     msg_fmt = ('Quota limit %(limit)s for %(resource)s must be greater '
                'than or equal to already used and reserved %(minimum)s.')

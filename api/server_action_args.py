@@ -38,9 +38,10 @@ def rebuild(call: server_common.ActionCall) -> wsgi.Result:
     """Reinstall the server from an image: 202 with the server.
 
     The body carries the new admin password, generated unless given.
-    ``OS-DCF:diskConfig`` changes the server's disk config.  Nova 2.1's
-    other arguments (accessIPs, personality, preserve_ephemeral) are
-    accepted and ignored.  Later versions set ``description`` (2.19),
+    ``OS-DCF:diskConfig`` changes the server's disk config.
+    ``personality`` (before 2.57) is checked against the injection
+    quotas, as on create.  Nova 2.1's other arguments (accessIPs,
+    preserve_ephemeral) are accepted and ignored.  Later versions set ``description`` (2.19),
     ``key_name`` (2.54), ``user_data`` (2.57) and ``hostname`` (2.90).
     """
     call.authorize(rules.SERVERS % 'rebuild')
@@ -56,7 +57,8 @@ def rebuild(call: server_common.ActionCall) -> wsgi.Result:
             metadata=args.get('metadata'),
             auto_disk_config=servers.disk_config_from_api(
                 args.get('OS-DCF:diskConfig')),
-            changes=changes)
+            changes=changes,
+            injected_files=servers.injected_files(args.get('personality')))
     except exception.ImageNotFound:
         raise errors.BadRequest(
             reason='Cannot find image for rebuild') from None

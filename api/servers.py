@@ -8,6 +8,7 @@ non-admins: they answer 404, not 403, so their existence does not leak.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 import contextlib
 import re
@@ -82,6 +83,14 @@ def _marker_errors(marker: str | None) -> Iterator[None]:
             raise
         raise errors.BadRequest(
             reason=f'marker [{marker}] not found') from None
+
+
+def injected_files(personality: list[dict[str, str]] | None
+                   ) -> list[tuple[str, bytes]]:
+    """``personality`` (its contents base64, as the schema checked) as
+    (path, decoded contents) pairs."""
+    return [(item.get('path', ''), base64.b64decode(item.get('contents', '')))
+            for item in personality or []]
 
 
 def generate_password(length: int = PASSWORD_LENGTH) -> str:
@@ -374,7 +383,8 @@ class ServersController:
                     server.get('OS-DCF:diskConfig')),
                 security_groups=security_groups,
                 description=server.get('description'),
-                tags=server.get('tags'), hostname=server.get('hostname'))
+                tags=server.get('tags'), hostname=server.get('hostname'),
+                injected_files=injected_files(server.get('personality')))
         except exception.FlavorNotFound:
             raise errors.BadRequest(
                 reason='Invalid flavorRef provided.') from None

@@ -228,13 +228,18 @@ class API(api_actions.ServerActionsMixin, api_migrate.MigrateMixin,
                description: str | None = None,
                tags: list[str] | None = None,
                forced_host: str | None = None,
-               hostname: str | None = None
+               hostname: str | None = None,
+               injected_files: list[tuple[str, bytes]] | None = None
                ) -> tuple[list[objects.Instance], str]:
         """Record the instances, then have them scheduled and built.
 
         ``auto_disk_config`` None: as the image's ``auto_disk_config``
         property says (MANUAL without one).  ``hostname`` (2.90): the
         server's own, rather than one made from its name.
+        ``injected_files`` (personality, before 2.57): (path, contents)
+        pairs, checked against the injection quotas and not injected
+        (no config drive or file injection here, as in a Nova without
+        them).
 
         Raises FlavorNotFound (disabled flavor), ImageNotFound,
         ImageNotActive, FlavorMemoryTooSmall, FlavorDiskTooSmall,
@@ -254,6 +259,8 @@ class API(api_actions.ServerActionsMixin, api_migrate.MigrateMixin,
                        ' <= max_count <= %d' % MAX_COUNT)
         self.quotas.check_metadata(context, context.project_id,
                                    len(metadata or {}))
+        self.quotas.check_injected_files(context, context.project_id,
+                                         injected_files or [])
         groups = self._requested_security_groups(context,
                                                  security_groups or [])
         placement = self._placement(context, availability_zone, forced_host)

@@ -272,12 +272,16 @@ class ServerActionsMixin:
                 name: str | None = None,
                 metadata: dict[str, str] | None = None,
                 auto_disk_config: bool | None = None,
-                changes: dict[str, Any] | None = None) -> None:
+                changes: dict[str, Any] | None = None,
+                injected_files: list[tuple[str, bytes]] | None = None
+                ) -> None:
         """Rebuild from ``image_href`` (ImageNotFound when unknown);
         ``auto_disk_config`` (OS-DCF:diskConfig) changes the server's
         disk config once the rebuild is under way.  ``changes``: other
         fields the rebuild sets (``display_description``, ``key_name``
-        with ``key_data``, ``user_data``), checked by the caller."""
+        with ``key_data``, ``user_data``), checked by the caller.
+        ``injected_files``: personality (path, contents), checked
+        against the injection quotas as on create, not injected."""
         self._check_lock(ctxt, instance)
         checks.check_instance_state(
             instance, 'rebuild',
@@ -285,6 +289,8 @@ class ServerActionsMixin:
         if metadata is not None:
             self.quotas.check_metadata(ctxt, instance.project_id,
                                        len(metadata))
+        self.quotas.check_injected_files(ctxt, instance.project_id,
+                                         injected_files or [])
         image = objects.ImageMeta.from_dict(self.image_get(ctxt, image_href))
         if image.status != 'active':
             raise exception.ImageNotActive(image_id=image.id)

@@ -29,6 +29,7 @@ Example::
                               user_id=user_id)
     engine.check_resize(ctxt, project_id, old_flavor, new_flavor)
     engine.check_metadata(ctxt, project_id, len(metadata))
+    engine.check_injected_files(ctxt, project_id, [('/etc/motd', b'hi')])
 """
 
 from __future__ import annotations
@@ -389,6 +390,31 @@ class QuotaEngine:
             LOG.info('Quota of project %s exceeded for metadata_items: '
                      '%d asked, %d allowed', project_id, count, limit)
             raise exception.MetadataLimitExceeded(allowed=limit)
+
+    def check_injected_files(self, ctxt: RequestContext, project_id: str,
+                             files: list[tuple[str, bytes]]) -> None:
+        """Refuse personality files (path, decoded contents) over the
+        project's ``injected_files`` count, ``injected_file_path_bytes``
+        or ``injected_file_content_bytes`` limits, as Nova does (403):
+        OnsetFileLimitExceeded, OnsetFilePathLimitExceeded,
+        OnsetFileContentLimitExceeded."""
+        if not files:
+            return
+        limits = self.get_limits(ctxt, project_id)
+        checks = (
+            ('injected_files', len(files), exception.OnsetFileLimitExceeded),
+            ('injected_file_path_bytes',
+             max(len(path.encode()) for path, _ in files),
+             exception.OnsetFilePathLimitExceeded),
+            ('injected_file_content_bytes',
+             max(len(contents) for _, contents in files),
+             exception.OnsetFileContentLimitExceeded))
+        for resource, asked, error in checks:
+            limit = limits[resource]
+            if limit != UNLIMITED and asked > limit:
+                LOG.info('Quota of project %s exceeded for %s: %d asked, '
+                         '%d allowed', project_id, resource, asked, limit)
+                raise error(allowed=limit)
 
     def check_resize(self, ctxt: RequestContext, project_id: str,
                      old_flavor: Any, new_flavor: Any,

@@ -59,7 +59,7 @@ FEATURES = {
     'pause': True, 'suspend': True, 'shelve': True, 'rescue': True,
     'snapshot': True, 'console_output': True, 'change_password': True,
     'interface_attach': False, 'config_drive': False,
-    'metadata_service': False, 'personality': False,
+    'metadata_service': False, 'personality': True,
     'vnc_console': False, 'spice_console': False, 'serial_console': False,
     'attach_encrypted_volume': False, 'block_migration_for_live_migration':
     False, 'volume_multiattach': False, 'disk_config': True,

@@ -2,6 +2,8 @@
 of a running tree: fields set on create and update reach the cell that
 runs the server and come back; bad requests write nothing."""
 
+import base64
+
 import pytest
 
 from nova import context as nova_context
@@ -160,6 +162,54 @@ def test_metadata_quota_of_the_project_is_enforced(running):
 
 def _child_metadata(tree, server_id):
     return _child_row(tree, server_id)['metadata']
+
+
+# -- personality: the injection quotas (before 2.57) ------------------------
+
+def _files(count, size=4, path='/f%d'):
+    return [{'path': path % i,
+             'contents': base64.b64encode(b'x' * size).decode()}
+            for i in range(count)]
+
+
+@pytest.mark.parametrize('quota, personality, message', [
+    ({'injected_files': 2}, _files(3), 'Personality file limit exceeded'),
+    ({'injected_file_content_bytes': 8}, _files(1, size=9),
+     'Personality file content exceeds maximum 8'),
+    ({'injected_file_path_bytes': 5}, _files(1, path='/long-%d'),
+     'Personality file path exceeds maximum 5'),
+])
+def test_personality_over_the_injection_quotas_is_403(running, quota,
+                                                      personality, message):
+    code, body = rc.request(running, 'PUT', '/os-quota-sets/project-a',
+                            {'quota_set': quota}, token=rc.ADMIN)
+    assert code == 200, body
+    try:
+        code, body = rc.boot(running, token=OWNER, name='personality-over',
+                             personality=personality)
+        assert (code, body['forbidden']['message']) == (403, message)
+        code, listed = rc.request(
+            running, 'GET', '/servers?name=personality-over', token=OWNER)
+        assert listed['servers'] == []
+        # Within the limits, on create and on rebuild.
+        fitting = _files(1, size=1, path='/%d')
+        server_id = _boot(running, name='personality',
+                          personality=fitting)['id']
+        _active(running, server_id)
+        code, body = rc.request(
+            running, 'POST', '/servers/%s/action' % server_id,
+            {'rebuild': {'imageRef': rc.IMAGE, 'personality': personality}},
+            token=OWNER)
+        assert (code, body['forbidden']['message']) == (403, message)
+        assert _server(running, server_id)['status'] == 'ACTIVE'
+        code, body = rc.request(
+            running, 'POST', '/servers/%s/action' % server_id,
+            {'rebuild': {'imageRef': rc.IMAGE, 'personality': fitting}},
+            token=OWNER)
+        assert code == 202, body
+    finally:
+        rc.request(running, 'DELETE', '/os-quota-sets/project-a',
+                   token=rc.ADMIN)
 
 
 # -- bug 5: private flavors -------------------------------------------------

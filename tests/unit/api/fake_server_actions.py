@@ -151,7 +151,9 @@ class ServerActionsMixin:
                 name: str | None = None,
                 metadata: dict[str, str] | None = None,
                 auto_disk_config: bool | None = None,
-                changes: dict[str, Any] | None = None) -> None:
+                changes: dict[str, Any] | None = None,
+                injected_files: list[tuple[str, bytes]] | None = None
+                ) -> None:
         if image_href not in self.images:
             raise exception.ImageNotFound(image_id=image_href)
         self._act(context, instance, 'rebuild', image_href=image_href,
