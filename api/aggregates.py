@@ -1,11 +1,12 @@
 """``/os-aggregates`` (administrators): host aggregates, with Nova's
 bodies, codes and errors.
 
-In a cells deployment an aggregate lives in the cell of its hosts and is
-named ``cell_path@id`` (``api!cell1@3``), its hosts ``cell_path@host``
-(see :mod:`nova.compute.aggregate_api`); the listing names the cells that
-gave no answer in ``X-OpenStack-Nova-Cells-Missing``.  From 2.41 every
-view has the aggregate's ``uuid``.
+In a cells deployment an aggregate lives in the cell of its hosts, its
+hosts are named ``cell_path@host``, and its integer id is unique in the
+tree (``cell_path@id`` is accepted as another name; see
+:mod:`nova.compute.aggregate_api`); the listing names the cells that gave
+no answer in ``X-OpenStack-Nova-Cells-Missing``.  From 2.41 every view
+has the aggregate's ``uuid``.
 """
 
 from __future__ import annotations

@@ -53,7 +53,7 @@ class ComputeCellsAPI(compute_api.API):
         self.cells_admin = cells_admin.CellsAdminAPI(conf,
                                                      self.cells_rpcapi)
         self.aggregate_api = aggregate_api.CellsAggregateAPI(
-            conf, self.cells_rpcapi, self.host_api)
+            conf, self.cells_rpcapi, self.host_api, db)
 
     def _placement(self, context: RequestContext, zone: str | None,
                    forced_host: str | None) -> dict[str, Any]:

@@ -36,6 +36,12 @@ def _describe(session: orm.Session, row: models.Aggregate
             'hosts': list(hosts), 'metadata': dict(metadata.all())}
 
 
+def _mapping(row: models.AggregateMapping) -> dict[str, Any]:
+    return {'id': row.id, 'cell_path': row.cell_path,
+            'cell_aggregate_id': row.cell_aggregate_id,
+            'aggregate_uuid': row.aggregate_uuid}
+
+
 def _get(session: orm.Session, aggregate_id: int) -> models.Aggregate:
     row = session.get(models.Aggregate, aggregate_id)
     if row is None:
@@ -232,3 +238,85 @@ class AggregateQueries(QueryMixin):
                 if key is not None:
                     metadata.setdefault(key, set()).add(value)
             return found
+
+    # -- tree-wide ids (the API cell) -----------------------------------
+
+    def aggregate_mapping_get(self, context: RequestContext,
+                              mapping_id: int) -> dict[str, Any]:
+        """Where the aggregate of tree-wide id ``mapping_id`` lives;
+        raises AggregateNotFound."""
+        with self.reader() as session:
+            row = session.get(models.AggregateMapping, mapping_id)
+            if row is None:
+                raise exception.AggregateNotFound(aggregate_id=mapping_id)
+            return _mapping(row)
+
+    def aggregate_mappings_for(self, context: RequestContext,
+                               found: list[tuple[str, int, str]]
+                               ) -> dict[tuple[str, int], int]:
+        """The tree-wide id of each aggregate ``(cell_path, id in its
+        cell, uuid)``, allocating the ids not yet given.
+
+        A row made for another uuid (the cell reused a local id after
+        losing the aggregate behind the API's back) gives way to a new
+        one.  Two callers allocating at once meet on the unique
+        constraint; the loser reads the winner's row.
+        """
+        paths = sorted({path for path, _, _ in found})
+        with self.reader() as session:
+            rows = session.scalars(sa.select(models.AggregateMapping).where(
+                models.AggregateMapping.cell_path.in_(paths)))
+            known = {(r.cell_path, r.cell_aggregate_id): _mapping(r)
+                     for r in rows}
+        ids: dict[tuple[str, int], int] = {}
+        for path, local_id, uuid in found:
+            mapping = known.get((path, local_id))
+            if mapping is None or mapping['aggregate_uuid'] != uuid:
+                mapping = self._allocate_mapping(path, local_id, uuid,
+                                                 mapping)
+            ids[(path, local_id)] = mapping['id']
+        return ids
+
+    def _allocate_mapping(self, cell_path: str, local_id: int, uuid: str,
+                          stale: dict[str, Any] | None) -> dict[str, Any]:
+        try:
+            return self._insert_mapping(cell_path, local_id, uuid, stale)
+        except sa.exc.IntegrityError:
+            pass
+        with self.reader() as session:
+            row = session.scalar(sa.select(models.AggregateMapping).where(
+                models.AggregateMapping.cell_path == cell_path,
+                models.AggregateMapping.cell_aggregate_id == local_id))
+            if row is None or row.aggregate_uuid != uuid:
+                # Another caller's row went between our insert and read.
+                return self._insert_mapping(cell_path, local_id, uuid,
+                                            None if row is None
+                                            else _mapping(row))
+            return _mapping(row)
+
+    @_retry.retry_on_deadlock
+    def _insert_mapping(self, cell_path: str, local_id: int, uuid: str,
+                        stale: dict[str, Any] | None) -> dict[str, Any]:
+        with self.writer() as session:
+            if stale is not None:
+                session.execute(sa.delete(models.AggregateMapping).where(
+                    models.AggregateMapping.id == stale['id'],
+                    models.AggregateMapping.aggregate_uuid
+                    == stale['aggregate_uuid']))
+            row = models.AggregateMapping(
+                cell_path=cell_path, cell_aggregate_id=local_id,
+                aggregate_uuid=uuid)
+            session.add(row)
+            session.flush()
+            return _mapping(row)
+
+    @_retry.retry_on_deadlock
+    def aggregate_mapping_delete(self, context: RequestContext,
+                                 cell_path: str, cell_aggregate_id: int
+                                 ) -> None:
+        """Forget the tree-wide id of a deleted aggregate (none: no-op)."""
+        with self.writer() as session:
+            session.execute(sa.delete(models.AggregateMapping).where(
+                models.AggregateMapping.cell_path == cell_path,
+                models.AggregateMapping.cell_aggregate_id
+                == cell_aggregate_id))

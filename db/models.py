@@ -619,6 +619,30 @@ class AggregateMetadata(Base):
     value: Mapped[str] = mapped_column(String(255), nullable=False)
 
 
+class AggregateMapping(TimestampMixin, Base):
+    """The tree-wide integer id of an aggregate (the one the REST API
+    shows) and where the aggregate lives.
+
+    Kept by the API cell only (see ``nova.compute.aggregate_api``); rows
+    are allocated when an aggregate is created or first listed, and
+    deleted with it.  Ids are never reused.
+    """
+
+    __tablename__ = 'aggregate_mappings'
+    __table_args__ = (
+        UniqueConstraint(
+            'cell_path', 'cell_aggregate_id',
+            name='uniq_aggregate_mappings0cell_path0cell_aggregate_id'),
+        {'sqlite_autoincrement': True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True,
+                                    autoincrement=True)
+    cell_path: Mapped[str] = mapped_column(String(255), nullable=False)
+    cell_aggregate_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    aggregate_uuid: Mapped[str] = mapped_column(String(36), nullable=False)
+
+
 class SecurityGroup(TimestampMixin, Base):
     """A project's security group.
 

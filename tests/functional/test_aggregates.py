@@ -1,11 +1,13 @@
 """Host aggregates and availability zones through a tree of two child
-cells: ``/os-aggregates`` routed by ``cell_path@id``, zones that steer
+cells: ``/os-aggregates`` with integer ids unique in the tree (and
+``cell_path@id`` as another name), zones that steer
 builds to the right cell and host (one zone spanning both cells), the
 aggregate extra-specs filter, ``zone:host`` boots and bad input."""
 
 import pytest
 
 from nova import context as nova_context
+from nova import exception
 from nova import host_views
 from nova.tests.functional import rest_client as rc
 from nova.tools.polling import wait_for
@@ -84,11 +86,11 @@ def server_count(tree):
 
 def test_aggregates_live_in_the_cell_of_their_hosts(tree):
     first = create(tree, 'agg1')
-    assert first['id'] == 'api!cell1@1'
+    assert first['id'] == 1
     assert 'hosts' not in first and 'uuid' not in first
     second = create(tree, 'api!cell2@agg2', zone='az2')
     assert (second['id'], second['name'], second['availability_zone']) == (
-        'api!cell2@1', 'agg2', 'az2')
+        2, 'agg2', 'az2')
 
     shown = add_host(tree, first['id'], 'cell1-compute1')
     assert shown['hosts'] == ['api!cell1@cell1-compute1']
@@ -107,42 +109,134 @@ def test_aggregates_live_in_the_cell_of_their_hosts(tree):
     assert code == 200
     assert [(a['id'], a['name'], a['hosts']) for a in
             listed['aggregates']] == [
-        ('api!cell1@1', 'agg1', ['api!cell1@cell1-compute1']),
-        ('api!cell2@1', 'agg2', ['api!cell2@cell2-compute2'])]
-    code, shown = admin(tree, 'GET', '/os-aggregates/api!cell2@1',
-                        headers=V241)
+        (1, 'agg1', ['api!cell1@cell1-compute1']),
+        (2, 'agg2', ['api!cell2@cell2-compute2'])]
+    code, shown = admin(tree, 'GET', '/os-aggregates/2', headers=V241)
     assert code == 200
+    assert shown['aggregate']['id'] == 2
     assert shown['aggregate']['uuid'] == tree.db('cell2').aggregate_get(
         ctxt, 1)['uuid']
 
-    code, updated = admin(tree, 'PUT', '/os-aggregates/api!cell1@1',
+    code, updated = admin(tree, 'PUT', '/os-aggregates/1',
                           {'aggregate': {'name': 'renamed',
                                          'availability_zone': 'az1'}})
     assert code == 200, updated
     assert (updated['aggregate']['name'],
             updated['aggregate']['availability_zone']) == ('renamed', 'az1')
-    code, body = act(tree, 'api!cell1@1', 'set_metadata',
+    code, body = act(tree, 1, 'set_metadata',
                      {'metadata': {'ssd': 'true', 'gone': None}})
     assert code == 200
     assert body['aggregate']['metadata'] == {'availability_zone': 'az1',
                                              'ssd': 'true'}
-    code, body = act(tree, 'api!cell1@1', 'set_metadata',
+    code, body = act(tree, 1, 'set_metadata',
                      {'metadata': {'ssd': None}})
     assert body['aggregate']['metadata'] == {'availability_zone': 'az1'}
 
-    code, error = admin(tree, 'DELETE', '/os-aggregates/api!cell1@1')
+    code, error = admin(tree, 'DELETE', '/os-aggregates/1')
     assert code == 400
     assert 'Host aggregate is not empty' in error['badRequest']['message']
-    code, body = act(tree, 'api!cell1@1', 'remove_host',
+    code, body = act(tree, 1, 'remove_host',
                      {'host': 'api!cell1@cell1-compute1'})
     assert code == 200 and body['aggregate']['hosts'] == []
-    code, _ = admin(tree, 'DELETE', '/os-aggregates/api!cell1@1')
+    code, _ = admin(tree, 'DELETE', '/os-aggregates/1')
     assert code == 200
-    code, error = admin(tree, 'GET', '/os-aggregates/api!cell1@1')
-    assert code == 404
-    assert error['itemNotFound']['message'] == \
-        'Aggregate api!cell1@1 could not be found.'
+    for gone in ('1', 'api!cell1@1'):
+        code, error = admin(tree, 'GET', '/os-aggregates/' + gone)
+        assert code == 404
+        assert error['itemNotFound']['message'] == \
+            'Aggregate %s could not be found.' % gone
     assert tree.db('cell1').aggregate_get_all(ctxt) == []
+
+
+def mapped(tree):
+    """The tree-wide ids the API cell keeps: {id: (cell_path, local id)}."""
+    ctxt = nova_context.get_admin_context()
+    found = {}
+    for mapping_id in range(1, 20):
+        try:
+            m = tree.db('api').aggregate_mapping_get(ctxt, mapping_id)
+        except exception.AggregateNotFound:
+            continue
+        found[mapping_id] = (m['cell_path'], m['cell_aggregate_id'])
+    return found
+
+
+def test_ids_are_integers_unique_in_the_tree(tree):
+    one = create(tree, 'api!cell1@one')
+    two = create(tree, 'api!cell2@two')
+    three = create(tree, 'api!cell2@three')
+    assert [one['id'], two['id'], three['id']] == [1, 2, 3]
+    assert mapped(tree) == {1: ('api!cell1', 1), 2: ('api!cell2', 1),
+                            3: ('api!cell2', 2)}
+
+    # ``cell_path@id`` is another name of the same aggregate, every call.
+    code, shown = admin(tree, 'GET', '/os-aggregates/api!cell2@2')
+    assert code == 200 and shown['aggregate']['id'] == 3
+    code, body = act(tree, 'api!cell2@2', 'set_metadata',
+                     {'metadata': {'k': 'v'}})
+    assert code == 200 and body['aggregate']['id'] == 3
+    code, body = admin(tree, 'GET', '/os-aggregates/3')
+    assert body['aggregate']['metadata'] == {'k': 'v'}
+
+    # A deleted aggregate takes its id along; ids are not given again.
+    code, _ = admin(tree, 'DELETE', '/os-aggregates/api!cell2@2')
+    assert code == 200
+    assert 3 not in mapped(tree)
+    assert create(tree, 'api!cell2@four')['id'] == 4
+    code, _ = admin(tree, 'GET', '/os-aggregates/3')
+    assert code == 404
+
+
+def test_an_aggregate_made_inside_a_cell_gets_an_id_when_seen(tree):
+    ctxt = nova_context.get_admin_context()
+    create(tree, 'api!cell1@known')
+    # Made in cell2's database, as before ids were kept or by a tool.
+    local = tree.db('cell2').aggregate_create(ctxt, 'legacy')
+    assert mapped(tree) == {1: ('api!cell1', 1)}
+
+    code, listed = admin(tree, 'GET', '/os-aggregates')
+    assert [(a['id'], a['name']) for a in listed['aggregates']] == [
+        (1, 'known'), (2, 'legacy')]
+    assert mapped(tree) == {1: ('api!cell1', 1),
+                            2: ('api!cell2', local['id'])}
+    # Listing again allocates nothing more.
+    code, listed = admin(tree, 'GET', '/os-aggregates')
+    assert [a['id'] for a in listed['aggregates']] == [1, 2]
+    assert len(mapped(tree)) == 2
+
+    # First seen through its alias: it gets one too, once.
+    other = tree.db('cell1').aggregate_create(ctxt, 'other')
+    code, shown = admin(tree, 'GET', '/os-aggregates/api!cell1@%d'
+                        % other['id'])
+    assert code == 200 and shown['aggregate']['id'] == 3
+    code, shown = admin(tree, 'GET', '/os-aggregates/3')
+    assert code == 200 and shown['aggregate']['name'] == 'other'
+
+    # Deleted inside its cell: its id names nothing, and goes on delete.
+    tree.db('cell1').aggregate_delete(ctxt, other['id'])
+    code, _ = admin(tree, 'GET', '/os-aggregates/3')
+    assert code == 404
+    code, _ = admin(tree, 'DELETE', '/os-aggregates/3')
+    assert code == 404
+    assert 3 not in mapped(tree)
+
+
+def test_names_are_unique_in_the_tree(tree):
+    create(tree, 'api!cell1@taken')
+    code, error = admin(tree, 'POST', '/os-aggregates',
+                        {'aggregate': {'name': 'api!cell2@taken'}})
+    assert code == 409, error
+    other = create(tree, 'api!cell2@other')
+    code, error = admin(tree, 'PUT', '/os-aggregates/%d' % other['id'],
+                        {'aggregate': {'name': 'taken'}})
+    assert code == 409, error
+    # Its own name is no conflict.
+    code, body = admin(tree, 'PUT', '/os-aggregates/%d' % other['id'],
+                       {'aggregate': {'name': 'other'}})
+    assert code == 200, body
+    ctxt = nova_context.get_admin_context()
+    assert [a['name'] for a in tree.db('cell2').aggregate_get_all(ctxt)] \
+        == ['other']
 
 
 def test_bad_aggregate_requests_write_nothing(tree):
@@ -165,7 +259,7 @@ def test_bad_aggregate_requests_write_nothing(tree):
                      {'host': 'cell1-compute2'})
     assert code == 200
     assert stored(tree) == before
-    code, error = admin(tree, 'PUT', '/os-aggregates/' + agg['id'],
+    code, error = admin(tree, 'PUT', '/os-aggregates/%d' % agg['id'],
                         {'aggregate': {'availability_zone': None}})
     assert code == 400
     assert 'empty named availability zone' in error['badRequest']['message']
@@ -187,11 +281,24 @@ def test_bad_aggregate_requests_write_nothing(tree):
     code, error = act(tree, agg['id'], 'frobnicate', {})
     assert code == 400
     for path in ('/os-aggregates/api!cell1@99', '/os-aggregates/api!nope@1',
-                 '/os-aggregates/7'):
+                 '/os-aggregates/7', '/os-aggregates/-1',
+                 '/os-aggregates/99999999999999999999',
+                 '/os-aggregates/api!cell1@-1'):
         code, error = admin(tree, 'GET', path)
         assert code == 404, (path, error)
-    code, error = admin(tree, 'GET', '/os-aggregates/api!cell1@x')
-    assert code == 400
+    # As Nova: an id that is no integer is a 400.
+    for path in ('/os-aggregates/api!cell1@x', '/os-aggregates/abc',
+                 '/os-aggregates/1.5', '/os-aggregates/api!cell1'):
+        code, error = admin(tree, 'GET', path)
+        assert code == 400, (path, error)
+        assert 'id must be an integer' in error['badRequest']['message']
+    for method in ('PUT', 'DELETE'):
+        code, error = admin(tree, method, '/os-aggregates/-1',
+                            {'aggregate': {'name': 'x'}}
+                            if method == 'PUT' else None)
+        assert code == 404, (method, error)
+    code, error = act(tree, -1, 'set_metadata', {'metadata': {'a': 'b'}})
+    assert code == 404
     code, error = act(tree, 'api!cell1@99', 'add_host',
                       {'host': 'cell1-compute1'})
     assert code == 404
@@ -348,5 +455,5 @@ def test_a_silent_cell_is_named_in_the_listing(tree):
     code, body, headers = rc.request_with_headers(
         tree, 'GET', '/os-aggregates', token=rc.ADMIN)
     assert code == 200
-    assert [a['id'] for a in body['aggregates']] == ['api!cell1@1']
+    assert [a['id'] for a in body['aggregates']] == [1]
     assert headers.get(host_views.MISSING_HEADER) == 'api!cell2'

@@ -67,6 +67,11 @@ def test_views_and_codes(call, aggregates):
 @pytest.mark.parametrize('method, path, body, status', [
     ('GET', '/os-aggregates/9', None, 404),
     ('GET', '/os-aggregates/x', None, 400),
+    # As Nova: an integer no aggregate has is a 404 (tempest's -1).
+    ('GET', '/os-aggregates/-1', None, 404),
+    ('GET', '/os-aggregates/99999999999999999999', None, 404),
+    ('DELETE', '/os-aggregates/-1', None, 404),
+    ('PUT', '/os-aggregates/-1', {'aggregate': {'name': 'n'}}, 404),
     ('PUT', '/os-aggregates/1', {'aggregate': {}}, 400),
     ('PUT', '/os-aggregates/1', {'aggregate': {'name': 'other'}}, 409),
     ('POST', '/os-aggregates', {'aggregate': {'name': ''}}, 400),

@@ -93,6 +93,24 @@ def test_downgrade_to_base_leaves_no_tables(synced_url: str) -> None:
     engine.dispose()
 
 
+def test_0017_aggregate_mappings_down_and_up(synced_url: str) -> None:
+    engine = sa.create_engine(synced_url)
+    with engine.begin() as conn:
+        command.downgrade(migration.alembic_config(conn), '0016')
+    assert 'aggregate_mappings' not in _table_names(synced_url)
+    assert 'aggregates' in _table_names(synced_url)
+    with engine.begin() as conn:
+        command.upgrade(migration.alembic_config(conn), '0017')
+    with engine.connect() as conn:
+        migration_checks.assert_models_match(conn)
+    engine.dispose()
+    db = db_api.Database(synced_url)
+    ctxt = context.get_admin_context()
+    assert db.aggregate_mappings_for(ctxt, [('api!cell1', 4, 'u')]) == {
+        ('api!cell1', 4): 1}
+    db.dispose()
+
+
 def test_sync_twice_is_harmless(synced_url: str) -> None:
     migration.db_sync(synced_url)
     assert migration.db_version(synced_url) == migration.head_revision()
