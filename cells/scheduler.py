@@ -44,11 +44,11 @@ from nova import exception
 from nova import instance_changes
 from nova import objects
 from nova import server_groups
-from nova.cells.filters import hints as hint_filters
 from nova.cells import group_cells
 from nova.cells import messaging
 from nova.cells import state as cells_state
 from nova.cells import weights as cell_weights
+from nova.cells.filters import hints as hint_filters
 from nova.cells.weights import cell_weights as shipped_weights
 from nova.compute import vm_states
 from nova.context import RequestContext

@@ -1,13 +1,14 @@
 """Affinity filters: server groups (hard affinity and anti-affinity) and
 the ``same_host`` / ``different_host`` scheduler hints.
 
-The group filters read the build's group spec (``server_group``) and the members per
-host of this cell (``group_hosts``, counted by the scheduler from the
-spec, its cell's database and the builds it sent but no host has taken
-yet: see :mod:`nova.scheduler.group_placements`).  The hint filters read
-the host of each named server this cell holds (``hint_hosts``, read by
-the scheduler from its cell's database); the cell scheduler already sent
-a ``same_host`` build to a cell holding one of them.
+The group filters read the build's group spec (``server_group``) and the
+members per host of this cell (``group_hosts``, counted by the scheduler
+from the spec, its cell's database and the builds it sent but no host
+has taken yet: see :mod:`nova.scheduler.group_placements`).  The hint
+filters read the host of each named server this cell holds
+(``hint_hosts``, read by the scheduler from its cell's database); the
+cell scheduler already sent a ``same_host`` build to a cell holding one
+of them.
 """
 
 from __future__ import annotations
