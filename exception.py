@@ -86,6 +86,14 @@ class ValidationError(Invalid):
     msg_fmt = '%(detail)s'
 
 
+class UnsupportedRescueDevice(Invalid):
+    msg_fmt = 'Requested rescue device %(device)r is not supported'
+
+
+class UnsupportedRescueBus(Invalid):
+    msg_fmt = 'Requested rescue bus %(bus)r is not supported'
+
+
 class InvalidRequestBody(Invalid):
     msg_fmt = 'Malformed request body: %(reason)s'
 

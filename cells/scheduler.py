@@ -39,6 +39,7 @@ from oslo_log import log as logging
 from oslo_utils import importutils
 
 from nova import cell_paths
+from nova import context as nova_context
 from nova import exception
 from nova import instance_changes
 from nova import objects
@@ -47,6 +48,7 @@ from nova.cells import group_cells
 from nova.cells import messaging
 from nova.cells import state as cells_state
 from nova.cells import weights as cell_weights
+from nova.cells.filters import hints as hint_filters
 from nova.cells.weights import cell_weights as shipped_weights
 from nova.compute import vm_states
 from nova.context import RequestContext
@@ -221,8 +223,16 @@ class CellsScheduler:
         else:
             our_path = our_path or self.our_name
         route.append(our_path)
+        if len(route) == 1 and self.state.is_top():
+            self._same_host_cells(fprops)
         props = self._filter_properties(ctxt, build_inst_kwargs, our_path)
         self.groups.refresh(props)
+        if props.get(hint_filters.SAME_HOST_CELLS) == []:
+            # None of the servers it names is in a cell: no host of any
+            # cell will ever do, waiting for room is no use.
+            self._give_up_here(ctxt, build_inst_kwargs, our_path,
+                               exception.NoCellsAvailable())
+            return
         retries = self.conf.cells.scheduler_retries
         for attempt in range(retries + 1):
             try:
@@ -241,6 +251,23 @@ class CellsScheduler:
             return
         self._dispatch_or_fail_over(ctxt, cell, build_inst_kwargs)
 
+    def _same_host_cells(self, fprops: dict[str, Any]) -> None:
+        """At the top: the cells of the servers a ``same_host`` hint
+        names (see :class:`~nova.cells.filters.hints.SameHostCellFilter`),
+        into the build's filter properties."""
+        hints = fprops.get('scheduler_hints') or {}
+        uuids = hints.get('same_host')
+        if not uuids:
+            return
+        if isinstance(uuids, str):
+            uuids = [uuids]
+        rows = self.db.instance_get_all_by_filters(
+            nova_context.get_admin_context(),
+            {'uuid': sorted({str(u) for u in uuids}), 'deleted': False},
+            columns=['cell_name'], expected_attrs=())
+        fprops[hint_filters.SAME_HOST_CELLS] = sorted(
+            {r['cell_name'] for r in rows if r['cell_name']})
+
     def build_again(self, ctxt: RequestContext,
                     build_inst_kwargs: dict[str, Any]) -> None:
         """Send a stalled build again (:mod:`nova.cells.builds`): to the
@@ -258,6 +285,8 @@ class CellsScheduler:
             return
         fprops = build_inst_kwargs.setdefault('filter_properties', {})
         fprops['cell_route'] = [self.our_name]
+        if self.state.is_top():
+            self._same_host_cells(fprops)
         self._dispatch_or_fail_over(ctxt, cell, build_inst_kwargs)
 
     def _dispatch_or_fail_over(self, ctxt: RequestContext,
@@ -372,18 +401,19 @@ class CellsScheduler:
                  'reason': reason or str(error)}, direction='up')
             return
         self._fail(ctxt, kwargs['instances'], error, reason,
-                   kwargs['filter_properties'].get(
-                       server_groups.FILTER_PROPERTY))
+                   _placement_rules(kwargs['filter_properties']))
 
     def _fail(self, ctxt: RequestContext, instances: list[objects.Instance],
               error: Exception, reason: str | None,
-              group: dict[str, Any] | None = None) -> None:
+              placement_rules: bool = False) -> None:
+        """``placement_rules``: the build asked for a placement (a hard
+        group policy, ``same_host``, ``different_host``) that no cell
+        could honour."""
         message = str(error)
         if reason:
             message += ' Last failure: %s' % reason
-        if group and group.get('policy') in (server_groups.AFFINITY,
-                                             server_groups.ANTI_AFFINITY):
-            # No cell could honour the group's policy: Nova's answer.
+        if placement_rules:
+            # No cell could honour the placement asked for: Nova's answer.
             message = (reason if reason and reason.startswith(
                 'No valid host') else str(exception.NoValidHost(
                     reason='There are not enough hosts available.')))
@@ -422,6 +452,16 @@ class CellsScheduler:
             self.runner.broadcast(
                 ctxt, 'instance_update_at_top', {'instance': instance},
                 'up', run_locally=False)
+
+
+def _placement_rules(fprops: dict[str, Any]) -> bool:
+    """Whether a build names where (not) to go: a group of a hard policy,
+    or servers to join or avoid."""
+    group = fprops.get(server_groups.FILTER_PROPERTY) or {}
+    hints = fprops.get('scheduler_hints') or {}
+    return (group.get('policy') in (server_groups.AFFINITY,
+                                    server_groups.ANTI_AFFINITY)
+            or bool(hints.get('same_host') or hints.get('different_host')))
 
 
 def _uuids(kwargs: dict[str, Any]) -> list[str]:

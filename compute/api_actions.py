@@ -184,6 +184,7 @@ class ServerActionsMixin:
         image = (objects.ImageMeta.from_dict(
             self.image_get(ctxt, rescue_image_ref))
             if rescue_image_ref else None)
+        images.rescue_device(image)
         password = rescue_password or generate_password()
         self.rescue_with_image(ctxt, instance, password, image)
         return password

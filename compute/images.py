@@ -7,6 +7,7 @@ module holds what the compute side needs around it:
 * how an image's metadata rides along with an instance: copied into its
   system metadata at boot (``image_*`` keys, as Nova does), read back for
   a resize, an unshelve or a snapshot;
+* the device a rescue image asks for (:func:`rescue_device`);
 * :class:`ImageRegistryClient`, through which a compute host reports on
   the images it writes (snapshots, shelved images): straight into the
   database in a cell that has the registry, up through nova-cells from a
@@ -61,6 +62,29 @@ def ensure_default_images(db: Database) -> int:
     if created:
         LOG.info('Registered %d default image(s)', created)
     return created
+
+
+# Nova's block device types and disk buses, the values a rescue image's
+# ``hw_rescue_device`` and ``hw_rescue_bus`` may take.
+RESCUE_DEVICES = ('cdrom', 'disk', 'floppy', 'fs', 'lun')
+RESCUE_BUSES = ('fdc', 'ide', 'lxc', 'sata', 'scsi', 'uml', 'usb', 'virtio',
+                'xen')
+
+
+def rescue_device(image: objects.ImageMeta | None
+                  ) -> tuple[str | None, str | None]:
+    """``(hw_rescue_device, hw_rescue_bus)`` of a rescue image (None
+    for each it does not name): with either, a *stable device rescue*,
+    the rescue image attached beside the server's own disks, which keep
+    their places.  A value Nova does not know is a 400."""
+    props = (image.properties or {}) if image is not None else {}
+    device = props.get('hw_rescue_device')
+    bus = props.get('hw_rescue_bus')
+    if device is not None and device not in RESCUE_DEVICES:
+        raise exception.UnsupportedRescueDevice(device=device)
+    if bus is not None and bus not in RESCUE_BUSES:
+        raise exception.UnsupportedRescueBus(bus=bus)
+    return device, bus
 
 
 def image_spec(image: objects.ImageMeta) -> dict[str, Any]:

@@ -48,7 +48,8 @@ DEFAULT_FILTERS = (resources.RetryFilter, placement.IgnoreHostsFilter,
                    placement.ImagePropertiesFilter,
                    aggregates.AggregateInstanceExtraSpecsFilter,
                    affinity.ServerGroupAffinityFilter,
-                   affinity.ServerGroupAntiAffinityFilter)
+                   affinity.ServerGroupAntiAffinityFilter,
+                   affinity.SameHostFilter, affinity.DifferentHostFilter)
 
 
 class SchedulerManager(service.Manager):
@@ -92,6 +93,7 @@ class SchedulerManager(service.Manager):
                        'Last failure: %s'
                        % (max_attempts, retry.get('exc_reason')))
         hosts = self.host_manager.get_host_states(context)
+        spec['hint_hosts'] = self._hint_hosts(context, spec)
         forced = spec.get('force_hosts') or []
         if forced:
             # An administrator named the host (``zone:host``): no filter
@@ -120,6 +122,20 @@ class SchedulerManager(service.Manager):
                 spec['group_hosts'][best.host] += 1
             chosen.append(best)
         return chosen
+
+    def _hint_hosts(self, context: RequestContext, spec: dict[str, Any]
+                    ) -> dict[str, str]:
+        """The host of each server a ``same_host`` or ``different_host``
+        hint names, of those this cell holds and a host has taken."""
+        uuids = (affinity.hinted_uuids(spec, 'same_host')
+                 + affinity.hinted_uuids(spec, 'different_host'))
+        if not uuids:
+            return {}
+        rows = self.db.instance_get_all_by_filters(
+            context.elevated(), {'uuid': sorted(set(uuids)),
+                                 'deleted': False},
+            columns=['host'], expected_attrs=())
+        return {r['uuid']: r['host'] for r in rows if r['host']}
 
     @staticmethod
     def _next_attempt(filter_properties: dict[str, Any]) -> dict[str, Any]:

@@ -236,6 +236,13 @@ class FakeDriver(driver.ComputeDriver):
             guest.power_state = power_state.RUNNING
             guest.say('Rescue boot from image %s' % (
                 image_meta.id if image_meta else instance.image_ref))
+            props = (image_meta.properties or {}) if image_meta else {}
+            if props.get('hw_rescue_device') or props.get('hw_rescue_bus'):
+                # Stable device rescue: the rescue image comes as an extra
+                # device, the server's own disks keep their places.
+                guest.say('Rescue %s on bus %s, own disks in place' % (
+                    props.get('hw_rescue_device') or 'disk',
+                    props.get('hw_rescue_bus') or 'default'))
 
     def unrescue(self, context: RequestContext, instance: Any) -> None:
         self._check(instance, 'unrescue')

@@ -56,5 +56,6 @@ def all_filters() -> list[type[BaseCellFilter]]:
     from nova.cells.filters import hints
     from nova.cells.filters import image_properties
     return [hints.TargetCellFilter, hints.DifferentCellFilter,
+            hints.SameHostCellFilter,
             image_properties.ImagePropertiesFilter,
             availability_zone.AvailabilityZoneFilter]

@@ -134,6 +134,34 @@ def test_different_cell_avoids_the_hinted_cells():
                         ).name == 'b'
 
 
+def test_same_host_keeps_to_the_cells_holding_a_named_server():
+    sched, _ = _scheduler({'a': {'free': [65536]}, 'b': {'free': [4096]},
+                           'c': {'free': [4096]}})
+    props = _props(hints={'same_host': 'x'}, admin=False)
+    props['same_host_cells'] = ['api!b!deeper', 'elsewhere!c']
+    assert sched.select(props).name == 'b'
+    props['same_host_cells'] = ['api!b', 'api!c']
+    assert {sched.select(props).name for _ in range(3)} == {'b', 'c'}
+    # Named servers that are in no cell: no cell at all.
+    props['same_host_cells'] = []
+    with pytest.raises(exception.NoCellsAvailable):
+        sched.select(props)
+
+
+def test_same_host_with_our_own_hosts():
+    from nova.cells.filters import hints
+    cells = [cells_state.CellState('me', is_me=True),
+             cells_state.CellState('kid')]
+    props = {'our_path': 'api!me', 'same_host_cells': ['api!me']}
+    assert [c.name for c in hints.SameHostCellFilter().filter_all(
+        cells, props)] == ['me']
+    props['same_host_cells'] = ['api!me!kid!gc']
+    assert [c.name for c in hints.SameHostCellFilter().filter_all(
+        cells, props)] == ['kid']
+    del props['same_host_cells']
+    assert len(hints.SameHostCellFilter().filter_all(cells, props)) == 2
+
+
 @pytest.mark.parametrize('requires,expected', [
     ('>=6.0,<6.2', 'old'), ('>=7', 'new'), (None, 'new')])
 def test_image_hypervisor_version_requirement(requires, expected):

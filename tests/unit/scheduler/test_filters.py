@@ -90,3 +90,31 @@ def test_a_requested_host_is_the_only_one_that_passes():
     assert not flt.host_passes(_host(), {'requested_host': 'h2'})
     assert not flt.host_passes(_host(), {'requested_host': 'h1',
                                          'ignore_hosts': ['h1']})
+
+
+@pytest.mark.parametrize('hint', ['u1', ['u1'], ['u9', 'u1']])
+def test_same_host_filter(hint):
+    from nova.scheduler.filters import affinity
+    flt = affinity.SameHostFilter()
+    spec = {'scheduler_hints': {'same_host': hint},
+            'hint_hosts': {'u1': 'h1', 'u2': 'h2'}}
+    assert flt.host_passes(_host(), spec)
+    assert not flt.host_passes(
+        host_manager.HostState(host='h2', nodename='h2'), spec)
+    assert flt.host_passes(_host(), {})
+    # None of them here: no host will do.
+    assert not flt.host_passes(_host(), {
+        'scheduler_hints': {'same_host': ['u9']}, 'hint_hosts': {}})
+
+
+def test_different_host_filter():
+    from nova.scheduler.filters import affinity
+    flt = affinity.DifferentHostFilter()
+    spec = {'scheduler_hints': {'different_host': ['u1', 'u9']},
+            'hint_hosts': {'u1': 'h1', 'u2': 'h2'}}
+    assert not flt.host_passes(_host(), spec)
+    assert flt.host_passes(
+        host_manager.HostState(host='h2', nodename='h2'), spec)
+    assert flt.host_passes(_host(), {})
+    assert flt.host_passes(_host(), {
+        'scheduler_hints': {'different_host': 'u9'}, 'hint_hosts': {}})

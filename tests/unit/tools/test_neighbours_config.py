@@ -68,6 +68,34 @@ def test_tempest_summary_counts_by_area_cause_and_reason():
         tempest_job.format_summary(summary)
 
 
+def test_tempest_learns_the_compute_hosts_and_filters_of_the_tree(
+        tmp_path, monkeypatch):
+    dep = Deployment(tmp_path, prefix='t2', auth='keystone',
+                     images='glance', tree='api:cell1,cell2=3;cell1:gc1')
+    identity().save(tmp_path)
+    monkeypatch.setattr(tempest_job, 'microversions',
+                        lambda url: ('2.1', '2.101'))
+    monkeypatch.setattr(tempest_job, 'image_ids', lambda d: ['i1', 'i2'])
+    conf = tempest_job.tempest_conf(dep, tmp_path)
+    # gc1 runs the default two hosts, cell2 three, cell1 none.
+    assert 'min_compute_nodes = 5' in conf
+    filters = next(line for line in conf.splitlines()
+                   if line.startswith('scheduler_enabled_filters = '))
+    for name in ('SameHostFilter', 'DifferentHostFilter',
+                 'ServerGroupAffinityFilter',
+                 'ServerGroupAntiAffinityFilter'):
+        assert name in filters.split(' = ')[1].split(',')
+    assert 'stable_rescue = true' in conf
+
+
+def test_tempest_summary_names_the_tests_left_out():
+    summary = tempest_job.summarize([], 1.0)
+    assert summary['excluded'] == tempest_job.EXCLUDED
+    text = tempest_job.format_summary(summary)
+    assert 'left out of the run:' in text
+    assert 'test_unshelve_to_specific_host' in text
+
+
 def test_the_wsgi_runner_hands_a_chunked_body_over_whole():
     import io
 
