@@ -88,14 +88,6 @@ def test_tempest_learns_the_compute_hosts_and_filters_of_the_tree(
     assert 'stable_rescue = true' in conf
 
 
-def test_tempest_summary_names_the_tests_left_out():
-    summary = tempest_job.summarize([], 1.0)
-    assert summary['excluded'] == tempest_job.EXCLUDED
-    text = tempest_job.format_summary(summary)
-    assert 'left out of the run:' in text
-    assert 'test_unshelve_to_specific_host' in text
-
-
 def test_the_wsgi_runner_hands_a_chunked_body_over_whole():
     import io
 
