@@ -1,6 +1,7 @@
 """Operator actions of the compute API: an administrator's state reset,
 network re-injection, diagnostics, and the answer Nova gives for what
-this deployment does not offer (live migration).
+this deployment does not offer (live migration: starting, listing,
+forcing or aborting one).
 
 Mixed into :class:`nova.compute.api.API`; the API cell's
 :class:`nova.compute.cells_api.ComputeCellsAPI` reaches the instance's
@@ -20,6 +21,7 @@ from nova import exception
 from nova import instance_changes
 from nova import objects
 from nova.compute import checks
+from nova.compute import task_states
 from nova.compute import vm_states
 from nova.context import RequestContext
 
@@ -137,3 +139,35 @@ class AdminActionsMixin:
         raise exception.MigrationPreCheckError(
             reason='the hypervisors of this cloud do not support live '
                    'migration')
+
+    def live_migrations_in_progress(self, ctxt: RequestContext,
+                                    instance: objects.Instance
+                                    ) -> list[dict[str, Any]]:
+        """The live migrations of ``instance`` in progress: none, as no
+        live migration ever starts here."""
+        return []
+
+    def live_migrate_force_complete(self, ctxt: RequestContext,
+                                    instance: objects.Instance,
+                                    migration_id: str) -> None:
+        """Nova's checks (lock, then an ACTIVE server migrating), then
+        :class:`MigrationNotFoundForInstance`: there is no live
+        migration to force."""
+        self._check_lock(ctxt, instance)
+        checks.check_instance_state(instance, 'live_migrate_force_complete',
+                                    vm_state=[vm_states.ACTIVE],
+                                    task_state=[task_states.MIGRATING])
+        raise exception.MigrationNotFoundForInstance(
+            migration_id=migration_id, instance_id=instance.uuid)
+
+    def live_migrate_abort(self, ctxt: RequestContext,
+                           instance: objects.Instance,
+                           migration_id: str) -> None:
+        """Nova's checks (lock, then a server migrating), then
+        :class:`MigrationNotFoundForInstance`: there is no live
+        migration to abort."""
+        self._check_lock(ctxt, instance)
+        checks.check_instance_state(instance, 'live_migrate_abort',
+                                    task_state=[task_states.MIGRATING])
+        raise exception.MigrationNotFoundForInstance(
+            migration_id=migration_id, instance_id=instance.uuid)
