@@ -52,6 +52,7 @@ _CORE = frozenset((
     'updated_at', 'tags', 'file', 'schema', 'self', 'direct_url',
     'locations', 'os_hidden', 'stores'))
 _PATCH_TYPE = 'application/openstack-images-v2.1-json-patch'
+_RESERVED_PREFIX = 'os_glance'
 # What a fake hypervisor's snapshot holds: the image is made active by
 # uploading something, and its size is what Glance counts.
 SNAPSHOT_DATA = b'nova-cells fake snapshot\n'
@@ -360,9 +361,11 @@ class GlanceImages:
         """One PATCH (Glance's v2.1 JSON patch) that removes the custom
         properties not in ``properties`` and sets the others."""
         current = self.get(ctxt, image_id)['properties']
+        # Glance's own os_glance_* properties are read-only: kept.
         patch: list[dict[str, Any]] = [
             {'op': 'remove', 'path': '/' + _pointer(key)}
-            for key in sorted(current) if key not in properties]
+            for key in sorted(current) if key not in properties
+            and not key.startswith(_RESERVED_PREFIX)]
         for key, value in properties.items():
             if current.get(key) != value:
                 patch.append({'op': 'replace' if key in current else 'add',

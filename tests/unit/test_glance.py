@@ -143,12 +143,15 @@ def test_delete_of_a_missing_image_is_not_found():
 
 def test_properties_are_set_with_one_json_patch():
     fake = FakeGlance(glance_image(owner='p1', os_distro='cirros',
-                                   os_version='1'))
+                                   os_version='1',
+                                   os_glance_failed_import=''))
     images = images_over(fake)
     image = images.set_properties(ctxt(), IMAGE_ID, {
         'os_version': '2', 'architecture': 'x86_64', 'a/b': 'c'})
+    # Glance's read-only os_glance_* properties stay.
     assert image['properties'] == {'os_version': '2',
-                                   'architecture': 'x86_64', 'a/b': 'c'}
+                                   'architecture': 'x86_64', 'a/b': 'c',
+                                   'os_glance_failed_import': ''}
     method, url, headers, body = fake.requests[-1]
     assert (method, url) == ('PATCH',
                              f'http://glance.test:9292/v2/images/{IMAGE_ID}')
