@@ -151,23 +151,26 @@ class AdminActionsMixin:
                                     instance: objects.Instance,
                                     migration_id: str) -> None:
         """Nova's checks (lock, then an ACTIVE server migrating), then
-        :class:`MigrationNotFoundForInstance`: there is no live
-        migration to force."""
-        self._check_lock(ctxt, instance)
-        checks.check_instance_state(instance, 'live_migrate_force_complete',
-                                    vm_state=[vm_states.ACTIVE],
-                                    task_state=[task_states.MIGRATING])
-        raise exception.MigrationNotFoundForInstance(
-            migration_id=migration_id, instance_id=instance.uuid)
+        :class:`MigrationNotFoundForInstance`."""
+        self._no_live_migration(ctxt, instance, migration_id,
+                                'live_migrate_force_complete',
+                                [vm_states.ACTIVE])
 
     def live_migrate_abort(self, ctxt: RequestContext,
                            instance: objects.Instance,
                            migration_id: str) -> None:
         """Nova's checks (lock, then a server migrating), then
-        :class:`MigrationNotFoundForInstance`: there is no live
-        migration to abort."""
+        :class:`MigrationNotFoundForInstance`."""
+        self._no_live_migration(ctxt, instance, migration_id,
+                                'live_migrate_abort', None)
+
+    def _no_live_migration(self, ctxt: RequestContext,
+                           instance: objects.Instance, migration_id: str,
+                           method: str, vm_state: list[str] | None
+                           ) -> None:
+        # There is never a live migration to act on here.
         self._check_lock(ctxt, instance)
-        checks.check_instance_state(instance, 'live_migrate_abort',
+        checks.check_instance_state(instance, method, vm_state=vm_state,
                                     task_state=[task_states.MIGRATING])
         raise exception.MigrationNotFoundForInstance(
             migration_id=migration_id, instance_id=instance.uuid)
