@@ -25,6 +25,7 @@ Hierarchy::
     |       ComputeHostNotFound, ImageNotFound, KeypairNotFound,
     |       InstanceActionNotFound, InstanceMetadataNotFound,
     |       FlavorExtraSpecsNotFound, MigrationNotFoundByStatus,
+    |       MigrationNotFoundForInstance,
     |       FlavorAccessNotFound, SecurityGroupNotFound (ForProject,
     |       ForRule), SecurityGroupDefaultRuleNotFound,
     |       InstanceGroupNotFound, InstanceUnknownCell,
@@ -342,6 +343,11 @@ class FlavorAccessNotFound(NotFound):
 class FlavorExtraSpecsNotFound(NotFound):
     msg_fmt = ('Flavor %(flavor_id)s has no extra specs with key'
                ' %(extra_specs_key)s.')
+
+
+class MigrationNotFoundForInstance(NotFound):
+    msg_fmt = ('Migration %(migration_id)s not found for instance '
+               '%(instance_id)s')
 
 
 class MigrationNotFoundByStatus(NotFound):

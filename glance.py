@@ -8,7 +8,7 @@ before it expires); without it each request carries the caller's token.
 :class:`GlanceImages` is the :class:`nova.image_service.ImageService`
 over it: Glance's images in the registry's shape, visibility checked
 for non-administrators, snapshots created ``queued`` and made ``active``
-by uploading their data.
+by uploading their data, properties changed with a JSON patch.
 
 Errors are translated here, once: an image Glance does not have is
 :class:`~nova.exception.ImageNotFound`, a Glance (or keystone) that does
@@ -52,6 +52,7 @@ _CORE = frozenset((
     'updated_at', 'tags', 'file', 'schema', 'self', 'direct_url',
     'locations', 'os_hidden', 'stores'))
 _PATCH_TYPE = 'application/openstack-images-v2.1-json-patch'
+_RESERVED_PREFIX = 'os_glance'
 # What a fake hypervisor's snapshot holds: the image is made active by
 # uploading something, and its size is what Glance counts.
 SNAPSHOT_DATA = b'nova-cells fake snapshot\n'
@@ -354,3 +355,39 @@ class GlanceImages:
             if exc.status == 404:
                 raise exception.ImageNotFound(image_id=image_id) from None
             raise
+
+    def set_properties(self, ctxt: RequestContext, image_id: str,
+                       properties: dict[str, str]) -> Image:
+        """One PATCH (Glance's v2.1 JSON patch) that removes the custom
+        properties not in ``properties`` and sets the others."""
+        current = self.get(ctxt, image_id)['properties']
+        # Glance's own os_glance_* properties are read-only: kept.
+        patch: list[dict[str, Any]] = [
+            {'op': 'remove', 'path': '/' + _pointer(key)}
+            for key in sorted(current) if key not in properties
+            and not key.startswith(_RESERVED_PREFIX)]
+        for key, value in properties.items():
+            if current.get(key) != value:
+                patch.append({'op': 'replace' if key in current else 'add',
+                              'path': '/' + _pointer(key),
+                              'value': value})
+        if not patch:
+            return self.get(ctxt, image_id)
+        quoted = urllib.parse.quote(image_id, safe='')
+        try:
+            answer = self.client.request(
+                ctxt, 'PATCH', f'/v2/images/{quoted}',
+                json.dumps(patch).encode(), content_type=_PATCH_TYPE)
+        except GlanceError as exc:
+            if exc.status == 404:
+                raise exception.ImageNotFound(image_id=image_id) from None
+            if exc.status == 403:
+                raise exception.Forbidden(
+                    f'Not authorized for image {image_id}.') from None
+            raise
+        return _from_glance(answer)
+
+
+def _pointer(key: str) -> str:
+    """``key`` as one JSON pointer segment (RFC 6901)."""
+    return key.replace('~', '~0').replace('/', '~1')

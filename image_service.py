@@ -1,10 +1,11 @@
 """Where images live: the API cell's own registry, or Glance.
 
 :class:`ImageService` is what the compute API and nova-cells ask about
-images (get, list, create, update, delete), each image a plain dict in
-the registry's shape (``id``, ``name``, ``status``, ``is_public``,
-``owner``, ``size``, ``min_ram``, ``min_disk``, ``container_format``,
-``disk_format``, ``properties``, ``created_at``, ``updated_at``).
+images (get, list, create, update, delete, set its properties), each
+image a plain dict in the registry's shape (``id``, ``name``,
+``status``, ``is_public``, ``owner``, ``size``, ``min_ram``,
+``min_disk``, ``container_format``, ``disk_format``, ``properties``,
+``created_at``, ``updated_at``).
 :class:`RegistryImages` keeps them in the API cell's database (the
 embedded default); :class:`nova.glance.GlanceImages` in Glance.
 :func:`from_conf` picks one from ``[glance]``.
@@ -52,6 +53,12 @@ class ImageService(Protocol):
         """Remove an image; :class:`ImageNotFound` if there is none."""
         ...
 
+    def set_properties(self, ctxt: RequestContext, image_id: str,
+                       properties: dict[str, str]) -> Image:
+        """Make ``properties`` all of an image's custom properties (those
+        not named are removed); the image afterwards."""
+        ...
+
 
 class RegistryImages:
     """Images in the API cell's ``images`` table."""
@@ -76,6 +83,11 @@ class RegistryImages:
 
     def delete(self, ctxt: RequestContext, image_id: str) -> None:
         self.db.image_destroy(ctxt, image_id)
+
+    def set_properties(self, ctxt: RequestContext, image_id: str,
+                       properties: dict[str, str]) -> Image:
+        return self.db.image_update(ctxt, image_id,
+                                    {'properties': dict(properties)})
 
 
 def uses_glance(conf: cfg.ConfigOpts) -> bool:

@@ -1,7 +1,7 @@
 """Policy rules of the operator server actions and of the routes added
-for Nova 2.1 parity (issue 15): server addresses, diagnostics and
-password, migrations, hosts, flavor access, usage, external events,
-quota classes, extensions and the nova-network proxies (security
+for Nova 2.1 parity (issue 15): server addresses, diagnostics, password
+and live migrations, migrations, hosts, flavor access, usage, external
+events, quota classes, extensions and the nova-network proxies (security
 groups included).
 
 Names and defaults are Nova's, so an operator's policy file keeps its
@@ -26,6 +26,7 @@ SIMPLE_TENANT_USAGE = 'os_compute_api:os-simple-tenant-usage:%s'
 AUDIT_LOG = 'os_compute_api:os-instance-usage-audit-log:%s'
 EXTERNAL_EVENTS = 'os_compute_api:os-server-external-events:%s'
 MIGRATIONS = 'os_compute_api:os-migrations:%s'
+SERVER_MIGRATIONS = 'os_compute_api:servers:migrations:%s'
 NETWORKS = 'os_compute_api:os-networks:%s'
 FLOATING_IP_POOLS = 'os_compute_api:os-floating-ip-pools'
 FLOATING_IPS = 'os_compute_api:os-floating-ips'
@@ -73,6 +74,7 @@ def _server_action_rules() -> list[oslo_policy.DocumentedRuleDefault]:
 def _server_resource_rules() -> list[oslo_policy.DocumentedRuleDefault]:
     ips = '/servers/{server_id}/ips'
     password = '/servers/{server_id}/os-server-password'
+    migrations = '/servers/{server_id}/migrations'
     return [
         _rule(IPS % 'index', _OWNER, "List a server's addresses.",
               ('GET', ips)),
@@ -84,6 +86,17 @@ def _server_resource_rules() -> list[oslo_policy.DocumentedRuleDefault]:
               'password.', ('GET', password)),
         _rule(SERVER_PASSWORD % 'clear', _OWNER, "Clear a server's "
               'encrypted password.', ('DELETE', password)),
+        _rule(SERVER_MIGRATIONS % 'index', _ADMIN, "List a server's live "
+              'migrations in progress.', ('GET', migrations)),
+        _rule(SERVER_MIGRATIONS % 'show', _ADMIN, "Show one of a server's "
+              'live migrations in progress.',
+              ('GET', migrations + '/{migration_id}')),
+        _rule(SERVER_MIGRATIONS % 'delete', _ADMIN, "Abort a server's live "
+              'migration.', ('DELETE', migrations + '/{migration_id}')),
+        _rule(SERVER_MIGRATIONS % 'force_complete', _ADMIN, 'Force a '
+              "server's live migration to complete.",
+              ('POST', migrations + '/{migration_id}/action '
+               '(force_complete)')),
     ]
 
 

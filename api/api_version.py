@@ -140,12 +140,19 @@ _HISTORY: tuple[Microversion, ...] = (
                  'on shelved servers; volumes are absent.'),
     Microversion('2.21', HERE, 'Instance actions of a deleted server are '
                  'listed and shown.'),
-    Microversion('2.22', ABSENT, 'No change here: concerns live migrations '
-                 '(force complete), which this project lacks.'),
-    Microversion('2.23', ABSENT, 'No change here: concerns server '
-                 'migrations, which this project lacks.'),
-    Microversion('2.24', ABSENT, 'No change here: concerns live migration '
-                 'abort, which this project lacks.'),
+    Microversion('2.22', HERE, '``POST /servers/{id}/migrations/{mid}/'
+                 'action`` (``force_complete``): live migration is absent, '
+                 'so 409 for a server not migrating, 400 for no such '
+                 'migration.', routes_added=('server_migrations:action',)),
+    Microversion('2.23', HERE, '``GET /servers/{id}/migrations`` and '
+                 '``.../migrations/{mid}``: live migrations in progress '
+                 '(none here: an empty list, a 404 show).',
+                 routes_added=('server_migrations:index',
+                               'server_migrations:show')),
+    Microversion('2.24', HERE, '``DELETE /servers/{id}/migrations/{mid}`` '
+                 '(abort a live migration): 409 for a server not '
+                 'migrating, 404 for no such migration.',
+                 routes_added=('server_migrations:delete',)),
     Microversion('2.25', HERE, '``os-migrateLive`` schema: '
                  '``block_migration`` may be ``auto``, '
                  '``disk_over_commit`` gone; live migration itself is '
@@ -190,8 +197,9 @@ _HISTORY: tuple[Microversion, ...] = (
                  '``tag`` on networks (until 2.42).'),
     Microversion('2.38', HERE, 'Servers listing: an unknown ``status`` is '
                  'a 400 (an empty list before).'),
-    Microversion('2.39', HERE, '``maxImageMeta`` gone from limits '
-                 '(the image-metadata proxy was never served here).',
+    Microversion('2.39', HERE, '``maxImageMeta`` gone from limits; the '
+                 'image metadata proxy (``/images/{id}/metadata``) '
+                 'answers 404.',
                  routes_removed=('image_metadata',)),
     Microversion('2.40', ABSENT, 'No change here: concerns '
                  'os-simple-tenant-usage paging, not on this branch.'),

@@ -1,5 +1,6 @@
 """``/extensions``: the fixed list of API extensions Nova 2.1 still
-shows for clients of the old v2 API, limited to what this API serves.
+shows for clients of the old v2 API, limited to what this API serves
+(and ``os-consoles``, which tempest expects to show).
 
 Every entry has Nova's placeholder namespace and date; the description
 is the extension's purpose.  ``/extensions/{alias}`` shows one (404 for
@@ -51,6 +52,8 @@ EXTENSIONS: tuple[tuple[str, str, str], ...] = (
      'capabilities of the local cell.'),
     ('os-console-output', 'ConsoleOutput', 'Console log output support, '
      'with tailing ability.'),
+    # Listed as Nova lists it (tempest shows it); its routes answer 404.
+    ('os-consoles', 'Consoles', 'Interactive Console support.'),
     ('os-create-server-ext', 'Createserverext', 'Extended support to the '
      'Create Server v1.1 API.'),
     ('os-deferred-delete', 'DeferredDelete', 'Instance deferred delete.'),

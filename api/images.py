@@ -38,6 +38,18 @@ def visible(context: nova_context.RequestContext, image: Image) -> bool:
                 or image.get('owner') == context.project_id)
 
 
+def get_visible(compute_api: Any, context: nova_context.RequestContext,
+                image_id: str) -> Image:
+    """The image ``image_id`` if the caller may see it, else 404."""
+    try:
+        image = compute_api.image_get(context, image_id)
+    except exception.ImageNotFound:
+        image = None
+    if image is None or not visible(context, image):
+        raise errors.ItemNotFound(reason=_NOT_FOUND)
+    return image
+
+
 def _properties(image: Image) -> dict[str, Any]:
     return image.get('properties') or {}
 
@@ -124,13 +136,7 @@ class ImagesController:
         return wsgi.Result(status=204)
 
     def _get(self, req: wsgi.ApiRequest, image_id: str) -> Image:
-        try:
-            image = self.compute_api.image_get(req.context, image_id)
-        except exception.ImageNotFound:
-            image = None
-        if image is None or not visible(req.context, image):
-            raise errors.ItemNotFound(reason=_NOT_FOUND)
-        return image
+        return get_visible(self.compute_api, req.context, image_id)
 
     def _list(self, req: wsgi.ApiRequest) -> list[Image]:
         validation.validate_query(schemas.index_query,

@@ -9,8 +9,8 @@ hosts carry their cell's path, as in ``os-services``.
 From 2.80 each migration shows the ``user_id`` and ``project_id`` of the
 request that started it, and both are filters too.
 
-``/servers/{id}/migrations`` came with microversion 2.23 (live
-migrations in progress), so at 2.1 Nova, and this API, answer 404.
+A server's live migrations in progress (``/servers/{id}/migrations``,
+from 2.23) are :mod:`nova.api.server_migrations`.
 """
 
 from __future__ import annotations

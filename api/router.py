@@ -23,6 +23,7 @@ from nova.api import deps as api_deps
 from nova.api import errors
 from nova.api import flavor_manage
 from nova.api import flavors
+from nova.api import image_metadata
 from nova.api import images
 from nova.api import instance_actions
 from nova.api import keypairs
@@ -30,6 +31,7 @@ from nova.api import parity_routes
 from nova.api import server_actions
 from nova.api import server_groups
 from nova.api import server_metadata
+from nova.api import server_migrations
 from nova.api import server_tags
 from nova.api import servers
 from nova.api import versions
@@ -71,6 +73,14 @@ ROUTES: tuple[tuple[str, str, str, str], ...] = (
     ('/servers/{server_id}/tags/{id}', 'PUT', 'server_tags', 'update'),
     ('/servers/{server_id}/tags/{id}', 'DELETE', 'server_tags', 'delete'),
     ('/servers/{server_id}/topology', 'GET', 'server_topology', 'index'),
+    ('/servers/{server_id}/migrations', 'GET', 'server_migrations',
+     'index'),
+    ('/servers/{server_id}/migrations/{id}', 'GET', 'server_migrations',
+     'show'),
+    ('/servers/{server_id}/migrations/{id}', 'DELETE', 'server_migrations',
+     'delete'),
+    ('/servers/{server_id}/migrations/{id}/action', 'POST',
+     'server_migrations', 'action'),
     ('/flavors/{id}', 'PUT', 'flavor_manage', 'update'),
     # Flavor administration.
     ('/flavors', 'POST', 'flavor_manage', 'create'),
@@ -93,6 +103,14 @@ ROUTES: tuple[tuple[str, str, str, str], ...] = (
     ('/images/detail', 'GET', 'images', 'detail'),
     ('/images/{id}', 'GET', 'images', 'show'),
     ('/images/{id}', 'DELETE', 'images', 'delete'),
+    ('/images/{image_id}/metadata', 'GET', 'image_metadata', 'index'),
+    ('/images/{image_id}/metadata', 'POST', 'image_metadata', 'create'),
+    ('/images/{image_id}/metadata', 'PUT', 'image_metadata', 'update_all'),
+    ('/images/{image_id}/metadata/{id}', 'GET', 'image_metadata', 'show'),
+    ('/images/{image_id}/metadata/{id}', 'PUT', 'image_metadata',
+     'update'),
+    ('/images/{image_id}/metadata/{id}', 'DELETE', 'image_metadata',
+     'delete'),
     ('/os-server-groups', 'GET', 'server_groups', 'index'),
     ('/os-server-groups', 'POST', 'server_groups', 'create'),
     ('/os-server-groups/{id}', 'GET', 'server_groups', 'show'),
@@ -137,9 +155,12 @@ class APIRouter:
             'extra_specs': flavor_manage.FlavorExtraSpecsController(deps),
             'keypairs': keypairs.KeypairsController(deps),
             'images': images.ImagesController(deps),
+            'image_metadata': image_metadata.ImageMetadataController(deps),
             'server_tags': server_tags.ServerTagsController(deps),
             'server_topology': server_tags.ServerTopologyController(deps),
             'server_groups': server_groups.ServerGroupsController(deps),
+            'server_migrations':
+                server_migrations.ServerMigrationsController(deps),
         }
         self.controllers.update(admin_routes.controllers(deps))
         self.controllers.update(parity_routes.controllers(deps))

@@ -1,6 +1,7 @@
 """Operator actions of the compute API: an administrator's state reset,
 network re-injection, diagnostics, and the answer Nova gives for what
-this deployment does not offer (live migration).
+this deployment does not offer (live migration: starting, listing,
+forcing or aborting one).
 
 Mixed into :class:`nova.compute.api.API`; the API cell's
 :class:`nova.compute.cells_api.ComputeCellsAPI` reaches the instance's
@@ -20,6 +21,7 @@ from nova import exception
 from nova import instance_changes
 from nova import objects
 from nova.compute import checks
+from nova.compute import task_states
 from nova.compute import vm_states
 from nova.context import RequestContext
 
@@ -137,3 +139,38 @@ class AdminActionsMixin:
         raise exception.MigrationPreCheckError(
             reason='the hypervisors of this cloud do not support live '
                    'migration')
+
+    def live_migrations_in_progress(self, ctxt: RequestContext,
+                                    instance: objects.Instance
+                                    ) -> list[dict[str, Any]]:
+        """The live migrations of ``instance`` in progress: none, as no
+        live migration ever starts here."""
+        return []
+
+    def live_migrate_force_complete(self, ctxt: RequestContext,
+                                    instance: objects.Instance,
+                                    migration_id: str) -> None:
+        """Nova's checks (lock, then an ACTIVE server migrating), then
+        :class:`MigrationNotFoundForInstance`."""
+        self._no_live_migration(ctxt, instance, migration_id,
+                                'live_migrate_force_complete',
+                                [vm_states.ACTIVE])
+
+    def live_migrate_abort(self, ctxt: RequestContext,
+                           instance: objects.Instance,
+                           migration_id: str) -> None:
+        """Nova's checks (lock, then a server migrating), then
+        :class:`MigrationNotFoundForInstance`."""
+        self._no_live_migration(ctxt, instance, migration_id,
+                                'live_migrate_abort', None)
+
+    def _no_live_migration(self, ctxt: RequestContext,
+                           instance: objects.Instance, migration_id: str,
+                           method: str, vm_state: list[str] | None
+                           ) -> None:
+        # There is never a live migration to act on here.
+        self._check_lock(ctxt, instance)
+        checks.check_instance_state(instance, method, vm_state=vm_state,
+                                    task_state=[task_states.MIGRATING])
+        raise exception.MigrationNotFoundForInstance(
+            migration_id=migration_id, instance_id=instance.uuid)

@@ -113,6 +113,7 @@ class GlobalDataMixin:
         conf: Any
         db: Database
         image_service: ImageService
+        quotas: Any
 
     # -- images ---------------------------------------------------------
 
@@ -137,6 +138,21 @@ class GlobalDataMixin:
         values.setdefault('min_ram', 0)
         values.setdefault('min_disk', 0)
         return self.image_service.create(ctxt, values)
+
+    def image_set_properties(self, ctxt: RequestContext, image_id: str,
+                             properties: dict[str, str]) -> dict[str, Any]:
+        """Make ``properties`` all of an image's properties (its metadata
+        in Nova's image proxy): the caller's project must own the image
+        (any, for an admin), and the project's ``metadata_items`` quota
+        bounds their number (MetadataLimitExceeded).  The image
+        afterwards."""
+        image = self.image_service.get(ctxt, image_id)
+        if not ctxt.is_admin and image['owner'] != ctxt.project_id:
+            raise exception.Forbidden(
+                f'Not authorized for image {image_id}.')
+        self.quotas.check_metadata(ctxt, ctxt.project_id, len(properties))
+        return self.image_service.set_properties(ctxt, image_id,
+                                                 properties)
 
     def image_delete(self, ctxt: RequestContext, image_id: str) -> None:
         """Delete an image the caller owns (any, for an admin)."""

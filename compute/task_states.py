@@ -27,6 +27,10 @@ RESUMING = 'resuming'
 POWERING_OFF = 'powering-off'
 POWERING_ON = 'powering-on'
 
+# A live migration in progress (never entered here: live migration is
+# not offered, so its force-complete and abort always find none).
+MIGRATING = 'migrating'
+
 RESIZE_PREP = 'resize_prep'
 RESIZE_MIGRATING = 'resize_migrating'
 RESIZE_MIGRATED = 'resize_migrated'

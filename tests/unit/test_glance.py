@@ -55,6 +55,15 @@ class FakeGlance:
         if method == 'DELETE':
             del self.images[image_id]
             return 204, b''
+        if method == 'PATCH':
+            image = self.images[image_id]
+            for op in json.loads(body):
+                key = op['path'][1:].replace('~1', '/').replace('~0', '~')
+                if op['op'] == 'remove':
+                    del image[key]
+                else:
+                    image[key] = op['value']
+            return 200, json.dumps(image).encode()
         return 405, b''
 
 
@@ -130,3 +139,42 @@ def test_delete_of_a_missing_image_is_not_found():
     images = images_over(FakeGlance())
     with pytest.raises(exception.ImageNotFound):
         images.delete(ctxt(), IMAGE_ID)
+
+
+def test_properties_are_set_with_one_json_patch():
+    fake = FakeGlance(glance_image(owner='p1', os_distro='cirros',
+                                   os_version='1',
+                                   os_glance_failed_import=''))
+    images = images_over(fake)
+    image = images.set_properties(ctxt(), IMAGE_ID, {
+        'os_version': '2', 'architecture': 'x86_64', 'a/b': 'c'})
+    # Glance's read-only os_glance_* properties stay.
+    assert image['properties'] == {'os_version': '2',
+                                   'architecture': 'x86_64', 'a/b': 'c',
+                                   'os_glance_failed_import': ''}
+    method, url, headers, body = fake.requests[-1]
+    assert (method, url) == ('PATCH',
+                             f'http://glance.test:9292/v2/images/{IMAGE_ID}')
+    assert headers['Content-Type'] == \
+        'application/openstack-images-v2.1-json-patch'
+    assert json.loads(body) == [
+        {'op': 'remove', 'path': '/hw_disk_bus'},
+        {'op': 'remove', 'path': '/os_distro'},
+        {'op': 'replace', 'path': '/os_version', 'value': '2'},
+        {'op': 'add', 'path': '/architecture', 'value': 'x86_64'},
+        {'op': 'add', 'path': '/a~1b', 'value': 'c'}]
+    # Glance's own attributes are left alone.
+    assert fake.images[IMAGE_ID]['name'] == 'cirros'
+
+
+def test_setting_the_same_properties_sends_no_patch():
+    fake = FakeGlance(glance_image())
+    images = images_over(fake)
+    images.set_properties(ctxt(), IMAGE_ID, {'hw_disk_bus': 'virtio'})
+    assert 'PATCH' not in [r[0] for r in fake.requests]
+
+
+def test_properties_of_a_missing_image_are_not_found():
+    images = images_over(FakeGlance())
+    with pytest.raises(exception.ImageNotFound):
+        images.set_properties(ctxt(), IMAGE_ID, {'a': 'b'})

@@ -7,6 +7,7 @@ import base64
 import datetime
 import hashlib
 import string
+from typing import TYPE_CHECKING
 from typing import Any
 import uuid
 
@@ -40,6 +41,9 @@ class RegistryMixin:
     calls: list[tuple[str, dict[str, Any]]]
     clock: datetime.datetime
 
+    if TYPE_CHECKING:
+        def check_metadata(self, count: int) -> None: ...
+
     # -- images ------------------------------------------------------------
 
     def add_image(self, **values: Any) -> dict[str, Any]:
@@ -72,6 +76,18 @@ class RegistryMixin:
         self.calls.append(('image_delete', {'image_id': image_id}))
         self.image_get(context, image_id)
         del self.images[image_id]
+
+    def image_set_properties(self, context: Any, image_id: str,
+                             properties: dict[str, str]) -> dict[str, Any]:
+        self.calls.append(('image_set_properties',
+                           {'image_id': image_id, 'properties': properties}))
+        image = self.image_get(context, image_id)
+        if not context.is_admin and image['owner'] != context.project_id:
+            raise exception.Forbidden(
+                f'Not authorized for image {image_id}.')
+        self.check_metadata(len(properties))
+        self.images[image_id]['properties'] = dict(properties)
+        return dict(self.images[image_id])
 
     # -- key pairs ---------------------------------------------------------
 

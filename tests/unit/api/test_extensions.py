@@ -27,3 +27,17 @@ def test_show(call):
     resp = call('GET', '/v2.1/extensions/os-volumes')
     assert resp.status_int == 404
     assert resp.json['itemNotFound']['code'] == 404
+
+
+def test_every_listed_alias_shows(call):
+    for entry in call('GET', '/v2.1/extensions').json['extensions']:
+        resp = call('GET', f"/v2.1/extensions/{entry['alias']}")
+        assert resp.status_int == 200
+        assert resp.json == {'extension': entry}
+
+
+def test_tempest_shows_os_consoles(call):
+    resp = call('GET', '/v2.1/extensions/os-consoles')
+    assert resp.status_int == 200
+    assert resp.json['extension']['alias'] == 'os-consoles'
+    assert resp.json['extension']['name'] == 'Consoles'
