@@ -41,8 +41,9 @@ def rebuild(call: server_common.ActionCall) -> wsgi.Result:
     ``OS-DCF:diskConfig`` changes the server's disk config.
     ``personality`` (before 2.57) is checked against the injection
     quotas, as on create.  Nova 2.1's other arguments (accessIPs,
-    preserve_ephemeral) are accepted and ignored.  Later versions set ``description`` (2.19),
-    ``key_name`` (2.54), ``user_data`` (2.57) and ``hostname`` (2.90).
+    preserve_ephemeral) are accepted and ignored.  Later versions set
+    ``description`` (2.19), ``key_name`` (2.54), ``user_data`` (2.57)
+    and ``hostname`` (2.90).
     """
     call.authorize(rules.SERVERS % 'rebuild')
     args = call.args

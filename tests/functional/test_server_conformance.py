@@ -207,6 +207,10 @@ def test_personality_over_the_injection_quotas_is_403(running, quota,
             {'rebuild': {'imageRef': rc.IMAGE, 'personality': fitting}},
             token=OWNER)
         assert code == 202, body
+        _active(running, server_id)
+        code, body = rc.request(running, 'DELETE', '/servers/%s' % server_id,
+                                token=OWNER)
+        assert code == 204, body
     finally:
         rc.request(running, 'DELETE', '/os-quota-sets/project-a',
                    token=rc.ADMIN)

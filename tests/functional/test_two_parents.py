@@ -46,7 +46,7 @@ def _boot(tree, count):
                               min_count=count, max_count=count)
     uuids = [i.uuid for i in instances]
     wait_for(lambda: all(_top(tree, u)['vm_state'] == vm_states.ACTIVE
-                         for u in uuids), 20, what='ACTIVE at the top')
+                         for u in uuids), 60, what='ACTIVE at the top')
     return uuids
 
 
@@ -70,7 +70,7 @@ def test_boots_and_deletes_through_both_parents(tree):
     for uuid in uuids:
         api.delete(ANYONE, api.get(ANYONE, uuid))
     wait_for(lambda: not tree.live_instances('gc')
-             and not tree.live_instances('api'), 20, what='all deleted')
+             and not tree.live_instances('api'), 60, what='all deleted')
 
 
 def test_an_instance_keeps_the_path_it_was_first_seen_by(tree):
