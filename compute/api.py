@@ -174,10 +174,8 @@ class API(api_actions.ServerActionsMixin, api_migrate.MigrateMixin,
         filters = self._db_filters(context, search_opts or {})
         if filters is None:
             return []
-        rows = self.db.instance_get_all_by_filters(
-            context, filters, limit=limit, marker=marker,
-            columns=('revision',), expected_attrs=(), sort_dir='desc')
-        return [(row['uuid'], row['revision']) for row in rows]
+        return self.db.instance_revisions(context, filters, limit=limit,
+                                          marker=marker)
 
     def _db_filters(self, context: RequestContext, search_opts: dict[str, Any]
                     ) -> dict[str, Any] | None:

@@ -59,7 +59,10 @@ class Instance(SoftDeleteMixin, Base):
     __tablename__ = 'instances'
     __table_args__ = (
         UniqueConstraint('uuid', name='uniq_instances0uuid'),
-        Index('instances_project_id_deleted_idx', 'project_id', 'deleted'),
+        # Covers a project's listing: a page of uuids and revisions,
+        # newest first, read from the index alone (migration 0019).
+        Index('instances_project_id_deleted_listing_idx', 'project_id',
+              'deleted', 'id', 'uuid', 'revision'),
         Index('instances_host_deleted_idx', 'host', 'deleted'),
         Index('instances_updated_at_idx', 'updated_at'),
         Index('instances_cell_name_idx', 'cell_name'),

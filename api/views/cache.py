@@ -20,41 +20,53 @@ import collections
 from collections.abc import Hashable
 import threading
 
-# (renderer key, uuid) -> (revision, view as JSON)
-_Held = collections.OrderedDict[tuple[Hashable, str], tuple[int, bytes]]
+# uuid -> (revision, view as JSON), least recently used first.
+_Views = collections.OrderedDict[str, tuple[int, bytes]]
 
 
 class RenderedViews:
-    """A bounded cache of serialized views, the least recently used
-    dropped first; shared by the threads of one API process.
+    """A bounded cache of serialized views, shared by the threads of one
+    API process.
 
-    ``size`` is the number of views kept; 0 keeps none.
+    ``size`` is the number of views kept; 0 keeps none.  Views are held
+    per renderer key (a listing looks a thousand up under one key: a
+    tuple key per view cost more to hash than the look-up itself); when
+    full, the least recently used views of the least recently used key
+    go first.
     """
 
     def __init__(self, size: int) -> None:
         if size < 0:
             raise ValueError(f'size must be 0 or more, not {size}')
         self.size = size
-        self._held: _Held = collections.OrderedDict()
+        # renderer key -> its views, least recently used key first
+        self._held: collections.OrderedDict[Hashable, _Views] = (
+            collections.OrderedDict())
+        self._count = 0
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
-        return len(self._held)
+        return self._count
 
     def get_many(self, key: Hashable, page: list[tuple[str, int]]
                  ) -> list[bytes | None]:
         """The views of ``page`` (uuid and revision of each server) that
         are held for that revision, None for the others."""
         found: list[bytes | None] = []
+        keep = found.append
         with self._lock:
-            held = self._held
+            views = self._held.get(key)
+            if views is None:
+                return [None] * len(page)
+            self._held.move_to_end(key)
+            get, used = views.get, views.move_to_end
             for uuid, revision in page:
-                entry = held.get((key, uuid))
+                entry = get(uuid)
                 if entry is not None and entry[0] == revision:
-                    held.move_to_end((key, uuid))
-                    found.append(entry[1])
+                    used(uuid)
+                    keep(entry[1])
                 else:
-                    found.append(None)
+                    keep(None)
         return found
 
     def put_many(self, key: Hashable,
@@ -63,9 +75,18 @@ class RenderedViews:
         if not self.size:
             return
         with self._lock:
-            held = self._held
+            held = self._held.get(key)
+            if held is None:
+                held = self._held[key] = collections.OrderedDict()
+            self._held.move_to_end(key)
             for uuid, revision, view in views:
-                held[(key, uuid)] = (revision, view)
-                held.move_to_end((key, uuid))
-            while len(held) > self.size:
-                held.popitem(last=False)
+                if uuid not in held:
+                    self._count += 1
+                held[uuid] = (revision, view)
+                held.move_to_end(uuid)
+            while self._count > self.size:
+                oldest_key, oldest = next(iter(self._held.items()))
+                oldest.popitem(last=False)
+                self._count -= 1
+                if not oldest:
+                    del self._held[oldest_key]

@@ -1,6 +1,6 @@
-"""Listings on MariaDB: the timestamps DATE_FORMAT renders and the side
-tables joined on the page (the SQLite twin is
-``tests/unit/db/test_listing.py``)."""
+"""Listings on MariaDB: the timestamps DATE_FORMAT renders, the side
+tables joined on the page and the revisions read as one aggregate (the
+SQLite twin is ``tests/unit/db/test_listing.py``)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ def test_pages_hold_text_timestamps_and_their_side_tables(
     migration.db_sync(url)
     db = db_api.Database(url)
     try:
-        listing_checks.check_listing_pages(db, listing_checks.fill(db))
+        uuids = listing_checks.fill(db)
+        listing_checks.check_listing_pages(db, uuids)
+        listing_checks.check_revision_pages(db, uuids)
     finally:
         db.dispose()

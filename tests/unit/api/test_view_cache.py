@@ -46,3 +46,20 @@ def test_size_zero_keeps_nothing():
 def test_a_negative_size_is_refused():
     with pytest.raises(ValueError, match='0 or more'):
         cache.RenderedViews(-1)
+
+
+def test_the_views_of_the_least_recently_used_renderer_go_first():
+    views = cache.RenderedViews(4)
+    views.put_many('old', [('a', 1, b'old-a'), ('b', 1, b'old-b')])
+    views.put_many('new', [('a', 1, b'new-a'), ('b', 1, b'new-b')])
+    # Reading 'old' makes 'new' the least recently used renderer.
+    assert views.get_many('old', [('a', 1)]) == [b'old-a']
+    views.put_many('old', [('c', 1, b'old-c')])
+    assert len(views) == 4
+    assert views.get_many('new', [('a', 1), ('b', 1)]) == [None, b'new-b']
+    assert views.get_many('old', [(u, 1) for u in 'abc']) == [
+        b'old-a', b'old-b', b'old-c']
+    # A renderer whose views all went is forgotten.
+    views.put_many('old', [('d', 1, b'old-d')])
+    assert views.get_many('new', [('b', 1)]) == [None]
+    assert len(views) == 4

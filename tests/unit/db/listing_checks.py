@@ -1,6 +1,7 @@
 """A listing's reads, checked the same way on SQLite (unit tests) and
 MariaDB (``tests/real``): the text timestamps the database renders and the
-side tables joined on the page must match what the rows hold."""
+side tables joined on the page must match what the rows hold; the
+revisions of a page (read as one aggregated value) must be the rows'."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import datetime
 from typing import Any
 
 from oslo_utils import uuidutils
+import pytest
 
 from nova import context as nova_context
+from nova import exception
 
 T0 = datetime.datetime(2026, 11, 1, 12, 0, 0, 250)
 
@@ -63,3 +66,31 @@ def check_listing_pages(db: Any, uuids: list[str]) -> None:
         seen += [row['uuid'] for row in page]
         marker = page[-1]['uuid']
     assert seen == list(reversed(uuids))
+
+
+def check_revision_pages(db: Any, uuids: list[str]) -> None:
+    """``instance_revisions`` gives the uuids and revisions of what the
+    listing shows, in its order, page by page."""
+    ctxt = nova_context.get_admin_context()
+    p1 = {'project_id': 'p1', 'deleted': False}
+    expected = [(r['uuid'], r['revision']) for r in
+                db.instance_get_all_by_filters(ctxt, p1, sort_dir='desc')]
+    assert [uuid for uuid, _rev in expected] == list(reversed(uuids))
+    assert db.instance_revisions(ctxt, p1) == expected
+    seen: list[tuple[str, int]] = []
+    marker = None
+    while True:
+        page = db.instance_revisions(ctxt, p1, limit=2, marker=marker)
+        if not page:
+            break
+        assert page == db.instance_revisions(ctxt, p1, limit=2,
+                                             marker=marker)
+        seen += page
+        marker = page[-1][0]
+    assert seen == expected
+    assert db.instance_revisions(ctxt, dict(p1, project_id='nobody')) == []
+    with pytest.raises(exception.InstanceNotFound):
+        db.instance_revisions(ctxt, p1, limit=2,
+                              marker=uuidutils.generate_uuid())
+    # A marker past the last instance is known: an empty page.
+    assert db.instance_revisions(ctxt, p1, marker=uuids[0]) == []
