@@ -60,7 +60,7 @@ class Instance(SoftDeleteMixin, Base):
     __table_args__ = (
         UniqueConstraint('uuid', name='uniq_instances0uuid'),
         # Covers a project's listing: a page of uuids and revisions,
-        # newest first, read from the index alone (migration 0019).
+        # newest first, read from the index alone (migration 0018).
         Index('instances_project_id_deleted_listing_idx', 'project_id',
               'deleted', 'id', 'uuid', 'revision'),
         Index('instances_host_deleted_idx', 'host', 'deleted'),

@@ -1,7 +1,7 @@
 """A covering index for a project's listing of servers.
 
-Revision ID: 0019
-Revises: 0016
+Revision ID: 0018
+Revises: 0017
 Create Date: 2026-12-07
 
 ``GET /servers/detail`` reads the uuid and revision of a page of a
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = '0019'
-down_revision = '0016'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
