@@ -25,9 +25,9 @@ then its folder is removed.  The system node is never touched.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from collections.abc import Iterable
-import base64
 import dataclasses
 import hashlib
 import json
@@ -196,7 +196,7 @@ class NodeSet:
             f.write(secrets.token_hex(20).upper())
         taken: set[int] = set()
         for i in range(count):
-            ports = []
+            ports: list[int] = []
             while len(ports) < 2:
                 port = free_port()
                 if port not in taken:

@@ -175,11 +175,16 @@ class Deployment:
         own that holds it, else on the system RabbitMQ."""
         for node in self.brokers.nodes:
             if plan.vhost in node.vhosts:
-                return dataclasses.replace(
-                    self.backends, rabbit_host='127.0.0.1',
-                    rabbit_port=node.port, rabbit_node=node.name,
-                    rabbit_home=node.home)
+                return self.node_backends()[node.name]
         return self.backends
+
+    def node_backends(self) -> dict[str, Backends]:
+        """Node name -> where that node of the deployment's own listens
+        (its ``rabbitmqctl`` aimed at it)."""
+        return {node.name: dataclasses.replace(
+            self.backends, rabbit_host='127.0.0.1', rabbit_port=node.port,
+            rabbit_node=node.name, rabbit_home=node.home)
+            for node in self.brokers.nodes}
 
     @property
     def databases(self) -> dict[str, str]:
