@@ -57,12 +57,17 @@ CONN_MARGIN = 30
 # Child cells per RabbitMQ node of the deployment's own (--quick: a small
 # tree on several nodes too).
 CELLS_PER_BROKER = 20
-QUICK_CELLS_PER_BROKER = 2
+QUICK_CELLS_PER_BROKER = 3
 # Database pools: (max_pool_size, max_overflow).
 LEAF_POOL = (1, 0)
 API_POOL = (4, 4)
 # The connections the benchmark's own samplers and the watchdog hold.
 TOOL_CONNECTIONS = 4
+# The services' own defaults (the launcher shortens them so that a small
+# tree is ready in seconds): every child reports its capabilities and
+# capacities every 10 s, every cell reloads its neighbours every 60 s, as
+# a real deployment would.
+INTERVALS = {'capacity_update_interval': 10, 'db_check_interval': 60}
 # Issue 19, target 4: the top nova-cells while the tree idles.
 IDLE_CPU_TARGET = 5.0
 RSS_TARGET_MIB = 200.0
@@ -203,14 +208,15 @@ def _one(ctx: common.Context, cells: int, nodes: int,
     began = time.monotonic()
     with deploy.deployed(f'scale{cells}', ctx.workroot, tree=tree,
                          computes_per_cell=1, nodes_per_compute=nodes,
-                         timeout=ctx.pick(300.0, 1500.0),
+                         timeout=ctx.pick(300.0, 900.0) + 12.0 * cells,
                          rabbit_nodes=brokers_for(cells, _per_broker(ctx)),
                          all_in_one=True,
                          overrides={
                              'fake_driver': {'vcpus': 1024,
                                              'memory_mb': 1024 * 1024,
                                              'local_gb': 100000},
-                             'database': _pool(API_POOL)},
+                             'database': _pool(API_POOL),
+                             'cells': dict(INTERVALS)},
                          leaf_overrides={'database': _pool(LEAF_POOL)}
                          ) as dep, \
             ConnectionSampler(dep) as conns:
