@@ -45,6 +45,7 @@ import time
 from nova.tools.launcher.errors import LauncherError
 from nova.tools.launcher.supervisor import free_port
 from nova.tools.launcher.supervisor import proc_identity
+from nova.tools.launcher.supervisor import signal_recorded
 from nova.tools.launcher.supervisor import tail
 
 RABBIT_BIN = '/usr/lib/rabbitmq/bin'
@@ -253,17 +254,8 @@ class NodeSet:
         return not node.is_alive()
 
     def _signal(self, node: RabbitNode, signum: int) -> None:
-        if not node.is_alive():
-            return
-        try:
-            # Each node leads its own process group (start_new_session):
-            # the shell script, the Erlang VM and its helpers.
-            if os.getpgid(node.pid) == node.pid:
-                os.killpg(node.pid, signum)
-            else:
-                os.kill(node.pid, signum)
-        except ProcessLookupError:
-            pass
+        # Its group: the shell script, the Erlang VM and its helpers.
+        signal_recorded(node.pid, node.starttime, signum)
 
     def _wait_gone(self, nodes: list[RabbitNode], timeout: float) -> bool:
         deadline = time.monotonic() + timeout
