@@ -7,8 +7,8 @@ Benchmarks (``--only`` takes a comma-separated list of these names):
 ``boots``    2. servers booted through the API into three child cells
 ``reads``    3. ``GET /servers/detail`` (paged) and ``GET /servers/{id}``
 ``sync``     4. a child's DB change to the API cell's replica
-``scale``    5. many cells with many fake hosts; the top nova-cells' memory
-             and CPU, idle and booting
+``scale``    5. 75 cells of 100 fake hosts on RabbitMQ nodes of their own;
+             the top nova-cells' memory and CPU, idle and booting
 ``peer``     6. the boot and list workloads on OpenStack Nova (cells v2)
              from PyPI, in a virtualenv of its own under the results
 

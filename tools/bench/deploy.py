@@ -75,11 +75,20 @@ class BenchDeployment(launcher.Deployment):
 
     def __init__(self, *args: Any, overrides: Overrides | None = None,
                  nodes_per_compute: int = 1, fixed_prefix: int = 24,
+                 leaf_overrides: Overrides | None = None,
                  **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.overrides = {s: dict(o) for s, o in ALWAYS.items()}
         for section, opts in (overrides or {}).items():
             self.overrides.setdefault(section, {}).update(opts)
+        # Over those, in the cells that run compute hosts only.
+        self.leaf_overrides = leaf_overrides or {}
+        if self.all_in_one and nodes_per_compute > 1 and any(
+                len(plan.compute_hosts) > 1 for plan in self.cells):
+            # nova-all's compute hosts read the cell's file: one list of
+            # nodes would be every host's.
+            raise ValueError('all_in_one simulates several nodes only '
+                             'with one compute host per cell')
         self.nodes_per_compute = nodes_per_compute
         self.fixed_prefix = fixed_prefix
         # Set by deployed(): the benchmarks ask it whether it tripped.
@@ -95,17 +104,28 @@ class BenchDeployment(launcher.Deployment):
                     f'{net}/{self.fixed_prefix}'
             if not plan.compute_hosts:
                 extra.pop('fake_driver', None)
+            else:
+                for section, opts in self.leaf_overrides.items():
+                    extra.setdefault(section, {}).update(opts)
+            if self.all_in_one and plan.compute_hosts and \
+                    self.nodes_per_compute > 1:
+                extra.setdefault('fake_driver', {})['nodes'] = \
+                    self._nodes(plan.compute_hosts[0])
             text = pathlib.Path(plan.conf).read_text()
             launcher.write_private(plan.conf, merge_ini(text, extra))
             for host in plan.compute_hosts:
-                if self.nodes_per_compute <= 1:
+                if self.nodes_per_compute <= 1 or self.all_in_one:
                     continue
-                nodes = ','.join(f'{host}-n{i}' for i in
-                                 range(1, self.nodes_per_compute + 1))
+                nodes = self._nodes(host)
                 path = self._host_conf(host)
                 text = pathlib.Path(path).read_text()
                 launcher.write_private(path, merge_ini(
                     text, {'fake_driver': {'nodes': nodes}}))
+
+    def _nodes(self, host: str) -> str:
+        """The ``[fake_driver] nodes`` of compute host ``host``."""
+        return ','.join(f'{host}-n{i}'
+                        for i in range(1, self.nodes_per_compute + 1))
 
     def pids(self, include_tools: bool = False) -> dict[str, int]:
         """Daemon name -> pid (e.g. 'api-cells', 'cell1-compute1')."""
@@ -129,14 +149,18 @@ def mariadb_connections(backends: Any, prefix: str | None = None
     return {'max': limit, 'open': used, 'ours': mine}
 
 
-def broker_sockets(backends: Any) -> dict[str, int]:
-    """RabbitMQ's socket limit and the sockets open now (every AMQP
-    connection of every cell on this one broker holds one)."""
+def broker_sockets(backends: Any) -> dict[str, Any]:
+    """A RabbitMQ node's socket limit, the sockets open now (an AMQP
+    connection holds one), its memory and its Erlang VM's pid."""
     status = json.loads(backends.rabbitmqctl('status', '--formatter',
                                              'json'))
     fds = status['file_descriptors']
+    total = status.get('memory', {}).get('total', {})
+    rss = int(total.get('rss', 0)) if isinstance(total, dict) else 0
     return {'limit': int(fds['sockets_limit']),
-            'used': int(fds['sockets_used'])}
+            'used': int(fds['sockets_used']),
+            'rss_mib': round(rss / 2**20, 1),
+            'pid': int(status.get('pid') or 0)}
 
 
 class Watchdog(common.Background):

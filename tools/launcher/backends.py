@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 import concurrent.futures
 import dataclasses
+import os
 import shutil
 import socket
 import subprocess
@@ -24,6 +25,7 @@ import amqp
 import amqp.exceptions
 import pymysql
 
+from nova.tools.launcher.brokers import rabbit_tool
 from nova.tools.launcher.errors import LauncherError
 
 SETUP_HINT = ('run tools/setup-services once (as root) to let root log in '
@@ -71,6 +73,11 @@ class Backends:
     mysql_port: int = 3306
     mysql_user: str = 'root'
     mysql_password: str = ''
+    # A RabbitMQ node of the deployment's own (:mod:`.brokers`): its name
+    # for rabbitmqctl and the HOME holding its Erlang cookie; '' for the
+    # system node.
+    rabbit_node: str = ''
+    rabbit_home: str = ''
 
     def transport_url(self, vhost: str) -> str:
         """The cell's transport URL: holds a password, never print it."""
@@ -198,12 +205,18 @@ class Backends:
 
     def rabbitmqctl(self, *args: str) -> str:
         """The output of ``rabbitmqctl -q ARGS``; raises on failure."""
-        if shutil.which('rabbitmqctl') is None:
-            raise LauncherError('rabbitmqctl is not on the PATH; install '
-                                'RabbitMQ and run tools/setup-services')
-        result = subprocess.run(['rabbitmqctl', '-q', *args],
-                                capture_output=True, text=True,
-                                timeout=120, check=False)
+        if self.rabbit_node:
+            argv = [rabbit_tool('rabbitmqctl'), '-q', '-n', self.rabbit_node]
+            env: dict[str, str] | None = dict(os.environ,
+                                              HOME=self.rabbit_home)
+        else:
+            if shutil.which('rabbitmqctl') is None:
+                raise LauncherError('rabbitmqctl is not on the PATH; install '
+                                    'RabbitMQ and run tools/setup-services')
+            argv, env = ['rabbitmqctl', '-q'], None
+        result = subprocess.run([*argv, *args], capture_output=True,
+                                text=True, timeout=120, check=False,
+                                env=env)
         if result.returncode != 0:
             raise LauncherError(f'rabbitmqctl {args[0]} failed: '
                                 f'{result.stderr.strip()}')

@@ -86,6 +86,14 @@ def build_parser() -> argparse.ArgumentParser:
                         'image service, with an image "cirros"; needs '
                         '--auth keystone (up; default the API cell\'s '
                         'registry)')
+    parser.add_argument('--rabbit-nodes', type=int, default=0,
+                        help='start this many RabbitMQ nodes of the '
+                        "deployment's own and spread the cells' vhosts "
+                        'over them (up; default 0: the system node)')
+    parser.add_argument('--all-in-one', action='store_true',
+                        help='run all the services of a cell with compute '
+                        'hosts in one nova-all process (up; a bench and '
+                        'development mode)')
     parser.add_argument('--signal', default='KILL',
                         help='signal name for kill (default KILL)')
     parser.add_argument('--keep', action='store_true',
@@ -137,12 +145,14 @@ def _up(args: argparse.Namespace, workdir: str) -> int:
                             computes_per_cell=args.computes,
                             debug=args.debug,
                             overrides=parse_overrides(args.overrides),
-                            auth=args.auth, images=args.images)
+                            auth=args.auth, images=args.images,
+                            rabbit_nodes=args.rabbit_nodes,
+                            all_in_one=args.all_in_one)
     try:
         deployment.up(timeout=args.timeout)
     except BaseException:
         if (deployment.processes or deployment.created_databases
-                or deployment.created_vhosts):
+                or deployment.created_vhosts or deployment.brokers.nodes):
             print(f'up failed; logs are in {workdir}/logs. Run '
                   f"'down' to remove what it started and created.",
                   file=sys.stderr)

@@ -164,3 +164,13 @@ def extra_daemon_config(name: str, cell: str,
     """The file an extra daemon reads after its cell's."""
     return ini(overrides or {}, f'Extra daemon {name} of cell {cell}: read '
                "after its cell's file.")
+
+
+def all_in_one_config(plan: CellPlan, state_path: str, debug: bool) -> str:
+    """The top file of a cell's ``nova-all`` process: the cell's file and
+    its compute hosts (see ``Deployment._spawn_cell``)."""
+    return ini({'DEFAULT': {'state_path': state_path, 'debug': debug},
+                'all': {'cell_config_files': plan.conf,
+                        'compute_hosts': ','.join(plan.compute_hosts)}},
+               f'Cell {plan.name}: every service in one nova-all process '
+               '(bench and development mode).')

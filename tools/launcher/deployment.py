@@ -28,6 +28,7 @@ import threading
 import time
 from typing import Any
 
+from nova.tools.launcher import brokers
 from nova.tools.launcher import config
 from nova.tools.launcher import neighbours
 from nova.tools.launcher import readiness
@@ -35,6 +36,7 @@ from nova.tools.launcher.backends import Backends
 from nova.tools.launcher.errors import LauncherError
 from nova.tools.launcher.plan import MAX_CELLS
 from nova.tools.launcher.plan import MAX_COMPUTES
+from nova.tools.launcher.plan import MAX_RABBIT_NODES
 from nova.tools.launcher.plan import NAME_RE
 from nova.tools.launcher.plan import CellPlan
 from nova.tools.launcher.plan import default_tree
@@ -77,7 +79,8 @@ class Deployment:
                  out: Callable[[str], None] | None = None,
                  tree: str | None = None,
                  overrides: config.Overrides | None = None,
-                 auth: str = 'noauth2', images: str = 'registry') -> None:
+                 auth: str = 'noauth2', images: str = 'registry',
+                 rabbit_nodes: int = 0, all_in_one: bool = False) -> None:
         if not NAME_RE.match(prefix):
             raise LauncherError('the prefix must start with a letter and '
                                 'hold only letters, digits and _ (at most '
@@ -97,6 +100,9 @@ class Deployment:
         if images == 'glance' and auth != 'keystone':
             raise LauncherError('--images glance needs --auth keystone '
                                 '(Glance checks keystone tokens)')
+        if not 0 <= rabbit_nodes <= MAX_RABBIT_NODES:
+            raise LauncherError('--rabbit-nodes must be between 0 and '
+                                f'{MAX_RABBIT_NODES}')
         if not 0 <= computes_per_cell <= MAX_COMPUTES:
             raise LauncherError(
                 f'--computes must be between 0 and {MAX_COMPUTES}')
@@ -124,6 +130,12 @@ class Deployment:
         # What this deployment created and must remove again.
         self.created_databases: list[str] = []
         self.created_vhosts: list[str] = []
+        # RabbitMQ nodes of its own (0: every vhost on the system node).
+        self.rabbit_nodes = rabbit_nodes
+        self.brokers = brokers.NodeSet(prefix, self.save_state, self.out)
+        # A cell with compute hosts runs all its services in one nova-all
+        # process (a bench and development mode: see _spawn_cell).
+        self.all_in_one = all_in_one
         # Seconds each step of the last up() took.
         self.timings: dict[str, float] = {}
 
@@ -157,6 +169,22 @@ class Deployment:
                 raise LauncherError('keystone was not set up')
             self._token = identity.token()
         return self._token
+
+    def cell_backends(self, plan: CellPlan) -> Backends:
+        """Where ``plan``'s vhost lives: on the node of the deployment's
+        own that holds it, else on the system RabbitMQ."""
+        for node in self.brokers.nodes:
+            if plan.vhost in node.vhosts:
+                return self.node_backends()[node.name]
+        return self.backends
+
+    def node_backends(self) -> dict[str, Backends]:
+        """Node name -> where that node of the deployment's own listens
+        (its ``rabbitmqctl`` aimed at it)."""
+        return {node.name: dataclasses.replace(
+            self.backends, rabbit_host='127.0.0.1', rabbit_port=node.port,
+            rabbit_node=node.name, rabbit_home=node.home)
+            for node in self.brokers.nodes}
 
     @property
     def databases(self) -> dict[str, str]:
@@ -238,7 +266,8 @@ class Deployment:
         for name in names:
             if self.backends.database_exists(name):
                 left.append(f'database {name}')
-        vhosts = self.backends.list_vhosts()
+        left += self.brokers.leftovers()
+        vhosts = set() if self.rabbit_nodes else self.backends.list_vhosts()
         left += [f'file {self.workdir / name}' for name in NEIGHBOUR_FILES
                  if (self.workdir / name).exists()]
         return left + [f'vhost {v}' for v in self.vhosts.values()
@@ -257,6 +286,9 @@ class Deployment:
             'overrides': self.overrides,
             'created_databases': self.created_databases,
             'created_vhosts': self.created_vhosts,
+            'rabbit_nodes': self.rabbit_nodes,
+            'brokers': self.brokers.state(),
+            'all_in_one': self.all_in_one,
             'processes': [dataclasses.asdict(p) for p in self.processes],
         }
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -285,7 +317,10 @@ class Deployment:
                          backends=backends, out=out,
                          overrides=state.get('overrides'),
                          auth=state.get('auth', 'noauth2'),
-                         images=state.get('images', 'registry'))
+                         images=state.get('images', 'registry'),
+                         rabbit_nodes=state.get('rabbit_nodes', 0),
+                         all_in_one=state.get('all_in_one', False))
+        deployment.brokers.load(state.get('brokers'))
         deployment.keystone_port = state.get('keystone_port', 0)
         deployment.glance_port = state.get('glance_port', 0)
         deployment.created_databases = list(state['created_databases'])
@@ -305,11 +340,15 @@ class Deployment:
         started = time.monotonic()
         if self.state_file.exists():
             old = Deployment.load(self.workdir, self.backends)
-            if old.processes or old.created_databases or old.created_vhosts:
+            if (old.processes or old.created_databases
+                    or old.created_vhosts or old.brokers.nodes):
                 raise LauncherError(
                     f'{self.workdir} already holds a deployment: run '
                     f"'down' first (or use another --workdir)")
-        self.backends.check()
+        if self.rabbit_nodes:
+            self.backends.connect().close()  # the brokers come with it
+        else:
+            self.backends.check()
         if not self.api_port:
             self.api_port = free_port()
         (self.workdir / 'logs').mkdir(parents=True, exist_ok=True)
@@ -317,6 +356,9 @@ class Deployment:
         steps: list[tuple[str, Callable[[], None]]] = []
         if self.auth == 'keystone':
             steps.append(('keystone and Glance', lambda: self._neighbours(
+                started + timeout)))
+        if self.rabbit_nodes:
+            steps.append(('RabbitMQ nodes', lambda: self._start_brokers(
                 started + timeout)))
         steps += [
             ('vhosts and databases', self._create_resources),
@@ -387,8 +429,20 @@ class Deployment:
                 'project_name': 'service', 'interface': 'internal'}
         return sections
 
+    def _start_brokers(self, deadline: float) -> None:
+        """The deployment's own RabbitMQ nodes, each booting with the
+        vhosts of its cells (:func:`brokers.node_of`)."""
+        count = min(self.rabbit_nodes, len(self.cells))
+        groups: list[list[str]] = [[] for _ in range(count)]
+        for index, plan in enumerate(self.cells):
+            groups[brokers.node_of(index, count)].append(plan.vhost)
+        self.brokers.plan(count, groups)
+        self.brokers.start(self.backends.rabbit_user,
+                           self.backends.rabbit_password, deadline)
+
     def _create_resources(self) -> None:
-        vhosts = self.backends.list_vhosts()
+        own_nodes = bool(self.brokers.nodes)
+        vhosts = set() if own_nodes else self.backends.list_vhosts()
         for plan in self.cells:
             if self.backends.database_exists(plan.database):
                 raise LauncherError(
@@ -402,6 +456,13 @@ class Deployment:
             self.backends.create_database(plan.database)
             self.created_databases.append(plan.database)
             self.save_state()
+        if own_nodes:
+            # Each node loaded its vhosts at boot; they go with it.
+            for plan in self.cells:
+                self.out(f'{plan.role} {plan.name}: database '
+                         f'{plan.database}, vhost {plan.vhost} on '
+                         f'{self.cell_backends(plan).rabbit_node}')
+            return
         # Each rabbitmqctl is an Erlang VM booting (about half a second):
         # run them side by side, recording each vhost as soon as it exists.
         lock = threading.Lock()
@@ -426,6 +487,8 @@ class Deployment:
         """How many daemons :meth:`up` starts: nova-cells in every cell,
         nova-api at the top, and the network, scheduler and computes of
         each cell with compute hosts."""
+        if self.all_in_one:
+            return sum(2 if plan.is_api else 1 for plan in self.cells)
         return sum(1 + (1 if plan.is_api else 0)
                    + (2 + len(plan.compute_hosts) if plan.compute_hosts
                       else 0)
@@ -451,7 +514,8 @@ class Deployment:
             state_path = self.workdir / 'state' / plan.name
             state_path.mkdir(parents=True, exist_ok=True)
             config.write_private(plan.conf, config.cell_config(
-                plan, self.backends, str(state_path), self.api_port,
+                plan, self.cell_backends(plan), str(state_path),
+                self.api_port,
                 self.debug, self.overrides, self._api_sections(), pool))
             for host in plan.compute_hosts:
                 config.write_private(self._host_conf(host),
@@ -460,45 +524,55 @@ class Deployment:
     def _host_conf(self, host: str) -> str:
         return str(self.workdir / 'etc' / f'{host}.conf')
 
-    def _manage(self, plan: CellPlan, *args: str) -> None:
-        argv = [self._binary('nova-manage'), '--config-file', plan.conf,
-                *args]
-        result = subprocess.run(argv, capture_output=True, text=True,
-                                timeout=300, check=False)
+    def _manage(self, plan: CellPlan, commands: list[tuple[str, ...]]
+                ) -> None:
+        """Run ``nova-manage`` ``commands`` against a cell's file, in one
+        interpreter (:mod:`.manage_batch`), in order."""
+        argvs = [['--config-file', plan.conf, *args] for args in commands]
+        result = subprocess.run(
+            [self._python(), '-P', '-m', 'nova.tools.launcher.manage_batch'],
+            input=json.dumps(argvs), capture_output=True, text=True,
+            timeout=600, check=False)
         with open(self.workdir / 'logs' / 'nova-manage.log', 'a') as log:
-            # argv holds no secret: the URLs are in the config files...
-            shown = [a if not a.startswith('rabbit://') else '<url>'
-                     for a in argv]
-            log.write(f"$ {' '.join(shown)}\n{result.stdout}"
-                      f'{result.stderr}')
+            for argv in argvs:
+                # The transport URLs hold the broker password.
+                shown = [a if not a.startswith('rabbit://') else '<url>'
+                         for a in argv]
+                log.write(f"$ nova-manage {' '.join(shown)}\n")
+            log.write(f'{result.stdout}{result.stderr}')
         if result.returncode != 0:
-            # ...but --transport-url is one: never echo the arguments.
             raise LauncherError(
-                f"nova-manage {' '.join(args[:2])} failed for cell "
-                f'{plan.name} (exit {result.returncode}): '
-                f'{result.stderr.strip()}')
+                f'nova-manage failed for cell {plan.name} (exit '
+                f'{result.returncode}): {result.stderr.strip()}')
+
+    def _python(self) -> str:
+        """The interpreter of the nova-* programs' virtualenv."""
+        path = os.path.join(self.bin_dir, 'python')
+        return path if os.access(path, os.X_OK) else sys.executable
 
     def _manage_all(self) -> None:
-        syncs = [(plan, ('db', 'sync')) for plan in self.cells]
-        creates = []
+        # A db sync, then a row per neighbour: each cell's commands in one
+        # interpreter (importing nova is most of a command's time), the
+        # cells side by side.
+        commands: dict[str, list[tuple[str, ...]]] = {
+            plan.name: [('db', 'sync')] for plan in self.cells}
         for child in self.cells[1:]:
             for parent in map(self.cell, child.parents):
-                creates.append((parent, (
+                commands[parent.name].append((
                     'cell', 'create', '--name', child.name, '--cell_type',
                     'child', '--transport-url',
-                    self.backends.transport_url(child.vhost))))
-                creates.append((child, (
+                    self.cell_backends(child).transport_url(child.vhost)))
+                commands[child.name].append((
                     'cell', 'create', '--name', parent.name, '--cell_type',
                     'parent', '--transport-url',
-                    self.backends.transport_url(parent.vhost))))
-        # Each command is a fresh interpreter (about a second): run them
-        # side by side, the syncs before the rows they need.
-        workers = min(16, len(creates))
+                    self.cell_backends(parent).transport_url(
+                        parent.vhost)))
+        workers = min(8, len(self.cells))
         with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-            for batch in (syncs, creates):
-                for future in [pool.submit(self._manage, plan, *args)
-                               for plan, args in batch]:
-                    future.result()
+            for future in [pool.submit(self._manage, plan,
+                                       commands[plan.name])
+                           for plan in self.cells]:
+                future.result()
         self.out('schemas synced, cells tables filled')
 
     # -- daemons -----------------------------------------------------------
@@ -531,7 +605,7 @@ class Deployment:
         self._spawn(api, 'cells')
         self._spawn(api, 'api')
         for plan in self.cells[1:]:
-            if not plan.compute_hosts:
+            if not plan.compute_hosts or self.all_in_one:
                 continue
             self._spawn(plan, 'network')
             self._spawn(plan, 'scheduler')
@@ -543,12 +617,34 @@ class Deployment:
             readiness.wait(self, functools.partial(
                 readiness.not_consuming, plans=above), deadline)
             for plan in self.level(level):
-                self._spawn(plan, 'cells')
+                if self.all_in_one and plan.compute_hosts:
+                    self._spawn_cell(plan)
+                else:
+                    self._spawn(plan, 'cells')
         self.out(f'started {len(self.processes)} daemons')
         readiness.wait(self, readiness.missing, deadline)
         # The last level's first reports are on their way to the top: a
         # middle cell passes a report on REPORT_DELAY after it.
         time.sleep(1.0 + config.REPORT_DELAY * (self.depth - 2))
+
+    def _spawn_cell(self, plan: CellPlan) -> ManagedProcess:
+        """Every service of a cell with compute hosts in one ``nova-all``
+        process, ``<cell>-cell``: nova-network, nova-scheduler, its
+        nova-computes and nova-cells, each its own service with its own
+        RPC server on the cell's broker, as separate daemons would run,
+        sharing one interpreter, one database pool and one transport.
+        A bench and development mode (``all_in_one``): it saves ~3
+        interpreters per cell, so that many cells fit on one machine;
+        a real deployment keeps separate daemons.  The compute hosts
+        share the cell's file (a per-host file is not read here)."""
+        name = f'{plan.name}-cell'
+        top = self.workdir / 'etc' / f'{name}.conf'
+        config.write_private(top, config.all_in_one_config(
+            plan, str(self.workdir / 'state' / plan.name), self.debug))
+        return self.supervisor.start(ManagedProcess(
+            name=name, cell=plan.name,
+            argv=[self._binary('nova-all'), '--config-file', str(top)],
+            log=str(self.workdir / 'logs' / f'{name}.log')))
 
     # -- one daemon at a time (fault tests, operators) ---------------------
 
@@ -617,6 +713,8 @@ class Deployment:
             # only what is left to remove.
             errors += self.backends.remove(self.created_databases,
                                            self.created_vhosts)
+            # The nodes' vhosts go with them.
+            errors += self.brokers.stop()
             for name in NEIGHBOUR_FILES:
                 path = self.workdir / name
                 if path.is_dir():

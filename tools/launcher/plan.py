@@ -19,6 +19,8 @@ from nova.tools.launcher.errors import LauncherError
 
 MAX_CELLS = 200
 MAX_COMPUTES = 50
+# RabbitMQ nodes a deployment may start of its own (--rabbit-nodes).
+MAX_RABBIT_NODES = 16
 
 # The queues nova-cells consumes in its own vhost (oslo.messaging names a
 # server's shared topic queue after the topic).

@@ -66,6 +66,8 @@ def missing_before_cells(dep: Deployment) -> list[str]:
     if not api_answers(dep.api_url, dep.api_token()):
         missing.append('nova-api not answering')
     for plan in dep.cells:
+        if dep.all_in_one and plan.compute_hosts:
+            continue  # all its services start with its nova-cells
         wanted = {s for s in plan.expected_services
                   if s[1] != 'nova-cells' or plan.is_api}
         gone = wanted - reported(dep, plan)
@@ -92,8 +94,8 @@ def not_consuming(dep: Deployment, plans: Iterable[CellPlan]) -> list[str]:
     """The cells among ``plans`` whose nova-cells does not listen."""
     found = []
     for plan in plans:
-        queues = dep.backends.unconsumed_queues(plan.vhost,
-                                                INTERCELL_QUEUES)
+        queues = dep.cell_backends(plan).unconsumed_queues(
+            plan.vhost, INTERCELL_QUEUES)
         if queues:
             found.append(f"{plan.name}: nova-cells not consuming "
                          f"{', '.join(queues)}")

@@ -53,6 +53,21 @@ def proc_identity(pid: int) -> str:
     return fields[19]  # field 22 of stat(5), the start time
 
 
+def signal_recorded(pid: int, starttime: str, signum: int) -> None:
+    """Signal the process group that ``pid`` leads (everything the
+    launcher starts leads its own: start_new_session), if ``/proc`` still
+    shows the process recorded with ``starttime``."""
+    if proc_identity(pid) != starttime or not starttime:
+        return
+    try:
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, signum)
+        else:
+            os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
+
+
 def tail(path: str | os.PathLike[str], lines: int) -> str:
     """The last ``lines`` lines of a log, or why it cannot be read (a
     failure report must not fail on a missing log)."""
@@ -113,16 +128,7 @@ class Supervisor:
 
     def send_signal(self, proc: ManagedProcess, signum: int) -> None:
         """Signal ``proc``'s process group, if it is still that process."""
-        if not proc.is_alive():
-            return
-        try:
-            # Each daemon leads its own process group (start_new_session).
-            if os.getpgid(proc.pid) == proc.pid:
-                os.killpg(proc.pid, signum)
-            else:
-                os.kill(proc.pid, signum)
-        except ProcessLookupError:
-            pass
+        signal_recorded(proc.pid, proc.starttime, signum)
 
     def wait_gone(self, procs: list[ManagedProcess], timeout: float,
                   interval: float) -> bool:
