@@ -28,6 +28,7 @@ from nova import objects
 from nova.compute import images
 from nova.context import RequestContext
 from nova.db.api import Database
+from nova.image_service import BootImages
 from nova.image_service import ImageService
 
 _KEYPAIR_NAME = re.compile(r'^[a-zA-Z0-9 _.@-]{1,255}$')
@@ -113,6 +114,7 @@ class GlobalDataMixin:
         conf: Any
         db: Database
         image_service: ImageService
+        boot_images: BootImages
 
     # -- images ---------------------------------------------------------
 
@@ -145,6 +147,7 @@ class GlobalDataMixin:
             raise exception.Forbidden(
                 'Image %s belongs to another project.' % image_id)
         self.image_service.delete(ctxt, image_id)
+        self.boot_images.forget(image_id)
 
     def _new_image(self, ctxt: RequestContext, instance: objects.Instance,
                    name: str, extra_properties: dict[str, Any] | None,
