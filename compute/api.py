@@ -303,9 +303,10 @@ class API(api_actions.ServerActionsMixin, api_migrate.MigrateMixin,
                                              flavor, min_count, max_count,
                                              values_for,
                                              user_id=context.user_id,
-                                             group=group)]
-        for instance in instances:
-            self._record_action(context, instance, instance_actions.CREATE)
+                                             group=group,
+                                             action=self._action_values(
+                                                 context,
+                                                 instance_actions.CREATE))]
         request_spec = {
             'image': images.image_spec(image),
             'instance_type': flavor,
@@ -609,10 +610,14 @@ class API(api_actions.ServerActionsMixin, api_migrate.MigrateMixin,
 
     def _record_action(self, ctxt: RequestContext, instance: objects.Instance,
                        action: str) -> None:
-        self.db.action_start(ctxt, {
-            'action': action, 'instance_uuid': instance.uuid,
-            'request_id': ctxt.request_id, 'user_id': ctxt.user_id,
-            'project_id': ctxt.project_id})
+        self.db.action_start(ctxt, dict(self._action_values(ctxt, action),
+                                        instance_uuid=instance.uuid))
+
+    @staticmethod
+    def _action_values(ctxt: RequestContext, action: str) -> dict[str, Any]:
+        """An action's row but its instance."""
+        return {'action': action, 'request_id': ctxt.request_id,
+                'user_id': ctxt.user_id, 'project_id': ctxt.project_id}
 
     def _act(self, ctxt: RequestContext, instance: objects.Instance,
              action: str, method: str, kwargs: dict[str, Any],

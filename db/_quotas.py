@@ -159,7 +159,8 @@ class QuotaQueries(QueryMixin):
             self, context: RequestContext, project_id: str,
             decide: Callable[[dict[str, Any]], int],
             values_for: Callable[[int, int], dict[str, Any]],
-            user_id: str | None = None, group_id: int | None = None
+            user_id: str | None = None, group_id: int | None = None,
+            action: dict[str, Any] | None = None
     ) -> list[dict[str, Any]]:
         """Count, decide and create in one step that no other boot of
         the project can interleave with.
@@ -173,6 +174,10 @@ class QuotaQueries(QueryMixin):
         count until after its instances are committed.  With
         ``group_id`` the usage has the group's live members
         (``server_group_members``) and the instances join the group.
+        With ``action`` (an instance action's values but its instance),
+        each instance's action is recorded in the same transaction
+        (``instance.action`` notified after all the ``instance.update``
+        of the instances, as :meth:`action_start` after each would).
         """
         with self.locked_writer('quota:' + project_id) as conn:
             state = self._quota_state(conn, project_id, user_id)
@@ -185,8 +190,13 @@ class QuotaQueries(QueryMixin):
             if group_id is not None:
                 _groups.add_members(conn, group_id,
                                     [row['uuid'] for row in rows])
+            actions = [self._insert_action(conn, dict(
+                action, instance_uuid=row['uuid'])) for row in rows
+                if action is not None]
         for row in rows:
             self._notify(context, 'instance.update', row)
+        for values in actions:
+            self._notify(context, 'instance.action', values)
         return rows
 
     @_retry.retry_on_deadlock
