@@ -45,7 +45,7 @@ def run(ctx: common.Context, report: report_mod.Report,
             _part(report, 'post_latency', post_latency.run, ctx, dep)
         if 'boots' in parts:
             _part(report, 'boots', boots.run, ctx, dep)
-        else:
+        elif 'reads' in parts or 'sync' in parts:
             rest = common.Rest(dep.api_url)
             common.say(f'seeding {SEED_SERVERS} servers')
             boots.burst(rest, dep, SEED_SERVERS, {}, timeout=300.0)
