@@ -14,10 +14,11 @@ Benchmarks (``--only`` takes a comma-separated list of these names):
 ``peer``     6. the boot and list workloads on OpenStack Nova (cells v2)
              from PyPI, in a virtualenv of its own under the results
 
-``post_latency``, ``boots``, ``reads`` and ``sync`` share one deployment (an API cell above
-three child cells).  Everything runs on RabbitMQ and MariaDB on this
-machine (``tools/setup-services``); every daemon, database and vhost a
-benchmark creates is removed when it ends, however it ends.
+``post_latency``, ``boots``, ``reads`` and ``sync`` share one deployment
+(an API cell above three child cells).  Everything runs on RabbitMQ and
+MariaDB on this machine (``tools/setup-services``); every daemon,
+database and vhost a benchmark creates is removed when it ends, however
+it ends.
 
 ``--quick`` uses small sizes (about ten minutes in all, four small
 deployments); without it the sizes are the issue's (N = 100 and 500

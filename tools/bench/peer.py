@@ -9,9 +9,9 @@ process with its own functional-test harness (see
 computes, serving its nova-api on a local HTTP port.  The bench drives
 it with the same client as our tree (:mod:`bench.clients`), the same
 N and the same client concurrencies (1 and ``boots.POSTERS``).  The
-report prints our numbers over the peer's, measured in this same run.  When the peer cannot be installed
-or run, the section says "peer: not available (reason)" and the rest of
-the report stands.
+report prints our numbers over the peer's, measured in this same run.
+When the peer cannot be installed or run, the section says "peer: not
+available (reason)" and the rest of the report stands.
 """
 
 from __future__ import annotations
