@@ -13,6 +13,10 @@ embedded default); :class:`nova.glance.GlanceImages` in Glance.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+import copy
+import threading
+import time
 from typing import Any
 from typing import Protocol
 
@@ -101,3 +105,57 @@ def from_conf(conf: cfg.ConfigOpts, db: Database) -> ImageService:
         return RegistryImages(db)
     from nova import glance
     return glance.GlanceImages(glance.GlanceClient.from_conf(conf))
+
+
+class BootImages:
+    """Active images kept for ``ttl`` seconds to check boots with.
+
+    Keyed by image id and the caller's project (and whether it is an
+    administrator), since what a caller may see depends on both.  Only
+    an image that was active when read is kept: a refusal (not found,
+    not active yet) is never reused.  :meth:`forget` drops an image at
+    once (deleted or changed through this process); an image deleted or
+    deactivated elsewhere is seen at most ``ttl`` seconds late.
+    """
+
+    MAX_ENTRIES = 1024
+
+    def __init__(self, images: ImageService, ttl: float,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.images = images
+        self.ttl = ttl
+        self.clock = clock
+        self._kept: dict[tuple[str, str | None, bool],
+                         tuple[float, Image]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, ctxt: RequestContext, image_id: str) -> Image:
+        """The image as :meth:`ImageService.get` gives it, read again
+        when the kept copy is older than ``ttl``."""
+        if self.ttl <= 0:
+            return self.images.get(ctxt, image_id)
+        key = (image_id, ctxt.project_id, bool(ctxt.is_admin))
+        now = self.clock()
+        with self._lock:
+            kept = self._kept.get(key)
+        if kept is not None and now - kept[0] < self.ttl:
+            return copy.deepcopy(kept[1])
+        image = self.images.get(ctxt, image_id)
+        if image.get('status') == 'active':
+            with self._lock:
+                if len(self._kept) >= self.MAX_ENTRIES:
+                    self._drop_expired(now)
+                self._kept[key] = (now, copy.deepcopy(image))
+        return image
+
+    def forget(self, image_id: str) -> None:
+        with self._lock:
+            for key in [k for k in self._kept if k[0] == image_id]:
+                del self._kept[key]
+
+    def _drop_expired(self, now: float) -> None:
+        for key in [k for k, (at, _) in self._kept.items()
+                    if now - at >= self.ttl]:
+            del self._kept[key]
+        if len(self._kept) >= self.MAX_ENTRIES:
+            self._kept.clear()

@@ -28,6 +28,7 @@ from nova import objects
 from nova.compute import images
 from nova.context import RequestContext
 from nova.db.api import Database
+from nova.image_service import BootImages
 from nova.image_service import ImageService
 
 _KEYPAIR_NAME = re.compile(r'^[a-zA-Z0-9 _.@-]{1,255}$')
@@ -114,6 +115,7 @@ class GlobalDataMixin:
         db: Database
         image_service: ImageService
         quotas: Any
+        boot_images: BootImages
 
     # -- images ---------------------------------------------------------
 
@@ -151,8 +153,11 @@ class GlobalDataMixin:
             raise exception.Forbidden(
                 f'Not authorized for image {image_id}.')
         self.quotas.check_metadata(ctxt, ctxt.project_id, len(properties))
-        return self.image_service.set_properties(ctxt, image_id,
-                                                 properties)
+        image = self.image_service.set_properties(ctxt, image_id,
+                                                  properties)
+        # A boot through this nova-api sees the new properties at once.
+        self.boot_images.forget(image_id)
+        return image
 
     def image_delete(self, ctxt: RequestContext, image_id: str) -> None:
         """Delete an image the caller owns (any, for an admin)."""
@@ -161,6 +166,7 @@ class GlobalDataMixin:
             raise exception.Forbidden(
                 'Image %s belongs to another project.' % image_id)
         self.image_service.delete(ctxt, image_id)
+        self.boot_images.forget(image_id)
 
     def _new_image(self, ctxt: RequestContext, instance: objects.Instance,
                    name: str, extra_properties: dict[str, Any] | None,

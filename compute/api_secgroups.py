@@ -202,7 +202,10 @@ class SecurityGroupsMixin:
         SecurityGroupNotFoundForProject before anything is written."""
         names = list(names) or [DEFAULT_SECURITY_GROUP]
         if DEFAULT_SECURITY_GROUP in names:
-            self.security_group_ensure_default(ctxt)
+            default = self.security_group_ensure_default(ctxt)
+            if names == [DEFAULT_SECURITY_GROUP]:
+                # The common boot: that group is all it names.
+                return [default]
         return self.db.security_group_get_by_names(ctxt, _project(ctxt),
                                                    names)
 

@@ -298,7 +298,8 @@ class QuotaEngine:
                     flavor: Any, min_count: int, max_count: int,
                     values_for: Callable[[int, int], dict[str, Any]],
                     user_id: str | None = None,
-                    group: dict[str, Any] | None = None
+                    group: dict[str, Any] | None = None,
+                    action: dict[str, Any] | None = None
                     ) -> list[dict[str, Any]]:
         """Create the instances of a boot, as many as the quota allows.
 
@@ -313,7 +314,9 @@ class QuotaEngine:
         server group of the database) the instances join it, as many as
         its ``server_group_members`` limit leaves room for
         (:class:`~nova.exception.ServerGroupQuotaExceeded` when not
-        ``min_count``).
+        ``min_count``).  With ``action`` (see
+        :meth:`Database.instances_create_within_quota`) each instance's
+        action is recorded with it.
         """
         def decide(state: dict[str, Any]) -> int:
             count = self._allowed(project_id, state, flavor, min_count,
@@ -325,7 +328,7 @@ class QuotaEngine:
                                          min_count, count)
         return self.db.instances_create_within_quota(
             ctxt, project_id, decide, values_for, user_id=user_id,
-            group_id=None if group is None else group['id'])
+            group_id=None if group is None else group['id'], action=action)
 
     def limits_in(self, state: dict[str, Any]) -> dict[str, int]:
         """The project's limits in a :meth:`Database.quota_state`."""

@@ -94,6 +94,25 @@ Region of the catalog's image endpoint; unset takes the first.
                  help="""
 Seconds to wait for one answer of Glance or keystone.
 """),
+    cfg.FloatOpt('image_cache_ttl',
+                 default=5.0, min=0.0,
+                 help="""
+Seconds nova-api reuses an active image it read to check a boot.
+
+A boot (``POST /servers``) reads its image from Glance, or from the API
+cell's registry, to check it is active and fits the flavor. nova-api keeps
+each active image it read (per project) for this long and checks the next
+boots of that image against the kept copy. Only active images are kept:
+an image not found or not active is read again at every boot. An image
+deleted or deactivated through this nova-api is forgotten at once; one
+deleted or deactivated elsewhere (in Glance directly, or by another
+nova-api) may still be booted for up to this many seconds.
+
+Possible values:
+
+* 0: read the image at every boot.
+* A number of seconds (the default 5).
+"""),
 ]
 
 

@@ -67,12 +67,18 @@ class ActionQueries(QueryMixin):
     def action_start(self, context: RequestContext, values: dict[str, Any]
                      ) -> dict[str, Any]:
         """Record that an action on an instance started."""
-        columns = {k: v for k, v in values.items() if k in _ACTION_FIELDS}
-        columns.setdefault('start_time', utcnow())
         with self.writer() as session:
-            result = insert_row(session.connection(), _ACTIONS, columns)
+            result = self._insert_action(session.connection(), values)
         self._notify(context, 'instance.action', result)
         return result
+
+    def _insert_action(self, conn: Any, values: dict[str, Any]
+                       ) -> dict[str, Any]:
+        """Insert an action row (``start_time`` now unless given); the
+        caller notifies ``instance.action`` once it is committed."""
+        columns = {k: v for k, v in values.items() if k in _ACTION_FIELDS}
+        columns.setdefault('start_time', utcnow())
+        return insert_row(conn, _ACTIONS, columns)
 
     @_retry.retry_on_deadlock
     def action_apply(self, context: RequestContext, values: dict[str, Any]

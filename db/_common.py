@@ -43,6 +43,10 @@ class QueryMixin:
                          ) -> dict[str, Any]:
         raise NotImplementedError
 
+    def _insert_action(self, conn: Any, values: dict[str, Any]
+                       ) -> dict[str, Any]:
+        raise NotImplementedError
+
 
 def filter_deleted(stmt: Any, model: Any, read_deleted: str) -> Any:
     if read_deleted == 'no':

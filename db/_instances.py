@@ -648,7 +648,7 @@ class InstanceQueries(QueryMixin):
         writes = _SideWrites(_empty_side())
         writes.want(uuid, values)
         writes.execute(conn)
-        tags = _tags.replace(conn, uuid, values.get(_TAGS) or ())
+        tags = _tags.add_new(conn, uuid, values.get(_TAGS) or ())
         _secgroups.join(conn, uuid, values.get(SECURITY_GROUP_IDS) or ())
         result.update(_side_values(writes.side, uuid), tags=tags)
         return result

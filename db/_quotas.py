@@ -31,10 +31,6 @@ _LIMITS = sa.select(_QUOTAS.c.resource, _QUOTAS.c.hard_limit).where(
     _QUOTAS.c.project_id == sa.bindparam('project_id'))
 _CLASS_LIMITS = sa.select(_CLASSES.c.resource, _CLASSES.c.hard_limit).where(
     _CLASSES.c.class_name == sa.bindparam('class_name'))
-_USER_LIMITS = sa.select(
-    _USER_QUOTAS.c.resource, _USER_QUOTAS.c.hard_limit).where(
-    _USER_QUOTAS.c.project_id == sa.bindparam('project_id'),
-    _USER_QUOTAS.c.user_id == sa.bindparam('user_id'))
 _ALLOCATED = sa.select(
     _USER_QUOTAS.c.resource, sa.func.sum(_USER_QUOTAS.c.hard_limit)).where(
     _USER_QUOTAS.c.project_id == sa.bindparam('project_id'),
@@ -56,8 +52,36 @@ _USAGE = sa.select(
         _GROUPS.c.project_id == sa.bindparam('project_id')
     ).scalar_subquery(),
 ).where(_COUNTED)
-_USER_USAGE = sa.select(*_COUNTS).where(
-    _COUNTED, _INSTANCES.c.user_id == sa.bindparam('user_id'))
+_OF_USER = _INSTANCES.c.user_id == sa.bindparam('user_id')
+# The project's usage and the user's in one read: the user's are the
+# project's counted rows that are the user's.
+_BOTH_USAGES = sa.select(
+    *_USAGE.selected_columns,
+    sa.func.coalesce(sa.func.sum(sa.case((_OF_USER, 1), else_=0)), 0),
+    sa.func.coalesce(sa.func.sum(sa.case((_OF_USER, _INSTANCES.c.vcpus),
+                                         else_=0)), 0),
+    sa.func.coalesce(sa.func.sum(sa.case((_OF_USER, _INSTANCES.c.memory_mb),
+                                         else_=0)), 0),
+).where(_COUNTED)
+# Every limit a quota decision reads, in one read, each row labelled
+# with the key of :meth:`QuotaQueries.quota_state` it belongs to
+# (``allocated``: the limits the project's users were given, summed).
+_ALL_LIMITS = sa.union_all(
+    sa.select(sa.literal('defaults').label('scope'), _CLASSES.c.resource,
+              _CLASSES.c.hard_limit.label('hard_limit')).where(
+        _CLASSES.c.class_name == sa.bindparam('class_name')),
+    sa.select(sa.literal('project'), _QUOTAS.c.resource,
+              _QUOTAS.c.hard_limit).where(
+        _QUOTAS.c.project_id == sa.bindparam('project_id')),
+    sa.select(sa.literal('user'), _USER_QUOTAS.c.resource,
+              _USER_QUOTAS.c.hard_limit).where(
+        _USER_QUOTAS.c.project_id == sa.bindparam('project_id'),
+        _USER_QUOTAS.c.user_id == sa.bindparam('user_id')),
+    sa.select(sa.literal('allocated'), _ALLOCATED.selected_columns[0],
+              _ALLOCATED.selected_columns[1]).where(
+        _USER_QUOTAS.c.project_id == sa.bindparam('project_id'),
+        _USER_QUOTAS.c.hard_limit > 0).group_by(_USER_QUOTAS.c.resource),
+)
 
 
 def _counts(row: Any) -> dict[str, int]:
@@ -111,21 +135,25 @@ class QuotaQueries(QueryMixin):
     @classmethod
     def _quota_state(cls, conn: Any, project_id: str, user_id: str | None,
                      usage: bool = True) -> dict[str, Any]:
-        ids = {'project_id': project_id, 'user_id': user_id}
+        # Two reads of one transaction: every limit, then the usages.
+        ids = {'project_id': project_id, 'user_id': user_id,
+               'class_name': DEFAULT_CLASS}
+        limits: dict[str, dict[str, int]] = {
+            'defaults': {}, 'project': {}, 'user': {}, 'allocated': {}}
+        for scope, resource, limit in conn.execute(_ALL_LIMITS, ids):
+            limits[scope][resource] = int(limit)
         state: dict[str, Any] = {
-            'defaults': dict(conn.execute(
-                _CLASS_LIMITS, {'class_name': DEFAULT_CLASS}).all()),
-            'project': cls._quota_limits(conn, project_id),
-            'user': (dict(conn.execute(_USER_LIMITS, ids).all())
-                     if user_id is not None else {}),
-            'usage': None, 'allocated': {}, 'user_usage': None}
+            'defaults': limits['defaults'], 'project': limits['project'],
+            'user': limits['user'], 'usage': None, 'allocated': {},
+            'user_usage': None}
         if usage:
-            state['usage'] = cls._quota_usage(conn, project_id)
-            state['allocated'] = {r: int(v) for r, v in conn.execute(
-                _ALLOCATED, {'project_id': project_id}).all()}
-            if user_id is not None:
-                state['user_usage'] = _counts(conn.execute(_USER_USAGE,
-                                                           ids).one())
+            state['allocated'] = limits['allocated']
+            if user_id is None:
+                state['usage'] = cls._quota_usage(conn, project_id)
+            else:
+                row = conn.execute(_BOTH_USAGES, ids).one()
+                state['usage'] = _counts(row[:4])
+                state['user_usage'] = _counts(row[4:])
         return state
 
     @staticmethod
@@ -159,7 +187,8 @@ class QuotaQueries(QueryMixin):
             self, context: RequestContext, project_id: str,
             decide: Callable[[dict[str, Any]], int],
             values_for: Callable[[int, int], dict[str, Any]],
-            user_id: str | None = None, group_id: int | None = None
+            user_id: str | None = None, group_id: int | None = None,
+            action: dict[str, Any] | None = None
     ) -> list[dict[str, Any]]:
         """Count, decide and create in one step that no other boot of
         the project can interleave with.
@@ -173,6 +202,10 @@ class QuotaQueries(QueryMixin):
         count until after its instances are committed.  With
         ``group_id`` the usage has the group's live members
         (``server_group_members``) and the instances join the group.
+        With ``action`` (an instance action's values but its instance),
+        each instance's action is recorded in the same transaction
+        (``instance.action`` notified after all the ``instance.update``
+        of the instances, as :meth:`action_start` after each would).
         """
         with self.locked_writer('quota:' + project_id) as conn:
             state = self._quota_state(conn, project_id, user_id)
@@ -185,8 +218,13 @@ class QuotaQueries(QueryMixin):
             if group_id is not None:
                 _groups.add_members(conn, group_id,
                                     [row['uuid'] for row in rows])
+            actions = [self._insert_action(conn, dict(
+                action, instance_uuid=row['uuid'])) for row in rows
+                if action is not None]
         for row in rows:
             self._notify(context, 'instance.update', row)
+        for values in actions:
+            self._notify(context, 'instance.action', values)
         return rows
 
     @_retry.retry_on_deadlock

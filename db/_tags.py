@@ -50,6 +50,16 @@ def replace(conn: Any, uuid: str, tags: Iterable[str]) -> list[str]:
     return wanted
 
 
+def add_new(conn: Any, uuid: str, tags: Iterable[str]) -> list[str]:
+    """The tags of an instance row just inserted (so it has none yet);
+    returns them sorted."""
+    wanted = sorted(set(tags))
+    if wanted:
+        conn.execute(_TAGS.insert(), [{'resource_id': uuid, 'tag': tag}
+                                      for tag in wanted])
+    return wanted
+
+
 def purge(conn: Any, uuid: str) -> None:
     """Drop every tag of ``uuid`` (the instance is gone for good)."""
     conn.execute(_TAGS.delete().where(_TAGS.c.resource_id == uuid))

@@ -1,14 +1,14 @@
 """Benchmark 2: servers booted through the API into three child cells.
 
-Clients POST ``/v2.1/servers`` from ``POSTERS`` threads, each on a
-keep-alive connection; a watcher reads the API cell's replica (see
-:class:`Watcher`) and notes when it first sees each server ACTIVE.  The
-clock runs from the first POST to the last ACTIVE seen at the API cell;
-each server's time to ACTIVE runs from the start of its POST to the poll
-that saw it ACTIVE (so it includes up to one ``POLL_INTERVAL``).  CPU
-seconds per server are each daemon's (and the broker's and database's,
-which other users of this machine share) CPU over that window divided
-by N.
+Each burst is N servers POSTed to ``/v2.1/servers`` by ``1`` and by
+``POSTERS`` concurrent clients, each on a keep-alive connection, and
+watched to ACTIVE through the REST API: :mod:`bench.clients`, the very
+code the peer (benchmark 6) is driven with.  The clock runs from the
+first POST to the last ACTIVE listed; each server's time to ACTIVE runs
+from the start of its POST to the poll that listed it ACTIVE (so it
+includes up to one ``clients.POLL_INTERVAL`` and the poll).  CPU seconds
+per server are each daemon's (and the broker's and database's, which
+other users of this machine share) CPU over that window divided by N.
 
 "Time to ACTIVE must not grow with the number of servers already
 running" is measured with probes: ``PROBES`` servers booted one at a
@@ -18,24 +18,24 @@ time (each waited for) before the first burst and after each burst.
 from __future__ import annotations
 
 from collections.abc import Callable
-import concurrent.futures
 import threading
 import time
 from typing import Any
-import uuid
 
+from nova.tools.bench import clients
 from nova.tools.bench import common
 from nova.tools.bench import profiling
 from nova.tools.bench import reads
 from nova.tools.bench.report import Section
 
 POSTERS = 8
+CONCURRENCY = (1, POSTERS)
 POLL_INTERVAL = 0.02
 PAGE = 1000
 
 
 class Watcher(common.Background):
-    """Watches the API cell's replica for the servers' states.
+    """Watches the API cell's replica for the probes' states.
 
     It reads the API cell's database directly (every ``POLL_INTERVAL``,
     only the servers not yet ACTIVE or ERROR), which is where the API
@@ -111,73 +111,28 @@ def confirm(rest: common.Rest, ids: list[str]) -> dict[str, int]:
         marker = page[-1]['id']
 
 
-def image_ref(rest: common.Rest) -> str:
-    """An image to boot from: the first the API lists, as a client
-    would pick it (any uuid where the API has no image list)."""
-    ref = getattr(rest, 'image_ref', None)
-    if ref is None:
-        status, body = rest.request('GET', '/v2.1/images')
-        images = body.get('images', []) if status == 200 and isinstance(
-            body, dict) else []
-        ref = str(images[0]['id']) if images else str(uuid.uuid4())
-        rest.image_ref = ref  # type: ignore[attr-defined]
-    return ref
-
-
 def _post(rest: common.Rest, name: str) -> tuple[str, float]:
-    began = time.monotonic()
-    body = {'server': {'name': name, 'flavorRef': '1',
-                       'imageRef': image_ref(rest)}}
-    status, reply = rest.request('POST', '/v2.1/servers', body)
-    if status != 202:
-        raise RuntimeError(f'POST /servers: {status} {reply}')
-    return str(reply['server']['id']), began
+    sid, began, _took = clients.post_one(rest, name)
+    return sid, began
 
 
 def burst(rest: common.Rest, dep: Any, n: int, pids: dict[str, int],
-          timeout: float) -> dict[str, Any]:
-    """Boot ``n`` servers at once; timings and CPU per daemon."""
-    posted: dict[str, float] = {}
-    post_times: list[float] = []
+          timeout: float, concurrency: int = POSTERS) -> dict[str, Any]:
+    """Boot ``n`` servers from ``concurrency`` clients with the client
+    the peer gets too (:func:`clients.boot_burst`); CPU per daemon."""
     meter = common.CpuMeter(pids)
-    with Watcher(dep) as watcher:
-        meter.start()
-        with concurrent.futures.ThreadPoolExecutor(POSTERS) as pool:
-            def one(i: int) -> None:
-                sid, began = _post(rest, f'bench-{n}-{i}')
-                watcher.watch(sid)
-                post_times.append(time.monotonic() - began)
-                posted[sid] = began
-            for future in [pool.submit(one, i) for i in range(n)]:
-                future.result()
-        ids = list(posted)
-        try:
-            common.poll_until(f'{n} servers ACTIVE', timeout,
-                              lambda: watcher.done(ids) == n, interval=0.05)
-        except TimeoutError as exc:
-            common.say(f'  {exc}')
-        cpu = meter.stop()
-        polls = watcher.polls
-        active = {i: watcher.active_at[i] for i in ids
-                  if i in watcher.active_at}
-        errors = [i for i in ids if i in watcher.errors]
-    stuck = [i for i in ids if i not in active and i not in errors]
-    first = min(posted.values())
-    last = max(active.values()) if active else first
-    wall = last - first
-    to_active = [active[i] - posted[i] for i in active]
-    return {'n': n, 'active': len(active), 'errors': len(errors),
-            'stuck': len(stuck), 'error_samples': _faults(rest, errors[:3]),
-            'rest_status_counts': confirm(rest, ids),
-            'wall_seconds': round(wall, 3),
-            'servers_per_s': round(len(active) / wall, 2) if wall else None,
-            'post_latency': common.summary_ms(post_times),
-            'time_to_active': common.summary_ms(to_active),
-            'to_active_samples': to_active,
-            'cpu_seconds': cpu,
-            'cpu_ms_per_server': {k: round(v * 1000 / n, 2)
-                                  for k, v in cpu.items()},
-            'watcher_polls': polls}
+    meter.start()
+    result = clients.boot_burst(rest, n, concurrency,
+                                f'bench-c{concurrency}-{n}', timeout)
+    cpu = meter.stop()
+    errors = result.pop('error_ids')
+    result.update({
+        'error_samples': _faults(rest, errors),
+        'rest_status_counts': confirm(rest, result.pop('posted_ids')),
+        'cpu_seconds': cpu,
+        'cpu_ms_per_server': {k: round(v * 1000 / n, 2)
+                              for k, v in cpu.items()}})
+    return result
 
 
 def _faults(rest: common.Rest, ids: list[str]) -> list[Any]:
@@ -221,8 +176,8 @@ def run(ctx: common.Context, dep: Any) -> Section:
     pids = dict(dep.pids())
     pids.update(common.pids_by_comm('mariadbd', 'beam.smp'))
     section.data.update({'sizes': sizes, 'probes': probes,
-                         'posters': POSTERS,
-                         'poll_interval_s': POLL_INTERVAL,
+                         'client_concurrency': list(CONCURRENCY),
+                         'poll_interval_s': clients.POLL_INTERVAL,
                          'hosts': {p.name: len(p.compute_hosts) *
                                    dep.nodes_per_compute
                                    for p in dep.cells[1:]}})
@@ -231,27 +186,9 @@ def run(ctx: common.Context, dep: Any) -> Section:
     common.say(f'boots: probe with {running} servers running')
     probe_runs.append((running, probe(rest, dep, probes, 60.0)))
     for n in sizes:
-        common.say(f'boots: burst of {n}')
-        busiest = {k: v for k, v in pids.items() if k in (
-            'api-cells', 'api-api', 'cell1-cells', 'cell1-compute1',
-            'cell1-scheduler', 'cell1-network')}
-        with profiling.Profile(bool(ctx.shared.get('profile'))
-                               and n == sizes[-1], ctx.outdir, f'boots{n}',
-                               busiest) as prof:
-            result = burst(rest, dep, n, pids, timeout=max(120.0, n * 1.0))
-        profiling.attach(section, prof)
-        samples = result.pop('to_active_samples')
-        section.latencies[f'time to ACTIVE, burst {n}'] = samples
-        section.data[f'burst_{n}'] = result
-        _burst_lines(section, result)
-        lists = [reads.list_all(rest, PAGE) for _ in range(3)]
-        detail = common.summary_ms([seconds for seconds, _, _ in lists])
-        section.line(f'  then GET /servers/detail of {lists[0][2]} servers '
-                     f'{common.fmt_ms(detail)}')
-        result['detail_after'] = {'servers': lists[0][2], **detail}
-        ctx.shared.setdefault('boots', {})[n] = {
-            'servers_per_s': result['servers_per_s'], 'detail': detail,
-            'listed': lists[0][2]}
+        for concurrency in CONCURRENCY:
+            _one_burst(ctx, section, rest, dep, pids, n, concurrency,
+                       profile=(n == sizes[-1] and concurrency == POSTERS))
         running = running_servers(rest)
         common.say(f'boots: probe with {running} servers running')
         probe_runs.append((running, probe(rest, dep, probes, 60.0)))
@@ -274,10 +211,40 @@ def run(ctx: common.Context, dep: Any) -> Section:
     return section
 
 
+def _one_burst(ctx: common.Context, section: Section, rest: common.Rest,
+               dep: Any, pids: dict[str, int], n: int, concurrency: int,
+               profile: bool) -> None:
+    common.say(f'boots: burst of {n} from {concurrency} client(s)')
+    busiest = {k: v for k, v in pids.items() if k in (
+        'api-cells', 'api-api', 'cell1-cells', 'cell1-compute1',
+        'cell1-scheduler', 'cell1-network')}
+    label = f'c{concurrency}-{n}'
+    with profiling.Profile(bool(ctx.shared.get('profile')) and profile,
+                           ctx.outdir, f'boots{n}', busiest) as prof:
+        result = burst(rest, dep, n, pids, timeout=max(120.0, n * 1.0),
+                       concurrency=concurrency)
+    profiling.attach(section, prof)
+    samples = result.pop('to_active_samples')
+    section.latencies[f'time to ACTIVE, burst {n}, {concurrency} '
+                      'client(s)'] = samples
+    section.data[f'burst_{label}'] = result
+    _burst_lines(section, result)
+    lists = [reads.list_all(rest, PAGE) for _ in range(3)]
+    detail = common.summary_ms([seconds for seconds, _, _ in lists])
+    section.line(f'  then GET /servers/detail of {lists[0][2]} servers '
+                 f'{common.fmt_ms(detail)}')
+    result['detail_after'] = {'servers': lists[0][2], **detail}
+    # What the peer section compares with, by client concurrency and N.
+    ctx.shared.setdefault('boots', {})[(concurrency, n)] = {
+        'servers_per_s': result['servers_per_s'], 'detail': detail,
+        'listed': lists[0][2], 'concurrency': concurrency}
+
+
 def _burst_lines(section: Section, result: dict[str, Any]) -> None:
     n = result['n']
     section.line(
-        f'N={n}: {result["active"]} ACTIVE, {result["errors"]} ERROR, '
+        f'N={n}, {result["concurrency"]} client(s): {result["active"]} '
+        f'ACTIVE, {result["errors"]} ERROR, '
         f'{result["stuck"]} neither in '
         f'{result["wall_seconds"]:.1f}s = {result["servers_per_s"]} '
         f'servers/s; time to ACTIVE {common.fmt_ms(result["time_to_active"])}'

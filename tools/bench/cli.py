@@ -4,7 +4,9 @@ Benchmarks (``--only`` takes a comma-separated list of these names):
 
 ``routing``  1. targeted casts/calls over 1-3 hops and broadcasts to 10
              children against raw oslo.messaging
-``boots``    2. servers booted through the API into three child cells
+``boots``    2. servers booted through the API into three child cells, by
+             1 and 8 clients (the client the peer gets too)
+``post_latency`` 2b. ``POST /servers`` latency on the idle tree, one client
 ``reads``    3. ``GET /servers/detail`` (paged) and ``GET /servers/{id}``
 ``sync``     4. a child's DB change to the API cell's replica
 ``scale``    5. 75 cells of 100 fake hosts on RabbitMQ nodes of their own;
@@ -12,10 +14,11 @@ Benchmarks (``--only`` takes a comma-separated list of these names):
 ``peer``     6. the boot and list workloads on OpenStack Nova (cells v2)
              from PyPI, in a virtualenv of its own under the results
 
-``boots``, ``reads`` and ``sync`` share one deployment (an API cell above
-three child cells).  Everything runs on RabbitMQ and MariaDB on this
-machine (``tools/setup-services``); every daemon, database and vhost a
-benchmark creates is removed when it ends, however it ends.
+``post_latency``, ``boots``, ``reads`` and ``sync`` share one deployment
+(an API cell above three child cells).  Everything runs on RabbitMQ and
+MariaDB on this machine (``tools/setup-services``); every daemon,
+database and vhost a benchmark creates is removed when it ends, however
+it ends.
 
 ``--quick`` uses small sizes (about ten minutes in all, four small
 deployments); without it the sizes are the issue's (N = 100 and 500
@@ -40,7 +43,7 @@ from nova.tools.bench import common
 from nova.tools.bench import deploy
 from nova.tools.bench import report as report_mod
 
-ALL = ('routing', 'boots', 'reads', 'sync', 'scale', 'peer')
+ALL = ('routing', 'post_latency', 'boots', 'reads', 'sync', 'scale', 'peer')
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -149,7 +152,8 @@ def _run_all(chosen: list[str], ctx: common.Context,
         section = _run_one(report, 'routing', routing.run, ctx)
         if section:
             report.add(section)
-    tree_parts = [n for n in ('boots', 'reads', 'sync') if n in chosen]
+    tree_parts = [n for n in ('post_latency', 'boots', 'reads', 'sync')
+                  if n in chosen]
     if tree_parts:
         from nova.tools.bench import tree
         _run_one(report, ', '.join(tree_parts), tree.run, ctx, report,

@@ -6,15 +6,16 @@ time into a virtualenv of its own under the results folder
 unchanged); none of its code enters this repository.  It runs in one
 process with its own functional-test harness (see
 ``tools/bench/peer_driver.py``): one cell v2 with ``COMPUTES`` fake
-computes, the same N as our boots.  The report prints our numbers over
-the peer's, measured in this same run.  When the peer cannot be installed
-or run, the section says "peer: not available (reason)" and the rest of
-the report stands.
+computes, serving its nova-api on a local HTTP port.  The bench drives
+it with the same client as our tree (:mod:`bench.clients`), the same
+N and the same client concurrencies (1 and ``boots.POSTERS``).  The
+report prints our numbers over the peer's, measured in this same run.
+When the peer cannot be installed or run, the section says "peer: not
+available (reason)" and the rest of the report stands.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import pathlib
 import shutil
@@ -23,7 +24,10 @@ import sys
 import time
 from typing import Any
 
+from nova.tools.bench import boots
+from nova.tools.bench import clients
 from nova.tools.bench import common
+from nova.tools.bench import reads
 from nova.tools.bench.report import Report
 from nova.tools.bench.report import Section
 
@@ -38,6 +42,10 @@ INSTALL_TIMEOUT = 1800.0
 # finish in 20 minutes.
 COMPUTES = 30
 VENV = common.RESULTS_DIR / '.peer-venv'
+# Issue 19, target 1: ours at least this many times the peer's servers/s
+# in each (client concurrency, N) cell.
+TARGET_RATIO = 15.0
+LIST_REPEATS = 3
 
 
 class PeerUnavailable(Exception):
@@ -89,59 +97,88 @@ def _run(argv: list[str], timeout: float) -> None:
                               + ' | '.join(errors or [result.stderr[-300:]]))
 
 
-def run_peer(ctx: common.Context, python: pathlib.Path, sizes: list[int],
-             budget: float) -> dict[str, Any]:
+def run_peer(ctx: common.Context, python: pathlib.Path,
+             cells: list[tuple[int, int]], budget: float) -> dict[str, Any]:
+    """Start the peer serving its API on a local port, drive it with
+    :func:`clients.boot_burst` for each (concurrency, N) of ``cells``,
+    stop it; the bursts by ``'c<concurrency>-<N>'``."""
     workdir = ctx.workroot / 'peer'
     workdir.mkdir(parents=True, exist_ok=True)
-    out = workdir / 'result.json'
-    env = dict(os.environ, BENCH_PEER_SIZES=json.dumps(sizes),
-               BENCH_PEER_OUT=str(out), BENCH_PEER_BUDGET=str(budget),
-               BENCH_PEER_COMPUTES=str(COMPUTES))
+    port_file, stop_file = workdir / 'port', workdir / 'stop'
+    for path in (port_file, stop_file):
+        path.unlink(missing_ok=True)
+    env = dict(os.environ, BENCH_PEER_OUT=str(workdir / 'result.json'),
+               BENCH_PEER_BUDGET=str(budget * len(cells) + 300),
+               BENCH_PEER_COMPUTES=str(COMPUTES),
+               BENCH_PEER_PORT_FILE=str(port_file),
+               BENCH_PEER_STOP_FILE=str(stop_file))
     for key in ('PYTHONPATH', 'VIRTUAL_ENV'):
         env.pop(key, None)
     log = workdir / 'peer.log'
+    result: dict[str, Any] = {'bursts': {}}
     with open(log, 'w') as f:
         proc = subprocess.Popen(
             [str(python), str(common.BENCH_DIR / 'peer_driver.py')],
             cwd=str(workdir), env=env, stdin=subprocess.DEVNULL, stdout=f,
             stderr=subprocess.STDOUT, start_new_session=True)
         meter = common.CpuMeter({'peer': proc.pid}).start()
-        cpu = 0.0
         try:
-            while proc.poll() is None:
-                cpu = meter.stop()['peer'] or cpu
-                time.sleep(0.5)
-                if meter.wall > budget * len(sizes) + 300:
-                    raise PeerUnavailable('the peer run did not end in '
-                                          'time')
+            try:
+                common.poll_until('the peer\'s API port', 600.0,
+                                  lambda: port_file.exists()
+                                  or proc.poll() is not None)
+            except TimeoutError:
+                raise PeerUnavailable('the peer did not serve its API in '
+                                      '600s') from None
+            if proc.poll() is not None:
+                raise PeerUnavailable(f'the peer test failed (exit '
+                                      f'{proc.returncode}): '
+                                      + common.tail(str(log), 5))
+            rest = common.Rest(f'http://127.0.0.1:{port_file.read_text()}')
+            for concurrency, n in cells:
+                common.say(f'peer: burst of {n} from {concurrency} '
+                           'client(s)')
+                burst = clients.boot_burst(rest, n, concurrency,
+                                           f'peer-c{concurrency}-{n}',
+                                           budget)
+                burst.pop('posted_ids')
+                burst['time_to_active'] = common.summary_ms(
+                    burst.pop('to_active_samples'))
+                lists = [reads.list_all(rest, boots.PAGE)
+                         for _ in range(LIST_REPEATS)]
+                burst['detail'] = common.summary_ms(
+                    [seconds for seconds, _, _ in lists])
+                burst['listed'] = lists[0][2]
+                result['bursts'][f'c{concurrency}-{n}'] = burst
+                if proc.poll() is not None:
+                    break
+            result['cpu_seconds'] = meter.stop()['peer']
         finally:
-            if proc.poll() is None:
+            stop_file.touch()
+            try:
+                proc.wait(60)
+            except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, 15)
                 proc.wait(30)
-    if not out.exists():
-        raise PeerUnavailable(f'the peer test failed (exit '
-                              f'{proc.returncode}): '
-                              + common.tail(str(log), 5))
-    result: dict[str, Any] = json.loads(out.read_text())
-    result['cpu_seconds'] = cpu
     result['exit'] = proc.returncode
     return result
 
 
 def run(ctx: common.Context, report: Report) -> Section:
-    section = Section('peer', '6. Peer: OpenStack Nova (cells v2), same '
-                      'workloads')
+    section = Section('peer', '6. Peer: OpenStack Nova (cells v2), the same '
+                      'client')
     ours = ctx.shared.get('boots', {})
-    sizes = sorted(int(n) for n in ours) or ctx.pick([20, 60], [100, 500])
-    budget = ctx.pick(300.0, 2400.0)
+    sizes = sorted({n for _, n in ours}) or ctx.pick([20, 60], [100, 500])
+    cells = [(c, n) for n in sizes for c in boots.CONCURRENCY]
+    budget = ctx.pick(300.0, 1200.0)
     try:
         began = time.monotonic()
         python, version = ensure_venv(PEER_PACKAGES)
         section.data['install_seconds'] = round(time.monotonic() - began)
         section.data['nova_version'] = version
-        common.say(f'peer: nova {version}, boots of {sizes}')
-        peer = run_peer(ctx, python, sizes, budget)
-    except (PeerUnavailable, OSError) as exc:
+        common.say(f'peer: nova {version}, boots of {cells}')
+        peer = run_peer(ctx, python, cells, budget)
+    except (PeerUnavailable, OSError, RuntimeError) as exc:
         section.line(f'peer: not available ({exc})')
         section.data['available'] = False
         section.data['reason'] = str(exc)
@@ -150,39 +187,45 @@ def run(ctx: common.Context, report: Report) -> Section:
     section.data['peer'] = peer
     section.line(f'OpenStack Nova {version} from PyPI, its functional-test '
                  f'harness in one process (1 cell v2 with {COMPUTES} '
-                 'computes, '
-                 'fake.FakeDriver, casts asynchronous, SQLite in memory); '
-                 'ours: separate daemons on RabbitMQ and MariaDB')
-    for n in sizes:
-        theirs = peer['bursts'].get(str(n))
-        mine = ours.get(n)
+                 'computes, fake.FakeDriver, casts asynchronous, SQLite in '
+                 'memory) serving its nova-api on a local HTTP port; ours: '
+                 'separate daemons on RabbitMQ and MariaDB.  Both driven '
+                 'by the same client (bench.clients: N POSTs from 1 or '
+                 f'{boots.POSTERS} keep-alive clients, ACTIVE read by '
+                 'polling GET /servers?status=ACTIVE)')
+    for concurrency, n in cells:
+        theirs = peer['bursts'].get(f'c{concurrency}-{n}')
+        mine = ours.get((concurrency, n))
+        who = f'N={n}, {concurrency} client(s) on each side'
         if not theirs:
-            section.line(f'N={n}: the peer did not get there')
+            section.line(f'{who}: the peer did not get there')
             continue
-        t2a = common.summary_ms(theirs.pop('time_to_active'))
-        theirs['time_to_active'] = t2a
-        lists = common.summary_ms(theirs['detail_list_seconds'])
         section.line(
-            f'peer N={n}: {theirs["active"]} ACTIVE, {theirs["errors"]} '
-            f'ERROR, {theirs["timed_out"]} unfinished; '
+            f'peer {who}: {theirs["active"]} ACTIVE, {theirs["errors"]} '
+            f'ERROR, {theirs["stuck"]} unfinished; '
             f'{theirs["wall_seconds"]:.1f}s = '
-            f'{_num(theirs["servers_per_s"])} servers/s, time to ACTIVE '
-            f'{common.fmt_ms(t2a)}; GET /servers/detail of '
-            f'{theirs["servers_listed"]} servers {common.fmt_ms(lists)}')
+            f'{_num(theirs["servers_per_s"])} servers/s, POST '
+            f'{common.fmt_ms(theirs["post_latency"])}, time to ACTIVE '
+            f'{common.fmt_ms(theirs["time_to_active"])}; GET '
+            f'/servers/detail of {theirs["listed"]} servers '
+            f'{common.fmt_ms(theirs["detail"])}')
         if not mine:
             continue
         boot_ratio = common.ratio(mine['servers_per_s'],
                                   theirs['servers_per_s'])
-        list_ratio = common.ratio(lists.get('p50_ms'),
+        list_ratio = common.ratio(theirs['detail'].get('p50_ms'),
                                   mine['detail']['p50_ms'])
         section.line(
-            f'ours N={n}: {mine["servers_per_s"]} servers/s = '
+            f'ours {who}: {mine["servers_per_s"]} servers/s = '
             f'x{boot_ratio} the peer; GET /servers/detail of '
             f'{mine["listed"]} servers p50 {mine["detail"]["p50_ms"]:.1f} '
             f'ms = x{list_ratio} faster than the peer')
-        section.target(f'boot_ratio_{n}', f'our servers/s / the peer\'s, '
-                       f'N={n}', boot_ratio, 10.0)
-    section.line(f'peer CPU seconds in all: {peer["cpu_seconds"]:.0f}')
+        section.target(f'boot_ratio_c{concurrency}_{n}',
+                       f'our servers/s / the peer\'s, N={n}, '
+                       f'{concurrency} client(s) on each side', boot_ratio,
+                       TARGET_RATIO)
+    if peer.get('cpu_seconds') is not None:
+        section.line(f'peer CPU seconds in all: {peer["cpu_seconds"]:.0f}')
     return section
 
 

@@ -1,19 +1,25 @@
-"""The peer workload, run INSIDE the peer's virtualenv (OpenStack Nova,
-cells v2, from PyPI) by :mod:`bench.peer`; never imported by this
-project's code, and it imports nothing of this project.
+"""The peer's side of benchmark 6, run INSIDE the peer's virtualenv
+(OpenStack Nova, cells v2, from PyPI) by :mod:`bench.peer`; never
+imported by this project's code, and it imports nothing of this project.
 
-It is one of Nova's own functional tests (``_IntegratedTestBase``: the
-API through wsgi-intercept, conductor, scheduler, placement and the
-computes in one process, the ``fake.FakeDriver``), with one cells v2
-cell (besides cell0) holding ``BENCH_PEER_COMPUTES`` compute services,
-unlimited quotas and casts left asynchronous.  One cell, because the
-harness points a global database connection at one cell at a time and
-gives up ("generator didn't yield") when threads of several cells race
-for it.  For each N it POSTs N servers one after another, notes when each
-``instance.create.end`` notification (sent right after the instance is
-saved ACTIVE in its cell's database, which the API reads) goes out, then
-times ``GET /servers/detail`` a few times.  The results go as JSON to the
-file named by ``BENCH_PEER_OUT``.
+It is one of Nova's own functional tests (``_IntegratedTestBase``:
+conductor, scheduler, placement and the computes in one process, the
+``fake.FakeDriver``), with one cells v2 cell (besides cell0) holding
+``BENCH_PEER_COMPUTES`` compute services, unlimited quotas and casts
+left asynchronous.  One cell, because the harness points a global
+database connection at one cell at a time and gives up ("generator
+didn't yield") when threads of several cells race for it.
+
+Once the harness has set the services up, the test serves the very
+nova-api WSGI app its fixture loaded on a real local HTTP port (the
+eventlet WSGI server nova-api itself ran on for years, HTTP/1.1 with
+keep-alive; the harness has eventlet patched in), writes that port to
+``BENCH_PEER_PORT_FILE`` and serves until ``BENCH_PEER_STOP_FILE``
+appears (or ``BENCH_PEER_BUDGET`` seconds pass).  The benchmark drives
+it with the same client code as our tree (:mod:`bench.clients`).  The
+harness takes the caller from ``X-Auth-User``/``X-Auth-Project-Id``/
+``X-Roles`` headers; the server fills them in from a noauth2-style
+``X-Auth-Token: user:project``, the token our client sends.
 """
 
 from __future__ import annotations
@@ -24,10 +30,10 @@ import sys
 import time
 import unittest
 
-SIZES = json.loads(os.environ.get('BENCH_PEER_SIZES', '[10]'))
+PORT_FILE = os.environ.get('BENCH_PEER_PORT_FILE', 'peer-port')
+STOP_FILE = os.environ.get('BENCH_PEER_STOP_FILE', 'peer-stop')
 OUT = os.environ.get('BENCH_PEER_OUT', 'peer-result.json')
 BUDGET = float(os.environ.get('BENCH_PEER_BUDGET', '900'))
-LIST_REPEATS = 3
 CELLS = 1
 # As many compute hosts as our tree has hypervisor nodes (bench.peer
 # passes it).  With a few, every claim gets slower as servers pile up:
@@ -35,32 +41,37 @@ CELLS = 1
 # every consumer on the host from placement, one GET each.
 COMPUTES = int(os.environ.get('BENCH_PEER_COMPUTES', '3'))
 
-EVENTS: dict[str, tuple[str, float]] = {}
+
+def with_token_auth(app):  # type: ignore[no-untyped-def]
+    """``app`` with the harness's identity headers filled in from a
+    noauth2 token ``user:project`` (an ``admin`` user is an admin)."""
+    def serve(environ, start_response):  # type: ignore[no-untyped-def]
+        token = environ.get('HTTP_X_AUTH_TOKEN', 'admin:admin')
+        user, _, project = token.partition(':')
+        environ.setdefault('HTTP_X_AUTH_USER', user)
+        environ.setdefault('HTTP_X_USER_ID', user)
+        environ.setdefault('HTTP_X_AUTH_PROJECT_ID', project or user)
+        environ.setdefault('HTTP_X_ROLES', 'reader,member'
+                           + (',admin' if user == 'admin' else ''))
+        return app(environ, start_response)
+    return serve
 
 
-def _hook_notifications() -> None:
-    # OpenStack Nova's own test fixtures, in the peer's virtualenv (this
-    # project's nova is not there).
-    from nova.tests.fixtures import notifications
-    cls = notifications.FakeVersionedNotifier
-    original = cls._notify
+def serve_http(app):  # type: ignore[no-untyped-def]
+    """Serve ``app`` on 127.0.0.1 (a free port) in the background; the
+    port."""
+    import eventlet
+    import eventlet.wsgi
 
-    def _notify(self, priority, ctxt, event_type, payload):  # type: ignore[no-untyped-def]
-        if event_type in ('instance.create.end', 'instance.create.error'):
-            data = payload.get('nova_object.data', {}) if isinstance(
-                payload, dict) else {}
-            uuid = data.get('uuid')
-            # A build that fails on one host (create.error) may be
-            # rescheduled and end ACTIVE (create.end) on another.
-            if uuid and EVENTS.get(uuid, ('',))[0] != 'instance.create.end':
-                EVENTS[uuid] = (event_type, time.monotonic())
-        return original(self, priority, ctxt, event_type, payload)
-
-    cls._notify = _notify
+    sock = eventlet.listen(('127.0.0.1', 0))
+    eventlet.spawn(eventlet.wsgi.server, sock, app, log_output=False,
+                   max_size=256, keepalive=True)
+    return sock.getsockname()[1]
 
 
 def _test_case() -> type:
-    # OpenStack Nova's functional-test base, as above.
+    # OpenStack Nova's functional-test base (in the peer's virtualenv:
+    # this project's nova is not there).
     from nova.tests.functional import integrated_helpers
 
     class PeerBench(integrated_helpers._IntegratedTestBase):
@@ -90,54 +101,18 @@ def _test_case() -> type:
             return first
 
         def test_bench(self) -> None:
-            results = {'sizes': SIZES, 'bursts': {}}
-            image = self.api.get_images()[0]['id']
-            flavor = self.api.get_flavors()[0]['id']
-            for n in SIZES:
-                results['bursts'][str(n)] = self._burst(n, image, flavor)
-                _write(results)
-            _write(results)
-
-        def _burst(self, n: int, image: str, flavor: str) -> dict:
-            # BUDGET is per burst (bench.peer waits BUDGET per size).
-            deadline = time.monotonic() + BUDGET
-            posted = {}
-            for i in range(n):
-                t0 = time.monotonic()
-                body = self._build_server(name=f'peer-{n}-{i}',
-                                          image_uuid=image,
-                                          flavor_id=flavor)
-                server = self.api.post_server({'server': body})
-                posted[server['id']] = t0
-            while (time.monotonic() < deadline
-                   and not all(sid in EVENTS for sid in posted)):
-                time.sleep(0.05)
-            done = {s: EVENTS[s] for s in posted if s in EVENTS}
-            active = {s: t for s, (kind, t) in done.items()
-                      if kind == 'instance.create.end'}
-            first = min(posted.values())
-            last = max(active.values()) if active else first
-            lists = []
-            count = 0
-            for _ in range(LIST_REPEATS):
-                t0 = time.monotonic()
-                count = len(self.api.get_servers(detail=True))
-                lists.append(time.monotonic() - t0)
-            statuses: dict[str, int] = {}
-            for server in self.api.get_servers(detail=True):
-                if server['id'] in posted:
-                    statuses[server['status']] = statuses.get(
-                        server['status'], 0) + 1
-            return {'n': n, 'active': len(active),
-                    'errors': len(done) - len(active),
-                    'timed_out': len(posted) - len(done),
-                    'wall_seconds': last - first,
-                    'servers_per_s': (len(active) / (last - first)
-                                      if last > first else None),
-                    'time_to_active': [t - posted[s]
-                                       for s, t in active.items()],
-                    'detail_list_seconds': lists,
-                    'servers_listed': count, 'api_statuses': statuses}
+            port = serve_http(with_token_auth(self.api_fixture.app()))
+            tmp = PORT_FILE + '.tmp'
+            with open(tmp, 'w') as f:
+                f.write(str(port))
+            os.replace(tmp, PORT_FILE)
+            began = time.monotonic()
+            while (not os.path.exists(STOP_FILE)
+                   and time.monotonic() - began < BUDGET):
+                time.sleep(0.2)
+            _write({'port': port, 'served_seconds':
+                    time.monotonic() - began,
+                    'stopped': os.path.exists(STOP_FILE)})
 
     return PeerBench
 
@@ -150,7 +125,6 @@ def _write(results: dict) -> None:
 
 
 def main() -> int:
-    _hook_notifications()
     case = _test_case()
     suite = unittest.TestSuite([case('test_bench')])
     result = unittest.TextTestRunner(stream=sys.stderr,

@@ -3,7 +3,8 @@ cells, each child with nova-cells, nova-scheduler, nova-network and
 ``COMPUTES`` nova-compute processes of ``NODES`` fake hypervisor nodes
 each (no spawn delay), on RabbitMQ and MariaDB.
 
-Boots run first (they also make the real servers the other two use);
+POST latency runs first, on the idle tree; then boots (they also make
+the real servers the other two use);
 reads then top the tree up by copying servers (see :mod:`bench.reads`);
 sync changes servers of the first child cell.
 """
@@ -16,6 +17,7 @@ from nova.tools import launcher
 from nova.tools.bench import boots
 from nova.tools.bench import common
 from nova.tools.bench import deploy
+from nova.tools.bench import post_latency
 from nova.tools.bench import reads
 from nova.tools.bench import report as report_mod
 from nova.tools.bench import sync_latency
@@ -39,9 +41,11 @@ def run(ctx: common.Context, report: report_mod.Report,
     with deploy.deployed('tree', ctx.workroot, tree=tree,
                          computes_per_cell=COMPUTES, nodes_per_compute=NODES,
                          fixed_prefix=20, overrides=overrides()) as dep:
+        if 'post_latency' in parts:
+            _part(report, 'post_latency', post_latency.run, ctx, dep)
         if 'boots' in parts:
             _part(report, 'boots', boots.run, ctx, dep)
-        else:
+        elif 'reads' in parts or 'sync' in parts:
             rest = common.Rest(dep.api_url)
             common.say(f'seeding {SEED_SERVERS} servers')
             boots.burst(rest, dep, SEED_SERVERS, {}, timeout=300.0)
