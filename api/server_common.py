@@ -98,6 +98,22 @@ def strip_control_chars(text: str) -> str:
     return _CONTROL_CHARS.sub('', text)
 
 
+class ServerSubresource:
+    """Base of the controllers of ``/servers/{server_id}/<resource>``:
+    ``RULE`` is the policy rule of an action, ``%s`` the action's name."""
+
+    RULE = ''
+
+    def __init__(self, deps: Any) -> None:
+        self.compute_api = deps.compute_api
+        self.enforcer = deps.enforcer
+
+    def _server(self, req: wsgi.ApiRequest, server_id: str,
+                action: str) -> objects.Instance:
+        return authorized_server(self.compute_api, self.enforcer, req,
+                                 server_id, self.RULE % action)
+
+
 @dataclasses.dataclass
 class ActionCall:
     """One server action being served, handed to its handler."""

@@ -13,7 +13,6 @@ from typing import Any
 
 from nova import context as nova_context
 from nova import objects
-from nova.api import deps as api_deps
 from nova.api import errors
 from nova.api import resource_policies as rules
 from nova.api import server_common
@@ -24,18 +23,10 @@ from nova.api.schemas import server_metadata as schemas
 _NOT_FOUND = 'Metadata item was not found'
 
 
-class ServerMetadataController:
+class ServerMetadataController(server_common.ServerSubresource):
     """Actions on ``/servers/{server_id}/metadata``."""
 
-    def __init__(self, deps: api_deps.ApiDeps) -> None:
-        self.compute_api = deps.compute_api
-        self.enforcer = deps.enforcer
-
-    def _server(self, req: wsgi.ApiRequest, server_id: str,
-                action: str) -> objects.Instance:
-        return server_common.authorized_server(
-            self.compute_api, self.enforcer, req, server_id,
-            rules.METADATA % action)
+    RULE = rules.METADATA
 
     @staticmethod
     def _metadata(instance: objects.Instance) -> dict[str, Any]:

@@ -17,9 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from nova import exception
-from nova import objects
 from nova.api import admin_policies as rules
-from nova.api import deps as api_deps
 from nova.api import errors
 from nova.api import server_common
 from nova.api import validation
@@ -33,18 +31,10 @@ force_complete = {
 }
 
 
-class ServerMigrationsController:
+class ServerMigrationsController(server_common.ServerSubresource):
     """Actions on ``/servers/{server_id}/migrations``."""
 
-    def __init__(self, deps: api_deps.ApiDeps) -> None:
-        self.compute_api = deps.compute_api
-        self.enforcer = deps.enforcer
-
-    def _server(self, req: wsgi.ApiRequest, server_id: str,
-                action: str) -> objects.Instance:
-        return server_common.authorized_server(
-            self.compute_api, self.enforcer, req, server_id,
-            rules.SERVER_MIGRATIONS % action)
+    RULE = rules.SERVER_MIGRATIONS
 
     def index(self, req: wsgi.ApiRequest, server_id: str) -> wsgi.Result:
         instance = self._server(req, server_id, 'index')

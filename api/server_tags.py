@@ -36,18 +36,10 @@ def _tags(instance: objects.Instance) -> list[str]:
     return sorted(instance.tags) if instance.obj_attr_is_set('tags') else []
 
 
-class ServerTagsController:
+class ServerTagsController(server_common.ServerSubresource):
     """Actions on ``/servers/{server_id}/tags``."""
 
-    def __init__(self, deps: api_deps.ApiDeps) -> None:
-        self.compute_api = deps.compute_api
-        self.enforcer = deps.enforcer
-
-    def _server(self, req: wsgi.ApiRequest, server_id: str,
-                action: str) -> objects.Instance:
-        return server_common.authorized_server(
-            self.compute_api, self.enforcer, req, server_id,
-            rules.SERVER_TAGS % action)
+    RULE = rules.SERVER_TAGS
 
     def _save(self, req: wsgi.ApiRequest, instance: objects.Instance,
               tags: list[str]) -> list[str]:
