@@ -46,15 +46,20 @@ def describe(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def host_zones(conf: Any, db: Database, ctxt: RequestContext,
-               nodes: list[dict[str, Any]] | None = None) -> dict[str, str]:
+               nodes: list[dict[str, Any]] | None = None,
+               host_metadata: dict[str, dict[str, set[str]]] | None = None
+               ) -> dict[str, str]:
     """The availability zone of each compute host of this cell
-    (``nodes``: its compute nodes, when the caller has read them)."""
+    (``nodes``: its compute nodes, ``host_metadata``: its hosts'
+    aggregate metadata, when the caller has read them)."""
     if nodes is None:
         nodes = db.compute_node_get_all(ctxt)
+    if host_metadata is None:
+        host_metadata = db.aggregate_host_metadata(ctxt)
     zones = {node['host']: (node.get('availability_zone')
                             or conf.default_availability_zone)
              for node in nodes}
-    for host, metadata in db.aggregate_host_metadata(ctxt).items():
+    for host, metadata in host_metadata.items():
         if metadata.get(AZ_KEY):
             zones[host] = sorted(metadata[AZ_KEY])[0]
     return zones

@@ -55,7 +55,8 @@ class HostManager:
         ratios = self.conf.filter_scheduler
         metadata = self.db.aggregate_host_metadata(context)
         nodes = self.db.compute_node_get_all(context)
-        zones = aggregates.host_zones(self.conf, self.db, context, nodes)
+        zones = aggregates.host_zones(self.conf, self.db, context, nodes,
+                                       metadata)
         states = []
         for node in nodes:
             service = services.get(node['host'])

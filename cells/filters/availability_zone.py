@@ -56,14 +56,15 @@ class AvailabilityZoneFilter(filters.BaseCellFilter):
     def cell_passes(self, cell: cells_state.CellState,
                     filter_properties: dict[str, Any]) -> bool:
         forced = filter_properties.get('force_hosts') or []
+        wanted = (filter_properties.get('request_spec') or {}).get(
+            'availability_zone')
+        if not forced and not wanted:
+            # Most builds name neither: no need to merge the zones.
+            return True
         zones = subtree_zones(cell)
         if forced:
             return any(host in zone['hosts'] for zone in zones.values()
                        for host in forced)
-        wanted = (filter_properties.get('request_spec') or {}).get(
-            'availability_zone')
-        if not wanted:
-            return True
-        zone = zones.get(wanted)
+        zone = zones.get(str(wanted))
         return zone is not None and _room(zone,
                                           filter_properties['instance_type'])
