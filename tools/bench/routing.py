@@ -20,12 +20,22 @@ delivers each message k times (k consumers and publishers, on the same
 two cores as the broker), so its rate times k is what one hop carries.
 The end-to-end rate is printed too; on one machine it is bound by raw/k
 however cheap routing is.
+
+Separate raw runs of one benchmark differ by up to 25% (the broker and
+the machine drift), so the targets come from **paired rounds**
+(``routing_worker.paired_rounds``): one process holding both a raw
+client and the API cell's runner measures, round after round, a raw
+burst, a routed one, a raw one again, on every path in turn.  Each
+routed rate is divided by the raw rates measured a second before and
+after it, and the target is the median of those ratios over the rounds;
+the report gives their range too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 import contextlib
+import statistics
 from typing import Any
 import uuid
 
@@ -44,7 +54,9 @@ PER_HOP_TARGET = 0.85
 
 def _sizes(ctx: common.Context) -> dict[str, Any]:
     return {'seconds': ctx.pick(2.0, 8.0), 'casts': ctx.pick(300, 2000),
-            'threads': 8}
+            'threads': 8, 'rounds': ctx.pick(7, 9),
+            'paired_casts': ctx.pick(300, 1000),
+            'paired_calls': ctx.pick(30, 100)}
 
 
 def _client_args(config: str, sizes: dict[str, Any]) -> list[str]:
@@ -106,6 +118,38 @@ def _drive(ctx: common.Context, dep: Any, sizes: dict[str, Any],
         return result, meter.stop()
 
 
+def _paired(ctx: common.Context, dep: Any, raw_config: str,
+            sizes: dict[str, Any], extra: list[str]) -> dict[str, Any]:
+    """Paired rounds (see the module's docstring) on the paths of
+    ``extra``, through ``dep``'s API cell."""
+    common.say(f'routing: {sizes["rounds"]} paired rounds, raw and routed')
+    with common.workers() as started:
+        driver = common.start_worker(
+            'paired-driver',
+            ['--config', dep.api_cell.conf, '--raw-config', raw_config,
+             '--rounds', str(sizes['rounds']),
+             '--casts', str(sizes['paired_casts']),
+             '--calls', str(sizes['paired_calls'])] + extra, ctx.workroot)
+        started.append(driver)
+        return driver.result(timeout=sizes['rounds'] * 300 + 300)
+
+
+def paired_ratios(rounds: list[dict[str, float]], deliveries: int,
+                  answers: int = 1) -> dict[str, dict[str, float]]:
+    """Median, lowest and highest of the per-round ratios to raw: the
+    cast rate times ``deliveries`` (the hops of a path, the children of
+    a broadcast) over the raw cast rate; the call rate times ``answers``
+    (a broadcast's children) over the raw call rate."""
+    out = {}
+    for kind, factor in (('cast', deliveries), ('call', answers)):
+        ratios = sorted(r[kind] * factor / r[f'raw_{kind}']
+                        for r in rounds)
+        out[kind] = {'median': round(statistics.median(ratios), 3),
+                     'low': round(ratios[0], 3),
+                     'high': round(ratios[-1], 3)}
+    return out
+
+
 def _rates(result: dict[str, Any]) -> dict[str, float]:
     bursts = sorted(result['cast_burst_rates'])
     return {'call_seq': result['sequential_call_rate'],
@@ -142,6 +186,9 @@ def run(ctx: common.Context) -> Section:
                     else '')
                 routed[target] = result[target]
                 raw()
+            paired = {'chain': _paired(ctx, dep, raw_config, sizes,
+                                       ['--targets', ','.join(
+                                           CHAIN_TARGETS)])}
         common.say(f'routing: star of {STAR_CHILDREN} children')
         with deploy.deployed('star', ctx.workroot, tree=star_tree) as dep:
             common.say('routing: broadcasts')
@@ -151,8 +198,47 @@ def run(ctx: common.Context) -> Section:
                                               ['--broadcast'], section)
             routed['broadcast'] = result['broadcast']
             raw()
+            paired['star'] = _paired(
+                ctx, dep, raw_config,
+                dict(sizes, paired_casts=max(
+                    10, sizes['paired_casts'] // STAR_CHILDREN)),
+                ['--broadcast'])
     _summarise(section, raws, routed, cpu)
+    _summarise_paired(section, paired)
     return section
+
+
+def _summarise_paired(section: Section, paired: dict[str, Any]) -> None:
+    """The paired rounds' ratios, and the targets taken from them."""
+    chain, star = paired['chain'], paired['star']
+    data: dict[str, Any] = {'rounds': chain['rounds'],
+                            'casts_per_burst': chain['casts_per_burst'],
+                            'calls_per_run': chain['calls_per_run']}
+
+    def span(r: dict[str, float]) -> str:
+        return f'x{r["median"]:.3f} (rounds {r["low"]:.3f}-{r["high"]:.3f})'
+
+    section.line(
+        f'paired rounds ({chain["rounds"]} rounds; each routed burst of '
+        f'{chain["casts_per_burst"]} casts and run of '
+        f'{chain["calls_per_run"]} calls between two raw ones), medians '
+        'of the ratios to raw:')
+    for hops, target in enumerate(CHAIN_TARGETS, start=1):
+        ratios = paired_ratios(chain['paths'][target], hops)
+        data[f'{hops}_hops'] = ratios
+        section.line(f'  {hops} hop(s) {target}: casts per hop '
+                     f'{span(ratios["cast"])}, calls end to end '
+                     f'{span(ratios["call"])}')
+        section.target(f'cast_ratio_{hops}_hops',
+                       f'routed casts over {hops} hop(s), rate per hop / '
+                       'raw cast rate (median of paired rounds)',
+                       ratios['cast']['median'], PER_HOP_TARGET)
+    n = star['cells']
+    ratios = paired_ratios(star['paths']['broadcast'], n, n)
+    data['broadcast'] = ratios
+    section.line(f'  broadcast to {n} children: deliveries '
+                 f'{span(ratios["cast"])}, answers {span(ratios["call"])}')
+    section.data['paired'] = data
 
 
 def _mean_rates(runs: list[dict[str, Any]]) -> dict[str, float]:
@@ -215,9 +301,6 @@ def _summarise(section: Section, raws: list[dict[str, Any]],
             f'x{hop_ratio} of raw')
         section.line('  nova-cells CPU s meanwhile: ' + ', '.join(
             f'{k} {v:.1f}' for k, v in sorted(cpu[target].items())))
-        section.target(f'cast_ratio_{hops}_hops',
-                       f'routed casts over {hops} hop(s), rate per hop / '
-                       'raw cast rate', hop_ratio, PER_HOP_TARGET)
     star = routed['broadcast']
     raw = _mean_rates(raws[-2:])
     rates = _rates(star)

@@ -11,6 +11,8 @@ go to stderr.  Modes:
 ``raw-client``   sequential calls, concurrent calls and cast bursts to it
 ``cells-driver`` the same through the cells machinery, acting as the API
                  cell (targeted messages down a path, or broadcasts)
+``paired-driver`` both in one process, in rounds: each routed burst
+                 between two raw ones
 ``sync-writer``  changes instances in a child cell's database at a fixed
                  rate through the cell's own code path
 """
@@ -25,7 +27,8 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     mode, args = argv[0], argv[1:]
-    if mode in ('raw-server', 'raw-client', 'cells-driver'):
+    if mode in ('raw-server', 'raw-client', 'cells-driver',
+                'paired-driver'):
         from nova.tools.bench import routing_worker
         return routing_worker.main(mode, args)
     if mode == 'sync-writer':
