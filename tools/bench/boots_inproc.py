@@ -8,7 +8,8 @@ API cell's compute API one after another (no HTTP, no REST layer) and
 waited for until the API cell's copy of each is ACTIVE.  Meanwhile:
 
 * every SQL statement is counted per cell (the API cell and the sum of
-  the children), and reported per server, by its first word;
+  the children), and reported per server, by its first word and by its
+  shape (verb and tables, the most frequent 25);
 * ``--profile FILE`` records every thread with yappi (CPU clock) and
   writes the functions with the most CPU, inclusive and own, to FILE
   (and ``FILE.pstat``, for ``snakeviz`` or ``pstats``).
@@ -45,10 +46,14 @@ class StatementCounter:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
         self.counts: collections.Counter[str] = collections.Counter()
+        # By the statement's text up to its WHERE clause.
+        self.texts: collections.Counter[str] = collections.Counter()
 
     def _count(self, conn: Any, cursor: Any, statement: str, *args: Any
                ) -> None:
-        self.counts[statement.lstrip().split(None, 1)[0].upper()] += 1
+        text = ' '.join(statement.split())
+        self.counts[text.split(None, 1)[0].upper()] += 1
+        self.texts[_shape(text)] += 1
 
     def __enter__(self) -> StatementCounter:
         sa.event.listen(self.engine, 'before_cursor_execute', self._count)
@@ -56,6 +61,22 @@ class StatementCounter:
 
     def __exit__(self, *exc: object) -> None:
         sa.event.remove(self.engine, 'before_cursor_execute', self._count)
+
+
+def _shape(text: str) -> str:
+    """A statement's verb and tables, without its columns and values."""
+    verb = text.split(None, 1)[0].upper()
+    upper = text.upper()
+    where = upper.find(' WHERE ')
+    head = text[:where] if where > 0 else text
+    if verb == 'SELECT':
+        at = head.upper().find(' FROM ')
+        head = 'SELECT ...' + head[at:] if at > 0 else head
+    elif verb == 'INSERT':
+        head = head.split('(', 1)[0]
+    elif verb == 'UPDATE':
+        head = head.split(' SET ', 1)[0]
+    return head[:120]
 
 
 @contextlib.contextmanager
@@ -136,9 +157,12 @@ def run(servers: int, cells: int, hosts: int, profile: str | None
         finally:
             tree.stop()
     children: collections.Counter[str] = collections.Counter()
+    child_texts: collections.Counter[str] = collections.Counter()
     for name in names:
         children.update(counters[name].counts)
+        child_texts.update(counters[name].texts)
     per = {'api': counters['api'].counts, 'children': children}
+    shapes = {'api': counters['api'].texts, 'children': child_texts}
     return {
         'servers': servers, 'cells': cells, 'hosts_per_cell': hosts,
         'wall_seconds': round(wall, 2),
@@ -148,7 +172,11 @@ def run(servers: int, cells: int, hosts: int, profile: str | None
             where: {'all': round(sum(c.values()) / servers, 1),
                     **{k: round(v / servers, 2)
                        for k, v in sorted(c.items())}}
-            for where, c in per.items()}}
+            for where, c in per.items()},
+        'statement_shapes_per_server': {
+            where: {text: round(n / servers, 2)
+                    for text, n in c.most_common(25)}
+            for where, c in shapes.items()}}
 
 
 def main(argv: list[str] | None = None) -> int:
