@@ -170,7 +170,7 @@ def running_servers(rest: common.Rest) -> int:
 
 def run(ctx: common.Context, dep: Any) -> Section:
     section = Section('boots', '2. End-to-end boots through the cells')
-    sizes = ctx.pick([20, 60], [100, 500])
+    sizes = ctx.shared.get('boot_sizes') or ctx.pick([20, 60], [100, 500])
     probes = ctx.pick(5, 10)
     rest = common.Rest(dep.api_url)
     pids = dict(dep.pids())

@@ -63,6 +63,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument('--scale-cells', type=int, default=0,
                         help='child cells "scale" asks for (default: '
                         'quick 3, full 75); fewer if they do not fit')
+    parser.add_argument('--boot-sizes', default='',
+                        metavar='N[,N...]',
+                        help='the burst sizes of "boots" (and so of '
+                        '"peer"), instead of 20,60 (quick) or 100,500')
     parser.add_argument('--profile', action='store_true',
                         help='sample the busiest daemons with py-spy '
                         'during the largest runs (profile-*.txt in the '
@@ -90,6 +94,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if bad:
         parser.error(f'unknown benchmark(s) {bad}; choose from {ALL}')
     args.chosen = [n for n in ALL if n in chosen and n not in skip]
+    try:
+        args.boot_sizes = [int(n) for n in args.boot_sizes.split(',')
+                           if n.strip()]
+    except ValueError:
+        parser.error(f'--boot-sizes: not a list of integers: '
+                     f'{args.boot_sizes!r}')
+    if any(n < 1 for n in args.boot_sizes):
+        parser.error('--boot-sizes: each size must be at least 1')
     return args
 
 
@@ -121,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.scale_cells:
         ctx.shared['scale_cells'] = args.scale_cells
     ctx.shared['profile'] = args.profile
+    if args.boot_sizes:
+        ctx.shared['boot_sizes'] = args.boot_sizes
     report = report_mod.Report(outdir, 'quick' if args.quick else 'full')
     for section, options in args.settings.items():
         deploy.ALWAYS.setdefault(section, {}).update(options)

@@ -144,12 +144,19 @@ def run_peer(ctx: common.Context, python: pathlib.Path,
                 burst.pop('posted_ids')
                 burst['time_to_active'] = common.summary_ms(
                     burst.pop('to_active_samples'))
-                lists = [reads.list_all(rest, boots.PAGE)
-                         for _ in range(LIST_REPEATS)]
-                burst['detail'] = common.summary_ms(
-                    [seconds for seconds, _, _ in lists])
-                burst['listed'] = lists[0][2]
+                # The boots are measured: keep them whatever the
+                # listing after them does.
                 result['bursts'][f'c{concurrency}-{n}'] = burst
+                try:
+                    lists = [reads.list_all(rest, boots.PAGE)
+                             for _ in range(LIST_REPEATS)]
+                except (RuntimeError, OSError) as exc:
+                    burst['detail_error'] = str(exc)[:300]
+                    common.say(f'  peer: listing failed: {exc}')
+                else:
+                    burst['detail'] = common.summary_ms(
+                        [seconds for seconds, _, _ in lists])
+                    burst['listed'] = lists[0][2]
                 if proc.poll() is not None:
                     break
             result['cpu_seconds'] = meter.stop()['peer']
@@ -168,7 +175,8 @@ def run(ctx: common.Context, report: Report) -> Section:
     section = Section('peer', '6. Peer: OpenStack Nova (cells v2), the same '
                       'client')
     ours = ctx.shared.get('boots', {})
-    sizes = sorted({n for _, n in ours}) or ctx.pick([20, 60], [100, 500])
+    sizes = sorted({n for _, n in ours}) or ctx.shared.get(
+        'boot_sizes') or ctx.pick([20, 60], [100, 500])
     cells = [(c, n) for n in sizes for c in boots.CONCURRENCY]
     budget = ctx.pick(300.0, 1200.0)
     try:
@@ -200,26 +208,30 @@ def run(ctx: common.Context, report: Report) -> Section:
         if not theirs:
             section.line(f'{who}: the peer did not get there')
             continue
+        listing = (f'/servers/detail of {theirs["listed"]} servers '
+                   f'{common.fmt_ms(theirs["detail"])}' if 'detail' in theirs
+                   else f'/servers/detail failed: {theirs["detail_error"]}')
         section.line(
             f'peer {who}: {theirs["active"]} ACTIVE, {theirs["errors"]} '
             f'ERROR, {theirs["stuck"]} unfinished; '
             f'{theirs["wall_seconds"]:.1f}s = '
             f'{_num(theirs["servers_per_s"])} servers/s, POST '
             f'{common.fmt_ms(theirs["post_latency"])}, time to ACTIVE '
-            f'{common.fmt_ms(theirs["time_to_active"])}; GET '
-            f'/servers/detail of {theirs["listed"]} servers '
-            f'{common.fmt_ms(theirs["detail"])}')
+            f'{common.fmt_ms(theirs["time_to_active"])}; GET {listing}')
         if not mine:
             continue
         boot_ratio = common.ratio(mine['servers_per_s'],
                                   theirs['servers_per_s'])
-        list_ratio = common.ratio(theirs['detail'].get('p50_ms'),
-                                  mine['detail']['p50_ms'])
+        compared = ''
+        if 'detail' in theirs:
+            list_ratio = common.ratio(theirs['detail'].get('p50_ms'),
+                                      mine['detail']['p50_ms'])
+            compared = f' = x{list_ratio} faster than the peer'
         section.line(
             f'ours {who}: {mine["servers_per_s"]} servers/s = '
             f'x{boot_ratio} the peer; GET /servers/detail of '
             f'{mine["listed"]} servers p50 {mine["detail"]["p50_ms"]:.1f} '
-            f'ms = x{list_ratio} faster than the peer')
+            f'ms{compared}')
         section.target(f'boot_ratio_c{concurrency}_{n}',
                        f'our servers/s / the peer\'s, N={n}, '
                        f'{concurrency} client(s) on each side', boot_ratio,

@@ -13,7 +13,8 @@ def _pings(name, log):
 def _bursts(log):
     """The order of the cast bursts (a run of casts, ended by a call)."""
     order = []
-    for (name, kind), (_, following) in zip(log, log[1:] + [(None, None)]):
+    for (name, kind), (_, following) in zip(log, log[1:] + [(None, None)],
+                                            strict=True):
         if kind == 'cast' and following == 'call':
             order.append(name)
     return order
