@@ -121,9 +121,10 @@ def paired_rounds(raw: tuple[Callable[[], None], Callable[[], None]],
     """``rounds`` rounds of: raw, then each routed path followed by raw.
 
     ``raw`` and each of ``routed`` are ``(call, cast)``.  Returns each
-    path's cast and call rates per round with the raw ones measured just
-    before and just after it (``raw_before``/``raw_after``), so that each
-    routed rate has a raw one of its own moment."""
+    path's cast and call rates per round, each with the mean of the raw
+    rates measured just before and just after it (``raw_cast``,
+    ``raw_call``), so that each routed rate has a raw one of its own
+    moment."""
     raw_call, raw_cast = raw
     for call, _ in [raw] + list(routed.values()):
         for _ in range(WARMUP_CALLS):
