@@ -39,6 +39,10 @@ def _rescue_image(tree, server_id, **properties):
         code, shown = rc.request(tree, 'GET', '/images/' + image_id)
         return code == 200 and shown['image']['status'] == 'ACTIVE'
     wait_for(active, 15, what='snapshot active')
+    # The image is ACTIVE in Glance before the server's snapshot task is
+    # cleared at the top (its child reports that after): wait for the
+    # server as tempest does, ACTIVE with no task.
+    rc.settled(tree, server_id, 'ACTIVE', 'demo:demo')
     image = tree.db('api').image_get(ADMIN_CTXT, image_id)
     tree.db('api').image_update(ADMIN_CTXT, image_id, {'properties': dict(
         image.get('properties') or {}, **properties)})
