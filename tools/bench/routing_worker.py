@@ -322,6 +322,11 @@ def main(mode: str, argv: list[str]) -> int:
     parser.add_argument('--calls', type=int, default=50,
                         help='paired-driver: sequential calls per run')
     args = parser.parse_args(argv)
+    if mode == 'paired-driver':
+        if not args.raw_config:
+            parser.error('paired-driver needs --raw-config')
+        if args.rounds < 1 or args.casts < 1 or args.calls < 1:
+            parser.error('--rounds, --casts and --calls must be at least 1')
     runners = {'raw-server': raw_server, 'raw-client': raw_client,
                'cells-driver': cells_driver, 'paired-driver': paired_driver}
     return runners[mode](args)

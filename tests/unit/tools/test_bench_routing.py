@@ -47,3 +47,10 @@ def test_ratios_are_the_median_and_range_over_rounds_scaled_per_hop():
     # A broadcast's call brings one answer per child.
     assert routing.paired_ratios(rounds, 3, answers=10)['call'][
         'median'] == 5.0
+
+
+def test_a_paired_driver_without_its_raw_config_is_refused(capsys):
+    import pytest
+    with pytest.raises(SystemExit):
+        routing_worker.main('paired-driver', ['--config', 'x.conf'])
+    assert '--raw-config' in capsys.readouterr().err
