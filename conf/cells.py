@@ -76,6 +76,24 @@ Related options:
                help="""
 Largest number of hops a message may make before it is dropped as looping.
 """),
+    cfg.IntOpt('max_messages_per_publish',
+               default=50, min=1, max=1000,
+               help="""
+Most inter-cell messages to one neighbour that one broker message carries.
+
+While this nova-cells publishes a message to a neighbour, the messages
+that its other threads route to that neighbour meanwhile wait, and the
+next publish carries them together, in their order: a burst crossing a
+cell costs a few publishes instead of one per message.  A message alone
+still goes at once, on its own.  Each sender returns once its message is
+published, or gets the publish error, as with single messages.
+
+Possible values:
+
+* 1: every message goes on its own, as in cells v1.  A tree in which
+  some nova-cells predate version 1.1 of the inter-cell protocol (which
+  carries several messages) needs 1 until they are upgraded.
+"""),
     cfg.FloatOpt('reserve_percent',
                  default=10.0, min=0.0, max=100.0,
                  help="""
