@@ -38,6 +38,18 @@ class RequestContext(oslo_context.RequestContext):
                       read_deleted=self.read_deleted)
         return values
 
+    def to_wire(self) -> dict[str, Any]:
+        """What :meth:`from_dict` reads back, without empty fields: the
+        context an inter-cell message carries on every hop.  ``to_dict``
+        adds a dozen more fields (display names, the token, oslo.context's
+        aliases) that no hop reads back."""
+        values = {'user_id': self.user_id, 'project_id': self.project_id,
+                  'is_admin': self.is_admin,
+                  'read_deleted': self.read_deleted, 'roles': self.roles,
+                  'request_id': self.request_id,
+                  'global_request_id': self.global_request_id}
+        return {k: v for k, v in values.items() if v is not None}
+
     @classmethod
     def from_dict(cls, values: dict[str, Any],
                   **kwargs: Any) -> RequestContext:

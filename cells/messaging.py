@@ -181,7 +181,7 @@ class _BaseMessage:
     def to_primitive(self) -> dict[str, Any]:
         return {
             'message_type': self.message_type,
-            'ctxt': self.ctxt.to_dict(),
+            'ctxt': self.ctxt.to_wire(),
             'method_name': self.method_name,
             'method_kwargs': self.runner.serializer.serialize_entity(
                 self.ctxt, self.method_kwargs),
