@@ -74,6 +74,31 @@ def check_owner_writes(db: Any) -> None:
     assert db.instance_get_all_by_filters(ctxt(), {'ip': '10.0.0.5'}) == []
 
 
+def check_update_returns(db: Any) -> None:
+    """Whatever an update writes (columns, side tables, tags, nothing),
+    it returns what a read finds afterwards, tags and side tables it left
+    alone included; so does the API cell's change applied below."""
+    db.instance_create(ctxt(), {
+        'uuid': UUID_B, 'project_id': 'p1', 'vm_state': 'building',
+        'tags': ['b', 'a'], 'metadata': {'k': 'v'},
+        'system_metadata': {'image_a': '1'},
+        'network_info': [{'address': '10.0.0.8'}]})
+    for values in ({'vm_state': 'active'}, {'tags': ['c', 'a']},
+                   {'metadata': {'k': 'w'}, 'tags': []},
+                   {'tags': ['z', 'y'], 'system_metadata': {}},
+                   {'network_info': []}, {}):
+        updated = db.instance_update(ctxt(), UUID_B, values)
+        fresh = db.instance_get_by_uuid(ctxt(), UUID_B)
+        assert _comparable(updated) == _comparable(fresh), values
+    assert (fresh['tags'], fresh['metadata'], fresh['system_metadata'],
+            fresh['network_info']) == (['y', 'z'], {'k': 'w'}, {}, [])
+    assert db.instance_apply_from_api(
+        ctxt(), UUID_B, {'tags': ['x', 'y'], 'metadata': {}}, 1) \
+        == 'updated'
+    fresh = db.instance_get_by_uuid(ctxt(), UUID_B)
+    assert (fresh['tags'], fresh['metadata']) == (['x', 'y'], {})
+
+
 def _child(uuid: str, version: int, **values: Any) -> dict[str, Any]:
     base = {'uuid': uuid, 'project_id': 'p1', 'user_id': 'u1',
             'display_name': 'child-name', 'vm_state': 'building',
