@@ -98,6 +98,52 @@ def forget_instance(conn: Any, uuid: str) -> None:
     conn.execute(_MEMBERS.delete().where(_MEMBERS.c.instance_uuid == uuid))
 
 
+def _held_copies(conn: Any, groups: list[dict[str, Any]]
+                 ) -> dict[int, dict[str, Any]]:
+    """The groups a copy of ``groups`` may change, by id, each with its
+    rules (by id): those with their ids, and those holding their names
+    (a copy of a deleted group gives way to one of the same name)."""
+    if not groups:
+        return {}
+    held: dict[int, dict[str, Any]] = {}
+    names = sorted({g['name'] for g in groups})
+    rows = conn.execute(
+        sa.select(*(_GROUPS.c[k] for k in GROUP_KEYS),
+                  *(_RULES.c[k].label('rule_' + k) for k in RULE_KEYS))
+        .select_from(_GROUPS.outerjoin(
+            _RULES, _RULES.c.parent_group_id == _GROUPS.c.id))
+        .where(sa.or_(_GROUPS.c.id.in_([g['id'] for g in groups]),
+                      _GROUPS.c.name.in_(names)))
+        .order_by(_GROUPS.c.id, _RULES.c.id))
+    for row in rows.mappings():
+        group = held.setdefault(row['id'], dict(
+            {k: row[k] for k in GROUP_KEYS}, rules=[]))
+        if row['rule_id'] is not None:
+            group['rules'].append({k: row['rule_' + k] for k in RULE_KEYS})
+    return held
+
+
+def _is_current(group: dict[str, Any], held: dict[int, dict[str, Any]]
+                ) -> bool:
+    """Whether this cell's copy of ``group`` (``held``: see
+    :func:`_held_copies`) is equal to it: the same values and rules, and
+    no other copy holding its name."""
+    want = {k: group.get(k) for k in GROUP_KEYS}
+    copy = held.get(group['id'])
+    if copy is None or any(copy[k] != v for k, v in want.items()):
+        return False
+    if any(other['id'] != want['id']
+           and other['project_id'] == want['project_id']
+           and other['name'] == want['name'] for other in held.values()):
+        return False
+    rules = [dict({k: rule.get(k) for k in RULE_KEYS},
+                  parent_group_id=want['id'])
+             for rule in group.get('rules') or ()]
+    if any(rule['id'] is None for rule in rules):
+        return False
+    return copy['rules'] == sorted(rules, key=lambda rule: rule['id'])
+
+
 def _lock_name(project_id: str) -> str:
     return 'security-groups-%s' % project_id
 
@@ -425,14 +471,20 @@ class SecurityGroupQueries(QueryMixin):
         them: with their ids and rules) equal to them (with
         ``held_only``, only those it has a copy of already), and, for
         each instance uuid of ``members``, make those group ids its
-        groups."""
+        groups.
+
+        The copies are read first, in one query: a copy equal to its
+        group already (the common case: every build in a cell sends the
+        groups it holds) is left as it is.
+        """
         with self.writer() as session:
             conn = session.connection()
+            held = _held_copies(conn, groups)
             for group in groups:
-                if held_only and conn.execute(sa.select(_GROUPS.c.id).where(
-                        _GROUPS.c.id == group['id'])).first() is None:
+                if held_only and group['id'] not in held:
                     continue
-                self._copy_group(conn, group)
+                if not _is_current(group, held):
+                    self._copy_group(conn, group)
             for uuid, group_ids in (members or {}).items():
                 forget_instance(conn, uuid)
                 join(conn, uuid, group_ids)

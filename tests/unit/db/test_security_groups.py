@@ -3,6 +3,7 @@ whole, a stale copy holding the name gives way, memberships are set per
 instance and go when the instance is purged."""
 
 from nova import context as nova_context
+from nova.tests.unit.db import statements
 
 CTXT = nova_context.get_admin_context()
 UUID = '00000000-0000-4000-8000-00000000a001'
@@ -60,3 +61,58 @@ def test_a_rule_id_given_again_replaces_a_stale_copy(db):
     assert db.security_group_get(CTXT, 1)['rules'] == []
     assert [r['to_port'] for r in db.security_group_get(CTXT, 2)['rules']] \
         == [80]
+
+
+def test_a_current_copy_is_read_once_and_left_alone(db):
+    db.security_groups_copy(CTXT, [_group(1, 'a', 22, 80), _group(2, 'b')],
+                            {UUID: [1, 2]})
+    held = db.security_group_list(CTXT, 'p1')
+    sent = statements.recorded(db)
+    db.security_groups_copy(CTXT, [_group(1, 'a', 22, 80), _group(2, 'b')])
+    assert sent == ['SELECT']
+    db.security_groups_copy(CTXT, [_group(2, 'b'), _group(9, 'z')],
+                            held_only=True)
+    assert sent == ['SELECT', 'SELECT']
+    assert db.security_group_list(CTXT, 'p1') == held
+    assert [g['id'] for g in db.instance_security_groups(CTXT, UUID)] == [
+        1, 2]
+
+
+def _changed(group_id, name, *rules, **values):
+    group = _group(group_id, name, *rules)
+    group.update(values)
+    return group
+
+
+def test_a_copy_that_differs_is_replaced(db):
+    cases = [
+        # (what the top sends, the copies it leaves in the project)
+        ([_group(1, 'a', 22, 443)], [('a', 'a', [22, 443]), ('b', 'b', [])]),
+        ([_group(1, 'a', 22)], [('a', 'a', [22]), ('b', 'b', [])]),
+        ([_group(1, 'a')], [('a', 'a', []), ('b', 'b', [])]),
+        ([_changed(1, 'a', 22, 80, description='new')],
+         [('a', 'new', [22, 80]), ('b', 'b', [])]),
+        ([_group(1, 'c', 22, 80)], [('c', 'c', [22, 80]), ('b', 'b', [])]),
+        # The top deleted b and made it again: the stale copy goes.
+        ([_group(3, 'b', 8080)], [('a', 'a', [22, 80]), ('b', 'b', [8080])]),
+    ]
+    for sent, expected in cases:
+        db.security_groups_copy(CTXT, [_group(1, 'a', 22, 80),
+                                       _group(2, 'b')])
+        for group in db.security_group_list(CTXT, 'p1'):
+            if group['id'] not in (1, 2):
+                db.security_group_destroy(CTXT, group['id'])
+        db.security_groups_copy(CTXT, sent)
+        assert [(g['name'], g['description'],
+                 [r['to_port'] for r in g['rules']])
+                for g in db.security_group_list(CTXT, 'p1')] == expected, \
+            sent
+
+
+def test_a_rule_changed_in_place_is_copied(db):
+    db.security_groups_copy(CTXT, [_group(1, 'a', 22)])
+    group = _group(1, 'a', 22)
+    group['rules'][0]['cidr'] = '10.0.0.0/8'
+    db.security_groups_copy(CTXT, [group])
+    assert [r['cidr'] for r in db.security_group_get(CTXT, 1)['rules']] == [
+        '10.0.0.0/8']
