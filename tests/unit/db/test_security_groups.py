@@ -116,3 +116,14 @@ def test_a_rule_changed_in_place_is_copied(db):
     db.security_groups_copy(CTXT, [group])
     assert [r['cidr'] for r in db.security_group_get(CTXT, 1)['rules']] == [
         '10.0.0.0/8']
+
+
+def test_an_instances_groups_come_in_one_query_in_the_order_it_joined(db):
+    db.security_groups_copy(CTXT, [_group(1, 'a', 22, 80), _group(2, 'b'),
+                                   _group(3, 'c', 443)], {UUID: [3, 2, 1]})
+    sent = statements.recorded(db)
+    groups = db.instance_security_groups(CTXT, UUID)
+    assert sent == ['SELECT']
+    # Each as the group alone reads, with its rules in order.
+    assert groups == [db.security_group_get(CTXT, i) for i in (3, 2, 1)]
+    assert [r['to_port'] for r in groups[2]['rules']] == [22, 80]
