@@ -40,6 +40,7 @@ def test_what_a_write_returns_is_what_a_read_finds(url: str) -> None:
         write_checks.check_update_returns(db)
         write_checks.check_events(db)
         write_checks.check_node_upsert(db)
+        write_checks.check_node_upsert_by_id(db)
     finally:
         db.dispose()
 

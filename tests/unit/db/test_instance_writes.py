@@ -42,5 +42,16 @@ def test_a_nodes_row_is_written_once_and_updated(db):
     write_checks.check_node_upsert(db)
 
 
+def test_a_nodes_row_is_updated_by_the_id_its_write_returned(db):
+    write_checks.check_node_upsert_by_id(db)
+    sent = statements.recorded(db)
+    [node] = [n for n in db.compute_node_get_all(write_checks.ctxt())
+              if n['hypervisor_hostname'] == 'node1']
+    del sent[:]
+    db.compute_node_upsert(write_checks.ctxt(), 'host1', 'node1',
+                           {'vcpus_used': 4}, node_id=node['id'])
+    assert sent == ['UPDATE']
+
+
 def test_every_write_of_a_view_draws_a_new_revision(top, db):
     write_checks.check_revisions(top, db)

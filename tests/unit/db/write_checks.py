@@ -174,6 +174,35 @@ def check_node_upsert(db: Any) -> None:
         ('node1', 2), ('node2', 1)]
 
 
+def _nodes(db: Any) -> list[tuple[int, str, int]]:
+    return [(n['id'], n['hypervisor_hostname'], n['vcpus_used'])
+            for n in db.compute_node_get_all(ctxt())]
+
+
+def check_node_upsert_by_id(db: Any) -> None:
+    """The id a node's write returns updates its row next time, also
+    with the same figures; an id that is not the node's live row (another
+    node's, a deleted row's) is never written through."""
+    figures = {'vcpus': 8, 'memory_mb': 4096, 'local_gb': 100,
+               'vcpus_used': 1, 'running_vms': 1}
+    one = db.compute_node_upsert(ctxt(), 'host1', 'node1', figures)
+    two = db.compute_node_upsert(ctxt(), 'host1', 'node2', figures)
+    assert one != two
+    for used in (2, 2):
+        assert db.compute_node_upsert(ctxt(), 'host1', 'node1', dict(
+            figures, vcpus_used=used), node_id=one) == one
+    assert db.compute_node_upsert(ctxt(), 'host1', 'node1', dict(
+        figures, vcpus_used=3), node_id=two) == one
+    assert _nodes(db) == [(one, 'node1', 3), (two, 'node2', 1)]
+    with db.writer() as session:
+        session.execute(sa.update(models.ComputeNode).where(
+            models.ComputeNode.id == one).values(deleted=one))
+    three = db.compute_node_upsert(ctxt(), 'host1', 'node1', figures,
+                                   node_id=one)
+    assert three not in (one, two)
+    assert _nodes(db) == [(two, 'node2', 1), (three, 'node1', 1)]
+
+
 def _revision(db: Any, uuid: str) -> int:
     with db.reader() as session:
         return session.execute(sa.select(models.Instance.revision).where(
