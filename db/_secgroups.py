@@ -41,22 +41,38 @@ DEFAULT_RULE_KEYS = ('id', 'protocol', 'from_port', 'to_port', 'cidr')
 RULE_IDENTITY = ('protocol', 'from_port', 'to_port', 'cidr', 'group_id')
 
 
-def _groups(conn: Any, where: Any) -> list[dict[str, Any]]:
-    """The groups matching ``where``, each with its rules, by id."""
-    groups = [dict(row._mapping) for row in conn.execute(
-        sa.select(*(_GROUPS.c[k] for k in GROUP_KEYS)).where(where)
-        .order_by(_GROUPS.c.id))]
-    if not groups:
-        return []
-    rules: dict[int, list[dict[str, Any]]] = {g['id']: [] for g in groups}
-    for row in conn.execute(
-            sa.select(*(_RULES.c[k] for k in RULE_KEYS)).where(
-                _RULES.c.parent_group_id.in_(list(rules)))
-            .order_by(_RULES.c.id)):
-        rules[row.parent_group_id].append(dict(row._mapping))
-    for group in groups:
-        group['rules'] = rules[group['id']]
+# A group's columns and those of one of its rules (``rule_<key>``; None
+# for a group without rules), a row each, as _groups_with_rules reads.
+_GROUPS_AND_RULES = sa.select(
+    *(_GROUPS.c[k] for k in GROUP_KEYS),
+    *(_RULES.c[k].label('rule_' + k) for k in RULE_KEYS))
+
+
+def _groups_with_rules(result: Any) -> dict[int, dict[str, Any]]:
+    """The groups of a :data:`_GROUPS_AND_RULES` result, by id, in the
+    order they come, each with its rules in the order they come."""
+    groups: dict[int, dict[str, Any]] = {}
+    for row in result.mappings():
+        group = groups.setdefault(row['id'], dict(
+            {k: row[k] for k in GROUP_KEYS}, rules=[]))
+        if row['rule_id'] is not None:
+            group['rules'].append({k: row['rule_' + k] for k in RULE_KEYS})
     return groups
+
+
+def _by_id(conn: Any, where: Any) -> dict[int, dict[str, Any]]:
+    """The groups matching ``where`` by id, in order, each with its
+    rules by id."""
+    return _groups_with_rules(conn.execute(
+        _GROUPS_AND_RULES.select_from(_GROUPS.outerjoin(
+            _RULES, _RULES.c.parent_group_id == _GROUPS.c.id))
+        .where(where).order_by(_GROUPS.c.id, _RULES.c.id)))
+
+
+def _groups(conn: Any, where: Any) -> list[dict[str, Any]]:
+    """The groups matching ``where``, each with its rules, by id (one
+    query)."""
+    return list(_by_id(conn, where).values())
 
 
 def _one_group(conn: Any, group_id: int) -> dict[str, Any]:
@@ -98,25 +114,6 @@ def forget_instance(conn: Any, uuid: str) -> None:
     conn.execute(_MEMBERS.delete().where(_MEMBERS.c.instance_uuid == uuid))
 
 
-# A group's columns and those of one of its rules (``rule_<key>``; None
-# for a group without rules), a row each, as _groups_with_rules reads.
-_GROUPS_AND_RULES = sa.select(
-    *(_GROUPS.c[k] for k in GROUP_KEYS),
-    *(_RULES.c[k].label('rule_' + k) for k in RULE_KEYS))
-
-
-def _groups_with_rules(result: Any) -> dict[int, dict[str, Any]]:
-    """The groups of a :data:`_GROUPS_AND_RULES` result, by id, in the
-    order they come, each with its rules in the order they come."""
-    groups: dict[int, dict[str, Any]] = {}
-    for row in result.mappings():
-        group = groups.setdefault(row['id'], dict(
-            {k: row[k] for k in GROUP_KEYS}, rules=[]))
-        if row['rule_id'] is not None:
-            group['rules'].append({k: row['rule_' + k] for k in RULE_KEYS})
-    return groups
-
-
 def _held_copies(conn: Any, groups: list[dict[str, Any]]
                  ) -> dict[int, dict[str, Any]]:
     """The groups a copy of ``groups`` may change, by id, each with its
@@ -125,12 +122,9 @@ def _held_copies(conn: Any, groups: list[dict[str, Any]]
     if not groups:
         return {}
     names = sorted({g['name'] for g in groups})
-    return _groups_with_rules(conn.execute(
-        _GROUPS_AND_RULES.select_from(_GROUPS.outerjoin(
-            _RULES, _RULES.c.parent_group_id == _GROUPS.c.id))
-        .where(sa.or_(_GROUPS.c.id.in_([g['id'] for g in groups]),
-                      _GROUPS.c.name.in_(names)))
-        .order_by(_GROUPS.c.id, _RULES.c.id)))
+    return _by_id(conn, sa.or_(
+        _GROUPS.c.id.in_([g['id'] for g in groups]),
+        _GROUPS.c.name.in_(names)))
 
 
 def _is_current(group: dict[str, Any], held: dict[int, dict[str, Any]]

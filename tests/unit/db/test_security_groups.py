@@ -127,3 +127,15 @@ def test_an_instances_groups_come_in_one_query_in_the_order_it_joined(db):
     # Each as the group alone reads, with its rules in order.
     assert groups == [db.security_group_get(CTXT, i) for i in (3, 2, 1)]
     assert [r['to_port'] for r in groups[2]['rules']] == [22, 80]
+
+
+def test_a_group_and_its_rules_are_read_in_one_query(db):
+    db.security_groups_copy(CTXT, [_group(1, 'a', 22, 80), _group(2, 'b')])
+    sent = statements.recorded(db)
+    groups = db.security_group_list(CTXT, 'p1')
+    assert sent == ['SELECT']
+    assert [(g['name'], [r['to_port'] for r in g['rules']])
+            for g in groups] == [('a', [22, 80]), ('b', [])]
+    assert groups[0]['rules'][0] == {
+        'id': 10, 'parent_group_id': 1, 'protocol': 'tcp', 'from_port': 22,
+        'to_port': 22, 'cidr': '0.0.0.0/0', 'group_id': None}
