@@ -319,12 +319,20 @@ class CellsScheduler:
     def _build_here(self, ctxt: RequestContext, kwargs: dict[str, Any]
                     ) -> None:
         db = self.db
+        groups = (kwargs.get('request_spec') or {}).get('security_groups')
+        group_ids = [g['id'] for g in groups or ()]
+        if groups:
+            # Our copies of the servers' groups, for their hosts: first,
+            # as a new server joins its groups when it is created.
+            db.security_groups_copy(ctxt, groups)
         local = []
+        rejoining = {}
         for instance in kwargs['instances']:
             values = instance.to_db_values()
             values.pop('cell_name', None)
             try:
-                row = db.instance_create(ctxt, values)
+                row = db.instance_create(
+                    ctxt, dict(values, security_group_ids=group_ids))
             except exception.InstanceExists:
                 # A retry of a build this cell saw: go on with it, unless
                 # it was deleted meanwhile.
@@ -332,14 +340,12 @@ class CellsScheduler:
                                               read_deleted='yes')
                 if row['deleted']:
                     continue
+                rejoining[instance.uuid] = group_ids
             local.append(objects.Instance.from_db(row))
         if not local:
             return
-        groups = (kwargs.get('request_spec') or {}).get('security_groups')
-        if groups:
-            # Our copies of the servers' groups, for their hosts.
-            db.security_groups_copy(ctxt, groups, {
-                i.uuid: [g['id'] for g in groups] for i in local})
+        if groups and rejoining:
+            db.security_groups_copy(ctxt, [], rejoining)
         fprops = dict(kwargs.get('filter_properties') or {})
         # What the cells need to route a failure back up travels with the
         # build through the host scheduler and compute.

@@ -81,6 +81,8 @@ class ResourceTracker:
         # Counts the changes of _claims, so that a rebuild can tell its
         # read of the database went stale meanwhile.
         self._changes = 0
+        # node -> the id of its row, as the last write returned it.
+        self._node_ids: dict[str, int] = {}
 
     # -- rebuilding from the database -----------------------------------
 
@@ -240,7 +242,7 @@ class ResourceTracker:
         totals = self._totals[node]
         used = self._used(node)
         running = len({uuid for uuid, _ in self._claims[node]})
-        self.db.compute_node_upsert(context, self.host, node, {
+        figures = {
             'vcpus': totals['vcpus'], 'memory_mb': totals['memory_mb'],
             'local_gb': totals['local_gb'],
             'hypervisor_type': totals['hypervisor_type'],
@@ -251,4 +253,7 @@ class ResourceTracker:
             'free_ram_mb': totals['memory_mb'] - used['memory_mb'],
             'free_disk_gb': totals['local_gb'] - used['local_gb'],
             'running_vms': running,
-            'availability_zone': self.availability_zone})
+            'availability_zone': self.availability_zone}
+        self._node_ids[node] = self.db.compute_node_upsert(
+            context, self.host, node, figures,
+            node_id=self._node_ids.get(node))

@@ -150,13 +150,16 @@ class ActionQueries(QueryMixin):
     # -- events ---------------------------------------------------------
 
     def _event_values(self, conn: Any, context: RequestContext,
-                      values: dict[str, Any]) -> dict[str, Any]:
+                      values: dict[str, Any]
+                      ) -> tuple[dict[str, Any], bool]:
         """Find or create the event's action; return the event's values
-        with ``action_id``, ``instance_uuid`` and ``request_id``."""
+        with ``action_id``, ``instance_uuid`` and ``request_id``, and
+        whether the action was created (so it has no events yet)."""
         uuid = values['instance_uuid']
         request_id = values.get('request_id') or context.request_id
         action = self._action_row(conn, uuid, request_id)
-        if action is None:
+        created = action is None
+        if created:
             # An event without a recorded action (a build rescheduled to
             # another host, a periodic task): keep it under its own
             # action rather than lose it.
@@ -167,7 +170,7 @@ class ActionQueries(QueryMixin):
                 'start_time': values.get('start_time') or utcnow()})
         return dict({k: v for k, v in values.items() if k in _EVENT_FIELDS},
                     action_id=action['id'], instance_uuid=uuid,
-                    request_id=request_id, action=action['action'])
+                    request_id=request_id, action=action['action']), created
 
     @_retry.retry_on_deadlock
     def action_event_record(self, context: RequestContext,
@@ -212,8 +215,10 @@ class ActionQueries(QueryMixin):
 
     def _record_event(self, conn: Any, context: RequestContext,
                       values: dict[str, Any]) -> dict[str, Any]:
-        full = self._event_values(conn, context, values)
-        row = conn.execute(_EVENT_OF_ACTION, {
+        full, new_action = self._event_values(conn, context, values)
+        # An action made just now has no event to look for (the child's
+        # copy of a build's action is made by the build's first event).
+        row = None if new_action else conn.execute(_EVENT_OF_ACTION, {
             'action_id': full['action_id'],
             'event': full['event']}).mappings().first()
         changes = {key: full[key] for key in _EVENT_FIELDS

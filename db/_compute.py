@@ -12,7 +12,7 @@ from nova.context import RequestContext
 from nova.db import _retry
 from nova.db import models
 from nova.db._common import QueryMixin
-from nova.db._common import insert_of
+from nova.db._common import insert_row
 from nova.db._common import row_to_dict
 from nova.db._common import table_of
 from nova.db._common import update_by_id
@@ -27,6 +27,11 @@ _LIVE_NODES = sa.select(_NODES).where(_NODES.c.deleted == 0).order_by(
 _NODE_ID = sa.select(_NODES.c.id).where(
     _NODES.c.host == sa.bindparam('host'),
     _NODES.c.hypervisor_hostname == sa.bindparam('node'),
+    _NODES.c.deleted == 0)
+_UPDATE_NODE = _NODES.update().where(
+    _NODES.c.id == sa.bindparam('b_id'),
+    _NODES.c.host == sa.bindparam('b_host'),
+    _NODES.c.hypervisor_hostname == sa.bindparam('b_node'),
     _NODES.c.deleted == 0)
 
 
@@ -102,22 +107,31 @@ class ComputeQueries(QueryMixin):
 
     @_retry.retry_on_deadlock
     def compute_node_upsert(self, context: RequestContext, host: str,
-                            node: str, values: dict[str, Any]) -> None:
-        """Create or update the row of one hypervisor node."""
+                            node: str, values: dict[str, Any],
+                            node_id: int | None = None) -> int:
+        """Create or update the row of one hypervisor node; returns its
+        id.  ``node_id``: what an earlier call returned, so that the row
+        is updated without being looked up first (and looked up as
+        without it when that row is gone)."""
         values = dict(values, updated_at=utcnow())
         with self.writer() as session:
             conn = session.connection()
+            # By its id and names: the row of a node deleted meanwhile,
+            # or an id given again since, is never this node's.
+            if node_id is not None and conn.execute(_UPDATE_NODE, dict(
+                    values, b_id=node_id, b_host=host,
+                    b_node=node)).rowcount:
+                return node_id
             # A plain read: an UPDATE that matches no row would lock the
             # gap where the new row goes, and two computes starting at
             # once would deadlock on their INSERTs.
             node_id = conn.execute(_NODE_ID, {'host': host,
                                               'node': node}).scalar()
             if node_id is None:
-                conn.execute(insert_of(_NODES), dict(
-                    values, host=host, hypervisor_hostname=node))
-            else:
-                conn.execute(update_by_id(_NODES),
-                             dict(values, b_id=node_id))
+                return int(insert_row(conn, _NODES, dict(
+                    values, host=host, hypervisor_hostname=node))['id'])
+            conn.execute(update_by_id(_NODES), dict(values, b_id=node_id))
+            return int(node_id)
 
     def compute_node_get_all(self, context: RequestContext
                              ) -> list[dict[str, Any]]:

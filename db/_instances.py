@@ -210,10 +210,13 @@ _SET_VALUE = {key: table.update().where(
 @functools.cache
 def _side_query(keys: tuple[str, ...]) -> Any:
     """One query for the side-table rows of some instances (``uuids``):
-    ``(kind, row id, instance uuid, key, value)`` rows."""
+    ``(kind, row id, instance uuid, key, value)`` rows; with the tags
+    too when ``keys`` names them."""
     parts = []
     for key in keys:
-        if key == 'network_info':
+        if key == _TAGS:
+            parts.append(_tags.side_part(_UUIDS))
+        elif key == 'network_info':
             # A cache row is never soft-deleted while its instance lives.
             parts.append(sa.select(
                 sa.literal(key).label('kind'), _CACHES.c.id,
@@ -232,18 +235,30 @@ def _side_query(keys: tuple[str, ...]) -> Any:
 
 def _read_side(conn: Any, uuids: list[str],
                keys: Iterable[str] = _SIDE_KEYS) -> _SideState:
-    """The live side-table rows of ``uuids`` for ``keys``, in one query."""
+    """The live side-table rows of ``uuids`` for ``keys``, in one query;
+    when ``keys`` names the tags, ``side['tags']`` holds them too (see
+    :func:`_tags_of`)."""
     side = _empty_side()
-    wanted = tuple(k for k in _SIDE_KEYS if k in keys)
+    wanted = tuple(k for k in _SIDE_KEYS + (_TAGS,) if k in keys)
+    if _TAGS in wanted:
+        side[_TAGS] = {uuid: [] for uuid in uuids}
     if not uuids or not wanted:
         return side
     for kind, row_id, uuid, key, value in conn.execute(
             _side_query(wanted), {'uuids': uuids}):
-        if kind == 'network_info':
+        if kind == _TAGS:
+            side[kind].setdefault(uuid, []).append(key)
+        elif kind == 'network_info':
             side[kind][uuid] = (row_id, value)
         else:
             side[kind].setdefault(uuid, {})[key] = (row_id, value)
     return side
+
+
+def _tags_of(side: _SideState, uuid: str) -> list[str]:
+    """The tags of ``uuid`` that :func:`_read_side` read, sorted as
+    :func:`nova.db._tags.read` returns them."""
+    return sorted(side[_TAGS].get(uuid, ()))
 
 
 def _as_text(value: Any) -> str | None:
@@ -502,8 +517,9 @@ class InstanceQueries(QueryMixin):
                                {'uuid': uuid}).mappings().first()
             if row is None:
                 raise exception.InstanceNotFound(instance_id=uuid)
-            return dict(row, **_side_values(_read_side(conn, [uuid]), uuid),
-                        tags=_tags.read(conn, [uuid])[uuid])
+            side = _read_side(conn, [uuid], SIDE_ATTRS)
+            return dict(row, **_side_values(side, uuid),
+                        tags=_tags_of(side, uuid))
 
     def instance_get_all_by_filters(self, context: RequestContext,
                                     filters: dict[str, Any] | None = None,
@@ -690,13 +706,18 @@ class InstanceQueries(QueryMixin):
                 conn.execute(update_by_id(_INSTANCES),
                              dict(changes, b_id=row['id']))
                 row.update(changes)
-            writes = _SideWrites(_read_side(conn, [uuid]))
+            # What the update leaves of the side tables and tags: read in
+            # one query (the writes below need the rows it replaces), and
+            # returned with what the writes change in it.
+            side = _read_side(conn, [uuid], SIDE_ATTRS)
+            writes = _SideWrites(side)
+            tags = _tags_of(side, uuid)
             if not made:
                 writes.want(uuid, values)
                 writes.execute(conn)
-            tags = (_tags.replace(conn, uuid, values[_TAGS] or ())
-                    if _TAGS in values and not made
-                    else _tags.read(conn, [uuid])[uuid])
+                if _TAGS in values:
+                    tags = _tags.replace(conn, uuid, values[_TAGS] or (),
+                                         held=tags)
         # Made already: our own change, committed before the connection
         # was lost; it goes up now, once.
         result = dict(row, **_side_values(writes.side, uuid), tags=tags)
@@ -927,7 +948,7 @@ class InstanceQueries(QueryMixin):
             if api_version <= (row['api_version'] or 0):
                 return 'stale'
             side = _read_side(conn, [uuid],
-                              [k for k in _SIDE_KEYS if k in values])
+                              [k for k in SIDE_ATTRS if k in values])
             if 'system_metadata' in values:
                 # Only the API cell's keys travel; None removes one.
                 current = {k: v for k, (_id, v) in
@@ -947,7 +968,8 @@ class InstanceQueries(QueryMixin):
             writes.want(uuid, values)
             writes.execute(conn)
             if _TAGS in values:
-                _tags.replace(conn, uuid, values[_TAGS] or ())
+                _tags.replace(conn, uuid, values[_TAGS] or (),
+                              held=_tags_of(side, uuid))
             return 'updated'
 
     def instance_destroy_from_child(self, context: RequestContext, uuid: str,

@@ -20,12 +20,16 @@ from nova.db._common import utcnow
 _NETWORKS = table_of(models.Network)
 _FIXED_IPS = table_of(models.FixedIp)
 # Built once (see nova.db._common.insert_of): every build runs them.
-_FIRST_NETWORK = sa.select(_NETWORKS.c.id, _NETWORKS.c.label).where(
+# The first network, and the address the instance holds in it (one
+# round trip: every build asks both).
+_FIRST_NETWORK = sa.select(
+    _NETWORKS.c.id, _NETWORKS.c.label,
+    sa.select(_FIXED_IPS.c.address).where(
+        _FIXED_IPS.c.instance_uuid == sa.bindparam('uuid'),
+        _FIXED_IPS.c.network_id == _NETWORKS.c.id,
+        _FIXED_IPS.c.deleted == 0).limit(1).scalar_subquery().label(
+        'held')).where(
     _NETWORKS.c.deleted == 0).order_by(_NETWORKS.c.id).limit(1)
-_HELD_ADDRESS = sa.select(_FIXED_IPS.c.address).where(
-    _FIXED_IPS.c.instance_uuid == sa.bindparam('uuid'),
-    _FIXED_IPS.c.network_id == sa.bindparam('network_id'),
-    _FIXED_IPS.c.deleted == 0).limit(1)
 # Locked: two builds must not take the same address.
 _LOWEST_FREE = sa.select(_FIXED_IPS.c.id, _FIXED_IPS.c.address).where(
     _FIXED_IPS.c.network_id == sa.bindparam('network_id'),
@@ -86,15 +90,16 @@ class NetworkQueries(QueryMixin):
         free address."""
         with self.writer() as session:
             conn = session.connection()
-            network = conn.execute(_FIRST_NETWORK).mappings().first()
-            if network is None:
+            row = conn.execute(_FIRST_NETWORK,
+                               {'uuid': instance_uuid}).mappings().first()
+            if row is None:
                 raise exception.NoValidHost(
                     reason='this cell has no network')
-            params = {'network_id': network['id'], 'uuid': instance_uuid}
-            held = conn.execute(_HELD_ADDRESS, params).scalar()
-            if held is not None:
-                return dict(network), str(held)
-            free = conn.execute(_LOWEST_FREE, params).first()
+            network = {'id': row['id'], 'label': row['label']}
+            if row['held'] is not None:
+                return network, str(row['held'])
+            free = conn.execute(_LOWEST_FREE,
+                                {'network_id': network['id']}).first()
             if free is None:
                 raise exception.NoValidHost(
                     reason='no free fixed IP left in network %s'
@@ -102,7 +107,7 @@ class NetworkQueries(QueryMixin):
             conn.execute(update_by_id(_FIXED_IPS), {
                 'b_id': free.id, 'allocated': True,
                 'instance_uuid': instance_uuid, 'updated_at': utcnow()})
-            return dict(network), str(free.address)
+            return network, str(free.address)
 
     @_retry.retry_on_deadlock
     def fixed_ip_disassociate_all(self, context: RequestContext,

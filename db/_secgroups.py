@@ -41,22 +41,38 @@ DEFAULT_RULE_KEYS = ('id', 'protocol', 'from_port', 'to_port', 'cidr')
 RULE_IDENTITY = ('protocol', 'from_port', 'to_port', 'cidr', 'group_id')
 
 
-def _groups(conn: Any, where: Any) -> list[dict[str, Any]]:
-    """The groups matching ``where``, each with its rules, by id."""
-    groups = [dict(row._mapping) for row in conn.execute(
-        sa.select(*(_GROUPS.c[k] for k in GROUP_KEYS)).where(where)
-        .order_by(_GROUPS.c.id))]
-    if not groups:
-        return []
-    rules: dict[int, list[dict[str, Any]]] = {g['id']: [] for g in groups}
-    for row in conn.execute(
-            sa.select(*(_RULES.c[k] for k in RULE_KEYS)).where(
-                _RULES.c.parent_group_id.in_(list(rules)))
-            .order_by(_RULES.c.id)):
-        rules[row.parent_group_id].append(dict(row._mapping))
-    for group in groups:
-        group['rules'] = rules[group['id']]
+# A group's columns and those of one of its rules (``rule_<key>``; None
+# for a group without rules), a row each, as _groups_with_rules reads.
+_GROUPS_AND_RULES = sa.select(
+    *(_GROUPS.c[k] for k in GROUP_KEYS),
+    *(_RULES.c[k].label('rule_' + k) for k in RULE_KEYS))
+
+
+def _groups_with_rules(result: Any) -> dict[int, dict[str, Any]]:
+    """The groups of a :data:`_GROUPS_AND_RULES` result, by id, in the
+    order they come, each with its rules in the order they come."""
+    groups: dict[int, dict[str, Any]] = {}
+    for row in result.mappings():
+        group = groups.setdefault(row['id'], dict(
+            {k: row[k] for k in GROUP_KEYS}, rules=[]))
+        if row['rule_id'] is not None:
+            group['rules'].append({k: row['rule_' + k] for k in RULE_KEYS})
     return groups
+
+
+def _by_id(conn: Any, where: Any) -> dict[int, dict[str, Any]]:
+    """The groups matching ``where`` by id, in order, each with its
+    rules by id."""
+    return _groups_with_rules(conn.execute(
+        _GROUPS_AND_RULES.select_from(_GROUPS.outerjoin(
+            _RULES, _RULES.c.parent_group_id == _GROUPS.c.id))
+        .where(where).order_by(_GROUPS.c.id, _RULES.c.id)))
+
+
+def _groups(conn: Any, where: Any) -> list[dict[str, Any]]:
+    """The groups matching ``where``, each with its rules, by id (one
+    query)."""
+    return list(_by_id(conn, where).values())
 
 
 def _one_group(conn: Any, group_id: int) -> dict[str, Any]:
@@ -96,6 +112,40 @@ def forget_instance(conn: Any, uuid: str) -> None:
     """Drop the memberships of ``uuid`` (the instance is gone for
     good)."""
     conn.execute(_MEMBERS.delete().where(_MEMBERS.c.instance_uuid == uuid))
+
+
+def _held_copies(conn: Any, groups: list[dict[str, Any]]
+                 ) -> dict[int, dict[str, Any]]:
+    """The groups a copy of ``groups`` may change, by id, each with its
+    rules (by id): those with their ids, and those holding their names
+    (a copy of a deleted group gives way to one of the same name)."""
+    if not groups:
+        return {}
+    names = sorted({g['name'] for g in groups})
+    return _by_id(conn, sa.or_(
+        _GROUPS.c.id.in_([g['id'] for g in groups]),
+        _GROUPS.c.name.in_(names)))
+
+
+def _is_current(group: dict[str, Any], held: dict[int, dict[str, Any]]
+                ) -> bool:
+    """Whether this cell's copy of ``group`` (``held``: see
+    :func:`_held_copies`) is equal to it: the same values and rules, and
+    no other copy holding its name."""
+    want = {k: group.get(k) for k in GROUP_KEYS}
+    copy = held.get(group['id'])
+    if copy is None or any(copy[k] != v for k, v in want.items()):
+        return False
+    if any(other['id'] != want['id']
+           and other['project_id'] == want['project_id']
+           and other['name'] == want['name'] for other in held.values()):
+        return False
+    rules = [dict({k: rule.get(k) for k in RULE_KEYS},
+                  parent_group_id=want['id'])
+             for rule in group.get('rules') or ()]
+    if any(rule['id'] is None for rule in rules):
+        return False
+    return copy['rules'] == sorted(rules, key=lambda rule: rule['id'])
 
 
 def _lock_name(project_id: str) -> str:
@@ -348,14 +398,15 @@ class SecurityGroupQueries(QueryMixin):
         """The groups (with rules) ``uuid`` is in, in the order it joined
         them."""
         with self.reader() as session:
-            conn = session.connection()
-            ids = [row.security_group_id for row in conn.execute(
-                sa.select(_MEMBERS.c.security_group_id).where(
-                    _MEMBERS.c.instance_uuid == uuid)
-                .order_by(_MEMBERS.c.id))]
-            by_id = {g['id']: g for g in _groups(conn,
-                                                 _GROUPS.c.id.in_(ids))}
-        return [by_id[i] for i in ids if i in by_id]
+            # One query: what a host reads on every build.
+            return list(_groups_with_rules(session.connection().execute(
+                _GROUPS_AND_RULES.select_from(
+                    _MEMBERS.join(_GROUPS, _GROUPS.c.id
+                                  == _MEMBERS.c.security_group_id)
+                    .outerjoin(_RULES,
+                               _RULES.c.parent_group_id == _GROUPS.c.id))
+                .where(_MEMBERS.c.instance_uuid == uuid)
+                .order_by(_MEMBERS.c.id, _RULES.c.id))).values())
 
     @_retry.retry_on_deadlock
     def instance_add_security_group(self, context: RequestContext,
@@ -425,14 +476,20 @@ class SecurityGroupQueries(QueryMixin):
         them: with their ids and rules) equal to them (with
         ``held_only``, only those it has a copy of already), and, for
         each instance uuid of ``members``, make those group ids its
-        groups."""
+        groups.
+
+        The copies are read first, in one query: a copy equal to its
+        group already (the common case: every build in a cell sends the
+        groups it holds) is left as it is.
+        """
         with self.writer() as session:
             conn = session.connection()
+            held = _held_copies(conn, groups)
             for group in groups:
-                if held_only and conn.execute(sa.select(_GROUPS.c.id).where(
-                        _GROUPS.c.id == group['id'])).first() is None:
+                if held_only and group['id'] not in held:
                     continue
-                self._copy_group(conn, group)
+                if not _is_current(group, held):
+                    self._copy_group(conn, group)
             for uuid, group_ids in (members or {}).items():
                 forget_instance(conn, uuid)
                 join(conn, uuid, group_ids)

@@ -35,10 +35,27 @@ def read(conn: Any, uuids: Iterable[str]) -> dict[str, list[str]]:
     return found
 
 
-def replace(conn: Any, uuid: str, tags: Iterable[str]) -> list[str]:
-    """Make ``tags`` the tags of ``uuid``; returns them sorted."""
+def side_part(uuids: Any) -> Any:
+    """The tags of the instances ``uuids`` (a bind parameter) as rows of
+    an instance's side-table read (``kind``, row id, instance uuid, key,
+    value): kind ``tags``, the tag as the key, no id or value.  So the
+    instance writes read the tags in the query that reads the rest."""
+    return sa.select(
+        sa.literal('tags').label('kind'),
+        sa.cast(sa.null(), sa.Integer).label('id'),
+        _TAGS.c.resource_id.label('instance_uuid'),
+        _TAGS.c.tag.label('key'),
+        sa.cast(sa.null(), sa.Text).label('value')).where(
+        _TAGS.c.resource_id.in_(uuids))
+
+
+def replace(conn: Any, uuid: str, tags: Iterable[str],
+            held: Iterable[str] | None = None) -> list[str]:
+    """Make ``tags`` the tags of ``uuid``; returns them sorted.
+    ``held``: its tags now, when the caller has read them in this
+    transaction."""
     wanted = sorted(set(tags))
-    held = set(read(conn, [uuid])[uuid])
+    held = set(read(conn, [uuid])[uuid] if held is None else held)
     gone = held - set(wanted)
     if gone:
         conn.execute(_TAGS.delete().where(_TAGS.c.resource_id == uuid,

@@ -37,8 +37,10 @@ def test_what_a_write_returns_is_what_a_read_finds(url: str) -> None:
     db = db_api.Database(url)
     try:
         write_checks.check_owner_writes(db)
+        write_checks.check_update_returns(db)
         write_checks.check_events(db)
         write_checks.check_node_upsert(db)
+        write_checks.check_node_upsert_by_id(db)
     finally:
         db.dispose()
 

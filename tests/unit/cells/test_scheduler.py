@@ -280,6 +280,48 @@ def test_a_build_here_creates_the_instance_once(db):
     assert len(host_scheduler.builds) == 2
 
 
+def test_a_build_here_puts_its_instances_in_their_groups(db):
+    ctxt = nova_context.get_admin_context()
+    conf = _conf()
+    host_scheduler = _HostScheduler()
+    scheduler = cells_scheduler.CellsScheduler(
+        conf, db, cells_state.CellStateManager(conf, db=None, clock=Clock()),
+        None, host_scheduler)
+    uuids = ['00000000-0000-4000-8000-00000000c01%d' % i for i in range(2)]
+
+    def group(group_id, name, port):
+        return {'id': group_id, 'name': name, 'description': name,
+                'user_id': 'u1', 'project_id': 'p1',
+                'rules': [{'id': group_id * 10, 'parent_group_id': group_id,
+                           'protocol': 'tcp', 'from_port': port,
+                           'to_port': port, 'cidr': '0.0.0.0/0',
+                           'group_id': None}]}
+
+    def build(groups, *picked):
+        scheduler._build_here(ctxt, {
+            'instances': [objects.Instance(uuid=uuids[i], project_id='p1',
+                                           vm_state='building',
+                                           task_state='scheduling')
+                          for i in picked],
+            'request_spec': {'security_groups': groups}})
+
+    def groups_of(i):
+        return [(g['name'], [r['to_port'] for r in g['rules']])
+                for g in db.instance_security_groups(ctxt, uuids[i])]
+
+    build([group(1, 'default', 22), group(2, 'web', 80)], 0)
+    assert groups_of(0) == [('default', [22]), ('web', [80])]
+    # A new build in a group whose rules changed at the top meanwhile.
+    build([group(2, 'web', 443)], 1)
+    assert groups_of(1) == [('web', [443])]
+    assert groups_of(0) == [('default', [22]), ('web', [443])]
+    # A retry of the first build, sent with other groups: those are its
+    # groups now.
+    build([group(1, 'default', 22)], 0)
+    assert groups_of(0) == [('default', [22])]
+    assert groups_of(1) == [('web', [443])]
+
+
 def test_creating_an_instance_twice_is_refused(db):
     ctxt = nova_context.get_admin_context()
     values = {'uuid': '00000000-0000-4000-8000-00000000c0ff',

@@ -28,8 +28,9 @@ def test_the_finish_updates_the_row_the_start_wrote(db):
     sent = statements.recorded(db)
     with instance_actions.EventReporter(db, _ctxt(), 'compute_stop',
                                         UUID, 'h1', action='stop'):
-        # The start looked for the action and the event, then wrote.
-        assert sent == ['SELECT', 'INSERT', 'SELECT', 'INSERT']
+        # The start looked for the action, wrote it (the action of the
+        # request was not recorded here) and its first event.
+        assert sent == ['SELECT', 'INSERT', 'INSERT']
         del sent[:]
     assert sent == ['UPDATE']
     action, [event] = _events(db)
@@ -37,6 +38,20 @@ def test_the_finish_updates_the_row_the_start_wrote(db):
             event['result']) == ('stop', 'compute_stop', 'h1', 'Success')
     assert event['start_time'] is not None
     assert event['finish_time'] is not None
+
+
+def test_an_event_of_a_recorded_action_is_looked_for_first(db):
+    db.action_start(_ctxt(), {'action': 'stop', 'instance_uuid': UUID,
+                              'request_id': 'req-e1'})
+    for result in ('Error', 'Success'):
+        sent = statements.recorded(db)
+        # Recorded again without its start's row: the same row.
+        db.action_event_record(_ctxt(), {
+            'instance_uuid': UUID, 'event': 'compute_stop', 'host': 'h1',
+            'result': result})
+        assert sent[:2] == ['SELECT', 'SELECT']
+    action, [event] = _events(db)
+    assert (action['message'], event['result']) == ('Error', 'Success')
 
 
 def test_a_failure_is_recorded_on_the_event_and_its_action(db):

@@ -5,6 +5,7 @@ import pytest
 
 from nova import context as nova_context
 from nova import exception
+from nova.tests.unit.db import statements
 
 CTXT = nova_context.get_admin_context()
 
@@ -46,3 +47,15 @@ def test_an_allocation_takes_the_first_networks_lowest_free_address(db):
                                   '10.5.0.2')
     assert db.fixed_ip_allocate(CTXT, 'uuid-1')[1] == '10.5.0.2'
     assert db.fixed_ip_allocate(CTXT, 'uuid-2')[1] == '10.5.0.3'
+
+
+def test_an_allocation_reads_the_network_and_a_held_address_at_once(db):
+    db.network_create(CTXT, 'first', '10.7.0.0/29')
+    sent = statements.recorded(db)
+    # The network with no address held, the lowest free one, taken.
+    assert db.fixed_ip_allocate(CTXT, 'uuid-1')[1] == '10.7.0.2'
+    assert sent == ['SELECT', 'SELECT', 'UPDATE']
+    del sent[:]
+    # Held already: one read.
+    assert db.fixed_ip_allocate(CTXT, 'uuid-1')[1] == '10.7.0.2'
+    assert sent == ['SELECT']

@@ -3,6 +3,7 @@ whole, a stale copy holding the name gives way, memberships are set per
 instance and go when the instance is purged."""
 
 from nova import context as nova_context
+from nova.tests.unit.db import statements
 
 CTXT = nova_context.get_admin_context()
 UUID = '00000000-0000-4000-8000-00000000a001'
@@ -60,3 +61,81 @@ def test_a_rule_id_given_again_replaces_a_stale_copy(db):
     assert db.security_group_get(CTXT, 1)['rules'] == []
     assert [r['to_port'] for r in db.security_group_get(CTXT, 2)['rules']] \
         == [80]
+
+
+def test_a_current_copy_is_read_once_and_left_alone(db):
+    db.security_groups_copy(CTXT, [_group(1, 'a', 22, 80), _group(2, 'b')],
+                            {UUID: [1, 2]})
+    held = db.security_group_list(CTXT, 'p1')
+    sent = statements.recorded(db)
+    db.security_groups_copy(CTXT, [_group(1, 'a', 22, 80), _group(2, 'b')])
+    assert sent == ['SELECT']
+    db.security_groups_copy(CTXT, [_group(2, 'b'), _group(9, 'z')],
+                            held_only=True)
+    assert sent == ['SELECT', 'SELECT']
+    assert db.security_group_list(CTXT, 'p1') == held
+    assert [g['id'] for g in db.instance_security_groups(CTXT, UUID)] == [
+        1, 2]
+
+
+def _changed(group_id, name, *rules, **values):
+    group = _group(group_id, name, *rules)
+    group.update(values)
+    return group
+
+
+def test_a_copy_that_differs_is_replaced(db):
+    cases = [
+        # (what the top sends, the copies it leaves in the project)
+        ([_group(1, 'a', 22, 443)], [('a', 'a', [22, 443]), ('b', 'b', [])]),
+        ([_group(1, 'a', 22)], [('a', 'a', [22]), ('b', 'b', [])]),
+        ([_group(1, 'a')], [('a', 'a', []), ('b', 'b', [])]),
+        ([_changed(1, 'a', 22, 80, description='new')],
+         [('a', 'new', [22, 80]), ('b', 'b', [])]),
+        ([_group(1, 'c', 22, 80)], [('c', 'c', [22, 80]), ('b', 'b', [])]),
+        # The top deleted b and made it again: the stale copy goes.
+        ([_group(3, 'b', 8080)], [('a', 'a', [22, 80]), ('b', 'b', [8080])]),
+    ]
+    for sent, expected in cases:
+        db.security_groups_copy(CTXT, [_group(1, 'a', 22, 80),
+                                       _group(2, 'b')])
+        for group in db.security_group_list(CTXT, 'p1'):
+            if group['id'] not in (1, 2):
+                db.security_group_destroy(CTXT, group['id'])
+        db.security_groups_copy(CTXT, sent)
+        assert [(g['name'], g['description'],
+                 [r['to_port'] for r in g['rules']])
+                for g in db.security_group_list(CTXT, 'p1')] == expected, \
+            sent
+
+
+def test_a_rule_changed_in_place_is_copied(db):
+    db.security_groups_copy(CTXT, [_group(1, 'a', 22)])
+    group = _group(1, 'a', 22)
+    group['rules'][0]['cidr'] = '10.0.0.0/8'
+    db.security_groups_copy(CTXT, [group])
+    assert [r['cidr'] for r in db.security_group_get(CTXT, 1)['rules']] == [
+        '10.0.0.0/8']
+
+
+def test_an_instances_groups_come_in_one_query_in_the_order_it_joined(db):
+    db.security_groups_copy(CTXT, [_group(1, 'a', 22, 80), _group(2, 'b'),
+                                   _group(3, 'c', 443)], {UUID: [3, 2, 1]})
+    sent = statements.recorded(db)
+    groups = db.instance_security_groups(CTXT, UUID)
+    assert sent == ['SELECT']
+    # Each as the group alone reads, with its rules in order.
+    assert groups == [db.security_group_get(CTXT, i) for i in (3, 2, 1)]
+    assert [r['to_port'] for r in groups[2]['rules']] == [22, 80]
+
+
+def test_a_group_and_its_rules_are_read_in_one_query(db):
+    db.security_groups_copy(CTXT, [_group(1, 'a', 22, 80), _group(2, 'b')])
+    sent = statements.recorded(db)
+    groups = db.security_group_list(CTXT, 'p1')
+    assert sent == ['SELECT']
+    assert [(g['name'], [r['to_port'] for r in g['rules']])
+            for g in groups] == [('a', [22, 80]), ('b', [])]
+    assert groups[0]['rules'][0] == {
+        'id': 10, 'parent_group_id': 1, 'protocol': 'tcp', 'from_port': 22,
+        'to_port': 22, 'cidr': '0.0.0.0/0', 'group_id': None}

@@ -74,6 +74,31 @@ def check_owner_writes(db: Any) -> None:
     assert db.instance_get_all_by_filters(ctxt(), {'ip': '10.0.0.5'}) == []
 
 
+def check_update_returns(db: Any) -> None:
+    """Whatever an update writes (columns, side tables, tags, nothing),
+    it returns what a read finds afterwards, tags and side tables it left
+    alone included; so does the API cell's change applied below."""
+    db.instance_create(ctxt(), {
+        'uuid': UUID_B, 'project_id': 'p1', 'vm_state': 'building',
+        'tags': ['b', 'a'], 'metadata': {'k': 'v'},
+        'system_metadata': {'image_a': '1'},
+        'network_info': [{'address': '10.0.0.8'}]})
+    for values in ({'vm_state': 'active'}, {'tags': ['c', 'a']},
+                   {'metadata': {'k': 'w'}, 'tags': []},
+                   {'tags': ['z', 'y'], 'system_metadata': {}},
+                   {'network_info': []}, {}):
+        updated = db.instance_update(ctxt(), UUID_B, values)
+        fresh = db.instance_get_by_uuid(ctxt(), UUID_B)
+        assert _comparable(updated) == _comparable(fresh), values
+    assert (fresh['tags'], fresh['metadata'], fresh['system_metadata'],
+            fresh['network_info']) == (['y', 'z'], {'k': 'w'}, {}, [])
+    assert db.instance_apply_from_api(
+        ctxt(), UUID_B, {'tags': ['x', 'y'], 'metadata': {}}, 1) \
+        == 'updated'
+    fresh = db.instance_get_by_uuid(ctxt(), UUID_B)
+    assert (fresh['tags'], fresh['metadata']) == (['x', 'y'], {})
+
+
 def _child(uuid: str, version: int, **values: Any) -> dict[str, Any]:
     base = {'uuid': uuid, 'project_id': 'p1', 'user_id': 'u1',
             'display_name': 'child-name', 'vm_state': 'building',
@@ -147,6 +172,35 @@ def check_node_upsert(db: Any) -> None:
     nodes = db.compute_node_get_all(ctxt())
     assert [(n['hypervisor_hostname'], n['vcpus_used']) for n in nodes] == [
         ('node1', 2), ('node2', 1)]
+
+
+def _nodes(db: Any) -> list[tuple[int, str, int]]:
+    return [(n['id'], n['hypervisor_hostname'], n['vcpus_used'])
+            for n in db.compute_node_get_all(ctxt())]
+
+
+def check_node_upsert_by_id(db: Any) -> None:
+    """The id a node's write returns updates its row next time, also
+    with the same figures; an id that is not the node's live row (another
+    node's, a deleted row's) is never written through."""
+    figures = {'vcpus': 8, 'memory_mb': 4096, 'local_gb': 100,
+               'vcpus_used': 1, 'running_vms': 1}
+    one = db.compute_node_upsert(ctxt(), 'host1', 'node1', figures)
+    two = db.compute_node_upsert(ctxt(), 'host1', 'node2', figures)
+    assert one != two
+    for used in (2, 2):
+        assert db.compute_node_upsert(ctxt(), 'host1', 'node1', dict(
+            figures, vcpus_used=used), node_id=one) == one
+    assert db.compute_node_upsert(ctxt(), 'host1', 'node1', dict(
+        figures, vcpus_used=3), node_id=two) == one
+    assert _nodes(db) == [(one, 'node1', 3), (two, 'node2', 1)]
+    with db.writer() as session:
+        session.execute(sa.update(models.ComputeNode).where(
+            models.ComputeNode.id == one).values(deleted=one))
+    three = db.compute_node_upsert(ctxt(), 'host1', 'node1', figures,
+                                   node_id=one)
+    assert three not in (one, two)
+    assert _nodes(db) == [(two, 'node2', 1), (three, 'node1', 1)]
 
 
 def _revision(db: Any, uuid: str) -> int:
