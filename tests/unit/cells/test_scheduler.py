@@ -250,13 +250,19 @@ class _HostScheduler:
         self.builds.append([i.uuid for i in instances])
 
 
-def test_a_build_here_creates_the_instance_once(db):
-    ctxt = nova_context.get_admin_context()
+def _scheduler_building_here(db):
+    """A cell scheduler of a cell with hosts, and its host scheduler."""
     conf = _conf()
     host_scheduler = _HostScheduler()
     scheduler = cells_scheduler.CellsScheduler(
         conf, db, cells_state.CellStateManager(conf, db=None, clock=Clock()),
         None, host_scheduler)
+    return scheduler, host_scheduler
+
+
+def test_a_build_here_creates_the_instance_once(db):
+    ctxt = nova_context.get_admin_context()
+    scheduler, host_scheduler = _scheduler_building_here(db)
     uuids = ['00000000-0000-4000-8000-00000000c00%d' % i for i in range(3)]
 
     def build(*picked):
@@ -282,11 +288,7 @@ def test_a_build_here_creates_the_instance_once(db):
 
 def test_a_build_here_puts_its_instances_in_their_groups(db):
     ctxt = nova_context.get_admin_context()
-    conf = _conf()
-    host_scheduler = _HostScheduler()
-    scheduler = cells_scheduler.CellsScheduler(
-        conf, db, cells_state.CellStateManager(conf, db=None, clock=Clock()),
-        None, host_scheduler)
+    scheduler, host_scheduler = _scheduler_building_here(db)
     uuids = ['00000000-0000-4000-8000-00000000c01%d' % i for i in range(2)]
 
     def group(group_id, name, port):
