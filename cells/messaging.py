@@ -636,6 +636,16 @@ class MessageRunner:
                 self._seen.popitem(last=False)
         return True
 
+    @staticmethod
+    def runs_here(data: Any) -> bool:
+        """Whether a message received as ``data`` runs its method in this
+        cell, rather than only passing on (False when too malformed to
+        tell: :meth:`process_incoming` rejects it at once)."""
+        try:
+            return _runs_here(data)
+        except (TypeError, KeyError):
+            return False
+
     def process_incoming(self, data: Any) -> None:
         """Entry point for a message received from a neighbour cell."""
         try:

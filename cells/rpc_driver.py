@@ -15,6 +15,7 @@ message.
 from __future__ import annotations
 
 import collections
+from concurrent import futures
 import threading
 from typing import Any
 
@@ -41,8 +42,13 @@ class InterCellRPCEndpoint:
     # 1.1 - process_messages: several messages, processed in their order
     target = oslo_messaging.Target(version='1.1')
 
-    def __init__(self, runner: Any) -> None:
+    def __init__(self, runner: Any,
+                 pool: futures.Executor | None = None) -> None:
         self.runner = runner
+        # Where a batch's messages that run a method here go, so that one
+        # slow method (a call to a compute host) holds up none of the
+        # messages after it, as when each came alone.
+        self.pool = pool
 
     def process_message(self, ctxt: RequestContext, message: Any) -> None:
         # The request context travels inside the message.
@@ -55,12 +61,20 @@ class InterCellRPCEndpoint:
                       'messages', type(messages).__name__)
             return
         for message in messages:
-            try:
-                self.runner.process_incoming(message)
-            except Exception:
-                # One message's failure is its own: the ones after it in
-                # the batch still run, as if each had come alone.
-                LOG.exception('Error processing an inter-cell message')
+            # The messages only passing through (and the responses) are
+            # handled here, in their order; the others are started in it.
+            if self.pool is not None and self.runner.runs_here(message):
+                self.pool.submit(self._process, message)
+            else:
+                self._process(message)
+
+    def _process(self, message: Any) -> None:
+        try:
+            self.runner.process_incoming(message)
+        except Exception:
+            # One message's failure is its own: the ones after it in a
+            # batch still run, as if each had come alone.
+            LOG.exception('Error processing an inter-cell message')
 
 
 class CellsRPCDriver:
@@ -73,12 +87,16 @@ class CellsRPCDriver:
         self.transports = transports
         self.host = host
         self._servers: list[oslo_messaging.MessageHandlingServer] = []
+        self._pool: futures.ThreadPoolExecutor | None = None
         self._outboxes: dict[tuple[str, str, bool], _Outbox] = {}
         self._lock = threading.Lock()
         self.max_per_publish = conf.cells.max_messages_per_publish
 
     def start_servers(self, runner: Any) -> None:
-        endpoint = InterCellRPCEndpoint(runner)
+        self._pool = futures.ThreadPoolExecutor(
+            self.conf.executor_thread_pool_size,
+            thread_name_prefix='intercell-batch')
+        endpoint = InterCellRPCEndpoint(runner, self._pool)
         for message_type in ('targeted', 'broadcast', 'response'):
             target = oslo_messaging.Target(topic=topic_for(message_type),
                                            server=self.host)
@@ -90,6 +108,9 @@ class CellsRPCDriver:
     def stop_servers(self) -> None:
         rpc.stop_servers(self._servers)
         self._servers = []
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     def _outbox(self, url: str, message_type: str, fanout: bool
                 ) -> _Outbox:

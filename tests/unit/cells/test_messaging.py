@@ -335,3 +335,18 @@ def test_bad_arguments_passed_on_by_a_middle_hop_fail_at_the_target():
     assert runners['c1'].rejected == 0
     assert runners['gc2'].rejected == 1
     assert calls == []
+
+
+@pytest.mark.parametrize('data, here', [
+    ({'message_type': 'targeted', 'target_cell': 'api!c1',
+      'routing_path': 'api!c1'}, True),
+    ({'message_type': 'targeted', 'target_cell': 'api!c1!gc1',
+      'routing_path': 'api!c1'}, False),
+    ({'message_type': 'response'}, False),
+    ({'message_type': 'broadcast'}, True),
+    ({'message_type': 'targeted'}, False),
+    ('garbage', False),
+    (None, False),
+])
+def test_a_runner_tells_which_messages_run_a_method_here(data, here):
+    assert messaging.MessageRunner.runs_here(data) is here

@@ -1,5 +1,6 @@
 """Publishing inter-cell messages: several at once when they queue up."""
 
+from concurrent import futures
 import threading
 
 import pytest
@@ -142,14 +143,23 @@ def test_with_one_message_per_publish_every_message_goes_alone():
 
 
 class Runner:
+    """Records the messages processed; those with ``here`` run a method
+    in this cell, and those with ``wait`` block until it is set."""
+
     def __init__(self, fail_on=()):
         self.processed = []
         self.fail_on = fail_on
         self.rejected = 0
 
+    @staticmethod
+    def runs_here(message):
+        return isinstance(message, dict) and bool(message.get('here'))
+
     def process_incoming(self, message):
         if message in self.fail_on:
             raise RuntimeError('handler bug')
+        if 'wait' in message:
+            assert message['wait'].wait(5)
         self.processed.append(message)
 
 
@@ -158,6 +168,19 @@ def test_a_batch_is_processed_in_order_and_one_failure_stops_nothing():
     endpoint = rpc_driver.InterCellRPCEndpoint(runner)
     endpoint.process_messages(CTXT, [{'n': 0}, {'n': 1}, {'n': 2}])
     assert runner.processed == [{'n': 0}, {'n': 2}]
+
+
+def test_a_slow_method_in_a_batch_holds_up_none_of_the_messages_after_it():
+    runner = Runner()
+    release = threading.Event()
+    slow = {'n': 0, 'here': True, 'wait': release}
+    with futures.ThreadPoolExecutor(4) as pool:
+        endpoint = rpc_driver.InterCellRPCEndpoint(runner, pool)
+        endpoint.process_messages(CTXT, [slow, {'n': 1}, {'n': 2}])
+        # Those passing through went in their order, not waiting.
+        assert runner.processed == [{'n': 1}, {'n': 2}]
+        release.set()
+    assert runner.processed[-1] is slow
 
 
 @pytest.mark.parametrize('garbage', [None, 'x', {'n': 0}, 3])
