@@ -122,16 +122,37 @@ def call(url: str, method: str = 'GET', body: Any = None,
     return status, got, decoded
 
 
+def bootstrap_argv(identity: Identity) -> list[str]:
+    """``keystone-manage bootstrap``'s arguments for ``identity``.
+
+    The password goes as one ``--opt=value`` argument: a random one that
+    starts with ``-`` would otherwise be read as an option (exit 2).
+    """
+    return ['bootstrap', f'--bootstrap-password={identity.admin_password}',
+            '--bootstrap-admin-url', identity.auth_url,
+            '--bootstrap-public-url', identity.auth_url,
+            '--bootstrap-internal-url', identity.auth_url,
+            '--bootstrap-region-id', REGION]
+
+
+def shown(argv: list[str]) -> str:
+    """``argv`` as a log line, with the value of any password hidden."""
+    return ' '.join(
+        arg.split('=', 1)[0] + '=***'
+        if arg.startswith('--') and 'password=' in arg else arg
+        for arg in argv)
+
+
 def _manage(argv: list[str], log: pathlib.Path) -> None:
     with open(log, 'a') as log_file:
-        log_file.write(f"$ {' '.join(argv)}\n")
+        log_file.write(f'$ {shown(argv)}\n')
         log_file.flush()
         result = subprocess.run(argv, stdout=log_file,
                                 stderr=subprocess.STDOUT, timeout=600,
                                 check=False)
     if result.returncode != 0:
         raise LauncherError(f'{pathlib.Path(argv[0]).name} '
-                            f'{" ".join(argv[3:5])} failed (exit '
+                            f'{shown(argv[3:5])} failed (exit '
                             f'{result.returncode}); see {log}')
 
 
@@ -212,12 +233,7 @@ class Neighbours:
         for setup in ('fernet_setup', 'credential_setup'):
             _manage(manage + [setup, '--keystone-user', user,
                               '--keystone-group', group], log)
-        _manage(manage + [
-            'bootstrap', '--bootstrap-password', identity.admin_password,
-            '--bootstrap-admin-url', identity.auth_url,
-            '--bootstrap-public-url', identity.auth_url,
-            '--bootstrap-internal-url', identity.auth_url,
-            '--bootstrap-region-id', REGION], log)
+        _manage(manage + bootstrap_argv(identity), log)
         proc = self._runner('keystone', venv, 'keystone.wsgi.api:application',
                             port, {'OS_KEYSTONE_CONFIG_FILES': str(conf)})
         wait_http(identity.auth_url, deadline, proc, self.log_tail)

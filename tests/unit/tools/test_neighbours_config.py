@@ -105,3 +105,39 @@ def test_the_wsgi_runner_hands_a_chunked_body_over_whole():
     wsgi_runner.dechunked(app)({'HTTP_TRANSFER_ENCODING': 'chunked',
                                 'wsgi.input': wire}, None)
     assert seen == {'body': b'hello world', 'chunked': False}
+
+
+def _keystone_manage_parser():
+    """A ``keystone-manage`` command line as keystone declares it: an
+    oslo.config sub-command whose ``bootstrap`` takes these options."""
+    from oslo_config import cfg
+
+    def add_parsers(subparsers):
+        bootstrap = subparsers.add_parser('bootstrap')
+        for name in ('password', 'admin-url', 'public-url', 'internal-url',
+                     'region-id'):
+            bootstrap.add_argument(f'--bootstrap-{name}')
+
+    conf = cfg.ConfigOpts()
+    conf.register_cli_opt(cfg.SubCommandOpt('command', handler=add_parsers))
+    return conf
+
+
+@pytest.mark.parametrize('password', ['-Bsa5mlq4HBttyp14SB_z56h',
+                                      '--x', 'plain'])
+def test_a_bootstrap_password_that_looks_like_an_option_is_passed_whole(
+        password):
+    conf = _keystone_manage_parser()
+    conf(neighbours.bootstrap_argv(neighbours.Identity(
+        'http://127.0.0.1:5000', password, 'nv', 'gl')), project='keystone',
+        default_config_files=[], default_config_dirs=[])
+    assert conf.command.bootstrap_password == password
+    assert conf.command.bootstrap_region_id == neighbours.REGION
+
+
+def test_a_command_line_is_logged_without_its_password():
+    line = neighbours.shown(['keystone-manage', 'bootstrap',
+                             '--bootstrap-password=s3cret', '--x', 'y'])
+    assert 's3cret' not in line
+    assert line == ('keystone-manage bootstrap --bootstrap-password=*** '
+                    '--x y')
