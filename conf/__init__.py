@@ -12,7 +12,6 @@ import oslo_messaging
 from oslo_messaging import opts as messaging_opts
 from oslo_messaging._metrics import client as _metrics_client
 from oslo_messaging._tracing import client as _tracing_client
-from oslo_middleware import opts as middleware_opts
 
 from nova.conf import all as all_opts
 from nova.conf import api
@@ -53,10 +52,6 @@ def register_all(conf: cfg.ConfigOpts) -> cfg.ConfigOpts:
                        group='oslo_messaging_metrics')
     conf.register_opts(_tracing_client.oslo_messaging_tracing,
                        group='oslo_messaging_tracing')
-    # [oslo_middleware] max_request_body_size: Nova's limit on a request
-    # body, read by nova.api.sizelimit.
-    for group, opts in middleware_opts.list_opts_sizelimit():
-        conf.register_opts(opts, group=group)
     logging.register_options(conf)
     return conf
 

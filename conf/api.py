@@ -60,8 +60,23 @@ that did not change since (about 1.5 KiB each). 0 keeps none.
 ]
 
 
+# [oslo_middleware] max_request_body_size, read by nova.api.sizelimit:
+# declared here exactly as oslo.middleware declares it (an equal option
+# registers twice without conflict), so that no daemon imports
+# oslo_middleware, whose package loads every middleware it has (jinja2,
+# webob, yaml: some 5 MiB in each process).  The sample file lists it
+# under oslo.middleware's own namespace.
+middleware_group = cfg.OptGroup('oslo_middleware')
+
+sizelimit_opts = [
+    cfg.IntOpt('max_request_body_size', default=114688,
+               help='The maximum body size for each request, in bytes.'),
+]
+
+
 def register_opts(conf: cfg.ConfigOpts) -> None:
     register_group_opts(conf, api_group, api_opts)
+    register_group_opts(conf, middleware_group, sizelimit_opts)
 
 
 def list_opts():
