@@ -6,13 +6,18 @@ Nothing in this project monkey-patches; every service runs on native
 threads.
 """
 
+import sys
 import warnings
 
-# futurist imports eventlet when it is installed and eventlet warns that it
-# is deprecated; we never use it, so the warning only adds noise.
-warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
-# eventlet imports dnspython, whose DNSSEC module still names DSA, which
-# cryptography 51 deprecates on access: noise for the same reason.
+# eventlet stays installed (other packages depend on it) but nothing here
+# runs on it, and futurist imports it whenever it can: with it come
+# dnspython and its DNSSEC algorithms, some 10 MiB in every daemon.  Known
+# absent, every optional import of it takes its path without eventlet.
+# A process that loaded eventlet before nova keeps it.
+sys.modules.setdefault('eventlet', None)  # type: ignore[arg-type]
+
+# Should some package load dnspython anyway: its DNSSEC module still names
+# DSA, which cryptography 51 deprecates on access, noise for us.
 warnings.filterwarnings('ignore', message=r'DSA is deprecated',
                         module=r'dns\.')
 
