@@ -466,6 +466,12 @@ class _ResponseMessage(_TargetedMessage):
         self._forward(next_hop, fanout=final)
 
 
+# Targeted casts whose method may wait: the cells scheduler sleeps
+# between its retries while no cell below has room for a build.
+_METHODS_THAT_MAY_WAIT = frozenset(['build_instances',
+                                    'build_instances_failed'])
+
+
 def _runs_here(data: dict[str, Any]) -> bool:
     """Whether the cell receiving ``data`` runs its method (and needs its
     arguments as objects): a response never does, a targeted message
@@ -637,12 +643,18 @@ class MessageRunner:
         return True
 
     @staticmethod
-    def runs_here(data: Any) -> bool:
+    def may_take_long(data: Any) -> bool:
         """Whether a message received as ``data`` runs its method in this
-        cell, rather than only passing on (False when too malformed to
-        tell: :meth:`process_incoming` rejects it at once)."""
+        cell and may take long doing it: a call (its method may wait for
+        a compute host), a broadcast (a heal walks every instance) or a
+        build (the scheduler may wait for room).  False for a message
+        only passing on, a response, any other targeted cast (a row
+        written, a cast to a host) and one too malformed to tell
+        (:meth:`process_incoming` rejects it at once)."""
         try:
-            return _runs_here(data)
+            return _runs_here(data) and bool(
+                data['need_response'] or data['message_type'] == BROADCAST
+                or data['method_name'] in _METHODS_THAT_MAY_WAIT)
         except (TypeError, KeyError):
             return False
 

@@ -337,16 +337,28 @@ def test_bad_arguments_passed_on_by_a_middle_hop_fail_at_the_target():
     assert calls == []
 
 
-@pytest.mark.parametrize('data, here', [
-    ({'message_type': 'targeted', 'target_cell': 'api!c1',
-      'routing_path': 'api!c1'}, True),
-    ({'message_type': 'targeted', 'target_cell': 'api!c1!gc1',
-      'routing_path': 'api!c1'}, False),
-    ({'message_type': 'response'}, False),
-    ({'message_type': 'broadcast'}, True),
+def _targeted(target, path, need_response=False, method='update'):
+    return {'message_type': 'targeted', 'target_cell': target,
+            'routing_path': path, 'need_response': need_response,
+            'method_name': method}
+
+
+@pytest.mark.parametrize('data, long', [
+    (_targeted('api!c1', 'api!c1', need_response=True), True),
+    (_targeted('api!c1', 'api!c1'), False),
+    (_targeted('api!c1', 'api!c1', method='build_instances'), True),
+    (_targeted('api', 'api', method='build_instances_failed'), True),
+    (_targeted('api!c1!gc1', 'api!c1', need_response=True), False),
+    (_targeted('api!c1!gc1', 'api!c1', method='build_instances'), False),
+    ({'message_type': 'response', 'need_response': False}, False),
+    ({'message_type': 'broadcast', 'need_response': False,
+      'method_name': 'sync_instances'}, True),
+    ({'message_type': 'broadcast', 'need_response': True,
+      'method_name': 'service_get_all'}, True),
     ({'message_type': 'targeted'}, False),
+    ({'message_type': 'broadcast'}, False),
     ('garbage', False),
     (None, False),
 ])
-def test_a_runner_tells_which_messages_run_a_method_here(data, here):
-    assert messaging.MessageRunner.runs_here(data) is here
+def test_a_runner_tells_which_messages_may_take_long_here(data, long):
+    assert messaging.MessageRunner.may_take_long(data) is long

@@ -152,7 +152,7 @@ class Runner:
         self.rejected = 0
 
     @staticmethod
-    def runs_here(message):
+    def may_take_long(message):
         return isinstance(message, dict) and bool(message.get('here'))
 
     def process_incoming(self, message):
@@ -181,6 +181,20 @@ def test_a_slow_method_in_a_batch_holds_up_none_of_the_messages_after_it():
         assert runner.processed == [{'n': 1}, {'n': 2}]
         release.set()
     assert runner.processed[-1] is slow
+
+
+def test_quick_messages_of_a_batch_run_in_order_on_the_receiving_thread():
+    runner = Runner()
+    threads = []
+    runner.process_incoming = lambda message: (
+        threads.append(threading.current_thread()),
+        runner.processed.append(message))
+    with futures.ThreadPoolExecutor(4) as pool:
+        endpoint = rpc_driver.InterCellRPCEndpoint(runner, pool)
+        endpoint.process_messages(CTXT, [{'n': 0}, {'n': 1}, {'n': 2}])
+        # Done before the batch call returned, in order, on this thread.
+        assert runner.processed == [{'n': 0}, {'n': 1}, {'n': 2}]
+        assert set(threads) == {threading.current_thread()}
 
 
 @pytest.mark.parametrize('garbage', [None, 'x', {'n': 0}, 3])
