@@ -33,6 +33,9 @@ from typing import Any
 import urllib.error
 import urllib.request
 
+from oslo_utils import strutils
+
+from nova import urls
 from nova.tools.launcher import config
 from nova.tools.launcher import venvs
 from nova.tools.launcher.errors import LauncherError
@@ -137,10 +140,7 @@ def bootstrap_argv(identity: Identity) -> list[str]:
 
 def shown(argv: list[str]) -> str:
     """``argv`` as a log line, with the value of any password hidden."""
-    return ' '.join(
-        arg.split('=', 1)[0] + '=***'
-        if arg.startswith('--') and 'password=' in arg else arg
-        for arg in argv)
+    return strutils.mask_password(' '.join(argv), secret=urls.MASK)
 
 
 def _manage(argv: list[str], log: pathlib.Path) -> None:
