@@ -35,6 +35,9 @@ def test_services_start_the_heap_settles_and_sigterm_stops_them(
         monkeypatch):
     log = []
     monkeypatch.setattr(gc, 'freeze', lambda: log.append('freeze'))
+    monkeypatch.setattr(gc, 'set_threshold', lambda *limits: log.append(
+        'threshold %s' % (limits,)))
+    monkeypatch.setattr(gc, 'get_threshold', lambda: (700, 10, 10))
     started = threading.Event()
     services = [_Service('a', log), _Service('b', log, started)]
     # The signal goes once the last service has started: by then
@@ -50,9 +53,13 @@ def test_services_start_the_heap_settles_and_sigterm_stops_them(
         killer.join()
         signal.signal(signal.SIGTERM, previous[0])
         signal.signal(signal.SIGINT, previous[1])
-    assert log[:3] == ['start a', 'start b', 'freeze']
+    # The youngest generation is collected less often from then on, the
+    # older ones as before.
+    assert log[:4] == ['start a', 'start b', 'freeze', 'threshold (%d, 10, '
+                       '10)' % common.YOUNG_COLLECTION_THRESHOLD]
+    assert common.YOUNG_COLLECTION_THRESHOLD > 700
     # Services stop together.
-    assert sorted(log[3:]) == ['stop a', 'stop b']
+    assert sorted(log[4:]) == ['stop a', 'stop b']
 
 
 def test_a_daemon_refuses_a_bad_database_url_in_one_line(tmp_path):
