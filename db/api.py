@@ -152,6 +152,8 @@ class Database(_instances.InstanceQueries, _actions.ActionQueries,
                                               expire_on_commit=False)
         self.listeners: list[Callable[[Any, str, dict[str, Any]], None]] = []
         self._listeners_lock = threading.Lock()
+        # This thread's session while it reads in a snapshot().
+        self._snapshot = threading.local()
         # SQLite takes one writer at a time; serialising writes in the
         # process avoids "database is locked" retries under load.
         self._write_lock: contextlib.AbstractContextManager[Any] = (
@@ -160,8 +162,31 @@ class Database(_instances.InstanceQueries, _actions.ActionQueries,
 
     @contextlib.contextmanager
     def reader(self) -> Iterator[orm.Session]:
+        held = getattr(self._snapshot, 'session', None)
+        if held is not None:
+            yield held
+            return
         with self._sessionmaker() as session:
             yield session
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """The reads this thread makes inside share one session: one
+        connection taken from the pool and one transaction, so they see
+        the database as it was at the first of them.
+
+        For reads only: a write inside runs in a transaction of its own,
+        which the reads after it would not see.
+        """
+        if getattr(self._snapshot, 'session', None) is not None:
+            yield
+            return
+        with self._sessionmaker() as session:
+            self._snapshot.session = session
+            try:
+                yield
+            finally:
+                self._snapshot.session = None
 
     @contextlib.contextmanager
     def writer(self) -> Iterator[orm.Session]:

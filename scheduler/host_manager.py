@@ -50,11 +50,13 @@ class HostManager:
         self.db = db
 
     def get_host_states(self, context: RequestContext) -> list[HostState]:
-        services = {s['host']: s for s in
-                    self.db.service_get_all(context, binary='nova-compute')}
+        # One snapshot: the three reads agree, and take one connection.
+        with self.db.snapshot():
+            services = {s['host']: s for s in self.db.service_get_all(
+                context, binary='nova-compute')}
+            metadata = self.db.aggregate_host_metadata(context)
+            nodes = self.db.compute_node_get_all(context)
         ratios = self.conf.filter_scheduler
-        metadata = self.db.aggregate_host_metadata(context)
-        nodes = self.db.compute_node_get_all(context)
         zones = aggregates.host_zones(self.conf, self.db, context, nodes,
                                        metadata)
         states = []

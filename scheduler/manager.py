@@ -10,7 +10,6 @@ back to where it started, with a fault saying why).
 from __future__ import annotations
 
 from collections.abc import Callable
-import copy
 from typing import Any
 
 from oslo_log import log as logging
@@ -139,10 +138,14 @@ class SchedulerManager(service.Manager):
 
     @staticmethod
     def _next_attempt(filter_properties: dict[str, Any]) -> dict[str, Any]:
-        props = copy.deepcopy(filter_properties)
-        retry = props.setdefault('retry', {'num_attempts': 0, 'hosts': []})
-        retry['num_attempts'] += 1
-        return props
+        """The filter properties a host gets: the same, with the retry
+        record counting one more attempt (a copy of it: the host adds
+        itself to its list if the build fails there)."""
+        retry = dict(filter_properties.get('retry')
+                     or {'num_attempts': 0, 'hosts': []})
+        retry['hosts'] = list(retry.get('hosts') or ())
+        retry['num_attempts'] = retry.get('num_attempts', 0) + 1
+        return dict(filter_properties, retry=retry)
 
     # -- builds ---------------------------------------------------------
 
@@ -180,6 +183,11 @@ class SchedulerManager(service.Manager):
                                   exception.NoValidHost(reason=str(error)))
             return
         for instance, host in zip(instances, hosts, strict=True):
+            if not request_spec.get('availability_zone'):
+                # The zone of the host chosen (of this attempt's, when the
+                # build is rescheduled), as Nova's conductor sets it; its
+                # compute host records it rather than look it up again.
+                instance.availability_zone = host.availability_zone
             self.compute_rpcapi.build_and_run_instance(
                 context, host.host, instance, host.nodename, request_spec,
                 self._next_attempt(filter_properties))

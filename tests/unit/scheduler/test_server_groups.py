@@ -7,10 +7,8 @@ from __future__ import annotations
 from collections import Counter
 import threading
 
-import oslo_messaging
 import pytest
 
-from nova import conf as nova_conf
 from nova import context as nova_context
 from nova import instance_changes
 from nova import objects
@@ -19,9 +17,9 @@ from nova.compute import task_states
 from nova.compute import vm_states
 from nova.scheduler import group_placements
 from nova.scheduler import host_manager
-from nova.scheduler import manager as scheduler_manager
 from nova.scheduler import weights
 from nova.scheduler.filters import affinity
+from nova.tests.unit.scheduler import helpers
 
 CTXT = nova_context.get_admin_context()
 GROUP = '6f1e0c32-5f7e-4b55-9b53-0a8f3a1c2d01'
@@ -127,11 +125,11 @@ def test_members_counted_from_database_spec_and_choices_in_flight(db):
 
 @pytest.fixture
 def scheduler(db, monkeypatch):
-    conf = nova_conf.new_conf()
-    conf(args=[], default_config_files=[])
-    transport = oslo_messaging.get_rpc_transport(conf, url='fake://')
-    manager = scheduler_manager.SchedulerManager(conf, 'sched', db,
-                                                 transport)
+    with helpers.scheduler_on(db) as manager:
+        yield _placing_on_four_hosts(manager, monkeypatch)
+
+
+def _placing_on_four_hosts(manager, monkeypatch):
     hosts = ['h%d' % i for i in range(1, 5)]
     monkeypatch.setattr(manager.host_manager, 'get_host_states',
                         lambda ctxt: [host_manager.HostState(
@@ -151,8 +149,7 @@ def scheduler(db, monkeypatch):
     manager.on_build_failure = (
         lambda ctxt, instances, spec, props, error: manager.failed.extend(
             i.uuid for i in instances))
-    yield manager
-    transport.cleanup()
+    return manager
 
 
 def _build(scheduler, db, uuids, policy):
