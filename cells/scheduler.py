@@ -321,10 +321,10 @@ class CellsScheduler:
         db = self.db
         groups = (kwargs.get('request_spec') or {}).get('security_groups')
         group_ids = [g['id'] for g in groups or ()]
-        if groups:
-            # Our copies of the servers' groups, for their hosts: first,
-            # as a new server joins its groups when it is created.
-            db.security_groups_copy(ctxt, groups)
+        # Our copies of the servers' groups, for their hosts: made
+        # current with the first server (which joins them as it is
+        # created), in its transaction.
+        copies = groups
         local = []
         rejoining = {}
         for instance in kwargs['instances']:
@@ -332,8 +332,13 @@ class CellsScheduler:
             values.pop('cell_name', None)
             try:
                 row = db.instance_create(
-                    ctxt, dict(values, security_group_ids=group_ids))
+                    ctxt, dict(values, security_group_ids=group_ids),
+                    security_groups=copies)
+                copies = None
             except exception.InstanceExists:
+                if copies:
+                    db.security_groups_copy(ctxt, copies)
+                    copies = None
                 # A retry of a build this cell saw: go on with it, unless
                 # it was deleted meanwhile.
                 row = db.instance_get_by_uuid(ctxt, instance.uuid,

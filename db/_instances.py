@@ -631,13 +631,22 @@ class InstanceQueries(QueryMixin):
         return None if row is None else dict(row)
 
     @_retry.retry_on_deadlock
-    def instance_create(self, context: RequestContext, values: dict[str, Any]
+    def instance_create(self, context: RequestContext, values: dict[str, Any],
+                        security_groups: list[dict[str, Any]] | None = None
                         ) -> dict[str, Any]:
         """Create an instance; :class:`~nova.exception.InstanceExists`
-        when one (live or deleted) has its uuid."""
+        when one (live or deleted) has its uuid.
+
+        ``security_groups`` (a child cell's build: the groups as the API
+        cell sent them) makes this cell's copies of them current first,
+        in the same transaction (see ``security_groups_copy``).
+        """
         try:
             with self.writer() as session:
-                result = self._insert_instance(session.connection(), values)
+                conn = session.connection()
+                if security_groups:
+                    _secgroups.copy_groups(conn, security_groups)
+                result = self._insert_instance(conn, values)
         except sa.exc.IntegrityError:
             with self.reader() as session:
                 if session.execute(_VERSIONS, {

@@ -483,39 +483,47 @@ class SecurityGroupQueries(QueryMixin):
         groups it holds) is left as it is.
         """
         with self.writer() as session:
-            conn = session.connection()
-            held = _held_copies(conn, groups)
-            for group in groups:
-                if held_only and group['id'] not in held:
-                    continue
-                if not _is_current(group, held):
-                    self._copy_group(conn, group)
-            for uuid, group_ids in (members or {}).items():
-                forget_instance(conn, uuid)
-                join(conn, uuid, group_ids)
+            copy_groups(session.connection(), groups, members, held_only)
 
-    @staticmethod
-    def _copy_group(conn: Any, group: dict[str, Any]) -> None:
-        values = {k: group.get(k) for k in GROUP_KEYS}
-        # A copy of a deleted group may still hold the name.
-        conn.execute(_GROUPS.delete().where(
-            _GROUPS.c.project_id == values['project_id'],
-            _GROUPS.c.name == values['name'], _GROUPS.c.id != values['id']))
-        if conn.execute(sa.select(_GROUPS.c.id).where(
-                _GROUPS.c.id == values['id'])).first():
-            conn.execute(_GROUPS.update().where(
-                _GROUPS.c.id == values['id']).values(
-                **values, updated_at=utcnow()))
-        else:
-            conn.execute(_GROUPS.insert().values(**values,
-                                                 created_at=utcnow()))
-        rules = [dict({k: rule.get(k) for k in RULE_KEYS},
-                      parent_group_id=values['id'], created_at=utcnow())
-                 for rule in group.get('rules') or ()]
-        # A stale copy of another group may hold a rule id the API cell
-        # gave again (SQLite reuses the highest id once deleted).
-        conn.execute(_RULES.delete().where(sa.or_(
-            _RULES.c.parent_group_id == values['id'],
-            _RULES.c.id.in_([r['id'] for r in rules]))))
-        if rules:
-            conn.execute(_RULES.insert(), rules)
+
+def copy_groups(conn: Any, groups: list[dict[str, Any]],
+                members: dict[str, list[int]] | None = None,
+                held_only: bool = False) -> None:
+    """What :meth:`SecurityGroupQueries.security_groups_copy` does, in
+    ``conn``'s transaction."""
+    held = _held_copies(conn, groups)
+    for group in groups:
+        if held_only and group['id'] not in held:
+            continue
+        if not _is_current(group, held):
+            _copy_group(conn, group)
+    for uuid, group_ids in (members or {}).items():
+        forget_instance(conn, uuid)
+        join(conn, uuid, group_ids)
+
+
+def _copy_group(conn: Any, group: dict[str, Any]) -> None:
+    values = {k: group.get(k) for k in GROUP_KEYS}
+    # A copy of a deleted group may still hold the name.
+    conn.execute(_GROUPS.delete().where(
+        _GROUPS.c.project_id == values['project_id'],
+        _GROUPS.c.name == values['name'], _GROUPS.c.id != values['id']))
+    if conn.execute(sa.select(_GROUPS.c.id).where(
+            _GROUPS.c.id == values['id'])).first():
+        conn.execute(_GROUPS.update().where(
+            _GROUPS.c.id == values['id']).values(
+            **values, updated_at=utcnow()))
+    else:
+        conn.execute(_GROUPS.insert().values(**values,
+                                             created_at=utcnow()))
+    rules = [dict({k: rule.get(k) for k in RULE_KEYS},
+                  parent_group_id=values['id'], created_at=utcnow())
+             for rule in group.get('rules') or ()]
+    # A stale copy of another group may hold a rule id the API cell
+    # gave again (SQLite reuses the highest id once deleted).
+    conn.execute(_RULES.delete().where(sa.or_(
+        _RULES.c.parent_group_id == values['id'],
+        _RULES.c.id.in_([r['id'] for r in rules]))))
+    if rules:
+        conn.execute(_RULES.insert(), rules)
+

@@ -3,6 +3,7 @@
 import random
 
 import pytest
+from sqlalchemy import event
 
 from nova import conf as nova_conf
 from nova import context as nova_context
@@ -322,6 +323,30 @@ def test_a_build_here_puts_its_instances_in_their_groups(db):
     build([group(1, 'default', 22)], 0)
     assert groups_of(0) == [('default', [22])]
     assert groups_of(1) == [('web', [443])]
+
+
+def test_a_build_here_writes_its_groups_with_its_first_instance(db):
+    # The copies of the build's groups and its first instance are one
+    # transaction: both or neither.
+    ctxt = nova_context.get_admin_context()
+    scheduler, host_scheduler = _scheduler_building_here(db)
+    uuids = ['00000000-0000-4000-8000-00000000c02%d' % i for i in range(2)]
+    group = {'id': 5, 'name': 'web', 'description': 'web', 'user_id': 'u1',
+             'project_id': 'p1', 'rules': []}
+    commits = []
+    event.listen(db.engine, 'commit', lambda conn: commits.append(1))
+
+    scheduler._build_here(ctxt, {
+        'instances': [objects.Instance(uuid=u, project_id='p1',
+                                       vm_state='building',
+                                       task_state='scheduling')
+                      for u in uuids],
+        'request_spec': {'security_groups': [group]}})
+
+    assert len(commits) == 2
+    assert [[g['name'] for g in db.instance_security_groups(ctxt, u)]
+            for u in uuids] == [['web'], ['web']]
+    assert host_scheduler.builds == [uuids]
 
 
 def test_creating_an_instance_twice_is_refused(db):
