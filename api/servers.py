@@ -9,6 +9,7 @@ non-admins: they answer 404, not 403, so their existence does not leak.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from collections.abc import Iterator
 import contextlib
 import re
@@ -109,17 +110,24 @@ class ServersController:
         self.reclaim_instance_interval = deps.conf.reclaim_instance_interval
         self.rendered = view_cache.RenderedViews(
             deps.conf.api.rendered_server_cache_size)
+        # The entries of ``GET /servers``, kept the same way.
+        self.rendered_basic = view_cache.RenderedViews(
+            deps.conf.api.rendered_server_cache_size)
 
     # -- listing -----------------------------------------------------------
 
     def index(self, req: wsgi.ApiRequest) -> wsgi.Result:
         policy.authorize(self.enforcer, req.context, policy.SERVERS % 'index')
         query = self._query(req, 'index')
-        servers = self._rows(query, views.BASIC_COLUMNS, ())
         render = views.Renderer(req)
-        body = [render.basic(server) for server in servers]
-        return self._collection(req, 'servers', body,
-                                [server['uuid'] for server in servers])
+        if query is None or not self.rendered_basic.size:
+            servers = self._rows(query, views.BASIC_COLUMNS, ())
+            return self._collection(
+                req, 'servers', [render.basic(server) for server in servers],
+                [server['uuid'] for server in servers])
+        uuids, body = self._rendered(query, self.rendered_basic, render.key,
+                                     render.basic, views.BASIC_COLUMNS, ())
+        return self._collection(req, 'servers', body, uuids)
 
     def detail(self, req: wsgi.ApiRequest) -> wsgi.Result:
         policy.authorize(self.enforcer, req.context,
@@ -143,18 +151,26 @@ class ServersController:
                 req, 'servers/detail',
                 [render.detail(server) for server in servers],
                 [server['uuid'] for server in servers])
-        uuids, body = self._rendered_detail(query, render)
+        uuids, body = self._rendered(query, self.rendered, render.key,
+                                     render.detail, views.DETAIL_COLUMNS,
+                                     render.side_tables)
         return self._collection(req, 'servers/detail', body, uuids)
 
-    def _rendered_detail(self, query: _Query, render: views.Renderer
-                         ) -> tuple[list[str], list[orjson.Fragment]]:
-        """The detailed views of a page, rendered again only for the
-        servers whose revision moved since they were last rendered."""
+    def _rendered(self, query: _Query, held: view_cache.RenderedViews,
+                  key: Any, view_of: Callable[[dict[str, Any]], Any],
+                  columns: tuple[str, ...], side_tables: tuple[str, ...]
+                  ) -> tuple[list[str], list[orjson.Fragment]]:
+        """The views of a page (``view_of`` each server's ``columns``
+        and ``side_tables``), rendered again only for the servers whose
+        revision moved since they were last rendered; ``held`` keeps
+        them under ``key``."""
         context, search_opts, limit, marker = query
+        if 'revision' not in columns:
+            columns += ('revision',)
         with _marker_errors(marker):
             page = self.compute_api.get_revisions(
                 context, search_opts, limit=limit, marker=marker)
-        views_held = self.rendered.get_many(render.key, page)
+        views_held = held.get_many(key, page)
         missing = [uuid for (uuid, _rev), view in zip(page, views_held,
                                                       strict=True)
                    if view is None]
@@ -162,19 +178,17 @@ class ServersController:
         if missing and len(missing) * 2 <= len(page):
             rows = self._rows(
                 (context, dict(search_opts, uuid=missing), None, None),
-                views.DETAIL_COLUMNS, render.side_tables)
+                columns, side_tables)
         if len(missing) * 2 > len(page) or len(rows) != len(missing):
             # Mostly new, or one of them went (or stopped matching) since
             # the page was read: the page read whole, as without the
             # cache, so that it stays one consistent page.
-            rows = self._rows(query, views.DETAIL_COLUMNS,
-                              render.side_tables)
+            rows = self._rows(query, columns, side_tables)
             page = [(row['uuid'], row['revision']) for row in rows]
             views_held = [None] * len(page)
-        fresh = {row['uuid']: (row['revision'],
-                               orjson.dumps(render.detail(row)))
+        fresh = {row['uuid']: (row['revision'], orjson.dumps(view_of(row)))
                  for row in rows}
-        self.rendered.put_many(render.key, [
+        held.put_many(key, [
             (uuid, revision, view)
             for uuid, (revision, view) in fresh.items()])
         body = [orjson.Fragment(view if view is not None

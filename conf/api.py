@@ -55,7 +55,9 @@ Largest number of items a collection returns in one response.
                help="""
 Servers whose rendered detailed view each API process keeps, to answer
 ``GET /servers/detail`` without reading and rendering again the servers
-that did not change since (about 1.5 KiB each). 0 keeps none.
+that did not change since (about 1.5 KiB each); as many entries of
+``GET /servers`` are kept the same way (about 0.2 KiB each). 0 keeps
+none.
 """),
 ]
 

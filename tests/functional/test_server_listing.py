@@ -115,17 +115,24 @@ def _child_copy(db, uuid, **changes):
                 **changes)
 
 
-def test_a_listing_shows_each_change_and_renders_only_those(
-        changing, monkeypatch):
-    db, app, uuids, _api = changing
+def _count_renders(monkeypatch, view):
+    """The uuids of the servers each ``views.Renderer.<view>`` call
+    renders, in order, from now on."""
     rendered = []
-    render = views.Renderer.detail
+    render = getattr(views.Renderer, view)
 
     def counting(self, values):
         rendered.append(values['uuid'])
         return render(self, values)
 
-    monkeypatch.setattr(views.Renderer, 'detail', counting)
+    monkeypatch.setattr(views.Renderer, view, counting)
+    return rendered
+
+
+def test_a_listing_shows_each_change_and_renders_only_those(
+        changing, monkeypatch):
+    db, app, uuids, _api = changing
+    rendered = _count_renders(monkeypatch, 'detail')
     first = _get(app, '/servers/detail')['servers']
     assert len(rendered) == SERVERS
     del rendered[:]
@@ -167,6 +174,31 @@ def test_a_listing_shows_each_change_and_renders_only_those(
     assert len(rendered) == 2
     assert page[0]['OS-EXT-SRV-ATTR:host'] == 'h%d' % uuids.index(
         page[0]['id'])
+
+
+def test_the_short_listing_renders_only_what_changed(changing, monkeypatch):
+    # GET /servers keeps its entries as /servers/detail keeps its views:
+    # a renamed server is rendered again, a status filter still filters.
+    db, app, uuids, _api = changing
+    rendered = _count_renders(monkeypatch, 'basic')
+    first = _get(app, '/servers')['servers']
+    assert sorted(rendered) == sorted(uuids)
+    del rendered[:]
+    assert _get(app, '/servers')['servers'] == first
+    assert rendered == []
+
+    db.instance_update(ADMIN, uuids[2], {'display_name': 'renamed'},
+                       bump_api_version=True)
+    db.instances_apply_from_child(ADMIN, [
+        _child_copy(db, uuids[0], vm_state='stopped', power_state=4)])
+    servers = _get(app, '/servers')['servers']
+    assert sorted(rendered) == sorted([uuids[0], uuids[2]])
+    assert [s['id'] for s in servers] == [s['id'] for s in first]
+    assert {s['id']: s['name'] for s in servers}[uuids[2]] == 'renamed'
+    stopped = _get(app, '/servers?status=SHUTOFF')['servers']
+    assert [s['id'] for s in stopped] == [uuids[0]]
+    assert uuids[0] not in {
+        s['id'] for s in _get(app, '/servers?status=ACTIVE')['servers']}
 
 
 def test_a_server_gone_between_the_reads_of_a_listing(changing, monkeypatch):
