@@ -639,7 +639,10 @@ class InstanceQueries(QueryMixin):
 
         ``security_groups`` (a child cell's build: the groups as the API
         cell sent them) makes this cell's copies of them current first,
-        in the same transaction (see ``security_groups_copy``).
+        in the same transaction (see ``security_groups_copy``).  Another
+        build of the cell may copy a new group at the same time: the one
+        that commits second makes its copies on their own, then its
+        instance.
         """
         try:
             with self.writer() as session:
@@ -653,7 +656,11 @@ class InstanceQueries(QueryMixin):
                         'uuids': [values.get('uuid')]}).first():
                     raise exception.InstanceExists(
                         name=values['uuid']) from None
-            raise
+            if not security_groups:
+                raise
+            with self.writer() as session:
+                _secgroups.copy_groups(session.connection(), security_groups)
+            return self.instance_create(context, values)
         self._notify(context, 'instance.update', result)
         return result
 

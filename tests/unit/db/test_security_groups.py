@@ -2,7 +2,12 @@
 whole, a stale copy holding the name gives way, memberships are set per
 instance and go when the instance is purged."""
 
+import pytest
+import sqlalchemy as sa
+
 from nova import context as nova_context
+from nova import exception
+from nova.db import _secgroups
 from nova.tests.unit.db import statements
 
 CTXT = nova_context.get_admin_context()
@@ -139,3 +144,34 @@ def test_a_group_and_its_rules_are_read_in_one_query(db):
     assert groups[0]['rules'][0] == {
         'id': 10, 'parent_group_id': 1, 'protocol': 'tcp', 'from_port': 22,
         'to_port': 22, 'cidr': '0.0.0.0/0', 'group_id': None}
+
+
+def test_a_group_copied_by_another_build_meanwhile(db, monkeypatch):
+    # Two first builds of a cell copy the same new group at once: the
+    # one that commits second finds the group's id taken.  It copies
+    # the groups on their own (finding the other's copy), then creates
+    # its instance in them.
+    db.security_groups_copy(CTXT, [_group(4, 'web', 80)])
+    copy_groups = _secgroups.copy_groups
+    raced = []
+
+    def racing(conn, groups, *args):
+        if not raced:
+            raced.append(True)
+            raise sa.exc.IntegrityError('INSERT INTO security_groups', {},
+                                        Exception('Duplicate entry'))
+        return copy_groups(conn, groups, *args)
+
+    monkeypatch.setattr(_secgroups, 'copy_groups', racing)
+    db.instance_create(CTXT, {'uuid': UUID, 'project_id': 'p1',
+                              'security_group_ids': [4]},
+                       security_groups=[_group(4, 'web', 80, 443)])
+
+    assert raced
+    [group] = db.instance_security_groups(CTXT, UUID)
+    assert (group['name'], [r['to_port'] for r in group['rules']]) == (
+        'web', [80, 443])
+    # Any other failure to insert is the caller's to see.
+    with pytest.raises(exception.InstanceExists):
+        db.instance_create(CTXT, {'uuid': UUID, 'project_id': 'p1'},
+                           security_groups=[_group(4, 'web', 80, 443)])
