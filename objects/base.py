@@ -49,10 +49,53 @@ class NovaObject(ovo_base.VersionedObject,
         return '%s(%s)' % (self.obj_name(), shown)
 
 
+# What the serializer hands on as it is, in both directions.
+_LEAVES = frozenset({str, int, float, bool, type(None)})
+# The key that marks an object's primitive.
+_OBJECT_NAME = NovaObject.OBJ_SERIAL_NAMESPACE + '.name'
+
+
 class NovaObjectSerializer(ovo_base.VersionedObjectSerializer):
-    """Serializes objects and request contexts for oslo.messaging."""
+    """Serializes objects and request contexts for oslo.messaging.
+
+    oslo.versionedobjects walks every value of a message's arguments
+    with two or three calls each, scalars included; a build's arguments
+    hold a few hundred (its image's properties, its groups' rules, its
+    flavor's fields), walked at each end of every hop.  Here scalars,
+    plain dicts and plain lists are handled inline, with the same
+    results; anything else (objects, tuples, sets, subclasses) goes the
+    generic way.
+    """
 
     OBJ_BASE_CLASS = NovaObject
+
+    def serialize_entity(self, context: Any, entity: Any) -> Any:
+        kind = type(entity)
+        if kind in _LEAVES:
+            return entity
+        if kind is dict:
+            return {key: (value if type(value) in _LEAVES
+                          else self.serialize_entity(context, value))
+                    for key, value in entity.items()}
+        if kind is list:
+            return [value if type(value) in _LEAVES
+                    else self.serialize_entity(context, value)
+                    for value in entity]
+        return super().serialize_entity(context, entity)
+
+    def deserialize_entity(self, context: Any, entity: Any) -> Any:
+        kind = type(entity)
+        if kind in _LEAVES:
+            return entity
+        if kind is dict and _OBJECT_NAME not in entity:
+            return {key: (value if type(value) in _LEAVES
+                          else self.deserialize_entity(context, value))
+                    for key, value in entity.items()}
+        if kind is list:
+            return [value if type(value) in _LEAVES
+                    else self.deserialize_entity(context, value)
+                    for value in entity]
+        return super().deserialize_entity(context, entity)
 
     def serialize_context(self, context: Any) -> dict[str, Any]:
         return context.to_dict()

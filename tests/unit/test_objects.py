@@ -44,3 +44,49 @@ def test_a_primitive_carries_the_changes_and_comes_back_equal():
     back = objects.Instance.obj_from_primitive(primitive)
     assert (back.uuid, back.vm_state, back.host) == (UUID, 'active', 'h1')
     assert back.obj_what_changed() == {'host', 'vm_state'}
+
+
+class _GenericSerializer(ovo_base.VersionedObjectSerializer):
+    OBJ_BASE_CLASS = objects.NovaObjectSerializer.OBJ_BASE_CLASS
+
+
+class _Tagged(dict):
+    """A dict subclass: it keeps its type through the serializer."""
+
+
+def _build_arguments():
+    flavor = objects.Flavor(id=1, flavorid='1', name='m1.tiny',
+                            memory_mb=512, vcpus=1, extra_specs={'a': 'b'})
+    instance = objects.Instance(uuid=UUID, vm_state='building', host=None,
+                                flavor=flavor)
+    return {'instances': [instance], 'instance_type': flavor,
+            'request_spec': {
+                'image': {'id': 'i1', 'min_ram': 0, 'size': 1.5,
+                          'properties': {'os_type': 'linux'},
+                          'tags': ('x', 'y'), 'seen': {'only'}},
+                'security_groups': [{'id': 1, 'rules': [
+                    {'from_port': 22, 'cidr': None, 'enabled': True}]}],
+                'flavors': [[flavor, None]], 'tagged': _Tagged(k=flavor)},
+            'filter_properties': {}}
+
+
+def test_the_serializer_gives_what_the_generic_one_gives():
+    ours, generic = objects.NovaObjectSerializer(), _GenericSerializer()
+    arguments = _build_arguments()
+
+    sent = ours.serialize_entity(None, arguments)
+    assert sent == generic.serialize_entity(None, arguments)
+    assert type(sent['request_spec']['tagged']) is _Tagged
+    assert sent['request_spec']['image']['tags'] == ('x', 'y')
+    assert sent['request_spec']['image']['seen'] == ['only']
+    assert sent['instances'][0]['nova_object.name'] == 'Instance'
+
+    received = ours.deserialize_entity(None, sent)
+    expected = generic.deserialize_entity(None, sent)
+    assert ours.serialize_entity(None, received) == sent
+    assert generic.serialize_entity(None, expected) == sent
+    assert isinstance(received['instances'][0], objects.Instance)
+    assert isinstance(received['request_spec']['flavors'][0][0],
+                      objects.Flavor)
+    assert received['request_spec']['tagged']['k'].name == 'm1.tiny'
+    assert received['instances'][0].flavor.extra_specs == {'a': 'b'}
