@@ -23,7 +23,8 @@ it ends.
 ``--quick`` uses small sizes (about ten minutes in all, four small
 deployments); without it the sizes are the issue's (N = 100 and 500
 boots, 1,000 and 10,000 servers listed, 10 and 100 changes/s, as many as
-75 cells of 100 hosts; about 45 minutes).  ``--profile`` adds py-spy
+75 cells of 100 hosts; about an hour, of which the peer's bursts of
+500 take up to 20 minutes each).  ``--profile`` adds py-spy
 profiles of the busiest daemons.
 """
 
