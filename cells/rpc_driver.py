@@ -45,9 +45,10 @@ class InterCellRPCEndpoint:
     def __init__(self, runner: Any,
                  pool: futures.Executor | None = None) -> None:
         self.runner = runner
-        # Where a batch's messages that may take long here go (calls and
-        # broadcasts), so that one slow method (a call to a compute host)
-        # holds up none of the messages after it, as when each came alone.
+        # Where a batch's messages that may take long here go (calls,
+        # broadcasts, builds), so that one slow method (a call to a
+        # compute host) holds up none of the messages after it, as when
+        # each came alone.
         # The others run on the receiving thread: a handoff per message
         # cost a tenth of a hop's rate.
         self.pool = pool

@@ -55,6 +55,18 @@ _LEAVES = frozenset({str, int, float, bool, type(None)})
 _OBJECT_NAME = NovaObject.OBJ_SERIAL_NAMESPACE + '.name'
 
 
+def _each_value(context: Any, entity: dict[str, Any] | list[Any],
+                step: Any) -> Any:
+    """A new plain dict or list of ``entity``'s values, each scalar as it
+    is and anything else through ``step(context, value)``."""
+    if type(entity) is dict:
+        return {key: (value if type(value) in _LEAVES
+                      else step(context, value))
+                for key, value in entity.items()}
+    return [value if type(value) in _LEAVES else step(context, value)
+            for value in entity]
+
+
 class NovaObjectSerializer(ovo_base.VersionedObjectSerializer):
     """Serializes objects and request contexts for oslo.messaging.
 
@@ -73,28 +85,16 @@ class NovaObjectSerializer(ovo_base.VersionedObjectSerializer):
         kind = type(entity)
         if kind in _LEAVES:
             return entity
-        if kind is dict:
-            return {key: (value if type(value) in _LEAVES
-                          else self.serialize_entity(context, value))
-                    for key, value in entity.items()}
-        if kind is list:
-            return [value if type(value) in _LEAVES
-                    else self.serialize_entity(context, value)
-                    for value in entity]
+        if kind is dict or kind is list:
+            return _each_value(context, entity, self.serialize_entity)
         return super().serialize_entity(context, entity)
 
     def deserialize_entity(self, context: Any, entity: Any) -> Any:
         kind = type(entity)
         if kind in _LEAVES:
             return entity
-        if kind is dict and _OBJECT_NAME not in entity:
-            return {key: (value if type(value) in _LEAVES
-                          else self.deserialize_entity(context, value))
-                    for key, value in entity.items()}
-        if kind is list:
-            return [value if type(value) in _LEAVES
-                    else self.deserialize_entity(context, value)
-                    for value in entity]
+        if kind is list or (kind is dict and _OBJECT_NAME not in entity):
+            return _each_value(context, entity, self.deserialize_entity)
         return super().deserialize_entity(context, entity)
 
     def serialize_context(self, context: Any) -> dict[str, Any]:
